@@ -1,0 +1,210 @@
+"""Samverkan command line: build the demo, compute indicators and goal attainment, write docs.
+
+    python cli.py demo [--db PATH] [--seed N] [--if-missing]
+    python cli.py status [--goals FILE] [--db PATH] [--period P] [--format table|json]
+    python cli.py metric --list
+    python cli.py metric NAME [--period P] [--by DIM ...] [--filter DIM=V1,V2 ...]
+                              [--format table|json|csv] [--db PATH]
+    python cli.py docs [--check]
+
+Errors are printed in Swedish on stderr with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+from data import demo, settings, store
+from data.warehouse import Warehouse, WarehouseMissing
+from metrics import attainment, catalog, docs, engine, goals, periods
+
+log = logging.getLogger("samverkan.cli")
+
+
+class CliError(Exception):
+    """An error for the user: printed without a traceback."""
+
+
+def _warehouse(db: str | None) -> Warehouse:
+    path = Path(db) if db else settings.db_path()
+    if not path.exists():
+        raise CliError(f"Databasen {path} finns inte. Bygg demodata med 'python cli.py demo' "
+                       f"eller ange en annan med --db.")
+    return Warehouse(path)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    path = Path(args.db) if args.db else settings.db_path()
+    if args.if_missing and path.exists():
+        print(f"Databasen finns redan: {path}")
+        return 0
+    spec = demo.DemoSpec(seed=args.seed if args.seed is not None else settings.demo_seed())
+    t0 = time.perf_counter()
+    counts = demo.build(path, spec)
+    latest = periods.school_year_of(spec.data_until).code
+    store.seed_demo_comments(args.store or settings.store_url(), latest)
+    rows = ", ".join(f"{k}: {v:,}".replace(",", " ") for k, v in counts.items())
+    print(f"{demo.DEMO_LABEL} byggd i {time.perf_counter() - t0:.1f} s: {path}\n{rows}")
+    return 0
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ".."
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def _table(headers: list[str], rows: list[list]) -> str:
+    cells = [[_fmt(v) for v in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(out)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    cfg = goals.load(args.goals or settings.goals_path())
+    wh = _warehouse(args.db)
+    results = attainment.evaluate_all(wh, cfg, args.period)
+    if args.format == "json":
+        print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
+        return 0
+    rows = []
+
+    def add(r: attainment.GoalResult, indent: str = ""):
+        b, c = r.baseline, r.current
+        rows.append([indent + r.id, ", ".join(r.committee), attainment.STATUS_LABELS[r.status],
+                     r.progress, b.value if b else None, c.value if c else None, r.target_value,
+                     r.significant, r.on_track])
+        for p in r.parts:
+            add(p, indent + "  ")
+
+    for r in results:
+        add(r)
+    print(_table(["mål", "nämnd", "status", "progress", "utgångsvärde", "nuvarande", "målnivå",
+                  "signifikant", "i fas"], rows))
+    notes = {r.comparison_note for r in results if r.comparison_note}
+    for note in sorted(notes):
+        print(note)
+    return 0
+
+
+def _parse_filters(items: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise CliError(f"Filter ska skrivas DIMENSION=VÄRDE[,VÄRDE], t.ex. school_form=grundskola (fick '{item}').")
+        key, values = item.split("=", 1)
+        out.setdefault(key.strip(), []).extend(v.strip() for v in values.split(",") if v.strip())
+    return out
+
+
+def _default_period(wh: Warehouse, ind: catalog.Indicator) -> str:
+    """The latest complete school year with data for the indicator's source."""
+    until = engine.data_until(wh, ind.source)
+    if until is None:
+        raise CliError("Databasen innehåller inga data för indikatorn.")
+    sy = periods.school_year_of(until)
+    return (sy if until >= sy.end else sy.shift_years(-1)).code
+
+
+def cmd_metric(args: argparse.Namespace) -> int:
+    if args.list or not args.name:
+        width = max(len(i.name) for i in catalog.INDICATORS)
+        for ind in catalog.INDICATORS:
+            print(f"{ind.name.ljust(width)}  {ind.label}")
+        return 0
+    ind = catalog.get(args.name)
+    wh = _warehouse(args.db)
+    period = args.period or _default_period(wh, ind)
+    df = engine.evaluate(wh, ind.name, period, by=args.by or [], filters=_parse_filters(args.filter))
+    df = df.drop("period")
+    if args.format == "json":
+        print(json.dumps({"metric": ind.name, "period": periods.parse(period).code,
+                          "rows": df.to_dicts()}, ensure_ascii=False, indent=2, default=str))
+    elif args.format == "csv":
+        buf = io.BytesIO()
+        df.write_csv(buf)
+        sys.stdout.write(buf.getvalue().decode())
+    else:
+        dims = [c for c in df.columns if c not in engine.OUTPUT_COLUMNS]
+        df = df.with_columns(pl.col(dims).fill_null("(totalt)"))
+        print(f"{ind.label} – {periods.parse(period).label}")
+        print(_table(df.columns, [list(r) for r in df.iter_rows()]))
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    target = settings.ROOT / "METRICS.md"
+    text = docs.metrics_markdown()
+    if args.check:
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            raise CliError("METRICS.md är inte i takt med katalogen: kör 'python cli.py docs'.")
+        print("METRICS.md stämmer med katalogen.")
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(f"Skrev {target}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cli.py", description="Samverkan – uppföljning av samverkansmål")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="bygg demokommunen (fiktiva data)")
+    d.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
+    d.add_argument("--store", help="URL till lagret för analyser (standard: SAMVERKAN_STORE_URL)")
+    d.add_argument("--seed", type=int, help="slumpfrö (standard: SAMVERKAN_DEMO_SEED)")
+    d.add_argument("--if-missing", action="store_true", help="bygg bara om databasen saknas")
+    d.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("status", help="måluppfyllelse för alla mål")
+    s.add_argument("--goals", help="målfil (standard: SAMVERKAN_GOALS)")
+    s.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
+    s.add_argument("--period", help="läsår eller termin, t.ex. 2024/25 eller HT2024 (standard: senaste data)")
+    s.add_argument("--format", choices=["table", "json"], default="table")
+    s.set_defaults(func=cmd_status)
+
+    m = sub.add_parser("metric", help="beräkna en indikator")
+    m.add_argument("name", nargs="?", help="indikatorns namn (se --list)")
+    m.add_argument("--list", action="store_true", help="lista alla indikatorer")
+    m.add_argument("--period", help="2024-09, HT2024, 2024/25, 2024 eller 2024-01-01..2024-03-31 "
+                                     "(standard: senaste hela läsår)")
+    m.add_argument("--by", nargs="+", metavar="DIM", help="uppdelning, t.ex. school_form area")
+    m.add_argument("--filter", action="append", metavar="DIM=V1,V2", help="filter, t.ex. school_form=grundskola")
+    m.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    m.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
+    m.set_defaults(func=cmd_metric)
+
+    o = sub.add_parser("docs", help="skriv METRICS.md från indikatorkatalogen")
+    o.add_argument("--check", action="store_true", help="kontrollera bara att filen stämmer")
+    o.set_defaults(func=cmd_docs)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, goals.GoalConfigError, periods.PeriodError, engine.MetricError,
+            catalog.UnknownIndicator, WarehouseMissing) as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Configuration as data: every setting has an environment variable, a default and help text.
+
+README.md documents each setting; ``tests/test_docs.py`` fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "SAMVERKAN_DB",
+        str(ROOT / "var" / "samverkan.duckdb"),
+        "Path of the DuckDB warehouse. When it is the default and missing, the dashboard builds "
+        "the demo municipality there on first start.",
+    ),
+    Setting(
+        "SAMVERKAN_STORE_URL",
+        "sqlite:///" + str(ROOT / "var" / "samverkan_store.sqlite"),
+        "SQLAlchemy URL of the transactional store for what users write (goal analyses). "
+        "SQLite by default; e.g. postgresql+psycopg://user@host/samverkan.",
+    ),
+    Setting(
+        "SAMVERKAN_GOALS",
+        str(ROOT / "config" / "goals.yaml"),
+        "Path of the goal configuration (committees, mandate period, goals and targets).",
+    ),
+    Setting(
+        "SAMVERKAN_SUPPRESS_MIN_COUNT",
+        "5",
+        "Counts from 1 up to this value minus one are suppressed (5: 1-4 are hidden, 0 is shown).",
+    ),
+    Setting(
+        "SAMVERKAN_SUPPRESS_MIN_DENOMINATOR",
+        "10",
+        "A share or mean whose denominator is below this value is not shown.",
+    ),
+    Setting(
+        "SAMVERKAN_DEMO_SEED",
+        "20261023",
+        "Seed of the deterministic demo municipality (same seed, identical tables).",
+    ),
+)
+
+_BY_ENV = {s.env: s for s in SETTINGS}
+
+
+def get(env: str) -> str:
+    """The value of a setting: the environment variable if set and non-empty, else the default."""
+    setting = _BY_ENV[env]
+    value = os.environ.get(env, "")
+    return value if value.strip() else setting.default
+
+
+def db_path() -> Path:
+    return Path(get("SAMVERKAN_DB"))
+
+
+def default_db_path() -> Path:
+    return Path(_BY_ENV["SAMVERKAN_DB"].default)
+
+
+def store_url() -> str:
+    return get("SAMVERKAN_STORE_URL")
+
+
+def goals_path() -> Path:
+    return Path(get("SAMVERKAN_GOALS"))
+
+
+def suppression_thresholds() -> tuple[int, int]:
+    """(min_count, min_denominator) for small-count suppression."""
+    return int(get("SAMVERKAN_SUPPRESS_MIN_COUNT")), int(get("SAMVERKAN_SUPPRESS_MIN_DENOMINATOR"))
+
+
+def demo_seed() -> int:
+    return int(get("SAMVERKAN_DEMO_SEED"))

@@ -1,0 +1,272 @@
+"""The DuckDB warehouse: schema, atomic writes and a read-only reader that follows swaps.
+
+Concurrency model (DuckDB 2.0, see STACK_NOTES.md): a file may be open read-write by one process
+or read-only by many, never both. So nothing ever writes the live file in place:
+
+* a writer takes an exclusive lock file, builds ``<db>.tmp`` (starting from a copy of the live
+  file when it modifies data), CHECKPOINTs, closes it and ``os.replace``s it over the live file;
+* a reader opens an in-memory connection and ``ATTACH``es the live file READ_ONLY; before each
+  query it compares the file's identity (inode, mtime, size) and re-attaches after a swap.
+
+A running dashboard therefore never sees a half-written state and never blocks a writer, and a
+writer killed at any moment leaves the previous file untouched (only a stale ``.tmp`` remains,
+which the next writer overwrites).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+SCHEMA_VERSION = "1"
+
+SCHOOL_FORMS = ("forskola", "grundskola", "gymnasieskola")
+OPERATORS = ("kommunal", "fristaende")
+GENDERS = ("flicka", "pojke", "annat")
+GRADES_GRUNDSKOLA = ("F", "1", "2", "3", "4", "5", "6", "7", "8", "9")
+GRADES_GYMNASIESKOLA = ("1", "2", "3", "4")
+REPORTER_CATEGORIES = (
+    "skola",
+    "forskola",
+    "elevhalsa",
+    "polis",
+    "halso_och_sjukvard",
+    "socialtjanst",
+    "privatperson",
+    "anonym",
+    "annan",
+)
+# The school system's reporters (DOMAIN.md: school, preschool and school health).
+SCHOOL_SYSTEM_REPORTERS = ("skola", "forskola", "elevhalsa")
+DECISIONS = ("utredning_inleds", "utredning_inleds_ej", "pagaende_utredning", "ej_bedomd")
+INTERVENTION_TYPES = (
+    "skolsocialt_team",
+    "skolfam",
+    "starka",
+    "tsi",
+    "foraldraskapsstod",
+    "narvaroteam",
+    "sip",
+    "utan_behovsprovning",
+    "annan",
+)
+COMMITTEES = ("sn", "bun", "gemensam")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+SCHEMA_SQL = f"""
+CREATE TABLE meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+CREATE TABLE schools (
+    school_id   VARCHAR PRIMARY KEY,
+    school_name VARCHAR NOT NULL,
+    school_form VARCHAR NOT NULL CHECK (school_form IN {_in(SCHOOL_FORMS)}),
+    area        VARCHAR NOT NULL,
+    operator    VARCHAR NOT NULL CHECK (operator IN {_in(OPERATORS)})
+);
+-- area NULL = the whole municipality; age_to is inclusive (0-5 means ages 0 to 5).
+CREATE TABLE population (
+    year      INTEGER NOT NULL,
+    area      VARCHAR,
+    age_from  INTEGER NOT NULL CHECK (age_from >= 0),
+    age_to    INTEGER NOT NULL CHECK (age_to >= age_from),
+    residents INTEGER NOT NULL CHECK (residents >= 0)
+);
+-- One row per pupil, school and month. pupil_key is a pseudonym, never a personal number.
+-- month is the first day of the month.
+CREATE TABLE absence (
+    pupil_key              VARCHAR NOT NULL,
+    school_id              VARCHAR NOT NULL,
+    grade                  VARCHAR NOT NULL,
+    gender                 VARCHAR NOT NULL CHECK (gender IN {_in(GENDERS)}),
+    month                  DATE NOT NULL,
+    scheduled_minutes      INTEGER NOT NULL CHECK (scheduled_minutes >= 0),
+    absent_minutes         INTEGER NOT NULL CHECK (absent_minutes >= 0),
+    invalid_absent_minutes INTEGER CHECK (invalid_absent_minutes >= 0)
+);
+-- One row per concern report (orosanmälan). child_key is a pseudonym.
+CREATE TABLE reports (
+    report_id         VARCHAR PRIMARY KEY,
+    child_key         VARCHAR NOT NULL,
+    received_date     DATE NOT NULL,
+    gender            VARCHAR CHECK (gender IN {_in(GENDERS)}),
+    age               INTEGER CHECK (age BETWEEN 0 AND 20),
+    reporter_category VARCHAR NOT NULL CHECK (reporter_category IN {_in(REPORTER_CATEGORIES)}),
+    school_id         VARCHAR,
+    area              VARCHAR,
+    decision          VARCHAR NOT NULL CHECK (decision IN {_in(DECISIONS)}),
+    decision_date     DATE,
+    feedback_given    BOOLEAN,
+    feedback_date     DATE,
+    meeting_held      BOOLEAN,
+    reporter_attended BOOLEAN
+);
+-- One row per intervention (insats). end_date NULL = still ongoing.
+CREATE TABLE interventions (
+    intervention_id   VARCHAR PRIMARY KEY,
+    child_key         VARCHAR NOT NULL,
+    intervention_type VARCHAR NOT NULL CHECK (intervention_type IN {_in(INTERVENTION_TYPES)}),
+    committee         VARCHAR NOT NULL CHECK (committee IN {_in(COMMITTEES)}),
+    start_date        DATE NOT NULL,
+    end_date          DATE,
+    school_id         VARCHAR
+);
+-- One row per loaded file (or demo build). period is e.g. '2024-09', '2024' or a range.
+CREATE TABLE import_ledger (
+    import_id     VARCHAR PRIMARY KEY,
+    kind          VARCHAR NOT NULL,
+    source        VARCHAR NOT NULL,
+    file_name     VARCHAR,
+    file_hash     VARCHAR,
+    period        VARCHAR,
+    rows_added    BIGINT NOT NULL DEFAULT 0,
+    rows_replaced BIGINT NOT NULL DEFAULT 0,
+    rows_rejected BIGINT NOT NULL DEFAULT 0,
+    data_until    DATE,
+    imported_by   VARCHAR,
+    key_version   VARCHAR,
+    imported_at   TIMESTAMP NOT NULL
+);
+"""
+
+TABLES = ("meta", "schools", "population", "absence", "reports", "interventions", "import_ledger")
+
+
+class WarehouseMissing(FileNotFoundError):
+    """The configured warehouse file does not exist."""
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA_SQL)
+    con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+
+@contextlib.contextmanager
+def _writer_lock(path: Path) -> Iterator[None]:
+    lock_path = path.with_name(path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], Any], *, fresh: bool = False) -> Any:
+    """Apply ``fill`` to a copy of the warehouse and swap it in atomically; return fill's result.
+
+    ``fresh=True`` starts from an empty warehouse with the schema instead of a copy of the live
+    file. If ``fill`` raises, the live file is untouched and the exception propagates.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with _writer_lock(path):
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        if fresh or not path.exists():
+            con = duckdb.connect(str(tmp))
+            create_schema(con)
+        else:
+            shutil.copyfile(path, tmp)
+            con = duckdb.connect(str(tmp))
+        try:
+            result = fill(con)
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            tmp.unlink(missing_ok=True)
+            raise
+        con.close()
+        # fsync so that a crash right after the rename cannot leave an empty file behind it.
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    return result
+
+
+class Warehouse:
+    """Read-only access to the live warehouse file, re-attached after every atomic swap.
+
+    One in-memory DuckDB connection per file identity; every query runs on its own cursor, so the
+    object is safe to share between threads (Streamlit sessions, fragments).
+    """
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._stamp: tuple[int, int, int] | None = None
+
+    def _identity(self) -> tuple[int, int, int]:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise WarehouseMissing(f"Databasen {self.path} finns inte.") from None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        stamp = self._identity()
+        with self._lock:
+            if stamp != self._stamp or self._con is None:
+                con = duckdb.connect(":memory:")
+                con.execute(f"ATTACH '{_sql_str(self.path)}' AS wh (READ_ONLY)")
+                # The previous connection is dropped, not closed: a query still running on one
+                # of its cursors in another thread finishes on the old file.
+                self._con, self._stamp = con, stamp
+            return self._con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._connection().cursor()
+        cur.execute("USE wh")
+        return cur
+
+    @property
+    def version(self) -> tuple[int, int, int]:
+        """Identity of the file currently served; changes after every swap (a cache key)."""
+        return self._identity()
+
+    def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.sql(query, params=params).pl()
+        finally:
+            cur.close()
+
+    def fetchone(self, query: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+        cur = self.cursor()
+        try:
+            return cur.execute(query, params or []).fetchone()
+        finally:
+            cur.close()
+
+    def meta(self) -> dict[str, str]:
+        df = self.sql("SELECT key, value FROM meta")
+        return dict(zip(df["key"].to_list(), df["value"].to_list(), strict=True))
+
+    def data_until(self) -> dict[str, Any]:
+        """The latest date of data per source (kind), from the import ledger."""
+        df = self.sql(
+            "SELECT kind, max(data_until) AS data_until, max(imported_at) AS imported_at "
+            "FROM import_ledger GROUP BY kind ORDER BY kind"
+        )
+        return {r["kind"]: r for r in df.iter_rows(named=True)}
+
+
+def _sql_str(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,354 @@
+"""Goal attainment: baseline, current value, target, progress, status, significance, on-track.
+
+* ``progress`` is the share of the required change achieved: 1.0 = exactly on target, 0.5 = half
+  way, negative = the wrong direction. It is computed with exact fractions of the counts, so a
+  fall of exactly 2.0 percentage points against a target of -2.0 is ``achieved``, not 0.9999.
+* ``status``: ``achieved`` (progress >= 1), ``partly`` (progress >= the configured threshold,
+  default 0.5), ``not_achieved``, or ``no_data`` (a value is missing or suppressed).
+* ``significant``: whether the change from baseline is distinguishable from zero (95 % Newcombe
+  interval for a difference of proportions; MOVER interval for a ratio for relative targets).
+* ``on_track``: the school-year series from the baseline, projected linearly to the last school
+  year of the mandate period, meets the target (the actual value once that year is complete).
+
+A goal with parts is achieved only when every part is.
+
+Comparison: school year against school year. While a school year is in progress, the latest
+term so far is compared with the same months of the same term in the baseline year, and the
+result says so in ``comparison_note``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+import polars as pl
+
+from data.warehouse import Warehouse
+from metrics import catalog, engine, periods, stats
+from metrics.goals import GoalConfig, ResolvedGoal, Target
+from metrics.periods import Period
+
+STATUS_LABELS = {
+    "achieved": "Uppnått",
+    "partly": "Delvis uppnått",
+    "not_achieved": "Ej uppnått",
+    "no_data": "Underlag saknas",
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    period: str
+    label: str
+    value: float | None
+    numerator: int | None
+    denominator: int | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    suppressed: bool = False
+
+    def to_json(self) -> dict:
+        return {"period": self.period, "label": self.label, "value": self.value,
+                "numerator": self.numerator, "denominator": self.denominator,
+                "ci_low": self.ci_low, "ci_high": self.ci_high, "suppressed": self.suppressed}
+
+
+@dataclass
+class GoalResult:
+    id: str
+    committee: list[str]
+    title: str
+    description: str
+    indicator: str | None
+    target: Target | None
+    status: str
+    progress: float | None
+    significant: bool | None
+    on_track: bool | None
+    baseline: Measure | None = None
+    current: Measure | None = None
+    target_value: float | None = None  # the level the current value must reach (a fraction)
+    change: float | None = None  # absolute: p2 - p1; relative: p2 / p1 - 1
+    change_ci: tuple[float, float] | None = None
+    comparison_note: str = ""
+    series: list[Measure] = field(default_factory=list)
+    parts: list[GoalResult] = field(default_factory=list)
+    as_of: date | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def to_json(self) -> dict:
+        empty = {"period": None, "value": None, "numerator": None, "denominator": None}
+        return {
+            "id": self.id,
+            "committee": self.committee[0] if len(self.committee) == 1 else self.committee,
+            "title": self.title,
+            "status": self.status,
+            "progress": self.progress,
+            "significant": self.significant,
+            "on_track": self.on_track,
+            "baseline": self.baseline.to_json() if self.baseline else empty,
+            "current": self.current.to_json() if self.current else empty,
+            "target": ({"kind": self.target.kind, "value": self.target.value, "level": self.target_value}
+                       if self.target else None),
+            "change": self.change,
+            "change_ci": list(self.change_ci) if self.change_ci else None,
+            "comparison": self.comparison_note,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "series": [m.to_json() for m in self.series],
+            "parts": [p.to_json() for p in self.parts],
+        }
+
+
+def _fraction(x: float) -> Fraction:
+    # via str: -2.0 -> Fraction(-2), 0.1 -> 1/10 (not the binary float 0.1000000000000000055...)
+    return Fraction(str(x))
+
+
+def progress_of(target: Target, k1: int, n1: int, k2: int, n2: int,
+                polarity: str = "lower_better") -> Fraction | None:
+    """Share of the required change achieved; None when it cannot be computed.
+
+    Example: baseline 140/1000 = 14.0 %, current 139/1000 = 13.9 %, target -2.0 pp:
+    change -0.1 pp -> progress 0.05.
+    """
+    if n1 <= 0 or n2 <= 0:
+        return None
+    p1, p2 = Fraction(k1, n1), Fraction(k2, n2)
+    required = _fraction(target.value) / 100
+    if target.kind == "absolute_change":
+        return (p2 - p1) / required if required else None
+    if target.kind == "relative_change":
+        if p1 == 0 or not required:
+            return None
+        return ((p2 - p1) / p1) / required
+    # level: the value should reach the level (at most for lower-better, at least otherwise)
+    sign = 1 if polarity != "higher_better" else -1
+    p1, p2, level = sign * p1, sign * p2, sign * required
+    if p2 <= level:  # met
+        return max(Fraction(1), (p1 - p2) / (p1 - level)) if p1 > level else Fraction(1)
+    if p1 == level:
+        return Fraction(0)
+    return (p1 - p2) / abs(p1 - level)
+
+
+def status_of(progress: Fraction | float | None, partly_threshold: float) -> str:
+    if progress is None:
+        return "no_data"
+    if progress >= 1:
+        return "achieved"
+    if progress >= _fraction(partly_threshold):
+        return "partly"
+    return "not_achieved"
+
+
+def target_level(target: Target, baseline: float | None) -> float | None:
+    """The value the current period must reach, e.g. baseline 14.0 % and -2.0 pp -> 12.0 %."""
+    if target.kind == "level":
+        return target.value / 100
+    if baseline is None:
+        return None
+    if target.kind == "absolute_change":
+        return baseline + target.value / 100
+    return baseline * (1 + target.value / 100)
+
+
+def significance(target: Target, k1: int, n1: int, k2: int, n2: int) -> tuple[bool | None, tuple[float, float] | None]:
+    """Whether the change is distinguishable from zero, and its 95 % interval."""
+    if target.kind == "relative_change":
+        ratio = stats.mover_ratio(k1, n1, k2, n2)
+        if ratio is None:
+            return None, None
+        ci = (ratio[0] - 1, ratio[1] - 1)
+    else:
+        ci = stats.newcombe_difference(k1, n1, k2, n2)
+        if ci is None:
+            return None, None
+    return (ci[0] > 0 or ci[1] < 0), ci
+
+
+def comparison(baseline_code: str, until: date | None, period: str | None = None) -> tuple[Period, Period, str, str]:
+    """(baseline period, current period, current label, note) for a goal's comparison."""
+    base = periods.parse(baseline_code)
+    if period is not None:
+        p = periods.parse(period)
+        if p.kind == "school_year":
+            return base, p, p.label, f"{p.label.capitalize()} jämförs med basåret {base.code}."
+        if p.kind == "term":
+            b = periods.term(p.code[:2], base.start.year if p.code.startswith("HT") else base.end.year)
+            return b, p, p.label, f"{p.label} jämförs med {b.label} (basåret {base.code})."
+        raise periods.PeriodError("Målen följs upp per läsår eller termin, t.ex. 2024/25 eller HT2024.")
+    if until is None:
+        return base, base, base.label, ""
+    sy = periods.school_year_of(until)
+    if until >= sy.end:
+        return base, sy, sy.label, f"{sy.label.capitalize()} jämförs med basåret {base.code}."
+    term = periods.term_of(until)
+    years = sy.start.year - base.start.year
+    current = term.clip(until)
+    baseline = term.shift_years(-years).clip(periods.add_years(until, -years))
+    upto = f" t.o.m. {periods.MONTHS_SV[until.month - 1]}" if current != term else ""
+    label = f"{term.label}{upto}"
+    note = (f"{sy.label.capitalize()} pågår: {label} jämförs med samma månader "
+            f"{term.shift_years(-years).label} (basåret {base.code}).")
+    return baseline, current, label, note
+
+
+def _measure(row: dict, label: str) -> Measure:
+    return Measure(period=row["period"], label=label, value=row["value"],
+                   numerator=row["numerator"], denominator=row["denominator"],
+                   ci_low=row["ci_low"], ci_high=row["ci_high"], suppressed=row["suppressed"])
+
+
+def _series_years(base: Period, until: date | None) -> list[Period]:
+    """Complete school years from the baseline up to the data (a few years back for context)."""
+    if until is None:
+        return [base]
+    last = periods.school_year_of(until)
+    if until < last.end:
+        last = last.shift_years(-1)
+    first = base.shift_years(-3)
+    years = []
+    p = first
+    while p.start <= last.start:
+        years.append(p)
+        p = p.shift_years(1)
+    return years
+
+
+def _on_track(cfg: GoalConfig, r: ResolvedGoal, series: list[Measure], base: Measure,
+              polarity: str) -> bool | None:
+    """Linear projection of the school-year series to the mandate period's last school year."""
+    if base.numerator is None or not base.denominator:
+        return None
+    end_year = periods.school_year(cfg.mandate_period.end - 1)
+    base_year = periods.parse(r.baseline_period)
+    pts = [(periods.parse(m.period).start.year, m.value) for m in series
+           if m.value is not None and periods.parse(m.period).start >= base_year.start]
+    if not pts:
+        return None
+    if pts[-1][0] >= end_year.start.year:
+        actual = next(v for y, v in pts if y == end_year.start.year)
+        projected = actual
+    elif len(pts) < 2:
+        return None
+    else:
+        n = len(pts)
+        mx = sum(x for x, _ in pts) / n
+        my = sum(y for _, y in pts) / n
+        sxx = sum((x - mx) ** 2 for x, _ in pts)
+        slope = sum((x - mx) * (y - my) for x, y in pts) / sxx
+        projected = my + slope * (end_year.start.year - mx)
+    p1 = base.numerator / base.denominator
+    # Compare the projection with the target level in the indicator's direction.
+    level = target_level(r.target, p1)
+    if level is None:
+        return None
+    higher = polarity == "higher_better" if r.target.kind == "level" else r.target.value > 0
+    return projected >= level if higher else projected <= level
+
+
+def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date | None,
+                   period: str | None) -> GoalResult:
+    ind = catalog.get(r.indicator)
+    base_p, cur_p, cur_label, note = comparison(r.baseline_period, until, period)
+    series_p = _series_years(periods.parse(r.baseline_period), until)
+    wanted = list(dict.fromkeys([base_p, cur_p, *series_p]))
+    df = engine.evaluate(wh, ind.name, wanted, filters=r.filter)
+    rows = {row["period"]: row for row in df.iter_rows(named=True)}
+    baseline = _measure(rows[base_p.code], base_p.label if base_p.kind != "range" else
+                        f"samma månader {periods.parse(r.baseline_period).code}")
+    current = _measure(rows[cur_p.code], cur_label)
+    series = [_measure(rows[p.code], p.label) for p in series_p]
+    if current.denominator == 0 and period is None and series:
+        # The in-progress term has no school months yet (e.g. July): use the last full year.
+        last = series_p[-1]
+        base_p, cur_p, cur_label, note = comparison(r.baseline_period, last.end, None)
+        baseline, current = _measure(rows[base_p.code], base_p.label), series[-1]
+    result = GoalResult(
+        id=r.goal.id, committee=r.committee, title=r.goal.title, description=r.goal.description,
+        indicator=ind.name, target=r.target, status="no_data", progress=None, significant=None,
+        on_track=None, baseline=baseline, current=current, comparison_note=note, series=series,
+        as_of=until)
+    result.target_value = target_level(r.target, baseline.value)
+    if baseline.suppressed or current.suppressed or baseline.value is None or current.value is None:
+        return result
+    k1, n1, k2, n2 = baseline.numerator, baseline.denominator, current.numerator, current.denominator
+    prog = progress_of(r.target, k1, n1, k2, n2, ind.polarity)
+    result.progress = float(prog) if prog is not None else None
+    result.status = status_of(prog, cfg.partly_threshold)
+    result.significant, result.change_ci = significance(r.target, k1, n1, k2, n2)
+    p1, p2 = k1 / n1, k2 / n2
+    result.change = (p2 / p1 - 1 if p1 else None) if r.target.kind == "relative_change" else p2 - p1
+    result.on_track = _on_track(cfg, r, series, baseline, ind.polarity)
+    return result
+
+
+def _combine(goal, committees: list[str], parts: list[GoalResult], cfg: GoalConfig) -> GoalResult:
+    statuses = [p.status for p in parts]
+    progress = None if any(p.progress is None for p in parts) else min(p.progress for p in parts)
+    if "no_data" in statuses:
+        status = "no_data"
+    elif all(s == "achieved" for s in statuses):
+        status = "achieved"
+    else:
+        status = "partly" if progress is not None and progress >= cfg.partly_threshold else "not_achieved"
+
+    def all_of(values):
+        return None if any(v is None for v in values) else all(values)
+
+    first = parts[0]
+    return GoalResult(
+        id=goal.id, committee=committees, title=goal.title, description=goal.description,
+        indicator=goal.indicator or first.indicator, target=goal.target or first.target,
+        status=status, progress=progress,
+        significant=all_of([p.significant for p in parts]),
+        on_track=all_of([p.on_track for p in parts]),
+        comparison_note=first.comparison_note, parts=parts, as_of=first.as_of,
+        baseline=None, current=None)
+
+
+def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str | None = None,
+                  until: date | None = None) -> GoalResult:
+    r = cfg.resolved(goal, parent)
+    if until is None and r.indicator:
+        until = engine.data_until(wh, catalog.get(r.indicator).source)
+    if not goal.parts:
+        return _evaluate_leaf(wh, cfg, r, until, period)
+    resolved_parent = goal.model_copy(update={
+        "indicator": r.indicator, "baseline_period": r.baseline_period, "target": r.target,
+        "filter": r.filter, "committee": r.committee})
+    parts = [evaluate_goal(wh, cfg, part, resolved_parent, period, until) for part in goal.parts]
+    return _combine(goal, r.committee, parts, cfg)
+
+
+def evaluate_all(wh: Warehouse, cfg: GoalConfig, period: str | None = None) -> list[GoalResult]:
+    """Attainment of every configured goal, for the latest data or a given school year/term."""
+    return [evaluate_goal(wh, cfg, g, period=period) for g in cfg.goals]
+
+
+def frame(results: list[GoalResult]) -> pl.DataFrame:
+    """One row per goal and part: an analyst's table of the results."""
+    rows = []
+
+    def add(r: GoalResult, parent: str | None):
+        rows.append({
+            "goal_id": r.id, "parent_id": parent, "title": r.title,
+            "committee": ", ".join(r.committee), "status": r.status,
+            "progress": r.progress, "significant": r.significant, "on_track": r.on_track,
+            "baseline_period": r.baseline.period if r.baseline else None,
+            "baseline_value": r.baseline.value if r.baseline else None,
+            "current_period": r.current.period if r.current else None,
+            "current_value": r.current.value if r.current else None,
+            "target_value": r.target_value,
+        })
+        for p in r.parts:
+            add(p, r.id)
+
+    for r in results:
+        add(r, None)
+    return pl.DataFrame(rows)

@@ -1,0 +1,76 @@
+"""METRICS.md, generated from the indicator catalog (``python cli.py docs``).
+
+The text of each indicator lives once, in ``metrics/catalog.py``; the dashboard's definitions
+page and this document both read it. ``tests/test_docs.py`` fails when METRICS.md is stale.
+"""
+
+from __future__ import annotations
+
+from metrics import catalog, suppression
+
+KIND_TEXT = {
+    "share": "andel = täljare / nämnare, med 95 % Wilsonintervall",
+    "count": "antal (täljaren)",
+    "rate": "täljare / nämnare × 1 000",
+    "mean": "medelvärde = täljare / nämnare",
+    "change": "relativ förändring = täljare / nämnare − 1",
+}
+
+
+def metrics_markdown() -> str:
+    t = suppression.Thresholds()
+    out = [
+        "# Indicators (METRICS.md)",
+        "",
+        "Generated from `metrics/catalog.py` by `python cli.py docs`; do not edit by hand "
+        "(a test fails when this file and the catalog disagree). The indicator texts are Swedish, "
+        "as the dashboard shows them.",
+        "",
+        "## How every indicator is computed",
+        "",
+        "- **One code path** (`metrics/engine.py`): the source's rows for the period are filtered by "
+        "the indicator's population and any user filters, grouped by the breakdown with all totals "
+        "(`GROUP BY CUBE`), and the numerator and denominator are counted with "
+        "`count(*) FILTER (WHERE denominator AND numerator)` and `count(*) FILTER (WHERE denominator)`.",
+        "- **Periods**: month (`2024-09`), term (`HT2024` = 1 July–31 December, `VT2025` = "
+        "1 January–30 June), school year (`2024/25` = HT2024 + VT2025), calendar year (`2024`), "
+        "date range (`2024-01-01..2024-03-31`). Absence is monthly: a month belongs to a period "
+        "when its first day does. Dated facts belong to a period when their date lies in it.",
+        "- **Absence** is summed per pupil over the whole period before any threshold is applied; "
+        "monthly shares are never averaged and pupil-months never counted.",
+        "- **Interval**: 95 % Wilson score interval for shares (`ci_low`, `ci_high`); none for "
+        "counts, rates and means.",
+        f"- **Suppression** (defaults; `SAMVERKAN_SUPPRESS_MIN_COUNT`, "
+        f"`SAMVERKAN_SUPPRESS_MIN_DENOMINATOR`): a count from 1 to {t.min_count - 1} is not shown, 0 is "
+        f"shown; a share or mean with a denominator below {t.min_denominator} is not shown; "
+        "secondary suppression hides further cells until no row or column of a table with totals "
+        "has exactly one suppressed cell. Suppressed values are null with `suppressed: true` "
+        "(`..` in the dashboard).",
+        "- **Zero denominator**: no value (null), not an error.",
+        "",
+        "## Sources",
+        "",
+    ]
+    for s in catalog.SOURCES.values():
+        dims = ", ".join(f"`{d}`" for d in s.dims)
+        out += [f"### `{s.name}` – {s.unit}", "", s.description, "", f"Breakdowns: {dims}.", ""]
+    out += ["## Indicators", ""]
+    for ind in catalog.INDICATORS:
+        out += [
+            f"### `{ind.name}` – {ind.label}",
+            "",
+            ind.definition,
+            "",
+            f"- Kind: `{ind.kind}` ({KIND_TEXT[ind.kind]}); unit: {ind.unit}; "
+            f"polarity: {catalog.POLARITIES[ind.polarity]}",
+            f"- Source: `{ind.source}`; breakdowns: {', '.join(f'`{d}`' for d in ind.dims)}",
+            f"- Population: {ind.population}",
+            f"- Numerator: {ind.numerator_text}",
+            f"- Denominator: {ind.denominator_text}",
+            f"- Computed as: population `{ind.where}`; numerator `{ind.numerator}`; "
+            f"denominator `{ind.denominator}`" + ("; children counted once (distinct)" if ind.distinct_children else ""),
+        ]
+        if ind.edge_cases:
+            out.append(f"- Edge cases: {ind.edge_cases}")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,264 @@
+"""One code path that turns any catalog indicator into numbers.
+
+``evaluate(wh, "high_absence_share", "2024/25", by=["school_form"])`` returns a polars frame:
+``period``, the breakdown columns (null = total; ``school_name`` beside ``school``),
+``numerator``, ``denominator``, ``value``, ``ci_low``, ``ci_high`` (95 % Wilson, shares only) and
+``suppressed``. Several periods can be evaluated in one query (``period`` may be a list).
+
+Every breakdown comes with its totals (GROUP BY CUBE), so a table always carries the margins that
+secondary suppression protects. Only aggregates leave this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import polars as pl
+
+from data import settings
+from data.warehouse import Warehouse
+from metrics import catalog, periods, stats, suppression
+from metrics.catalog import Indicator
+from metrics.periods import Period
+
+Filters = Mapping[str, Sequence[str] | bool]
+
+# Columns of each source's unit relation that filters may name besides its dimensions.
+_EXTRA_FILTERS = {"pupils": ("with_intervention",)}
+
+_PUPILS = """
+_m AS (
+    SELECT _p.period, a.pupil_key, a.school_id, a.grade, a.gender, a.month,
+           a.scheduled_minutes, a.absent_minutes, a.invalid_absent_minutes, s.school_form
+    FROM absence a
+    JOIN _p ON a.month BETWEEN _p.p_start AND _p.p_end
+    JOIN schools s ON s.school_id = a.school_id
+),
+_pu AS (
+    -- Sum each pupil's minutes over the whole period first; thresholds are applied later.
+    SELECT period, pupil_key, school_form,
+           arg_max(school_id, month) AS school, arg_max(grade, month) AS grade,
+           arg_max(gender, month) AS gender,
+           sum(scheduled_minutes)::BIGINT AS scheduled, sum(absent_minutes)::BIGINT AS absent,
+           sum(invalid_absent_minutes)::BIGINT AS invalid,
+           count(invalid_absent_minutes) AS n_invalid, count(*) AS n_months
+    FROM _m GROUP BY period, pupil_key, school_form
+),
+_act AS (
+    SELECT DISTINCT _p.period, i.child_key
+    FROM interventions i
+    JOIN _p ON i.start_date <= _p.p_end AND (i.end_date IS NULL OR i.end_date >= _p.p_start)
+),
+unit AS (
+    SELECT _pu.*, s.area, s.operator, (_act.child_key IS NOT NULL) AS with_intervention
+    FROM _pu
+    JOIN schools s ON s.school_id = _pu.school
+    LEFT JOIN _act ON _act.period = _pu.period AND _act.child_key = _pu.pupil_key
+)"""
+
+_REPORTS = """
+unit AS (
+    SELECT _p.period, r.* EXCLUDE (area, gender, school_id),
+           coalesce(r.area, s.area, 'okänt') AS area,
+           coalesce(r.gender, 'okänt') AS gender,
+           coalesce(r.school_id, 'okänd') AS school,
+           coalesce(s.school_form, 'okänd') AS school_form,
+           coalesce(s.operator, 'okänd') AS operator,
+           CASE WHEN r.age IS NULL THEN 'okänd' WHEN r.age <= 5 THEN '0–5'
+                WHEN r.age <= 12 THEN '6–12' WHEN r.age <= 15 THEN '13–15' ELSE '16–20' END AS age_band
+    FROM reports r
+    JOIN _p ON r.received_date BETWEEN _p.p_start AND _p.p_end
+    LEFT JOIN schools s ON s.school_id = r.school_id
+)"""
+
+_INTERVENTIONS = """
+unit AS (
+    SELECT _p.period, i.* EXCLUDE (school_id),
+           coalesce(i.school_id, 'okänd') AS school,
+           coalesce(s.area, 'okänt') AS area,
+           coalesce(s.school_form, 'okänd') AS school_form
+    FROM interventions i
+    JOIN _p ON {cond}
+    LEFT JOIN schools s ON s.school_id = i.school_id
+)"""
+
+_INTERVENTION_COND = {
+    "interventions_active": "i.start_date <= _p.p_end AND (i.end_date IS NULL OR i.end_date >= _p.p_start)",
+    "interventions_started": "i.start_date BETWEEN _p.p_start AND _p.p_end",
+    "interventions_ended": "i.end_date BETWEEN _p.p_start AND _p.p_end",
+}
+
+OUTPUT_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high", "suppressed")
+
+
+class MetricError(ValueError):
+    """A request the engine cannot answer (unknown breakdown or filter); Swedish message."""
+
+
+def _unit_sql(source: str) -> str:
+    if source == "pupils":
+        return _PUPILS
+    if source == "reports":
+        return _REPORTS
+    return _INTERVENTIONS.format(cond=_INTERVENTION_COND[source])
+
+
+def _periods_sql(ps: Sequence[Period]) -> str:
+    rows = ", ".join(
+        f"('{p.code}', DATE '{p.start.isoformat()}', DATE '{p.end.isoformat()}')" for p in ps)
+    return f"_p(period, p_start, p_end) AS (VALUES {rows})"
+
+
+def _filter_sql(ind: Indicator, filters: Filters | None) -> tuple[str, list]:
+    allowed = set(catalog.SOURCES[ind.source].dims) | set(_EXTRA_FILTERS.get(ind.source, ()))
+    clauses, params = [], []
+    for key, values in (filters or {}).items():
+        if key not in allowed:
+            raise MetricError(
+                f"Indikatorn '{ind.name}' kan inte filtreras på '{key}'. "
+                f"Möjliga filter: {', '.join(sorted(allowed))}.")
+        if isinstance(values, bool):
+            clauses.append(f"{key} = ?")
+            params.append(values)
+            continue
+        values = [str(v) for v in values]
+        if not values:
+            continue
+        clauses.append(f"{key} IN ({', '.join('?' for _ in values)})")
+        params.extend(values)
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _aggregates(ind: Indicator) -> tuple[str, str]:
+    num, den = f"({ind.numerator})", f"({ind.denominator})"
+    if ind.kind == "share":
+        return f"count(*) FILTER (WHERE {den} AND {num})", f"count(*) FILTER (WHERE {den})"
+    if ind.kind == "mean":
+        return f"sum({ind.numerator}) FILTER (WHERE {den})::DOUBLE", f"count(*) FILTER (WHERE {den})"
+    counted = "DISTINCT child_key" if ind.distinct_children else "*"
+    return f"count({counted}) FILTER (WHERE {num})", "NULL::BIGINT"
+
+
+def _counts(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
+            filters: Filters | None) -> pl.DataFrame:
+    where, params = _filter_sql(ind, filters)
+    num_agg, den_agg = _aggregates(ind)
+    dims = ", ".join(by)
+    select_dims = "".join(f"{d}, " for d in by)
+    group = f"GROUP BY period, CUBE({dims})" if by else "GROUP BY period"
+    sql = (
+        f"WITH {_periods_sql(ps)}, {_unit_sql(ind.source)}\n"
+        f"SELECT period, {select_dims}{num_agg} AS numerator, {den_agg} AS denominator\n"
+        f"FROM unit WHERE ({ind.where}) AND ({where})\n{group}"
+    )
+    df = wh.sql(sql, params=params or None)
+    schema = {"period": pl.String, **{d: pl.String for d in by},
+              "numerator": pl.Float64 if ind.kind == "mean" else pl.Int64, "denominator": pl.Int64}
+    df = df.cast({k: v for k, v in schema.items() if k in df.columns})
+    # Every requested period gets a grand-total row, also when it has no data (0 / 0).
+    totals = pl.DataFrame({"period": [p.code for p in ps]}).with_columns(
+        [pl.lit(None, pl.String).alias(d) for d in by])
+    missing = totals.join(df.select("period", *by), on=["period", *by], how="anti", nulls_equal=True)
+    if missing.height:
+        fill = missing.with_columns(numerator=pl.lit(0, schema["numerator"]),
+                                    denominator=pl.lit(None if ind.kind in ("count", "rate", "change") else 0,
+                                                       pl.Int64))
+        df = pl.concat([df, fill.select(df.columns)], how="vertical")
+    return df
+
+
+def _population(wh: Warehouse, ps: Sequence[Period], by: Sequence[str]) -> pl.DataFrame:
+    """Residents aged 0-20 per period (the calendar year the period starts), per area if asked."""
+    years = sorted({p.start.year for p in ps})
+    pop = wh.sql(
+        "SELECT year, area, sum(residents)::BIGINT AS residents FROM population "
+        "WHERE age_from >= 0 AND age_to <= 20 AND year IN (SELECT unnest(?::INTEGER[])) "
+        "GROUP BY year, area", params=[years])
+    by_area = pop.filter(pl.col("area").is_not_null())
+    whole = pop.filter(pl.col("area").is_null()).select("year", pl.col("residents").alias("whole"))
+    summed = by_area.group_by("year").agg(pl.col("residents").sum().alias("summed"))
+    total = (pl.DataFrame({"year": years}, schema={"year": pl.Int32})
+             .join(whole.cast({"year": pl.Int32}), on="year", how="left")
+             .join(summed.cast({"year": pl.Int32}), on="year", how="left")
+             .select("year", pl.coalesce("whole", "summed").alias("residents"), pl.lit(None, pl.String).alias("area")))
+    rows = pl.concat([by_area.cast({"year": pl.Int32}).select("year", "residents", "area"), total]) if "area" in by else total
+    per_period = pl.DataFrame({"period": [p.code for p in ps], "year": [p.start.year for p in ps]},
+                              schema={"period": pl.String, "year": pl.Int32})
+    return per_period.join(rows, on="year", how="left").drop("year")
+
+
+def _value(ind: Indicator) -> list[pl.Expr]:
+    num, den = pl.col("numerator"), pl.col("denominator")
+    valid = den > 0
+    if ind.kind == "share":
+        low, high = stats.wilson_expr(num, den)
+        return [pl.when(valid).then(num / den).alias("value"), low.alias("ci_low"), high.alias("ci_high")]
+    if ind.kind == "count":
+        value = num.cast(pl.Float64)
+    elif ind.kind == "rate":
+        value = pl.when(valid).then(num / den * 1000)
+    elif ind.kind == "mean":
+        value = pl.when(valid).then(num / den)
+    else:  # change
+        value = pl.when(valid).then(num / den - 1)
+    none = pl.lit(None, pl.Float64)
+    return [value.cast(pl.Float64).alias("value"), none.alias("ci_low"), none.alias("ci_high")]
+
+
+def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Period],
+             by: Sequence[str] = (), filters: Filters | None = None, *, suppress: bool = True,
+             thresholds: suppression.Thresholds | None = None) -> pl.DataFrame:
+    """Evaluate indicator ``name`` for one or more periods, broken down by ``by`` with totals."""
+    ind = catalog.get(name)
+    ps = [periods.parse(p) for p in ([period] if isinstance(period, str | Period) else period)]
+    by = list(dict.fromkeys(by))
+    bad = [d for d in by if d not in ind.dims]
+    if bad:
+        raise MetricError(
+            f"Indikatorn '{name}' kan inte delas upp på {', '.join(bad)}. "
+            f"Möjliga uppdelningar: {', '.join(ind.dims)}.")
+    df = _counts(wh, ind, ps, by, filters)
+    if ind.kind == "rate":
+        df = df.drop("denominator").join(
+            _population(wh, ps, by).rename({"residents": "denominator"}),
+            on=["period", *by], how="left", nulls_equal=True)
+    elif ind.kind == "change":
+        prev = [p.shift_years(-1) for p in ps]
+        before = _counts(wh, ind, prev, by, filters).select(
+            pl.col("period").replace_strict({q.code: p.code for p, q in zip(ps, prev, strict=True)}),
+            *by, pl.col("numerator").alias("denominator"))
+        df = df.drop("denominator").join(before, on=["period", *by], how="full",
+                                         nulls_equal=True, coalesce=True)
+        df = df.with_columns(pl.col("numerator").fill_null(0), pl.col("denominator").fill_null(0))
+    df = df.with_columns(_value(ind))
+    if suppress:
+        t = thresholds or suppression.Thresholds(*settings.suppression_thresholds())
+        df = suppression.apply(df, ind.kind, by, t, group_cols=["period"])
+    else:
+        df = df.with_columns(suppressed=pl.lit(False))
+    if "school" in by:
+        names = wh.sql("SELECT school_id AS school, school_name FROM schools")
+        df = df.join(names, on="school", how="left").with_columns(
+            school_name=pl.when(pl.col("school") == "okänd").then(pl.lit("Okänd skolenhet"))
+            .otherwise(pl.col("school_name")))
+    order = {p.code: i for i, p in enumerate(ps)}
+    df = df.with_columns(pl.col("period").replace_strict(order, return_dtype=pl.Int32).alias("_o"))
+    df = df.sort(["_o", *by], nulls_last=True).drop("_o")
+    lead = ["period", *by] + (["school_name"] if "school" in by else [])
+    return df.select(*lead, *OUTPUT_COLUMNS).cast({"denominator": pl.Int64})
+
+
+def data_until(wh: Warehouse, source: str) -> date | None:
+    """The last date with data for a source: absence's last month end, reports' last receipt."""
+    if source == "pupils":
+        row = wh.fetchone("SELECT last_day(max(month)) FROM absence")
+    elif source == "reports":
+        row = wh.fetchone("SELECT max(received_date) FROM reports")
+    else:
+        row = wh.fetchone("SELECT greatest(max(start_date), max(end_date)) FROM interventions")
+    ledger = wh.fetchone(
+        "SELECT max(data_until) FROM import_ledger WHERE kind = ?",
+        ["absence" if source == "pupils" else ("reports" if source == "reports" else "interventions")])
+    candidates = [d for d in (row[0] if row else None, ledger[0] if ledger else None) if d is not None]
+    return max(candidates) if candidates else None

@@ -1,0 +1,172 @@
+"""Periods: month, term, school year, calendar year and date range, with Swedish labels.
+
+Date-based facts (reports, interventions) belong to a period when their date lies in
+[start, end]. Absence is monthly: a month belongs to a period when its first day does.
+
+Terms partition the school year so that every date belongs to exactly one term:
+HT = 1 July-31 December (school months August-December), VT = 1 January-30 June.
+A school year 2024/25 = HT2024 + VT2025 = 2024-07-01..2025-06-30.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+             "september", "oktober", "november", "december")
+MONTHS_SV_SHORT = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_TERM = re.compile(r"^(HT|VT)\s?(\d{4})$", re.IGNORECASE)
+_SCHOOL_YEAR = re.compile(r"^(\d{4})/(\d{2}|\d{4})$")
+_YEAR = re.compile(r"^(\d{4})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}(?:-\d{2})?)\.\.(\d{4}-\d{2}(?:-\d{2})?)$")
+
+
+class PeriodError(ValueError):
+    """A period code that cannot be parsed; the message is Swedish and says what is accepted."""
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    kind: str  # month | term | school_year | year | range
+    code: str  # canonical code, e.g. '2024-09', 'HT2024', '2024/25', '2024', '2024-01-01..2024-03-31'
+
+    @property
+    def label(self) -> str:
+        """Swedish label: 'september 2024', 'HT 2024', 'läsåret 2024/25', '2024'."""
+        if self.kind == "month":
+            return f"{MONTHS_SV[self.start.month - 1]} {self.start.year}"
+        if self.kind == "term":
+            return f"{self.code[:2]} {self.code[2:]}"
+        if self.kind == "school_year":
+            return f"läsåret {self.code}"
+        if self.kind == "year":
+            return self.code
+        return f"{self.start.isoformat()}–{self.end.isoformat()}"
+
+    def shift_years(self, years: int) -> Period:
+        """The same period ``years`` later (negative: earlier)."""
+        start, end = add_years(self.start, years), add_years(self.end, years)
+        if self.kind == "range":
+            return Period(start, end, "range", f"{start.isoformat()}..{end.isoformat()}")
+        return parse(_shift_code(self, years))
+
+    def clip(self, until: date) -> Period:
+        """The part of the period up to ``until``; unchanged when the period ends before it."""
+        if until >= self.end:
+            return self
+        return Period(self.start, until, "range", f"{self.start.isoformat()}..{until.isoformat()}")
+
+    def contains(self, d: date) -> bool:
+        return self.start <= d <= self.end
+
+
+def add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def _shift_code(p: Period, years: int) -> str:
+    if p.kind == "month":
+        return f"{p.start.year + years}-{p.start.month:02d}"
+    if p.kind == "term":
+        return f"{p.code[:2]}{p.start.year + years}"
+    if p.kind == "school_year":
+        return school_year_code(p.start.year + years)
+    return str(p.start.year + years)
+
+
+def _month_end(year: int, month: int) -> date:
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def school_year_code(autumn_year: int) -> str:
+    """2024 -> '2024/25'."""
+    return f"{autumn_year}/{(autumn_year + 1) % 100:02d}"
+
+
+def month(year: int, m: int) -> Period:
+    return Period(date(year, m, 1), _month_end(year, m), "month", f"{year}-{m:02d}")
+
+
+def term(kind: str, year: int) -> Period:
+    kind = kind.upper()
+    if kind == "HT":
+        return Period(date(year, 7, 1), date(year, 12, 31), "term", f"HT{year}")
+    return Period(date(year, 1, 1), date(year, 6, 30), "term", f"VT{year}")
+
+
+def school_year(autumn_year: int) -> Period:
+    return Period(date(autumn_year, 7, 1), date(autumn_year + 1, 6, 30), "school_year",
+                  school_year_code(autumn_year))
+
+
+def calendar_year(year: int) -> Period:
+    return Period(date(year, 1, 1), date(year, 12, 31), "year", str(year))
+
+
+def date_range(start: date, end: date) -> Period:
+    if end < start:
+        raise PeriodError(f"Perioden slutar ({end}) före den börjar ({start}).")
+    return Period(start, end, "range", f"{start.isoformat()}..{end.isoformat()}")
+
+
+def school_year_of(d: date) -> Period:
+    return school_year(d.year if d.month >= 7 else d.year - 1)
+
+
+def term_of(d: date) -> Period:
+    return term("HT" if d.month >= 7 else "VT", d.year)
+
+
+def _parse_day(text: str, end: bool) -> date:
+    if len(text) == 7:
+        y, m = int(text[:4]), int(text[5:])
+        return _month_end(y, m) if end else date(y, m, 1)
+    return date.fromisoformat(text)
+
+
+def parse(code: str | Period) -> Period:
+    """Parse a period code. Accepted: 2024-09, HT2024, VT2025, 2024/25, 2024,
+    2024-01-01..2024-03-31 and 2024-08..2024-10."""
+    if isinstance(code, Period):
+        return code
+    text = str(code).strip()
+    try:
+        if m := _MONTH.match(text):
+            y, mo = int(m[1]), int(m[2])
+            if not 1 <= mo <= 12:
+                raise ValueError
+            return month(y, mo)
+        if m := _TERM.match(text):
+            return term(m[1], int(m[2]))
+        if m := _SCHOOL_YEAR.match(text):
+            y = int(m[1])
+            second = int(m[2]) % 100
+            if second != (y + 1) % 100:
+                raise ValueError
+            return school_year(y)
+        if m := _YEAR.match(text):
+            return calendar_year(int(m[1]))
+        if m := _RANGE.match(text):
+            return date_range(_parse_day(m[1], end=False), _parse_day(m[2], end=True))
+    except PeriodError:
+        raise
+    except ValueError:
+        pass
+    raise PeriodError(
+        f"Okänd period '{text}'. Ange månad (2024-09), termin (HT2024, VT2025), "
+        f"läsår (2024/25), kalenderår (2024) eller datumintervall (2024-01-01..2024-03-31).")
+
+
+def month_label(d: date, short: bool = False) -> str:
+    names = MONTHS_SV_SHORT if short else MONTHS_SV
+    return f"{names[d.month - 1]} {d.year}"

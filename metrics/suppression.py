@@ -1,0 +1,104 @@
+"""Small-count suppression with secondary suppression.
+
+Primary rules (thresholds from configuration, defaults 5 and 10):
+* a count (numerator or denominator) from 1 to ``min_count - 1`` is not shown; 0 is shown;
+* a share or mean whose denominator is from 1 to ``min_denominator - 1`` is not shown.
+
+Secondary rule: the engine returns tables with totals (GROUP BY CUBE): for every dimension, a
+*line* is the set of rows that agree on all other dimensions, its cells (the dimension's values)
+plus its margin (the dimension's total, a null). Numerators and denominators add up along a
+line, so a line with exactly one suppressed row would let anyone recover that row by
+subtraction. Until no line has exactly one suppressed row, the smallest other row of such a line
+is suppressed too (the margin only when the line has no other cell).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_count: int = 5
+    min_denominator: int = 10
+
+
+def small(count: pl.Expr, minimum: int) -> pl.Expr:
+    """True where 0 < count < minimum (zero is shown)."""
+    return (count > 0) & (count < minimum)
+
+
+def primary(df: pl.DataFrame, kind: str, t: Thresholds) -> pl.Series:
+    """Primary suppression flags for an indicator kind (see metrics.catalog.KINDS)."""
+    num, den = pl.col("numerator"), pl.col("denominator")
+    if kind == "count":
+        rule = small(num, t.min_count)
+    elif kind == "share":
+        rule = small(num, t.min_count) | small(den, t.min_count) | small(den, t.min_denominator)
+    elif kind == "mean":
+        # numerator is a sum of days, not a count of children: only the number of cases matters
+        rule = small(den, t.min_denominator)
+    elif kind == "rate":
+        # denominator is the resident population (public statistics): only the count matters
+        rule = small(num, t.min_count)
+    elif kind == "change":
+        rule = small(num, t.min_count) | small(den, t.min_count)
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
+    return df.select(rule.fill_null(False).alias("s"))["s"]
+
+
+def secondary(df: pl.DataFrame, dims: Sequence[str], suppressed: pl.Series,
+              group_cols: Sequence[str] = (), size_col: str = "denominator") -> pl.Series:
+    """Extend ``suppressed`` so that no line of the table has exactly one suppressed row.
+
+    ``dims`` are the breakdown columns, where null marks a total (margin). ``group_cols``
+    (e.g. the period) separate independent tables in the same frame. Among the candidates of a
+    line the row with the smallest ``size_col`` (then the smallest numerator) is chosen, so the
+    least information is hidden.
+    """
+    flags = suppressed.to_list()
+    if not dims or not any(flags):
+        return suppressed
+    keys = df.select([*group_cols, *dims]).rows()
+    size = df[size_col].fill_null(0).to_list() if size_col in df.columns else [0] * df.height
+    numer = df["numerator"].fill_null(0).to_list() if "numerator" in df.columns else [0] * df.height
+    ng = len(group_cols)
+    # A line: (position of the varying dimension in the key, the rows on the line).
+    lines: list[tuple[int, list[int]]] = []
+    for j in range(len(dims)):
+        pos = ng + j
+        by_line: dict[tuple, list[int]] = defaultdict(list)
+        for i, key in enumerate(keys):
+            by_line[key[:pos] + key[pos + 1:]].append(i)
+        lines.extend((pos, rows) for rows in by_line.values() if len(rows) > 1)
+    changed = True
+    while changed:
+        changed = False
+        for pos, rows in lines:
+            if sum(flags[i] for i in rows) != 1:
+                continue
+            cells = [i for i in rows if not flags[i] and keys[i][pos] is not None]
+            margins = [i for i in rows if not flags[i] and keys[i][pos] is None]
+            # Prefer a non-empty cell: a zero is often known to be zero, so hiding it protects
+            # little; a zero (then the margin) is taken only when nothing else is left.
+            nonzero = [i for i in cells if size[i] > 0]
+            pool = nonzero or cells or margins
+            pick = min(pool, key=lambda i: (size[i], numer[i], i))
+            flags[pick] = True
+            changed = True
+    return pl.Series(suppressed.name, flags, dtype=pl.Boolean)
+
+
+def apply(df: pl.DataFrame, kind: str, dims: Sequence[str], t: Thresholds,
+          group_cols: Sequence[str] = ()) -> pl.DataFrame:
+    """Add ``suppressed`` and blank numerator, denominator, value and interval where it is true."""
+    flags = secondary(df, dims, primary(df, kind, t).alias("suppressed"), group_cols)
+    out = df.with_columns(suppressed=flags)
+    hide = [c for c in ("numerator", "denominator", "value", "ci_low", "ci_high") if c in out.columns]
+    return out.with_columns([pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c)
+                             for c in hide])

@@ -171,31 +171,42 @@ def significance(target: Target, k1: int, n1: int, k2: int, n2: int) -> tuple[bo
     return (ci[0] > 0 or ci[1] < 0), ci
 
 
-def comparison(baseline_code: str, until: date | None, period: str | None = None) -> tuple[Period, Period, str, str]:
-    """(baseline period, current period, current label, note) for a goal's comparison."""
+@dataclass(frozen=True)
+class Comparison:
+    baseline: Period
+    baseline_label: str
+    current: Period
+    current_label: str
+    note: str
+
+
+def comparison(baseline_code: str, until: date | None, period: str | None = None) -> Comparison:
+    """Which baseline and current periods a goal compares, with Swedish labels and a note."""
     base = periods.parse(baseline_code)
     if period is not None:
         p = periods.parse(period)
         if p.kind == "school_year":
-            return base, p, p.label, f"{p.label.capitalize()} jämförs med basåret {base.code}."
+            return Comparison(base, base.label, p, p.label,
+                              f"{p.label.capitalize()} jämförs med basåret {base.code}.")
         if p.kind == "term":
             b = periods.term(p.code[:2], base.start.year if p.code.startswith("HT") else base.end.year)
-            return b, p, p.label, f"{p.label} jämförs med {b.label} (basåret {base.code})."
+            return Comparison(b, b.label, p, p.label, f"{p.label} jämförs med {b.label} (basåret {base.code}).")
         raise periods.PeriodError("Målen följs upp per läsår eller termin, t.ex. 2024/25 eller HT2024.")
     if until is None:
-        return base, base, base.label, ""
+        return Comparison(base, base.label, base, base.label, "")
     sy = periods.school_year_of(until)
     if until >= sy.end:
-        return base, sy, sy.label, f"{sy.label.capitalize()} jämförs med basåret {base.code}."
+        return Comparison(base, base.label, sy, sy.label,
+                          f"{sy.label.capitalize()} jämförs med basåret {base.code}.")
     term = periods.term_of(until)
     years = sy.start.year - base.start.year
     current = term.clip(until)
     baseline = term.shift_years(-years).clip(periods.add_years(until, -years))
     upto = f" t.o.m. {periods.MONTHS_SV[until.month - 1]}" if current != term else ""
     label = f"{term.label}{upto}"
-    note = (f"{sy.label.capitalize()} pågår: {label} jämförs med samma månader "
-            f"{term.shift_years(-years).label} (basåret {base.code}).")
-    return baseline, current, label, note
+    base_label = f"samma månader {term.shift_years(-years).label}"
+    note = f"{sy.label.capitalize()} pågår: {label} jämförs med {base_label} (basåret {base.code})."
+    return Comparison(baseline, base_label, current, label, note)
 
 
 def _measure(row: dict, label: str) -> Measure:
@@ -204,13 +215,17 @@ def _measure(row: dict, label: str) -> Measure:
                    ci_low=row["ci_low"], ci_high=row["ci_high"], suppressed=row["suppressed"])
 
 
-def _series_years(base: Period, until: date | None) -> list[Period]:
-    """Complete school years from the baseline up to the data (a few years back for context)."""
-    if until is None:
+def _series_years(base: Period, until: date | None, current: Period) -> list[Period]:
+    """School years for the trend: from three years before the baseline to the current school
+    year when it is a whole school year, else to the last complete one before ``until``."""
+    if current.kind == "school_year":
+        last = current
+    elif until is None:
         return [base]
-    last = periods.school_year_of(until)
-    if until < last.end:
-        last = last.shift_years(-1)
+    else:
+        last = periods.school_year_of(until)
+        if until < last.end:
+            last = last.shift_years(-1)
     first = base.shift_years(-3)
     years = []
     p = first
@@ -255,24 +270,22 @@ def _on_track(cfg: GoalConfig, r: ResolvedGoal, series: list[Measure], base: Mea
 def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date | None,
                    period: str | None) -> GoalResult:
     ind = catalog.get(r.indicator)
-    base_p, cur_p, cur_label, note = comparison(r.baseline_period, until, period)
-    series_p = _series_years(periods.parse(r.baseline_period), until)
-    wanted = list(dict.fromkeys([base_p, cur_p, *series_p]))
+    cmp = comparison(r.baseline_period, until, period)
+    series_p = _series_years(periods.parse(r.baseline_period), until, cmp.current)
+    wanted = list(dict.fromkeys([cmp.baseline, cmp.current, *series_p]))
     df = engine.evaluate(wh, ind.name, wanted, filters=r.filter)
     rows = {row["period"]: row for row in df.iter_rows(named=True)}
-    baseline = _measure(rows[base_p.code], base_p.label if base_p.kind != "range" else
-                        f"samma månader {periods.parse(r.baseline_period).code}")
-    current = _measure(rows[cur_p.code], cur_label)
+    baseline = _measure(rows[cmp.baseline.code], cmp.baseline_label)
+    current = _measure(rows[cmp.current.code], cmp.current_label)
     series = [_measure(rows[p.code], p.label) for p in series_p]
     if current.denominator == 0 and period is None and series:
         # The in-progress term has no school months yet (e.g. July): use the last full year.
-        last = series_p[-1]
-        base_p, cur_p, cur_label, note = comparison(r.baseline_period, last.end, None)
-        baseline, current = _measure(rows[base_p.code], base_p.label), series[-1]
+        cmp = comparison(r.baseline_period, series_p[-1].end, None)
+        baseline, current = _measure(rows[cmp.baseline.code], cmp.baseline_label), series[-1]
     result = GoalResult(
         id=r.goal.id, committee=r.committee, title=r.goal.title, description=r.goal.description,
         indicator=ind.name, target=r.target, status="no_data", progress=None, significant=None,
-        on_track=None, baseline=baseline, current=current, comparison_note=note, series=series,
+        on_track=None, baseline=baseline, current=current, comparison_note=cmp.note, series=series,
         as_of=until)
     result.target_value = target_level(r.target, baseline.value)
     if baseline.suppressed or current.suppressed or baseline.value is None or current.value is None:

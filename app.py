@@ -1,0 +1,25 @@
+"""Samverkan – the Streamlit entry point: page setup, navigation and the sidebar.
+
+Run with ``streamlit run app.py`` (see README.md). Starts on the demo municipality when no other
+warehouse is configured, building it on first start.
+"""
+
+import logging
+
+import streamlit as st
+
+from ui import components, state
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+st.set_page_config(page_title="Samverkan", page_icon=":material/handshake:", layout="wide")
+
+PAGES = [
+    # The default page is served at "/" (Streamlit ignores url_path for it).
+    st.Page("pages/overview.py", title="Översikt", icon=":material/flag:", url_path="oversikt", default=True),
+]
+
+with components.friendly_errors():
+    if state.ensure_warehouse():
+        components.sidebar()
+        st.navigation(PAGES).run()

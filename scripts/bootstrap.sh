@@ -1,0 +1,32 @@
+# Sourced by scripts/run.sh and scripts/test.sh: sets up what the project needs on a fresh machine.
+# - .venv with the pinned packages (reinstalled only when a requirements file changes)
+# - Debian's chromium for browser tests and server-side chart export (when missing)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+ensure_venv() {  # $1: requirements file relative to ROOT
+  local req="$1" stamp hash
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "Skapar virtuell miljö i $VENV …"
+    "${PYTHON:-python3}" -m venv "$VENV"
+  fi
+  stamp="$VENV/.installed-$(basename "$req")"
+  hash="$(cat "$ROOT"/requirements*.txt | sha256sum | cut -c1-16)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ]; then
+    echo "Installerar paket från $req …"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/$req"
+    echo "$hash" > "$stamp"
+  fi
+}
+
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "Installerar Debians chromium (behövs för webbläsartester och bildexport) …"
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Start the dashboard. With no SAMVERKAN_DB set it runs on the demo municipality, built on first
+# start. Extra arguments go to `streamlit run` (e.g. --server.port 8600).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+ensure_venv requirements.txt
+cd "$ROOT"
+if [ -z "${SAMVERKAN_DB:-}" ]; then
+  "$VENV/bin/python" cli.py demo --if-missing
+fi
+exec "$VENV/bin/streamlit" run app.py "$@"

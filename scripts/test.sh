@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Run the whole test suite, setting up everything it needs first (virtualenv, packages, chromium).
+# Extra arguments go to pytest (e.g. -k attainment, -m "not e2e").
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+ensure_venv requirements-dev.txt
+ensure_chromium
+cd "$ROOT"
+exec "$VENV/bin/python" -m pytest "$@"

@@ -1,0 +1,98 @@
+"""Shared fixtures: hand-written warehouses and one demo warehouse per test session."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from data import demo, store, warehouse
+from data.warehouse import Warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCHOOLS = [
+    # school_id, school_name, school_form, area, operator
+    ("G1", "Alfaskolan", "grundskola", "Norr", "kommunal"),
+    ("G2", "Betaskolan", "grundskola", "Söder", "kommunal"),
+    ("G3", "Friskolan Gamma", "grundskola", "Söder", "fristaende"),
+    ("Y1", "Deltagymnasiet", "gymnasieskola", "Norr", "kommunal"),
+    ("F1", "Förskolan Epsilon", "forskola", "Norr", "kommunal"),
+]
+
+_SCHEMAS = {
+    "schools": {"school_id": pl.String, "school_name": pl.String, "school_form": pl.String,
+                "area": pl.String, "operator": pl.String},
+    "population": {"year": pl.Int32, "area": pl.String, "age_from": pl.Int32, "age_to": pl.Int32,
+                   "residents": pl.Int32},
+    "absence": {"pupil_key": pl.String, "school_id": pl.String, "grade": pl.String,
+                "gender": pl.String, "month": pl.Date, "scheduled_minutes": pl.Int32,
+                "absent_minutes": pl.Int32, "invalid_absent_minutes": pl.Int32},
+    "reports": {"report_id": pl.String, "child_key": pl.String, "received_date": pl.Date,
+                "gender": pl.String, "age": pl.Int32, "reporter_category": pl.String,
+                "school_id": pl.String, "area": pl.String, "decision": pl.String,
+                "decision_date": pl.Date, "feedback_given": pl.Boolean, "feedback_date": pl.Date,
+                "meeting_held": pl.Boolean, "reporter_attended": pl.Boolean},
+    "interventions": {"intervention_id": pl.String, "child_key": pl.String,
+                      "intervention_type": pl.String, "committee": pl.String,
+                      "start_date": pl.Date, "end_date": pl.Date, "school_id": pl.String},
+}
+
+
+def frame(table: str, rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=_SCHEMAS[table], orient="row")
+
+
+def build_warehouse(path: Path, **tables: list[tuple]) -> Warehouse:
+    """A warehouse file with the given hand-written rows (schools default to SCHOOLS)."""
+    tables.setdefault("schools", SCHOOLS)
+
+    def fill(con):
+        for name, rows in tables.items():
+            df = frame(name, rows)
+            con.register("_src", df)
+            con.execute(f"INSERT INTO {name} ({', '.join(df.columns)}) SELECT {', '.join(df.columns)} FROM _src")
+            con.unregister("_src")
+        con.execute("INSERT INTO meta VALUES ('dataset_label', 'Testdata')")
+
+    warehouse.write(path, fill, fresh=True)
+    return Warehouse(path)
+
+
+def absence_rows(pupil: str, school: str, grade: str, gender: str,
+                 months: list[tuple[date, int, int]], invalid: int | None = 0) -> list[tuple]:
+    """Rows for one pupil: months as (first day, scheduled, absent)."""
+    return [(pupil, school, grade, gender, m, s, a, invalid) for m, s, a in months]
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The default demo municipality, built once per test session."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.build(path, demo.DemoSpec())
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_wh(demo_db) -> Warehouse:
+    return Warehouse(demo_db)
+
+
+@pytest.fixture
+def app_env(demo_db, tmp_path, monkeypatch):
+    """Environment for AppTest runs: the session's demo warehouse and a fresh store."""
+    monkeypatch.setenv("SAMVERKAN_DB", str(demo_db))
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    store.seed_demo_comments(url, "2026/27")  # as `cli.py demo` does
+    monkeypatch.setenv("SAMVERKAN_STORE_URL", url)
+    monkeypatch.setenv("SAMVERKAN_GOALS", str(ROOT / "config" / "goals.yaml"))
+    yield os.environ
+
+
+def pytest_terminal_summary(terminalreporter):
+    shots = ROOT / "test-artifacts" / "screenshots"
+    if shots.exists() and any(shots.iterdir()):
+        terminalreporter.write_line(f"Screenshots of every page: {shots}")

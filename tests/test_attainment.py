@@ -1,0 +1,164 @@
+"""Goal attainment: the worked examples of the issue, and both real goals on hand-written rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+import pytest
+
+from metrics import attainment, goals
+from metrics.goals import Target
+from tests.conftest import ROOT, build_warehouse
+
+ABS = Target(kind="absolute_change", value=-2.0)
+REL = Target(kind="relative_change", value=-20)
+
+
+@pytest.mark.parametrize("k1,k2,progress,status", [
+    (140, 117, Fraction(23, 20), "achieved"),       # -2.3 pp against -2.0
+    (140, 120, Fraction(1), "achieved"),            # exactly -2.0 pp: exactly on target
+    (140, 139, Fraction(1, 20), "not_achieved"),    # -0.1 pp: progress 0.05
+    (140, 150, Fraction(-1, 2), "not_achieved"),    # a rise: negative progress
+    (140, 130, Fraction(1, 2), "partly"),           # half way: the default threshold
+])
+def test_absolute_change_examples(k1, k2, progress, status):
+    p = attainment.progress_of(ABS, k1, 1000, k2, 1000)
+    assert p == progress
+    assert attainment.status_of(p, 0.5) == status
+
+
+def test_relative_change_examples():
+    # -16.4 % of the baseline against -20 %: progress 0.82, partly
+    p = attainment.progress_of(REL, 500, 1000, 418, 1000)
+    assert p == Fraction(82, 100)
+    assert attainment.status_of(p, 0.5) == "partly"
+    assert attainment.progress_of(REL, 500, 1000, 400, 1000) == 1
+    assert attainment.progress_of(REL, 0, 1000, 10, 1000) is None  # no relative change from zero
+    assert attainment.status_of(None, 0.5) == "no_data"
+
+
+def test_level_target_in_both_directions():
+    lower = Target(kind="level", value=10)
+    assert attainment.progress_of(lower, 200, 1000, 150, 1000, "lower_better") == Fraction(1, 2)
+    assert attainment.progress_of(lower, 200, 1000, 90, 1000, "lower_better") == Fraction(11, 10)
+    higher = Target(kind="level", value=90)
+    assert attainment.progress_of(higher, 800, 1000, 850, 1000, "higher_better") == Fraction(1, 2)
+    assert attainment.progress_of(higher, 950, 1000, 940, 1000, "higher_better") == 1  # still met
+
+
+def test_target_level_and_significance():
+    assert attainment.target_level(ABS, 0.14) == pytest.approx(0.12)
+    assert attainment.target_level(REL, 0.42) == pytest.approx(0.336)
+    sig, ci = attainment.significance(ABS, 1400, 10000, 1170, 10000)
+    assert sig is True and ci[1] < 0
+    sig, ci = attainment.significance(ABS, 140, 1000, 139, 1000)
+    assert sig is False and ci[0] < 0 < ci[1]
+    sig, ci = attainment.significance(REL, 420, 1000, 351, 1000)
+    assert sig is True and ci[0] < -0.164 < ci[1] < 0
+
+
+# --- both real goals on hand-written rows --------------------------------------------------
+
+def pupils(prefix: str, school: str, grade: str, month: date, n: int, n_high: int) -> list[tuple]:
+    """n pupils in one month; the first n_high at 30 % absence, the rest at 15 % (not high)."""
+    return [(f"{prefix}{i}", school, grade, "flicka" if i % 2 else "pojke", month, 1000,
+             300 if i < n_high else 150, 0) for i in range(n)]
+
+
+BASE, CUR = date(2022, 10, 1), date(2025, 10, 1)
+ROWS = (
+    # grundskola, municipal, no intervention: 6 of 20 high -> 5 of 20 (-5 pp: met)
+    pupils("gb", "G1", "5", BASE, 20, 6) + pupils("gc", "G1", "6", CUR, 20, 5)
+    # gymnasieskola: 5 of 12 -> 5 of 12 (no change: not met)
+    + pupils("yb", "Y1", "2", BASE, 12, 5) + pupils("yc", "Y1", "2", CUR, 12, 5)
+    # F-9 municipal with an intervention: 10 of 25 (40 %) -> 8 of 25 (32 %): exactly -20 %
+    + pupils("sb", "G2", "8", BASE, 25, 10) + pupils("sc", "G2", "8", CUR, 25, 8)
+    # independent school with intervention: outside SN's population (would spoil it: all high)
+    + pupils("fb", "G3", "8", BASE, 12, 12) + pupils("fc", "G3", "8", CUR, 12, 12)
+    # a spring month so that 2025/26 is complete and 2023/24 exists for the series
+    + pupils("gd", "G1", "6", date(2026, 6, 1), 20, 5)
+)
+INTERVENTIONS = (
+    [(f"i-sb{i}", f"sb{i}", "sip", "gemensam", date(2022, 9, 1), date(2023, 5, 1), "G2") for i in range(25)]
+    + [(f"i-sc{i}", f"sc{i}", "tsi", "gemensam", date(2025, 9, 1), None, "G2") for i in range(25)]
+    + [(f"i-f{w}{i}", f"f{w}{i}", "sip", "sn", date(2022, 8, 1), None, "G3") for w in "bc" for i in range(12)]
+)
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory):
+    return build_warehouse(tmp_path_factory.mktemp("goals") / "w.duckdb", absence=ROWS,
+                           interventions=INTERVENTIONS)
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return goals.load(ROOT / "config" / "goals.yaml")
+
+
+def share(prefix_filter) -> Fraction:
+    rows = [r for r in ROWS if prefix_filter(r)]
+    return Fraction(sum(r[6] * 100 > 15 * r[5] for r in rows), len(rows))
+
+
+def test_bun_goal_needs_both_school_forms(wh, cfg):
+    (bun, _sn) = attainment.evaluate_all(wh, cfg, "2025/26")
+    grund, gym = bun.parts
+    # independent: grundskola includes G1, G2 and the independent G3 (all of the school form)
+    base_g = share(lambda r: r[4] == BASE and r[1].startswith("G"))
+    cur_g = share(lambda r: r[4] in (CUR, date(2026, 6, 1)) and r[1].startswith("G"))
+    assert grund.baseline.value == pytest.approx(float(base_g))
+    assert grund.current.value == pytest.approx(float(cur_g))
+    assert grund.progress == pytest.approx(float((cur_g - base_g) / Fraction(-2, 100)))
+    assert gym.baseline.value == pytest.approx(5 / 12) and gym.current.value == pytest.approx(5 / 12)
+    assert gym.status == "not_achieved" and gym.progress == 0
+    # a two-part goal with one part met is not achieved
+    assert grund.status == "achieved" and bun.status == "not_achieved"
+
+
+def test_sn_goal_relative_change_in_its_population(wh, cfg):
+    (_bun, sn) = attainment.evaluate_all(wh, cfg, "2025/26")
+    # independent: F-9 municipal pupils with an intervention active in the school year
+    assert (sn.baseline.numerator, sn.baseline.denominator) == (10, 25)
+    assert (sn.current.numerator, sn.current.denominator) == (8, 25)
+    assert sn.change == pytest.approx(-0.2)
+    assert sn.progress == 1.0 and sn.status == "achieved"  # exactly -20 %: on target
+    assert sn.target_value == pytest.approx(0.32)
+
+
+def test_status_json_has_the_documented_shape(wh, cfg):
+    out = [r.to_json() for r in attainment.evaluate_all(wh, cfg, "2025/26")]
+    bun = out[0]
+    assert {"id", "committee", "title", "status", "progress", "significant", "on_track", "baseline",
+            "current", "target", "parts"} <= set(bun)
+    part = bun["parts"][0]
+    assert set(part["baseline"]) >= {"period", "value", "numerator", "denominator"}
+    assert part["baseline"]["period"] == "2022/23" and part["current"]["period"] == "2025/26"
+    assert part["target"]["kind"] == "absolute_change" and part["target"]["value"] == -2.0
+
+
+def test_school_year_in_progress_compares_the_same_months(tmp_path, cfg):
+    # data until October 2025 only: 2025/26 is in progress
+    rows = [r for r in ROWS if r[4] != date(2026, 6, 1)]
+    wh = build_warehouse(tmp_path / "w.duckdb", absence=rows, interventions=INTERVENTIONS)
+    (bun, sn) = attainment.evaluate_all(wh, cfg)
+    part = bun.parts[0]
+    assert part.current.period == "2025-07-01..2025-10-31"
+    assert part.baseline.period == "2022-07-01..2022-10-31"
+    assert "pågår" in bun.comparison_note and "samma månader HT 2022" in bun.comparison_note
+
+
+def test_suppressed_population_gives_no_data(tmp_path, cfg):
+    rows = pupils("sb", "G2", "8", BASE, 8, 3) + pupils("sc", "G2", "8", CUR, 8, 2)
+    ivs = [(f"i{i}{w}", f"s{w}{i}", "sip", "sn", date(2022, 8, 1), None, "G2") for w in "bc" for i in range(8)]
+    wh = build_warehouse(tmp_path / "w.duckdb", absence=rows, interventions=ivs)
+    (_bun, sn) = attainment.evaluate_all(wh, cfg, "2025/26")
+    assert sn.status == "no_data" and sn.baseline.suppressed and sn.baseline.value is None
+
+
+def test_on_track_projects_the_series(wh, cfg):
+    (bun, sn) = attainment.evaluate_all(wh, cfg, "2025/26")
+    # the mandate's last school year (2025/26) is complete: on track = its actual value meets
+    assert bun.parts[0].on_track is True and bun.parts[1].on_track is False
+    assert bun.on_track is False

@@ -1,0 +1,108 @@
+"""The demo municipality: deterministic, calibrated to the seeds, and telling the 004_ story.
+
+Calibration is checked with plain SQL on the built warehouse, independent of the metric engine.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from data import demo
+from data.warehouse import INTERVENTION_TYPES
+from metrics import attainment, goals
+from tests.conftest import ROOT
+
+
+def test_same_seed_gives_identical_tables_and_another_seed_does_not():
+    small = demo.DemoSpec(seed=7, cohort_size=120, areas=3, reports_first_year=400,
+                          intervention_starts_per_year=80)
+    a, b = demo.generate(small), demo.generate(small)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name].equals(b[name]), name
+    c = demo.generate(demo.DemoSpec(seed=8, cohort_size=120, areas=3, reports_first_year=400,
+                                    intervention_starts_per_year=80))
+    assert not a["absence"].equals(c["absence"])
+
+
+def one(wh, sql):
+    return wh.fetchone(sql)[0]
+
+
+def test_size_is_about_helsingborg(demo_wh):
+    assert 35 <= one(demo_wh, "SELECT count(*) FROM schools") <= 45
+    assert 5 <= one(demo_wh, "SELECT count(DISTINCT area) FROM schools") <= 6
+    assert one(demo_wh, "SELECT count(*) FROM schools WHERE operator = 'fristaende'") >= 3
+    forms = {r[0] for r in demo_wh.sql("SELECT DISTINCT school_form FROM schools").rows()}
+    assert forms == {"forskola", "grundskola", "gymnasieskola"}
+    pupils = one(demo_wh, "SELECT count(DISTINCT pupil_key) FROM absence "
+                          "WHERE month BETWEEN DATE '2025-07-01' AND DATE '2026-06-30'")
+    assert 18_000 <= pupils <= 23_000
+    assert str(one(demo_wh, "SELECT min(month) FROM absence")) == "2019-08-01"
+    assert str(one(demo_wh, "SELECT max(month) FROM absence")) == "2026-10-01"
+    types = {r[0] for r in demo_wh.sql("SELECT DISTINCT intervention_type FROM interventions").rows()}
+    assert types == set(INTERVENTION_TYPES)
+    meta = demo_wh.meta()
+    assert meta["dataset_label"] == "Demodata – fiktiv kommun" and meta["is_demo"] == "1"
+
+
+def test_reports_are_calibrated_to_the_seeds(demo_wh):
+    per_year = dict(demo_wh.sql("SELECT year(received_date) AS y, count(*) AS n FROM reports "
+                                "GROUP BY y ORDER BY y").rows())
+    assert all(5_000 <= per_year[y] <= 7_500 for y in range(2020, 2026))
+    assert per_year[2025] > per_year[2020]  # growing over time
+    residents = one(demo_wh, "SELECT sum(residents) FROM population WHERE year = 2024 AND age_to <= 20")
+    assert 120 <= per_year[2024] / residents * 1000 <= 200  # Helsingborg 2019: ~165 per 1,000
+    share = dict(demo_wh.sql("""
+        SELECT reporter_category IN ('skola', 'forskola', 'elevhalsa') AS school_system,
+               count(*) FILTER (WHERE decision = 'utredning_inleds')
+               / count(*) FILTER (WHERE decision IN ('utredning_inleds', 'utredning_inleds_ej'))
+        FROM reports GROUP BY ALL""").rows())
+    assert 0.56 <= share[True] <= 0.64  # ~60 % of the school system's reports
+    overall = one(demo_wh, """SELECT count(*) FILTER (WHERE decision = 'utredning_inleds')
+        / count(*) FILTER (WHERE decision IN ('utredning_inleds', 'utredning_inleds_ej')) FROM reports""")
+    assert 0.48 <= overall <= 0.54  # ~51 % of all
+    ratio = one(demo_wh, "SELECT count(*) FILTER (WHERE reporter_category = 'forskola') "
+                         "/ count(*) FILTER (WHERE reporter_category = 'skola') FROM reports")
+    assert 0.25 <= ratio <= 0.42  # preschool about a third of school
+    school_share = one(demo_wh, "SELECT avg((reporter_category IN ('skola','forskola','elevhalsa'))::INT) FROM reports")
+    assert 0.17 <= school_share <= 0.27  # Helsingborg: 1,150 of 6,104
+
+
+HIGH_BY = """
+WITH p AS (
+  SELECT a.pupil_key, s.school_form, s.operator, max(a.grade) AS grade,
+         sum(scheduled_minutes) AS s, sum(absent_minutes) AS a
+  FROM absence a JOIN schools s USING (school_id)
+  WHERE month BETWEEN DATE '{y}-07-01' AND DATE '{y1}-06-30'
+  GROUP BY ALL)
+SELECT {key}, avg((a * 100 > 15 * s)::INT) FROM p GROUP BY ALL
+"""
+
+
+def test_absence_is_higher_in_upper_grades_and_with_interventions(demo_wh):
+    sql = HIGH_BY.format(y=2024, y1=2025, key="school_form = 'grundskola' AND grade IN ('7','8','9') AS upper")
+    rows = dict(demo_wh.sql(sql.replace("FROM p GROUP BY ALL", "FROM p WHERE school_form = 'grundskola' GROUP BY ALL")).rows())
+    assert rows[True] > 1.3 * rows[False]
+    forms = dict(demo_wh.sql(HIGH_BY.format(y=2024, y1=2025, key="school_form")).rows())
+    assert forms["gymnasieskola"] > forms["grundskola"]
+    with_iv = one(demo_wh, HIGH_BY.format(y=2024, y1=2025, key="1").replace(
+        "FROM p GROUP BY ALL",
+        "FROM p WHERE pupil_key IN (SELECT child_key FROM interventions WHERE start_date <= DATE '2025-06-30' "
+        "AND (end_date IS NULL OR end_date >= DATE '2024-07-01')) GROUP BY ALL").replace("SELECT 1, ", "SELECT "))
+    assert with_iv > 2 * forms["grundskola"]
+
+
+def test_the_004_story_is_visible(demo_wh):
+    cfg = goals.load(ROOT / "config" / "goals.yaml")
+    status = {}
+    for year in ("2023/24", "2024/25", "2025/26"):
+        bun, sn = attainment.evaluate_all(demo_wh, cfg, year)
+        status[year] = (bun, sn)
+    assert status["2023/24"][0].status == "achieved"
+    assert status["2024/25"][0].status != "achieved" and status["2025/26"][0].status != "achieved"
+    grund = status["2025/26"][0].parts[0]
+    assert grund.change == pytest.approx(-0.001, abs=0.0006)  # grundskola moves ~0.1 pp
+    sn = status["2025/26"][1]
+    assert sn.change == pytest.approx(-0.164, abs=0.01) and sn.status == "partly"
+    assert sn.progress == pytest.approx(0.82, abs=0.05)

@@ -1,0 +1,126 @@
+"""End-to-end: a real Streamlit server on the demo warehouse, driven by headless Chromium.
+
+Screenshots go to test-artifacts/screenshots/ (printed at the end of the run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from data import store
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    port = _free_port()
+    store_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'store.sqlite'}"
+    store.seed_demo_comments(store_url, "2026/27")
+    env = {**os.environ, "SAMVERKAN_DB": str(demo_db), "SAMVERKAN_STORE_URL": store_url,
+           "SAMVERKAN_GOALS": str(ROOT / "config" / "goals.yaml")}
+    log = tmp_path_factory.mktemp("e2e-log") / "server.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("Streamlit did not start:\n" + log.read_text())
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def wait_rendered(page, text: str) -> str:
+    """Wait until ``text`` is shown and the script run has finished; return the page's text."""
+    page.get_by_text(text).first.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')"
+        " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')",
+        timeout=60_000)
+    page.wait_for_timeout(500)
+    return page.locator("body").inner_text()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def test_overview_in_a_real_browser(server, page):
+    page.goto(server + "/")
+    body = wait_rendered(page, "Nämndens analys, läsåret 2026/27")
+    assert "Andelen elever med hög frånvaro ska minska med minst två procentenheter" in body
+    assert "Barn- och utbildningsnämnden" in body and "Socialnämnden" in body
+    assert "Demodata – fiktiv kommun" in body
+    assert "Ej uppnått" in body and "Delvis uppnått" in body
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert "Traceback" not in body and "Page not found" not in body
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(1000)  # let the charts draw
+    page.screenshot(path=str(SHOTS / "oversikt.png"), full_page=True)
+
+
+def test_a_filtered_link_reproduces_the_view(server, page):
+    page.goto(server + "/?period=2023/24&namnd=BUN")
+    body = wait_rendered(page, "Nämndens analys, läsåret 2023/24")
+    assert "Hög frånvaro ska minska med 20 procent bland barn med insatser" not in body
+    assert "11,7 %" in body
+
+
+def test_tablet_width(server, browser):
+    context = browser.new_context(locale="sv-SE", viewport={"width": 820, "height": 1180})
+    pg = context.new_page()
+    pg.goto(server + "/")
+    wait_rendered(pg, "Nämndens analys, läsåret 2026/27")
+    assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    pg.screenshot(path=str(SHOTS / "oversikt-surfplatta.png"), full_page=True)
+    context.close()

@@ -1,0 +1,313 @@
+"""Every indicator against an independent computation on small hand-written fixture tables.
+
+The expected values are computed in plain Python straight from the fixture rows (and, for the
+edge cases, written out by hand), never with the engine's own SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from metrics import catalog, engine
+from tests.conftest import absence_rows, build_warehouse
+
+SEP, OCT, JAN = date(2024, 9, 1), date(2024, 10, 1), date(2025, 1, 1)
+
+ABSENCE = (
+    # exactly 15.0 % over the period: not "more than 15 %"
+    absence_rows("p1", "G1", "8", "flicka", [(SEP, 1000, 150), (OCT, 1000, 150)], invalid=0)
+    # 50 % in a short month, 5 % in a long one: 7.5 % summed (an average of months would say 27.6 %)
+    + absence_rows("p2", "G1", "8", "pojke", [(SEP, 100, 50), (OCT, 1900, 100)], invalid=0)
+    # 15.05 %: high
+    + absence_rows("p3", "G2", "3", "flicka", [(SEP, 1000, 151), (OCT, 1000, 150)], invalid=80)
+    # no scheduled time: not in any denominator
+    + absence_rows("p4", "G2", "3", "pojke", [(SEP, 0, 0)], invalid=0)
+    # 60 %: high and very high; invalid 30 %
+    + absence_rows("p5", "G3", "9", "pojke", [(SEP, 1000, 600)], invalid=300)
+    # upper secondary; invalid absence not recorded
+    + absence_rows("p6", "Y1", "1", "flicka", [(SEP, 1000, 200)], invalid=None)
+    # with an intervention active during HT2024
+    + absence_rows("p7", "G1", "7", "flicka", [(SEP, 1000, 300)], invalid=160)
+    # intervention starts after HT2024; also has a spring month
+    + absence_rows("p8", "G1", "7", "pojke", [(SEP, 1000, 100), (JAN, 1000, 50)], invalid=0)
+    # exactly 50 %: high, not very high; intervention ended the day before HT2024
+    + absence_rows("p9", "G2", "5", "pojke", [(OCT, 1000, 500)], invalid=0)
+    # independent school, intervention active
+    + absence_rows("p10", "G3", "4", "annat", [(SEP, 1000, 200)], invalid=0)
+)
+
+INTERVENTIONS = [
+    ("i1", "p7", "skolsocialt_team", "gemensam", date(2024, 9, 1), None, "G1"),
+    ("i2", "p8", "narvaroteam", "bun", date(2025, 1, 10), date(2025, 5, 31), "G1"),
+    ("i3", "p9", "starka", "sn", date(2023, 9, 1), date(2024, 6, 30), "G2"),
+    ("i4", "p10", "tsi", "gemensam", date(2024, 8, 15), date(2024, 11, 30), "G3"),
+    # ends on the first day of HT2024: active (both ends inclusive)
+    ("i5", "p1", "sip", "gemensam", date(2024, 1, 10), date(2024, 7, 1), "G1"),
+    # a second type for p7
+    ("i6", "p7", "sip", "gemensam", date(2024, 10, 1), date(2024, 12, 31), "G1"),
+]
+
+REPORTS = [
+    # id, child, received, gender, age, category, school, area, decision, decision_date,
+    # feedback, feedback_date, meeting, attended
+    ("r1", "c1", date(2024, 3, 1), "flicka", 14, "skola", "G1", None, "utredning_inleds",
+     date(2024, 3, 15), True, date(2024, 3, 20), True, True),
+    ("r2", "c2", date(2024, 3, 5), "pojke", 9, "skola", None, "Söder", "utredning_inleds_ej",
+     date(2024, 3, 20), False, None, False, None),
+    ("r3", "c3", date(2024, 4, 1), "pojke", 17, "polis", None, "Norr", "utredning_inleds",
+     date(2024, 4, 2), None, None, None, None),
+    ("r4", "c4", date(2024, 5, 1), "flicka", 4, "forskola", "F1", None, "pagaende_utredning",
+     date(2024, 5, 1), True, date(2024, 5, 3), True, False),
+    ("r5", "c5", date(2024, 12, 20), None, None, "privatperson", None, None, "ej_bedomd",
+     None, None, None, None, None),
+    ("r6", "c6", date(2024, 6, 1), "pojke", 12, "elevhalsa", "G2", None, "utredning_inleds",
+     None, None, None, None, None),
+    ("r7", "c7", date(2023, 6, 1), "flicka", 15, "anonym", None, "Norr", "utredning_inleds_ej",
+     date(2023, 6, 3), None, None, None, None),
+    ("r8", "c8", date(2023, 9, 1), "pojke", 10, "skola", "G2", None, "utredning_inleds",
+     date(2023, 9, 4), True, date(2023, 9, 10), False, None),
+]
+
+POPULATION = [
+    (2024, "Norr", 0, 5, 100), (2024, "Norr", 6, 20, 300), (2024, "Söder", 0, 20, 600),
+    (2024, "Norr", 21, 64, 5000),  # outside 0-20: must not count
+]
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory):
+    return build_warehouse(tmp_path_factory.mktemp("engine") / "w.duckdb", absence=ABSENCE,
+                           interventions=INTERVENTIONS, reports=REPORTS, population=POPULATION)
+
+
+def total(df: pl.DataFrame) -> dict:
+    dims = [c for c in df.columns if c not in engine.OUTPUT_COLUMNS and c not in ("period", "school_name")]
+    row = df.filter(pl.all_horizontal(pl.col(d).is_null() for d in dims)) if dims else df
+    assert row.height == 1
+    return row.row(0, named=True)
+
+
+def ev(wh, name, period, **kw):
+    return engine.evaluate(wh, name, period, suppress=False, **kw)
+
+
+# --- independent computation of the absence indicators --------------------------------------
+
+SCHOOL = {"G1": ("grundskola", "kommunal"), "G2": ("grundskola", "kommunal"),
+          "G3": ("grundskola", "fristaende"), "Y1": ("gymnasieskola", "kommunal")}
+
+
+def pupils_in(start: date, end: date) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for pupil, school, _grade, _gender, month, sched, absent, invalid in ABSENCE:
+        if start <= month <= end:
+            p = out.setdefault(pupil, {"school": school, "s": 0, "a": 0, "inv": 0, "inv_missing": False})
+            p["s"] += sched
+            p["a"] += absent
+            if invalid is None:
+                p["inv_missing"] = True
+            else:
+                p["inv"] += invalid
+    return out
+
+
+def active(child: str, start: date, end: date) -> bool:
+    return any(c == child and s <= end and (e is None or e >= start)
+               for _i, c, _t, _cm, s, e, _sc in INTERVENTIONS)
+
+
+HT = (date(2024, 7, 1), date(2024, 12, 31))
+SY = (date(2024, 7, 1), date(2025, 6, 30))
+
+
+def test_high_absence_share_is_summed_per_pupil_then_thresholded(wh):
+    ps = pupils_in(*HT)
+    den = [k for k, p in ps.items() if p["s"] > 0]
+    num = [k for k in den if ps[k]["a"] / ps[k]["s"] > 0.15]
+    row = total(ev(wh, "high_absence_share", "HT2024"))
+    assert (row["numerator"], row["denominator"]) == (len(num), len(den))
+    # by hand: p3, p5, p6, p7, p9, p10 of the nine pupils with scheduled time
+    assert sorted(num) == ["p10", "p3", "p5", "p6", "p7", "p9"] and len(den) == 9
+    assert row["value"] == pytest.approx(6 / 9)
+
+
+def test_exactly_15_percent_is_not_high_and_months_are_summed_first(wh):
+    df = ev(wh, "high_absence_share", "HT2024", by=["grade"], filters={"school_form": ["grundskola"]})
+    grade8 = df.filter(pl.col("grade") == "8").row(0, named=True)
+    # p1 is at exactly 15.0 %, p2 at 7.5 % summed: neither is high
+    assert (grade8["numerator"], grade8["denominator"]) == (0, 2)
+    grade3 = df.filter(pl.col("grade") == "3").row(0, named=True)
+    # p3 at 15.05 % is high; p4 without scheduled time is not counted at all
+    assert (grade3["numerator"], grade3["denominator"]) == (1, 1)
+
+
+def test_very_high_and_invalid_variants(wh):
+    ps = pupils_in(*HT)
+    den = [k for k, p in ps.items() if p["s"] > 0]
+    very = [k for k in den if ps[k]["a"] * 100 > 50 * ps[k]["s"]]
+    row = total(ev(wh, "very_high_absence_share", "HT2024"))
+    assert (row["numerator"], row["denominator"]) == (len(very), len(den)) == (1, 9)  # p9's 50 % is not > 50 %
+    inv_den = [k for k in den if not ps[k]["inv_missing"]]
+    inv_num = [k for k in inv_den if ps[k]["inv"] * 100 > 15 * ps[k]["s"]]
+    row = total(ev(wh, "invalid_absence_share", "HT2024"))
+    assert (row["numerator"], row["denominator"]) == (len(inv_num), len(inv_den)) == (2, 8)
+
+
+@pytest.mark.parametrize("period,bounds", [("HT2024", HT), ("2024/25", SY)])
+def test_high_absence_among_children_with_intervention(wh, period, bounds):
+    ps = pupils_in(*bounds)
+    pop = [k for k, p in ps.items() if p["s"] > 0 and SCHOOL[p["school"]] == ("grundskola", "kommunal")
+           and active(k, *bounds)]
+    num = [k for k in pop if ps[k]["a"] * 100 > 15 * ps[k]["s"]]
+    row = total(ev(wh, "high_absence_share_intervention", period))
+    assert (row["numerator"], row["denominator"]) == (len(num), len(pop))
+    # p8's intervention starts after HT2024 and p9's ended before it; p10 is independent
+    expected_pop = {"HT2024": {"p1", "p7"}, "2024/25": {"p1", "p7", "p8"}}[period]
+    assert set(pop) == expected_pop
+
+
+def test_intervention_coverage(wh):
+    ps = pupils_in(*HT)
+    high = [k for k, p in ps.items() if p["s"] > 0 and p["a"] * 100 > 15 * p["s"]]
+    covered = [k for k in high if active(k, *HT)]
+    row = total(ev(wh, "intervention_coverage", "HT2024"))
+    assert (row["numerator"], row["denominator"]) == (len(covered), len(high)) == (2, 6)
+
+
+def test_breakdown_totals_add_up_and_school_names(wh):
+    df = ev(wh, "high_absence_share", "HT2024", by=["school"])
+    cells = df.filter(pl.col("school").is_not_null())
+    assert cells["denominator"].sum() == total(df)["denominator"]
+    assert dict(zip(cells["school"], cells["school_name"], strict=True))["G3"] == "Friskolan Gamma"
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+def reports_in(year: int) -> list[tuple]:
+    return [r for r in REPORTS if r[2].year == year]
+
+
+SCHOOL_SYSTEM = {"skola", "forskola", "elevhalsa"}
+
+
+def test_report_counts_rate_and_change(wh):
+    rs = reports_in(2024)
+    assert total(ev(wh, "report_count", "2024"))["value"] == len(rs) == 6
+    residents = sum(r[4] for r in POPULATION if r[0] == 2024 and r[2] >= 0 and r[3] <= 20)
+    rate = total(ev(wh, "report_rate_per_1000", "2024"))
+    assert rate["denominator"] == residents == 1000
+    assert rate["value"] == pytest.approx(len(rs) / residents * 1000)
+    change = total(ev(wh, "report_change", "2024"))
+    assert (change["numerator"], change["denominator"]) == (6, len(reports_in(2023)))
+    assert change["value"] == pytest.approx(6 / 2 - 1)
+
+
+def test_report_rate_by_area_uses_report_area_then_school_area(wh):
+    df = ev(wh, "report_rate_per_1000", "2024", by=["area"])
+    norr = df.filter(pl.col("area") == "Norr").row(0, named=True)
+    # Norr: r1 (school G1 in Norr), r3 (area Norr), r4 (preschool F1 in Norr)
+    assert (norr["numerator"], norr["denominator"]) == (3, 400)
+
+
+def test_report_shares(wh):
+    rs = reports_in(2024)
+    assessed = [r for r in rs if r[8] in ("utredning_inleds", "utredning_inleds_ej")]
+    cases = {
+        "investigation_share": ([r for r in assessed if r[8] == "utredning_inleds"], assessed),
+        "ongoing_investigation_share": ([r for r in rs if r[8] == "pagaende_utredning"], rs),
+        "unassessed_share": ([r for r in rs if r[8] == "ej_bedomd"], rs),
+        "school_system_share": ([r for r in rs if r[5] in SCHOOL_SYSTEM], rs),
+    }
+    with_date = [r for r in assessed if r[9] is not None]
+    cases["assessment_within_14_days"] = ([r for r in with_date if (r[9] - r[2]).days <= 14], with_date)
+    school = [r for r in rs if r[5] in SCHOOL_SYSTEM]
+    fb_den = [r for r in school if r[8] != "ej_bedomd"]
+    cases["feedback_share"] = ([r for r in fb_den if r[10] is True], fb_den)
+    mt_den = [r for r in school if r[12] is not None]
+    cases["meeting_share"] = ([r for r in mt_den if r[12]], mt_den)
+    at_den = [r for r in school if r[12] is True and r[13] is not None]
+    cases["meeting_attended_share"] = ([r for r in at_den if r[13]], at_den)
+    for name, (num, den) in cases.items():
+        row = total(ev(wh, name, "2024"))
+        assert (row["numerator"], row["denominator"]) == (len(num), len(den)), name
+    # by hand: 3 of 4 assessed opened an investigation; exactly 14 days counts as within
+    assert total(ev(wh, "investigation_share", "2024"))["value"] == pytest.approx(3 / 4)
+    assert total(ev(wh, "assessment_within_14_days", "2024"))["value"] == pytest.approx(2 / 3)
+
+
+def test_feedback_days_is_mean_from_receipt(wh):
+    school = [r for r in reports_in(2024) if r[5] in SCHOOL_SYSTEM and r[10] is True and r[11]]
+    days = [(r[11] - r[2]).days for r in school]
+    row = total(ev(wh, "feedback_days", "2024"))
+    assert row["value"] == pytest.approx(sum(days) / len(days)) == pytest.approx(10.5)
+
+
+def test_zero_denominator_gives_no_value_not_an_error(wh):
+    row = total(ev(wh, "investigation_share", "2022"))
+    assert (row["numerator"], row["denominator"], row["value"]) == (0, 0, None)
+    assert row["ci_low"] is None
+    row = total(ev(wh, "high_absence_share", "2022-03"))
+    assert row["value"] is None and row["denominator"] == 0
+
+
+def test_unassessed_reports_are_kept_apart_by_decision(wh):
+    df = ev(wh, "report_count", "2024", by=["decision"])
+    counts = {r["decision"]: r["numerator"] for r in df.iter_rows(named=True)}
+    assert counts == {"ej_bedomd": 1, "pagaende_utredning": 1, "utredning_inleds": 3,
+                      "utredning_inleds_ej": 1, None: 6}
+
+
+# --- interventions ---------------------------------------------------------------------------
+
+def test_interventions_active_counts_children_once(wh):
+    df = ev(wh, "interventions_active", "HT2024", by=["intervention_type"])
+    by_type = {r["intervention_type"]: r["numerator"] for r in df.iter_rows(named=True)}
+    expected_children = {c for _i, c, _t, _cm, s, e, _sc in INTERVENTIONS if s <= HT[1] and (e is None or e >= HT[0])}
+    assert by_type[None] == len(expected_children) == 3  # p1, p7, p10
+    assert by_type["sip"] == 2 and by_type["tsi"] == 1 and "narvaroteam" not in by_type
+
+
+def test_interventions_started_and_duration(wh):
+    started = [i for i in INTERVENTIONS if HT[0] <= i[4] <= HT[1]]
+    assert total(ev(wh, "interventions_started", "HT2024"))["value"] == len(started) == 3
+    ended = [i for i in INTERVENTIONS if i[5] is not None and HT[0] <= i[5] <= HT[1]]
+    days = [(i[5] - i[4]).days for i in ended]
+    row = total(ev(wh, "intervention_duration_days", "HT2024"))
+    assert row["value"] == pytest.approx(sum(days) / len(days))
+
+
+# --- the engine's contract -------------------------------------------------------------------
+
+def test_every_catalog_indicator_evaluates_with_the_documented_columns(wh):
+    for ind in catalog.INDICATORS:
+        df = engine.evaluate(wh, ind.name, "2024/25", by=[ind.dims[0]])
+        assert df.columns[-6:] == list(engine.OUTPUT_COLUMNS), ind.name
+        assert df["suppressed"].dtype == pl.Boolean
+
+
+def test_wilson_interval_matches_the_formula(wh):
+    row = total(ev(wh, "high_absence_share", "HT2024"))
+    k, n, z = 6, 9, 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    assert row["ci_low"] == pytest.approx(centre - half)
+    assert row["ci_high"] == pytest.approx(centre + half)
+
+
+def test_unknown_breakdown_and_filter_are_clear_errors(wh):
+    with pytest.raises(engine.MetricError, match="kan inte delas upp på grade"):
+        engine.evaluate(wh, "report_count", "2024", by=["grade"])
+    with pytest.raises(engine.MetricError, match="kan inte filtreras på 'colour'"):
+        engine.evaluate(wh, "report_count", "2024", filters={"colour": ["blue"]})
+
+
+def test_suppression_is_on_by_default(wh):
+    df = engine.evaluate(wh, "high_absence_share", "HT2024", by=["school_form"])
+    # 1 of 1 pupil in gymnasieskola: suppressed, and its twin in the column too
+    gym = df.filter(pl.col("school_form") == "gymnasieskola").row(0, named=True)
+    assert gym["suppressed"] and gym["value"] is None and gym["numerator"] is None
+    assert df["suppressed"].sum() >= 2

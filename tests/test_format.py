@@ -1,0 +1,31 @@
+import plotly.graph_objects as go
+import pytest
+
+from metrics.attainment import Measure
+from ui import charts
+from ui import format as fmt
+
+
+def test_swedish_numbers():
+    assert fmt.pct(0.134) == "13,4 %"
+    assert fmt.pct(0.15, 0) == "15 %"
+    assert fmt.number(12345) == "12\xa0345"
+    assert fmt.decimal(158.809) == "158,8"
+    assert fmt.pp(-0.023) == "-2,3 procentenheter"
+    assert fmt.signed_pct(-0.164) == "-16,4 %"
+    assert fmt.pct(None) == fmt.number(None) == ".."
+    assert fmt.indicator_value(0.5, "investigation_share") == "50,0 %"
+    assert fmt.indicator_value(6104, "report_count") == "6\xa0104"
+
+
+def test_goal_trend_figure():
+    series = [Measure("2021/22", "läsåret 2021/22", 0.148, 148, 1000),
+              Measure("2022/23", "läsåret 2022/23", None, None, None, suppressed=True),
+              Measure("2023/24", "läsåret 2023/24", 0.117, 117, 1000)]
+    fig = charts.goal_trend(series, 0.12)
+    assert isinstance(fig, go.Figure)
+    line, target = fig.data
+    assert list(line.x) == ["2021/22", "2023/24"]  # the suppressed year is left out
+    assert list(line.y) == pytest.approx([14.8, 11.7])
+    assert list(target.y) == pytest.approx([12.0, 12.0]) and target.line.dash == "dash"
+    assert fig.layout.separators == ",\u202f" and fig.layout.yaxis.ticksuffix == " %"

@@ -1,0 +1,63 @@
+"""Swedish number formatting for everything a user sees: ``13,4 %``, ``12 345``, ``..``.
+
+A suppressed or missing value is shown as ``..`` (the convention of Swedish official statistics),
+always explained next to it by ``SUPPRESSED_NOTE``.
+"""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal, format_percent
+
+from metrics import catalog
+
+MISSING = ".."
+SUPPRESSED_NOTE = ("'..' betyder att värdet inte visas: underlaget är för litet för att visas utan "
+                   "risk att enskilda barn kan identifieras, eller saknas.")
+LOCALE = "sv_SE"
+
+
+def pct(x: float | None, decimals: int = 1) -> str:
+    """0.134 -> '13,4 %'."""
+    if x is None:
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
+    return format_percent(x, pattern, locale=LOCALE)
+
+
+def number(n: float | int | None) -> str:
+    """12345 -> '12 345' (non-breaking space)."""
+    if n is None:
+        return MISSING
+    return format_decimal(round(n), "#,##0", locale=LOCALE)
+
+
+def decimal(x: float | None, decimals: int = 1) -> str:
+    """158.81 -> '158,8'."""
+    if x is None:
+        return MISSING
+    return format_decimal(x, "#,##0." + "0" * decimals, locale=LOCALE)
+
+
+def pp(x: float | None, decimals: int = 1) -> str:
+    """A difference of two shares in percentage points: -0.023 -> '-2,3 procentenheter'."""
+    if x is None:
+        return MISSING
+    return f"{format_decimal(x * 100, '+#,##0.' + '0' * decimals + ';-#,##0.' + '0' * decimals, locale=LOCALE)} procentenheter"
+
+
+def signed_pct(x: float | None, decimals: int = 1) -> str:
+    """A relative change: -0.164 -> '-16,4 %', 0.05 -> '+5,0 %'."""
+    if x is None:
+        return MISSING
+    pattern = "+#,##0." + "0" * decimals + " %;-#,##0." + "0" * decimals + " %"
+    return format_percent(x, pattern, locale=LOCALE)
+
+
+def indicator_value(x: float | None, indicator: str) -> str:
+    """A value in the indicator's own format (share, count, rate, days)."""
+    fmt = catalog.get(indicator).format
+    if fmt == "percent":
+        return pct(x)
+    if fmt == "integer":
+        return number(x)
+    return decimal(x)

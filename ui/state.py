@@ -1,0 +1,91 @@
+"""Process-wide resources for the Streamlit app: the warehouse reader, goal file and results.
+
+Caches are keyed by the warehouse file's identity and the goal file's mtime, so a swapped-in
+warehouse (after an import or a demo rebuild) or an edited goal file is picked up without a
+restart. Cached values are aggregates only.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from data import demo, settings, store
+from data.warehouse import Warehouse
+from metrics import attainment, goals, periods
+
+log = logging.getLogger("samverkan.app")
+
+
+@st.cache_resource
+def _warehouse(path: str) -> Warehouse:
+    return Warehouse(Path(path))
+
+
+def warehouse() -> Warehouse:
+    return _warehouse(str(settings.db_path()))
+
+
+def ensure_warehouse() -> bool:
+    """Build the demo on first start when the default warehouse is missing.
+
+    Returns False (and shows why) when a configured warehouse is missing.
+    """
+    path = settings.db_path()
+    if path.exists():
+        return True
+    if path != settings.default_db_path():
+        st.error(f"Databasen {path} finns inte. Kontrollera SAMVERKAN_DB eller bygg demodata med "
+                 f"'python cli.py demo --db {path}'.")
+        return False
+    with st.spinner("Bygger demodata – fiktiv kommun (första start, ungefär tio sekunder) …"):
+        spec = demo.DemoSpec(seed=settings.demo_seed())
+        demo.build(path, spec)
+        store.seed_demo_comments(settings.store_url(), periods.school_year_of(spec.data_until).code)
+    return True
+
+
+@st.cache_data(ttl=300, max_entries=8)
+def _goal_config(path: str, mtime: float) -> goals.GoalConfig:
+    return goals.load(path)
+
+
+def goal_config() -> goals.GoalConfig:
+    path = settings.goals_path()
+    return _goal_config(str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+@st.cache_data(ttl=600, max_entries=32, show_spinner="Beräknar måluppfyllelse …")
+def _goal_results(db: str, version: tuple, goals_path: str, goals_mtime: float,
+                  period: str | None) -> list[attainment.GoalResult]:
+    cfg = _goal_config(goals_path, goals_mtime)
+    return attainment.evaluate_all(_warehouse(db), cfg, period)
+
+
+def goal_results(period: str | None) -> list[attainment.GoalResult]:
+    wh = warehouse()
+    path = settings.goals_path()
+    return _goal_results(str(wh.path), wh.version, str(path), path.stat().st_mtime, period)
+
+
+@st.cache_data(ttl=600, max_entries=4)
+def _dataset_info(db: str, version: tuple) -> dict:
+    wh = _warehouse(db)
+    first = wh.fetchone("SELECT min(month) FROM absence")[0]
+    return {"meta": wh.meta(), "until": {k: v["data_until"] for k, v in wh.data_until().items()},
+            "absence_from": first}
+
+
+def dataset_info() -> dict:
+    wh = warehouse()
+    return _dataset_info(str(wh.path), wh.version)
+
+
+def comments(period: str) -> dict[str, store.GoalComment]:
+    return store.latest_comments(settings.store_url(), period)
+
+
+def save_comment(goal_id: str, period: str, committee: str, text: str, author: str) -> None:
+    store.add_comment(settings.store_url(), goal_id, period, committee, text, author)

@@ -17,6 +17,11 @@ st.set_page_config(page_title="Samverkan", page_icon=":material/handshake:", lay
 PAGES = [
     # The default page is served at "/" (Streamlit ignores url_path for it).
     st.Page("pages/overview.py", title="Översikt", icon=":material/flag:", url_path="oversikt", default=True),
+    st.Page("pages/bun.py", title="Barn- och utbildningsnämnden", icon=":material/school:", url_path="bun"),
+    st.Page("pages/sn.py", title="Socialnämnden", icon=":material/diversity_3:", url_path="sn"),
+    st.Page("pages/steering.py", title="Styrgruppen – månadsuppföljning", icon=":material/calendar_month:",
+            url_path="styrgrupp"),
+    st.Page("pages/definitions.py", title="Definitioner", icon=":material/menu_book:", url_path="definitioner"),
 ]
 
 with components.friendly_errors():

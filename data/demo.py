@@ -337,7 +337,7 @@ def _absence(spec: DemoSpec, rng: np.random.Generator, pupil_years: pl.DataFrame
         high[gym] = _weighted_pick(rng, weight[gym], round(_target(BUN_GYMNASIESKOLA, y) * gym.sum()))
 
         # Latent absence share, kept clear of the 15 % threshold so rounding cannot flip it.
-        p = np.where(high, 0.156 + 0.62 * rng.beta(1.1, 3.2, size=n),
+        p = np.where(high, 0.156 + 0.75 * rng.beta(0.9, 5.5, size=n),
                      0.143 * rng.beta(1.8, 2.6, size=n))
         invalid_q = np.where(high, rng.beta(2.0, 5.0, size=n), rng.beta(1.4, 9.0, size=n))
 

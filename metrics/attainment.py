@@ -76,6 +76,7 @@ class GoalResult:
     series: list[Measure] = field(default_factory=list)
     parts: list[GoalResult] = field(default_factory=list)
     as_of: date | None = None
+    filter: dict = field(default_factory=dict)  # the population filter the goal is measured on
 
     @property
     def status_label(self) -> str:
@@ -286,7 +287,7 @@ def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date 
         id=r.goal.id, committee=r.committee, title=r.goal.title, description=r.goal.description,
         indicator=ind.name, target=r.target, status="no_data", progress=None, significant=None,
         on_track=None, baseline=baseline, current=current, comparison_note=cmp.note, series=series,
-        as_of=until)
+        as_of=until, filter=dict(r.filter))
     result.target_value = target_level(r.target, baseline.value)
     if baseline.suppressed or current.suppressed or baseline.value is None or current.value is None:
         return result
@@ -339,9 +340,20 @@ def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str
     return _combine(goal, r.committee, parts, cfg)
 
 
-def evaluate_all(wh: Warehouse, cfg: GoalConfig, period: str | None = None) -> list[GoalResult]:
-    """Attainment of every configured goal, for the latest data or a given school year/term."""
-    return [evaluate_goal(wh, cfg, g, period=period) for g in cfg.goals]
+def evaluate_all(wh: Warehouse, cfg: GoalConfig, period: str | None = None,
+                 until: date | None = None) -> list[GoalResult]:
+    """Attainment of every configured goal: for the latest data, a given school year or term,
+    or as it stood with the data up to ``until`` (e.g. the end of a month)."""
+    return [evaluate_goal(wh, cfg, g, period=period, until=until) for g in cfg.goals]
+
+
+def flatten(results: list[GoalResult]) -> list[GoalResult]:
+    """Every goal and part, parents before their parts."""
+    out = []
+    for r in results:
+        out.append(r)
+        out.extend(flatten(r.parts))
+    return out
 
 
 def frame(results: list[GoalResult]) -> pl.DataFrame:

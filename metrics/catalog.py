@@ -47,6 +47,7 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
     Dimension("age_band", "Ålder"),
     Dimension("intervention_type", "Insatstyp"),
     Dimension("committee", "Ansvarig nämnd"),
+    Dimension("absence_band", "Frånvaro"),
 )}
 
 
@@ -60,11 +61,13 @@ class Source:
 
 SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("pupils", "elev under perioden",
-           ("school_form", "area", "school", "grade", "gender", "operator"),
+           ("school_form", "area", "school", "grade", "gender", "operator", "absence_band"),
            "En rad per elev och skolform under perioden: schemalagd tid, frånvaro och ogiltig "
            "frånvaro summeras över periodens alla månader innan något tröskelvärde prövas. Skola, "
            "årskurs och kön är elevens uppgifter den senaste månaden i perioden. Kolumnen "
-           "with_intervention är sann om barnet hade en insats aktiv någon gång under perioden."),
+           "with_intervention är sann om barnet hade en insats aktiv någon gång under perioden. "
+           "Frånvarointervallet (absence_band) är 0–15 %, över 15–25 %, över 25–50 % eller över 50 % "
+           "av den schemalagda tiden."),
     Source("reports", "orosanmälan som inkom under perioden",
            ("reporter_category", "gender", "area", "school", "school_form", "operator",
             "age_band", "decision"),
@@ -167,6 +170,14 @@ INDICATORS: tuple[Indicator, ...] = (
         "Elever med hög frånvaro.",
         "with_intervention", f"scheduled > 0 AND {_HIGH}",
         edge_cases="Alla insatstyper räknas. " + _EDGE_ABSENCE),
+    Indicator(
+        "pupil_count", "Antal elever",
+        "Antalet elever med schemalagd tid under perioden.",
+        "count", "pupils", "neutral", "antal", "integer",
+        "Elever med schemalagd tid under perioden.", "Elever med schemalagd tid.", "–",
+        "scheduled > 0",
+        edge_cases="Delat på frånvarointervall ger fördelningen av elever efter frånvaro. En elev "
+                   "som byter skolform under perioden räknas en gång i varje skolform."),
     Indicator(
         "report_count", "Antal orosanmälningar",
         "Antalet orosanmälningar som inkom under perioden.",
@@ -334,3 +345,21 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "committee": {"sn": "Socialnämnden", "bun": "Barn- och utbildningsnämnden", "gemensam": "Gemensam"},
     "grade": {"F": "Förskoleklass"},
 }
+
+# Order of the absence bands (for charts and tables).
+ABSENCE_BANDS = ("0–15 %", "över 15–25 %", "över 25–50 %", "över 50 %")
+
+# How every indicator is treated, in Swedish for the definitions page.
+METHOD_NOTES = (
+    "Perioder: månad, termin (HT = 1 juli–31 december, VT = 1 januari–30 juni), läsår (HT + VT), "
+    "kalenderår eller datumintervall. Frånvaro rapporteras per månad; en månad hör till perioden om "
+    "dess första dag gör det.",
+    "Frånvaro summeras per elev över hela perioden innan gränsen 15 % prövas; månadsandelar "
+    "medelvärdesbildas aldrig.",
+    "Andelar visas med ett 95 %-konfidensintervall (Wilson). Överlappar två intervall kan "
+    "skillnaden bero på slumpen.",
+    "'..' betyder att värdet inte visas: antal 1–4 och andelar med färre än 10 i nämnaren visas "
+    "inte, och ytterligare celler döljs så att ett dolt värde inte kan räknas fram ur en summa.",
+    "Målen jämför läsår med basåret. Under ett pågående läsår jämförs terminen hittills med samma "
+    "månader basåret.",
+)

@@ -51,7 +51,13 @@ _act AS (
     JOIN _p ON i.start_date <= _p.p_end AND (i.end_date IS NULL OR i.end_date >= _p.p_start)
 ),
 unit AS (
-    SELECT _pu.*, s.area, s.operator, (_act.child_key IS NOT NULL) AS with_intervention
+    SELECT _pu.*, s.area, s.operator, (_act.child_key IS NOT NULL) AS with_intervention,
+           -- thresholds are exclusive: exactly 15.0 % is in '0–15 %'
+           CASE WHEN scheduled = 0 THEN 'ingen schemalagd tid'
+                WHEN absent * 100 <= 15 * scheduled THEN '0–15 %'
+                WHEN absent * 100 <= 25 * scheduled THEN 'över 15–25 %'
+                WHEN absent * 100 <= 50 * scheduled THEN 'över 25–50 %'
+                ELSE 'över 50 %' END AS absence_band
     FROM _pu
     JOIN schools s ON s.school_id = _pu.school
     LEFT JOIN _act ON _act.period = _pu.period AND _act.child_key = _pu.pupil_key

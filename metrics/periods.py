@@ -56,6 +56,13 @@ class Period:
             return Period(start, end, "range", f"{start.isoformat()}..{end.isoformat()}")
         return parse(_shift_code(self, years))
 
+    def shift_months(self, months: int) -> Period:
+        """A month ``months`` later (negative: earlier); only for month periods."""
+        if self.kind != "month":
+            raise PeriodError("Bara månader kan flyttas månadsvis.")
+        index = self.start.year * 12 + self.start.month - 1 + months
+        return month(index // 12, index % 12 + 1)
+
     def clip(self, until: date) -> Period:
         """The part of the period up to ``until``; unchanged when the period ends before it."""
         if until >= self.end:

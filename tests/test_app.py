@@ -40,7 +40,7 @@ def test_overview_shows_both_committees_goals(app_env):
 def test_period_filter_changes_the_numbers(app_env):
     at = start()
     before = metrics(at)
-    at.selectbox(key="period").set_value("2023/24").run()
+    at.selectbox(key="lasar").set_value("2023/24").run()
     after = metrics(at)
     assert after != before
     assert any("Nuvarande: läsåret 2023/24" in c.value for c in at.caption)
@@ -49,14 +49,14 @@ def test_period_filter_changes_the_numbers(app_env):
 
 
 def test_url_parameters_prefill_the_filters(app_env):
-    at = start(period="2024/25", namnd="SN")
-    assert at.selectbox(key="period").value == "2024/25"
+    at = start(lasar="2024/25", namnd="SN")
+    assert at.selectbox(key="lasar").value == "2024/25"
     assert [s.value for s in at.subheader] == [SN_TITLE]
     assert any("Nuvarande: läsåret 2024/25" in c.value for c in at.caption)
 
 
 def test_writing_an_analysis_shows_it(app_env):
-    at = start(period="2024/25")
+    at = start(lasar="2024/25")
     at.text_area(key="comment-text-sn-hog-franvaro-insats").input("Ny analys från socialnämnden.")
     at.text_input(key="comment-author-sn-hog-franvaro-insats").input("Controller SN")
     at.button[[b.label for b in at.button].index("Spara analys", 1)].click().run()

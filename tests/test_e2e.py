@@ -110,7 +110,7 @@ def test_overview_in_a_real_browser(server, page):
 
 
 def test_a_filtered_link_reproduces_the_view(server, page):
-    page.goto(server + "/?period=2023/24&namnd=BUN")
+    page.goto(server + "/?lasar=2023/24&namnd=BUN")
     body = wait_rendered(page, "Nämndens analys, läsåret 2023/24")
     assert "Hög frånvaro ska minska med 20 procent bland barn med insatser" not in body
     assert "11,7 %" in body
@@ -124,3 +124,46 @@ def test_tablet_width(server, browser):
     assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     pg.screenshot(path=str(SHOTS / "oversikt-surfplatta.png"), full_page=True)
     context.close()
+
+
+PAGES = [
+    ("/", "oversikt", "Nämndens analys, läsåret 2026/27"),
+    ("/bun", "bun", "Skolorna jämförda"),
+    ("/sn", "sn", "Socialnämndens mål"),
+    ("/styrgrupp", "styrgrupp", "Nämndernas analyser"),
+    ("/definitioner", "definitioner", "Andel elever med hög frånvaro"),
+]
+
+
+@pytest.mark.parametrize("path,name,marker", PAGES)
+def test_every_page_renders_without_errors(server, page, path, name, marker):
+    page.goto(server + path)
+    body = wait_rendered(page, marker)
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert "Traceback" not in body and "Page not found" not in body and "Något gick fel" not in body
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_filter_and_downloads_on_the_bun_page(server, page, tmp_path):
+    page.goto(server + "/bun")
+    wait_rendered(page, "Skolorna jämförda")
+    # change a filter: the drill-down goes from areas to the schools of one area
+    page.get_by_role("combobox", name="Område").click()
+    page.get_by_role("option", name="Norr", exact=True).click()
+    body = wait_rendered(page, "Norr: per skolenhet")
+    assert "omrade=Norr" in page.url
+    assert "Norr: per skolenhet" in body
+    # download the data behind the first chart as CSV, and the chart as PNG
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="Data (CSV)").first.click()
+    csv_path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(csv_path)
+    text = csv_path.read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Period;Skolform;") and "," in text.splitlines()[1]
+    with page.expect_download(timeout=90_000) as dl:
+        page.get_by_role("button", name="Bild (PNG)").first.click()
+    png = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -60,3 +60,209 @@ def goal_trend(series: list[Measure], target_value: float | None, title: str | N
     fig.update_xaxes(type="category", title=None, showgrid=False)
     fig.update_yaxes(ticksuffix=" %", title=None, gridcolor="#eeeeee", rangemode="tozero")
     return _base(fig, title, height)
+
+# Okabe-Ito, in an order where neighbours differ in lightness too.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
+MISSING_TEXT = ".."
+
+
+def _pct(values) -> list[float | None]:
+    return [None if v is None else v * 100 for v in values]
+
+
+def _percent_axis(fig: go.Figure, axis: str = "y", title: str | None = None) -> None:
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(ticksuffix=" %", title=title, gridcolor="#eeeeee", rangemode="tozero")
+
+
+def share_over_time(rows: list[dict], group_label: dict[str | None, str], title: str,
+                    targets: dict[str | None, float] | None = None, y_title: str = "Andel") -> go.Figure:
+    """One line per group (e.g. school form) over periods, with 95 % intervals as whiskers and
+    each group's target level as a dashed line of the same colour.
+
+    ``rows``: dicts with group, period (label), value, ci_low, ci_high, numerator, denominator.
+    """
+    fig = go.Figure()
+    groups = list(dict.fromkeys(r["group"] for r in rows))
+    for i, g in enumerate(groups):
+        colour = PALETTE[i % len(PALETTE)]
+        rs = [r for r in rows if r["group"] == g]
+        x = [r["period"] for r in rs]
+        y = _pct(r["value"] for r in rs)
+        err_hi = [None if r["ci_high"] is None else (r["ci_high"] - r["value"]) * 100 for r in rs]
+        err_lo = [None if r["ci_low"] is None else (r["value"] - r["ci_low"]) * 100 for r in rs]
+        text = [MISSING_TEXT if r["value"] is None else "" for r in rs]
+        fig.add_trace(go.Scatter(
+            x=x, y=y, name=group_label.get(g, str(g)), mode="lines+markers+text", text=text,
+            textposition="top center", line={"color": colour, "width": 2},
+            error_y={"type": "data", "array": err_hi, "arrayminus": err_lo, "color": colour,
+                     "thickness": 1, "width": 3},
+            hovertemplate="%{x}: %{y:.1f} %<extra>" + group_label.get(g, str(g)) + "</extra>"))
+        if targets and targets.get(g) is not None and x:
+            fig.add_trace(go.Scatter(
+                x=[x[0], x[-1]], y=[targets[g] * 100] * 2, mode="lines",
+                name=f"Målnivå, {group_label.get(g, str(g)).lower()}",
+                line={"color": colour, "dash": "dash", "width": 1.5},
+                hovertemplate="Målnivå: %{y:.1f} %<extra></extra>"))
+    fig.update_xaxes(type="category", title=None)
+    _percent_axis(fig, "y", y_title)
+    _base(fig, title, 380)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+def ranked_shares(labels: list[str], values: list[float | None], lows: list[float | None],
+                  highs: list[float | None], title: str, x_title: str = "Andel",
+                  reference: float | None = None, reference_label: str = "Hela kommunen",
+                  percent: bool = True) -> go.Figure:
+    """Horizontal dots with 95 % intervals, largest first; suppressed rows show '..'."""
+    scale = 100 if percent else 1
+    order = sorted(range(len(labels)), key=lambda i: (values[i] is None, -(values[i] or 0)))
+    ys = [labels[i] for i in order][::-1]
+    xs = [None if values[i] is None else values[i] * scale for i in order][::-1]
+    hi = [None if highs[i] is None or values[i] is None else (highs[i] - values[i]) * scale for i in order][::-1]
+    lo = [None if lows[i] is None or values[i] is None else (values[i] - lows[i]) * scale for i in order][::-1]
+    fig = go.Figure(go.Scatter(
+        x=xs, y=ys, mode="markers", marker={"color": SERIES_COLOUR, "size": 9},
+        error_x={"type": "data", "array": hi, "arrayminus": lo, "color": SERIES_COLOUR, "thickness": 1.5},
+        hovertemplate="%{y}: %{x:.1f}" + (" %" if percent else "") + "<extra></extra>", name="Värde"))
+    hidden = [y for y, x in zip(ys, xs, strict=True) if x is None]
+    if hidden:
+        fig.add_trace(go.Scatter(x=[0] * len(hidden), y=hidden, mode="text", text=[MISSING_TEXT] * len(hidden),
+                                 textposition="middle right", hoverinfo="skip", name="Visas ej"))
+    if reference is not None:
+        fig.add_vline(x=reference * scale, line={"color": TARGET_COLOUR, "dash": "dash"},
+                      annotation_text=reference_label, annotation_position="top")
+    if percent:
+        _percent_axis(fig, "x", x_title)
+    else:
+        fig.update_xaxes(title=x_title, gridcolor="#eeeeee", rangemode="tozero")
+    fig.update_yaxes(type="category", title=None)
+    return _base(fig, title, max(260, 60 + 26 * len(labels)))
+
+
+POSITION_STYLE = {  # colour, marker symbol, Swedish legend text
+    "över": ("#D55E00", "triangle-up", "Över förväntat (utanför 99,8 %-gränsen)"),
+    "under": ("#009E73", "triangle-down", "Under förväntat (utanför 99,8 %-gränsen)"),
+    "inom": ("#0072B2", "circle", "Inom slumpvariationen"),
+}
+
+
+def funnel_plot(names: list[str], n: list[int | None], values: list[float | None],
+                positions: list[str], overall: float | None, title: str) -> go.Figure:
+    """Funnel plot: each school's share against its number of pupils, with 95 % and 99.8 %
+    limits around the overall share. A school is only 'above' or 'below' outside the funnel."""
+    fig = go.Figure()
+    if overall is not None:
+        shown = [x for x in n if x]
+        top = max(shown) * 1.1 if shown else 100
+        grid = [max(5, int(top * k / 60)) for k in range(1, 61)]
+        for z, dash, label in ((1.959963984540054, "dot", "95 %-gräns"), (3.090232306167813, "dash", "99,8 %-gräns")):
+            half = [z * (overall * (1 - overall) / g) ** 0.5 for g in grid]
+            for sign in (1, -1):
+                fig.add_trace(go.Scatter(
+                    x=grid, y=[max(0, min(1, overall + sign * h)) * 100 for h in half], mode="lines",
+                    line={"color": "#999999", "dash": dash, "width": 1}, name=label,
+                    showlegend=sign == 1, hoverinfo="skip"))
+        fig.add_hline(y=overall * 100, line={"color": TARGET_COLOUR, "width": 1.5},
+                      annotation_text="Hela kommunen", annotation_position="bottom right")
+    for pos, (colour, symbol, label) in POSITION_STYLE.items():
+        idx = [i for i, p in enumerate(positions) if p == pos and values[i] is not None]
+        if not idx:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[n[i] for i in idx], y=[values[i] * 100 for i in idx], mode="markers", name=label,
+            marker={"color": colour, "symbol": symbol, "size": 11, "line": {"color": "white", "width": 1}},
+            text=[names[i] for i in idx],
+            hovertemplate="%{text}<br>%{y:.1f} % av %{x} elever<extra></extra>"))
+    fig.update_xaxes(title="Antal elever", gridcolor="#eeeeee", rangemode="tozero")
+    _percent_axis(fig, "y", "Andel med hög frånvaro")
+    _base(fig, title, 440)
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def grouped_bars(categories: list[str], groups: dict[str, list[float | None]], title: str,
+                 y_title: str, percent: bool = True) -> go.Figure:
+    """Bars per category, one colour per group; a missing (suppressed) bar is marked '..'."""
+    fig = go.Figure()
+    scale = 100 if percent else 1
+    for i, (name, vals) in enumerate(groups.items()):
+        fig.add_trace(go.Bar(
+            x=categories, y=[None if v is None else v * scale for v in vals], name=name,
+            marker_color=PALETTE[i % len(PALETTE)],
+            text=[MISSING_TEXT if v is None else "" for v in vals], textposition="outside",
+            hovertemplate="%{x}: %{y:.1f}" + (" %" if percent else "") + "<extra>" + name + "</extra>"))
+    fig.update_xaxes(type="category", title=None)
+    if percent:
+        _percent_axis(fig, "y", y_title)
+    else:
+        fig.update_yaxes(title=y_title, gridcolor="#eeeeee", rangemode="tozero")
+    _base(fig, title, 380)
+    fig.update_layout(showlegend=len(groups) > 1, barmode="group", legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+def report_funnel(labels: list[str], counts: list[int | None], title: str) -> go.Figure:
+    """The concern-report funnel as horizontal bars (received at the top)."""
+    fig = go.Figure(go.Bar(
+        x=[c if c is not None else 0 for c in counts][::-1], y=labels[::-1], orientation="h",
+        marker_color=[PALETTE[0]] * len(labels),
+        text=[MISSING_TEXT if c is None else f"{c:,}".replace(",", "\u202f") for c in counts][::-1],
+        textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig.update_xaxes(title="Antal anmälningar", gridcolor="#eeeeee")
+    fig.update_yaxes(type="category", title=None)
+    return _base(fig, title, 380)
+
+
+def lines(x: list[str], series: dict[str, list[float | None]], title: str, y_title: str,
+          percent: bool = False) -> go.Figure:
+    """Simple lines over periods (x categorical); missing points are gaps."""
+    fig = go.Figure()
+    scale = 100 if percent else 1
+    for i, (name, vals) in enumerate(series.items()):
+        fig.add_trace(go.Scatter(
+            x=x, y=[None if v is None else v * scale for v in vals], name=name, mode="lines+markers",
+            line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+            hovertemplate="%{x}: %{y:,.1f}" + (" %" if percent else "") + "<extra>" + name + "</extra>"))
+    fig.update_xaxes(type="category", title=None)
+    if percent:
+        _percent_axis(fig, "y", y_title)
+    else:
+        fig.update_yaxes(title=y_title, gridcolor="#eeeeee", rangemode="tozero", tickformat=",d")
+    _base(fig, title, 360)
+    fig.update_layout(showlegend=len(series) > 1, legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+# --- adapters from engine frames (period, breakdown, numerator, denominator, value, ci, suppressed)
+
+def _label(dim: str | None, value) -> str:
+    from ui.tables import dim_label
+
+    return dim_label(dim, value) if dim else "Totalt"
+
+
+def trend_from_frame(df, dim: str | None, title: str, targets: dict | None = None,
+                     y_title: str = "Andel", period_labels: dict[str, str] | None = None) -> go.Figure:
+    """``share_over_time`` for an engine frame evaluated over several periods by one dimension
+    (its totals are dropped when there is a breakdown)."""
+    rows = []
+    for r in df.iter_rows(named=True):
+        g = r.get(dim) if dim else None
+        if dim and g is None:
+            continue
+        rows.append({"group": g, "period": (period_labels or {}).get(r["period"], r["period"]),
+                     "value": r["value"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+    labels = {g: _label(dim, g) for g in {r["group"] for r in rows}}
+    return share_over_time(rows, labels, title, targets, y_title)
+
+
+def ranked_from_frame(df, dim: str, title: str, x_title: str = "Andel", percent: bool = True) -> go.Figure:
+    """``ranked_shares`` for one breakdown of an engine frame, with the total as reference."""
+    cells = df.filter(df[dim].is_not_null())
+    total = df.filter(df[dim].is_null())
+    names = cells["school_name"].to_list() if dim == "school" else [_label(dim, v) for v in cells[dim]]
+    return ranked_shares(names, cells["value"].to_list(), cells["ci_low"].to_list(), cells["ci_high"].to_list(),
+                         title, x_title, reference=total["value"][0] if total.height else None, percent=percent)

@@ -6,13 +6,15 @@ import contextlib
 import html
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+import polars as pl
 import streamlit as st
 
-from metrics import periods
+from metrics import attainment, catalog, periods
 from metrics.attainment import STATUS_LABELS, GoalResult
 from metrics.goals import GoalConfig
-from ui import charts, state
+from ui import charts, exports, state
 from ui import format as fmt
 
 log = logging.getLogger("samverkan.app")
@@ -21,8 +23,10 @@ STATUS_SYMBOLS = {"achieved": "✓", "partly": "◐", "not_achieved": "✗", "no
 _STATUS_TEXT_COLOUR = {"achieved": "#ffffff", "partly": "#000000", "not_achieved": "#000000",
                        "no_data": "#000000"}
 # The URL carries a bound widget's option text, so options are short and readable as they are:
-# ?period=2024/25, ?namnd=SN.
+# ?lasar=2024/25, ?namnd=SN.
 LATEST = "Senaste data"
+# The page behind each committee's goals (committee ids as in config/goals.yaml).
+COMMITTEE_PAGES = {"BUN": "pages/bun.py", "SN": "pages/sn.py"}
 ALL = "Alla"
 
 
@@ -80,9 +84,9 @@ def period_options() -> list[str]:
 
 
 def period_filter() -> str | None:
-    """The follow-up period, bound to the URL (?period=2024/25); None = the latest data."""
+    """The follow-up period, bound to the URL (?lasar=2024/25); None = the latest data."""
     choice = st.selectbox(
-        "Uppföljningsperiod (läsår)", period_options(), key="period", bind="query-params",
+        "Uppföljningsperiod (läsår)", period_options(), key="lasar", bind="query-params",
         help="Läsår jämförs med basåret. Under ett pågående läsår jämförs terminen hittills med "
              "samma månader basåret.")
     return None if choice == LATEST else choice
@@ -180,8 +184,12 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str) -> None:
                 _measure_row(part)
         else:
             _measure_row(r)
-        if r.comparison_note:
-            st.caption(r.comparison_note)
+        as_of = f" Data t.o.m. {r.as_of.isoformat()}." if r.as_of else ""
+        st.caption(f"{r.comparison_note}{as_of}")
+        for c in r.committee:
+            if c in COMMITTEE_PAGES and st.session_state.get("_page") != COMMITTEE_PAGES[c]:
+                st.page_link(COMMITTEE_PAGES[c], label=f"Mer om målet: {cfg.committee_name(c).lower()}s sida",
+                             icon=":material/arrow_forward:")
         _comment_block(r, comment, follow_up)
 
 
@@ -213,3 +221,240 @@ def follow_up_year(r: GoalResult) -> str:
     if current is None:
         return ""
     return periods.school_year_of(periods.parse(current.period).start).code
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c if c.isalnum() else "-" for c in text.lower())
+    for a, b in (("å", "a"), ("ä", "a"), ("ö", "o")):
+        keep = keep.replace(a, b)
+    return "-".join(p for p in keep.split("-") if p)
+
+
+class PageReport:
+    """Renders charts with their exports and collects them for the page's HTML report.
+
+    Beside every chart: the data as Excel and Swedish CSV, the chart as PNG and SVG rendered on
+    the server, and a table of the numbers. Files are built only when clicked.
+    """
+
+    def __init__(self, title: str):
+        self.title = title
+        self.sections: list[dict] = []
+
+    def chart(self, fig, name: str, export: pl.DataFrame, display: pl.DataFrame | None = None,
+              percent_columns: tuple[str, ...] = (), heading: str | None = None) -> None:
+        slug = _slug(name)
+        config = {"displaylogo": False,
+                  "toImageButtonOptions": {"format": "png", "filename": slug, "scale": 2}}
+        st.plotly_chart(fig, width="stretch", config=config, key=f"chart-{slug}")
+        cols = st.columns([1, 1, 1, 1, 2])
+        cols[0].download_button(
+            "Data (Excel)", data=lambda: exports.excel_bytes(export, percent_columns=percent_columns),
+            file_name=f"{slug}.xlsx", key=f"xlsx-{slug}", on_click="ignore", icon=":material/table:",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        cols[1].download_button("Data (CSV)", data=lambda: exports.csv_bytes(export), file_name=f"{slug}.csv",
+                                key=f"csv-{slug}", on_click="ignore", mime="text/csv", icon=":material/csv:")
+        cols[2].download_button("Bild (PNG)", data=lambda: exports.image_bytes(fig, "png"),
+                                file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
+                                mime="image/png", icon=":material/image:")
+        cols[3].download_button("Bild (SVG)", data=lambda: exports.image_bytes(fig, "svg"),
+                                file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
+                                mime="image/svg+xml", icon=":material/image:")
+        with cols[4].popover("Visa tabell", icon=":material/view_list:"):
+            st.dataframe(display if display is not None else export, hide_index=True)
+        self.sections.append({"heading": heading or fig.layout.title.text or name, "figure": fig,
+                              "table": display if display is not None else export})
+
+    def view(self, built: tuple, name: str, percent_columns: tuple[str, ...] = ()) -> None:
+        """Render a (figure, export table, display table) triple from ``ui.figures``."""
+        fig, export, display = built
+        self.chart(fig, name, export, display, percent_columns)
+
+    def text(self, heading: str, text: str) -> None:
+        self.sections.append({"heading": heading, "figure": None, "table": None, "text": text})
+
+    def download(self, subtitle: str) -> None:
+        st.divider()
+        st.download_button(
+            "Ladda ner sidan som HTML-rapport", icon=":material/download:",
+            data=lambda: exports.html_report(self.title, subtitle, self.sections),
+            file_name=f"{_slug(self.title)}.html", mime="text/html", key="page-report", on_click="ignore",
+            help="En fristående HTML-fil med sidans diagram och tabeller; fungerar utan internet.")
+
+
+def select(label: str, options: list[str], key: str, help: str | None = None) -> str:
+    """A selectbox bound to the URL (?key=value), so a copied link reproduces the view."""
+    return st.selectbox(label, options, key=key, bind="query-params", help=help)
+
+
+def dataset_caption() -> str:
+    info = state.dataset_info()
+    meta = info["meta"]
+    label = meta.get("dataset_label", meta.get("municipality", ""))
+    until = info["until"].get("absence")
+    return f"{label}. Data t.o.m. {until.isoformat() if until else '..'}."
+
+
+@dataclass
+class AbsenceFilters:
+    period: str
+    period_label: str
+    years: list[str]  # school years for trends
+    filters: dict  # everything chosen: school form, area, school
+    place_filters: dict  # area and school only (trends split by school form)
+    form_filters: dict  # school form and area (schools compared within the area)
+    drill_dim: str  # area -> school -> grade
+    drill_noun: str
+    drill_heading: str
+
+
+def absence_filters() -> AbsenceFilters:
+    """Period, school form and the drill-down area -> school, all bound to the URL."""
+    cols = st.columns(4)
+    period_options = state.view("absence_periods")
+    years = state.view("school_years")
+    with cols[0]:
+        period = select("Period", period_options[period_options.index(years[0]):] if years else period_options,
+                        key="period", help="Läsår eller termin. Ett läsår: 1 juli–30 juni.")
+    with cols[1]:
+        form = select("Skolform", [ALL, "Grundskola", "Gymnasieskola"], key="skolform")
+    with cols[2]:
+        area = select("Område", [ALL, *state.view("areas")], key="omrade")
+    school_names = {}
+    with cols[3]:
+        if area != ALL:
+            reg = state.view("schools")
+            reg = reg.filter((pl.col("area") == area) & (pl.col("school_form") != "forskola"))
+            if form != ALL:
+                reg = reg.filter(pl.col("school_form") == form.lower())
+            school_names = dict(zip(reg["school_name"], reg["school_id"], strict=True))
+        school = select("Skolenhet", [ALL, *school_names], key="skola",
+                        help="Välj först ett område.") if school_names else ALL
+    place = {}
+    if area != ALL:
+        place["area"] = [area]
+    if school != ALL and school in school_names:
+        place["school"] = [school_names[school]]
+    form_filter = {"school_form": [form.lower()]} if form != ALL else {}
+    if "school" in place:
+        dim, noun, heading = "grade", "årskurs", f"{school}: per årskurs"
+    elif "area" in place:
+        dim, noun, heading = "school", "skolenhet", f"{area}: per skolenhet"
+    else:
+        dim, noun, heading = "area", "område", "Per område"
+    return AbsenceFilters(
+        period=period, period_label=periods.parse(period).label, years=sorted(years),
+        filters={**form_filter, **place}, place_filters=place,
+        form_filters={**form_filter, **({"area": place["area"]} if "area" in place else {})},
+        drill_dim=dim, drill_noun=noun, drill_heading=heading)
+
+
+def goal_targets(indicator: str, dim: str) -> dict[str, float]:
+    """Target levels of the configured goals on ``indicator``, per value of ``dim`` in their
+    filter (e.g. {'grundskola': 0.120, 'gymnasieskola': 0.184}) for the latest data."""
+    out = {}
+    for r in attainment.flatten(state.goal_results(None)):
+        values = r.filter.get(dim)
+        if r.indicator == indicator and r.target_value is not None and isinstance(values, list) and len(values) == 1:
+            out[values[0]] = r.target_value
+    return out
+
+
+def table_with_exports(report: PageReport, name: str, export: pl.DataFrame, display: pl.DataFrame,
+                       heading: str, percent_columns: tuple[str, ...] = ()) -> None:
+    """A table with its Excel and CSV downloads, collected for the page's HTML report."""
+    slug = _slug(name)
+    st.dataframe(display, hide_index=True, width="stretch")
+    cols = st.columns([1, 1, 4])
+    cols[0].download_button(
+        "Data (Excel)", data=lambda: exports.excel_bytes(export, percent_columns=percent_columns),
+        file_name=f"{slug}.xlsx", key=f"xlsx-{slug}", on_click="ignore", icon=":material/table:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    cols[1].download_button("Data (CSV)", data=lambda: exports.csv_bytes(export), file_name=f"{slug}.csv",
+                            key=f"csv-{slug}", on_click="ignore", mime="text/csv", icon=":material/csv:")
+    report.sections.append({"heading": heading, "figure": None, "table": display})
+
+
+PRINT_CSS = """<style>
+@media print {
+  [data-testid=stSidebar], [data-testid=stHeader], [data-testid=stToolbar],
+  .stDownloadButton, [data-testid=stPopover], [data-testid=stSelectbox], [data-testid=stExpander] {display: none !important;}
+  [data-testid=stMain] {margin-left: 0 !important;}
+  .block-container {padding-top: 0 !important; max-width: 100% !important;}
+  [data-testid=stVerticalBlockBorderWrapper] {break-inside: avoid;}
+}
+</style>"""
+
+
+def printable() -> None:
+    """CSS so that the browser's print (Ctrl+P) gives the content without menus and buttons."""
+    st.html(PRINT_CSS)
+
+
+@dataclass
+class ReportFilters:
+    year: str
+    years: list[int]  # oldest first
+    school_years: list[str]
+    filters: dict
+    category_suffix: str
+
+
+def report_filters() -> ReportFilters:
+    """Calendar year and reporter category, bound to the URL (?ar=2025&kategori=Skola)."""
+    years = state.view("years")
+    labels = catalog.VALUE_LABELS["reporter_category"]
+    by_label = {v: k for k, v in labels.items()}
+    cols = st.columns([1, 2, 3])
+    with cols[0]:
+        year = select("År", [str(y) for y in years], key="ar")
+    with cols[1]:
+        category = select("Anmälarkategori (tratten)", [ALL, *by_label], key="kategori")
+    filters = {"reporter_category": [by_label[category]]} if category != ALL else {}
+    return ReportFilters(year=year, years=sorted(years), school_years=sorted(state.view("school_years")),
+                         filters=filters, category_suffix="" if category == ALL else f", {category.lower()}")
+
+
+def status_changes(goal_months: pl.DataFrame) -> None:
+    """Say in words which goals changed status since the month before."""
+    changed = goal_months.filter(pl.col("status_changed").fill_null(False))
+    if changed.height == 0:
+        st.success("Inget mål har ändrat status sedan månaden innan.", icon=":material/check:")
+        return
+    lines = [f"- **{r['title']}**: {STATUS_LABELS.get(r['status_before'], '..')} → {STATUS_LABELS[r['status']]}"
+             for r in changed.iter_rows(named=True)]
+    st.warning("Ändrad status sedan månaden innan:\n" + "\n".join(lines), icon=":material/change_circle:")
+
+
+def analyses(school_year: str) -> None:
+    """The committees' latest analyses for a school year."""
+    cfg = state.goal_config()
+    comments = state.comments(school_year)
+    titles = {r.id: r.title for r in attainment.flatten(state.goal_results(None))}
+    if not comments:
+        st.caption(f"Inga analyser är skrivna för läsåret {school_year}.")
+    for goal_id, c in comments.items():
+        st.markdown(f"**{titles.get(goal_id, goal_id)}** ({cfg.committee_name(c.committee)}, {c.created_at:%Y-%m-%d})")
+        st.info(c.text)
+
+
+def matching_indicators(query: str) -> list[catalog.Indicator]:
+    q = (query or "").strip().lower()
+    return [i for i in catalog.INDICATORS
+            if not q or q in i.label.lower() or q in i.definition.lower() or q in i.name]
+
+
+def definition(ind: catalog.Indicator) -> None:
+    """One indicator's definition as the catalog states it."""
+    source = catalog.SOURCES[ind.source]
+    with st.expander(ind.label, expanded=False):
+        st.write(ind.definition)
+        st.markdown(
+            f"- **Population:** {ind.population}\n"
+            f"- **Täljare:** {ind.numerator_text}\n"
+            f"- **Nämnare:** {ind.denominator_text}\n"
+            f"- **Enhet:** {ind.unit}; {catalog.POLARITIES[ind.polarity]}\n"
+            f"- **Källa:** {source.unit} – {source.description}\n"
+            f"- **Kan delas upp på:** {', '.join(catalog.DIMENSIONS[d].label.lower() for d in ind.dims)}"
+            + (f"\n- **Särskilt:** {ind.edge_cases}" if ind.edge_cases else ""))
+        st.caption(f"Tekniskt namn: `{ind.name}`")

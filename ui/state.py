@@ -7,6 +7,7 @@ restart. Cached values are aggregates only.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import streamlit as st
 
 from data import demo, settings, store
 from data.warehouse import Warehouse
-from metrics import attainment, goals, periods
+from metrics import attainment, goals, periods, views
 
 log = logging.getLogger("samverkan.app")
 
@@ -89,3 +90,25 @@ def comments(period: str) -> dict[str, store.GoalComment]:
 
 def save_comment(goal_id: str, period: str, committee: str, text: str, author: str) -> None:
     store.add_comment(settings.store_url(), goal_id, period, committee, text, author)
+
+
+@st.cache_data(ttl=600, max_entries=512, show_spinner=False)
+def _view(db: str, version: tuple, name: str, args_json: str):
+    return getattr(views, name)(_warehouse(db), **json.loads(args_json))
+
+
+def view(name: str, **kwargs):
+    """A cached ``metrics.views`` call (aggregates only); kwargs must be JSON-serialisable."""
+    wh = warehouse()
+    return _view(str(wh.path), wh.version, name, json.dumps(kwargs, sort_keys=True, ensure_ascii=False))
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def _goal_status_month(db: str, version: tuple, goals_path: str, goals_mtime: float, month: str):
+    return views.goal_status_month(_warehouse(db), _goal_config(goals_path, goals_mtime), month)
+
+
+def goal_status_month(month: str):
+    wh = warehouse()
+    path = settings.goals_path()
+    return _goal_status_month(str(wh.path), wh.version, str(path), path.stat().st_mtime, month)

@@ -1,0 +1,297 @@
+"""The data behind each dashboard view, assembled from the engine (aggregates only).
+
+One function per chart or table, so that the pages stay thin, the data can be tested without
+Streamlit, and the benchmark can time every page's data. Every count comes from
+``engine.evaluate`` with suppression applied; nothing here subtracts one published number from
+another (that could undo suppression).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from data.warehouse import Warehouse
+from metrics import attainment, catalog, engine, periods, stats
+from metrics.goals import GoalConfig
+
+Filters = Mapping[str, Sequence[str] | bool]
+
+
+# --- what there is to choose from ----------------------------------------------------------
+
+def schools(wh: Warehouse) -> pl.DataFrame:
+    """The school register (public information: no pupil data)."""
+    return wh.sql("SELECT school_id, school_name, school_form, area, operator FROM schools "
+                  "ORDER BY area, school_name")
+
+
+def areas(wh: Warehouse) -> list[str]:
+    return schools(wh)["area"].unique().sort().to_list()
+
+
+def absence_span(wh: Warehouse) -> tuple[date | None, date | None]:
+    first, last = wh.fetchone("SELECT min(month), last_day(max(month)) FROM absence")
+    return first, last
+
+
+def school_years(wh: Warehouse, complete_only: bool = True) -> list[str]:
+    """School years with absence data, newest first (the one in progress only if asked)."""
+    first, last = absence_span(wh)
+    if first is None:
+        return []
+    sy = periods.school_year_of(last)
+    if complete_only and last < sy.end:
+        sy = sy.shift_years(-1)
+    out = []
+    while sy.end >= first:
+        out.append(sy.code)
+        sy = sy.shift_years(-1)
+    return out
+
+
+def absence_periods(wh: Warehouse) -> list[str]:
+    """School years and terms with absence data, newest first: 2025/26, VT2026, HT2025, …"""
+    first, last = absence_span(wh)
+    if first is None:
+        return []
+    out = []
+    for code in school_years(wh, complete_only=False):
+        sy = periods.parse(code)
+        out.append(code)
+        for term in (periods.term("VT", sy.end.year), periods.term("HT", sy.start.year)):
+            if term.start <= last and term.end >= first:
+                out.append(term.code)
+    return out
+
+
+def years(wh: Warehouse) -> list[int]:
+    """Calendar years with concern reports, newest first."""
+    first, last = wh.fetchone("SELECT min(received_date), max(received_date) FROM reports")
+    if first is None:
+        return []
+    return list(range(last.year, first.year - 1, -1))
+
+
+def months(wh: Warehouse) -> list[str]:
+    """Months with any data, newest first, as '2026-10'."""
+    first, last = wh.fetchone(
+        "SELECT least(min(month), (SELECT min(received_date) FROM reports)), "
+        "greatest(max(month), (SELECT max(received_date) FROM reports)) FROM absence")
+    if first is None:
+        return []
+    out = []
+    p = periods.month(last.year, last.month)
+    while p.end >= first:
+        out.append(p.code)
+        p = p.shift_months(-1)
+    return out
+
+
+# --- barn- och utbildningsnämnden ----------------------------------------------------------
+
+def absence_trend(wh: Warehouse, school_year_codes: Sequence[str], filters: Filters | None = None,
+                  indicator: str = "high_absence_share") -> pl.DataFrame:
+    """The indicator per school year and school form (oldest first), with totals."""
+    return engine.evaluate(wh, indicator, sorted(school_year_codes), by=["school_form"], filters=filters)
+
+
+def absence_breakdown(wh: Warehouse, period: str, dim: str, filters: Filters | None = None,
+                      indicator: str = "high_absence_share") -> pl.DataFrame:
+    return engine.evaluate(wh, indicator, period, by=[dim], filters=filters)
+
+
+def absence_distribution(wh: Warehouse, period: str, filters: Filters | None = None) -> pl.DataFrame:
+    """Pupils per absence band and school form, with each band's share of the school form.
+
+    The share is computed from published counts only (a suppressed count gives no share).
+    """
+    df = engine.evaluate(wh, "pupil_count", period, by=["school_form", "absence_band"], filters=filters)
+    df = df.filter(pl.col("absence_band").is_null() | pl.col("absence_band").is_in(catalog.ABSENCE_BANDS))
+    totals = df.filter(pl.col("absence_band").is_null()).select(
+        "school_form", pl.col("numerator").alias("_total"))
+    out = (df.filter(pl.col("absence_band").is_not_null())
+           .join(totals, on="school_form", how="left", nulls_equal=True)
+           .with_columns(share=pl.when(pl.col("_total") > 0).then(pl.col("numerator") / pl.col("_total")))
+           .drop("_total"))
+    order = {b: i for i, b in enumerate(catalog.ABSENCE_BANDS)}
+    return out.with_columns(_o=pl.col("absence_band").replace_strict(order, return_dtype=pl.Int32)) \
+        .sort("school_form", "_o", nulls_last=True).drop("_o")
+
+
+def funnel_limits(p: float, n: int, z: float) -> tuple[float, float]:
+    """Control limits for a share with n cases around the overall share p (normal approximation)."""
+    half = z * math.sqrt(p * (1 - p) / n) if n > 0 else float("nan")
+    return max(0.0, p - half), min(1.0, p + half)
+
+
+Z_998 = 3.090232306167813  # two-sided 99.8 %
+
+
+def school_comparison(wh: Warehouse, period: str, filters: Filters | None = None,
+                      indicator: str = "high_absence_share") -> pl.DataFrame:
+    """Schools' shares with intervals and funnel limits around the overall share.
+
+    ``position`` says whether a school lies above or below the 99.8 % funnel limit for its size
+    ('över'/'under') or within it ('inom') — so a small school is not called an outlier on noise.
+    Suppressed schools are kept with ``position`` 'visas ej'.
+    """
+    df = engine.evaluate(wh, indicator, period, by=["school"], filters=filters)
+    overall = df.filter(pl.col("school").is_null())
+    p = overall["value"][0] if overall.height else None
+    rows = df.filter(pl.col("school").is_not_null())
+    lo95, hi95, lo998, hi998, pos = [], [], [], [], []
+    for r in rows.iter_rows(named=True):
+        n = r["denominator"]
+        if p is None or n is None or n == 0 or r["value"] is None:
+            lo95.append(None), hi95.append(None), lo998.append(None), hi998.append(None)
+            pos.append("visas ej")
+            continue
+        a, b = funnel_limits(p, n, stats.Z95)
+        c, d = funnel_limits(p, n, Z_998)
+        lo95.append(a), hi95.append(b), lo998.append(c), hi998.append(d)
+        pos.append("över" if r["value"] > d else ("under" if r["value"] < c else "inom"))
+    return rows.with_columns(
+        overall=pl.lit(p, pl.Float64), limit95_low=pl.Series(lo95, dtype=pl.Float64),
+        limit95_high=pl.Series(hi95, dtype=pl.Float64), limit998_low=pl.Series(lo998, dtype=pl.Float64),
+        limit998_high=pl.Series(hi998, dtype=pl.Float64), position=pl.Series(pos, dtype=pl.String),
+    ).sort("value", descending=True, nulls_last=True)
+
+
+# --- socialnämnden -------------------------------------------------------------------------
+
+FUNNEL_STAGES = (
+    # (stage, Swedish label, indicator, which number, filter on the breakdown)
+    ("received", "Inkomna anmälningar", "report_count", "numerator", None),
+    ("assessed", "Förhandsbedömda", "investigation_share", "denominator", None),
+    ("opened", "Utredning inleds", "investigation_share", "numerator", None),
+    ("not_opened", "Utredning inleds ej", "report_count", "numerator", "utredning_inleds_ej"),
+    ("ongoing", "Pågående utredning", "report_count", "numerator", "pagaende_utredning"),
+    ("unassessed", "Ej bedömda ännu", "report_count", "numerator", "ej_bedomd"),
+    ("within_14", "Bedömda inom 14 dagar", "assessment_within_14_days", "numerator", None),
+    ("feedback", "Återkoppling till anmälare i skolväsendet", "feedback_share", "numerator", None),
+)
+
+
+def report_funnel(wh: Warehouse, period: str, filters: Filters | None = None) -> pl.DataFrame:
+    """The concern-report funnel: received → assessed → decision → within 14 days → feedback."""
+    decisions = engine.evaluate(wh, "report_count", period, by=["decision"], filters=filters)
+    by_decision = {r["decision"]: r for r in decisions.iter_rows(named=True)}
+    cache: dict[str, dict] = {}
+    rows = []
+    for stage, label, name, field, decision in FUNNEL_STAGES:
+        if decision is not None:
+            r = by_decision.get(decision) or {"numerator": 0, "suppressed": False}
+        else:
+            if name not in cache:
+                cache[name] = engine.evaluate(wh, name, period, filters=filters).row(0, named=True)
+            r = cache[name]
+        rows.append({"stage": stage, "label": label, "count": r[field] if not r["suppressed"] else None,
+                     "suppressed": r["suppressed"]})
+    return pl.DataFrame(rows, schema={"stage": pl.String, "label": pl.String, "count": pl.Int64,
+                                      "suppressed": pl.Boolean})
+
+
+def reports_per_year(wh: Warehouse, year_list: Sequence[int], filters: Filters | None = None) -> pl.DataFrame:
+    """Reports per calendar year: count and per 1,000 residents aged 0-20."""
+    ps = [str(y) for y in sorted(year_list)]
+    count = engine.evaluate(wh, "report_count", ps, filters=filters).select(
+        "period", pl.col("value").alias("reports"), pl.col("suppressed").alias("reports_suppressed"))
+    rate = engine.evaluate(wh, "report_rate_per_1000", ps,
+                           filters={k: v for k, v in (filters or {}).items() if k == "area"}).select(
+        "period", pl.col("value").alias("per_1000"), pl.col("denominator").alias("residents"))
+    return count.join(rate, on="period", how="left")
+
+
+def share_by(wh: Warehouse, indicator: str, period: str | Sequence[str], dim: str | None,
+             filters: Filters | None = None) -> pl.DataFrame:
+    return engine.evaluate(wh, indicator, period, by=[dim] if dim else [], filters=filters)
+
+
+def quality_trend(wh: Warehouse, year_list: Sequence[int]) -> pl.DataFrame:
+    """Per calendar year: share leading to investigation, assessed within 14 days, feedback."""
+    ps = [str(y) for y in sorted(year_list)]
+    frames = []
+    for name in ("investigation_share", "assessment_within_14_days", "feedback_share", "meeting_share"):
+        frames.append(engine.evaluate(wh, name, ps).with_columns(
+            indicator=pl.lit(name), label=pl.lit(catalog.get(name).label)))
+    return pl.concat(frames)
+
+
+def interventions_by_type(wh: Warehouse, period: str) -> pl.DataFrame:
+    """Children with an active intervention and new interventions, per type."""
+    active = engine.evaluate(wh, "interventions_active", period, by=["intervention_type"]).select(
+        "intervention_type", pl.col("value").alias("children_active"), pl.col("suppressed").alias("active_suppressed"))
+    started = engine.evaluate(wh, "interventions_started", period, by=["intervention_type"]).select(
+        "intervention_type", pl.col("value").alias("started"), pl.col("suppressed").alias("started_suppressed"))
+    return active.join(started, on="intervention_type", how="full", nulls_equal=True, coalesce=True) \
+        .sort("intervention_type", nulls_last=True)
+
+
+# --- styrgruppen: monthly review -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class KeyIndicator:
+    name: str
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    suffix: str = ""  # e.g. ', grundskola'
+
+    @property
+    def label(self) -> str:
+        return catalog.get(self.name).label + self.suffix
+
+
+KEY_INDICATORS = (
+    KeyIndicator("high_absence_share", (("school_form", ("grundskola",)),), ", grundskola"),
+    KeyIndicator("high_absence_share", (("school_form", ("gymnasieskola",)),), ", gymnasieskola"),
+    KeyIndicator("high_absence_share_intervention"),
+    KeyIndicator("report_count"),
+    KeyIndicator("investigation_share"),
+    KeyIndicator("assessment_within_14_days"),
+    KeyIndicator("feedback_share"),
+    KeyIndicator("interventions_active"),
+    KeyIndicator("interventions_started"),
+)
+
+
+def key_indicators_month(wh: Warehouse, month_code: str) -> pl.DataFrame:
+    """Key indicators for a month, the month before and the same month a year earlier.
+
+    ``change_month`` and ``change_year`` are differences of values (shares: in fraction points);
+    null where either value is missing or suppressed.
+    """
+    m = periods.parse(month_code)
+    prev, last_year = m.shift_months(-1), m.shift_years(-1)
+    rows = []
+    for k in KEY_INDICATORS:
+        df = engine.evaluate(wh, k.name, [m, prev, last_year], filters=dict(k.filters))
+        v = {r["period"]: r for r in df.iter_rows(named=True)}
+        cur, pm, py = (v[p.code]["value"] for p in (m, prev, last_year))
+        rows.append({
+            "indicator": k.name, "label": k.label, "format": catalog.get(k.name).format,
+            "polarity": catalog.get(k.name).polarity,
+            "value": cur, "previous_month": pm, "same_month_last_year": py,
+            "change_month": cur - pm if cur is not None and pm is not None else None,
+            "change_year": cur - py if cur is not None and py is not None else None,
+            "suppressed": any(v[p.code]["suppressed"] for p in (m, prev, last_year)),
+        })
+    return pl.DataFrame(rows, schema={
+        "indicator": pl.String, "label": pl.String, "format": pl.String, "polarity": pl.String,
+        "value": pl.Float64, "previous_month": pl.Float64, "same_month_last_year": pl.Float64,
+        "change_month": pl.Float64, "change_year": pl.Float64, "suppressed": pl.Boolean})
+
+
+def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str) -> pl.DataFrame:
+    """Every goal (and part) as of the end of a month and of the month before, with changes."""
+    m = periods.parse(month_code)
+    now = attainment.frame(attainment.evaluate_all(wh, cfg, until=m.end))
+    before = attainment.frame(attainment.evaluate_all(wh, cfg, until=m.shift_months(-1).end))
+    joined = now.join(before.select("goal_id", pl.col("status").alias("status_before"),
+                                    pl.col("current_value").alias("value_before"),
+                                    pl.col("progress").alias("progress_before")),
+                      on="goal_id", how="left")
+    return joined.with_columns(status_changed=pl.col("status") != pl.col("status_before"))

@@ -1,0 +1,34 @@
+"""Styrgruppen – månadsuppföljning: what changed since last month and last year, and the analyses."""
+
+import streamlit as st
+
+from metrics import periods
+from ui import components, figures, state
+
+TITLE = "Styrgruppen – månadsuppföljning"
+components.printable()
+st.title(TITLE)
+month = components.select("Månad", state.view("months"), key="manad",
+                          help="Data till och med månadens slut. Skriv ut sidan med webbläsarens utskrift.")
+label = periods.parse(month).label
+st.caption(f"Läget vid utgången av {label}, jämfört med månaden innan och samma månad året innan. "
+           f"{components.dataset_caption()}")
+report = components.PageReport(f"{TITLE}, {label}")
+
+st.subheader("Målen")
+goals = state.goal_status_month(month)
+components.status_changes(goals)
+export, display = figures.goal_months(goals)
+components.table_with_exports(report, f"mal-{month}", export, display, "Målen",
+                              ("Nuvarande värde", "Värde månaden innan", "Målnivå"))
+
+st.subheader("Nyckeltal")
+st.caption("Andelar jämförs i procentenheter (p.e.), antal i antal. '..' = visas ej eller saknas "
+           "(till exempel frånvaro i juli, då ingen skola pågår).")
+export, display = figures.key_indicators(state.view("key_indicators_month", month_code=month))
+components.table_with_exports(report, f"nyckeltal-{month}", export, display, "Nyckeltal")
+
+st.subheader("Nämndernas analyser")
+components.analyses(periods.school_year_of(periods.parse(month).end).code)
+
+report.download(components.dataset_caption())

@@ -1,0 +1,177 @@
+"""Composite views: a figure with the export table and display table behind it.
+
+No streamlit here, so tests check the figures and tables directly.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from metrics import catalog
+from ui import charts, tables
+from ui import format as fmt
+
+
+def distribution(dist: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """Pupils per absence band and school form (from ``views.absence_distribution``)."""
+    forms = [f for f in dist["school_form"].unique(maintain_order=True).to_list() if f is not None]
+    groups = {}
+    for form in forms:
+        part = dist.filter(pl.col("school_form") == form)
+        share = dict(zip(part["absence_band"], part["share"], strict=True))
+        groups[tables.dim_label("school_form", form)] = [share.get(b) for b in catalog.ABSENCE_BANDS]
+    fig = charts.grouped_bars(list(catalog.ABSENCE_BANDS), groups, title, "Andel av eleverna")
+    labelled = tables.labelled(dist)
+    export = labelled.select(
+        pl.col("period").alias("Period"), pl.col("school_form").alias("Skolform"),
+        pl.col("absence_band").alias("Frånvaro"), pl.col("numerator").alias("Antal elever"),
+        pl.col("share").alias("Andel"),
+        pl.col("suppressed").replace_strict({True: "ja", False: "nej"}, return_dtype=pl.String).alias("Visas ej"))
+    display = labelled.select(
+        pl.col("school_form").alias("Skolform"), pl.col("absence_band").alias("Frånvaro"),
+        pl.col("numerator").map_elements(fmt.number, return_dtype=pl.String).fill_null(fmt.MISSING).alias("Antal elever"),
+        pl.col("share").map_elements(fmt.pct, return_dtype=pl.String).fill_null(fmt.MISSING).alias("Andel"))
+    return fig, export, display
+
+
+POSITION_LABEL = {"över": "Över förväntat", "under": "Under förväntat", "inom": "Inom slumpvariationen",
+                  "visas ej": "Visas ej"}
+
+
+def school_funnel(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """Funnel plot of schools (from ``views.school_comparison``)."""
+    overall = df["overall"][0] if df.height else None
+    fig = charts.funnel_plot(df["school_name"].to_list(), df["denominator"].to_list(), df["value"].to_list(),
+                             df["position"].to_list(), overall, title)
+    export = df.select(
+        pl.col("school_name").alias("Skolenhet"), pl.col("numerator").alias("Elever med hög frånvaro"),
+        pl.col("denominator").alias("Elever"), pl.col("value").alias("Andel"),
+        pl.col("overall").alias("Kommunen"),
+        pl.col("position").replace_strict(POSITION_LABEL, return_dtype=pl.String).alias("Jämfört med kommunen"))
+    display = df.select(
+        pl.col("school_name").alias("Skolenhet"),
+        pl.col("value").map_elements(fmt.pct, return_dtype=pl.String).fill_null(fmt.MISSING).alias("Andel"),
+        pl.col("denominator").map_elements(fmt.number, return_dtype=pl.String).fill_null(fmt.MISSING).alias("Elever"),
+        pl.col("position").replace_strict(POSITION_LABEL, return_dtype=pl.String).alias("Jämfört med kommunen"))
+    return fig, export, display
+
+
+def _text(values, formatter) -> pl.Series:
+    return pl.Series([fmt.MISSING if v is None else formatter(v) for v in values], dtype=pl.String)
+
+
+def report_funnel(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """The concern-report funnel (from ``views.report_funnel``)."""
+    fig = charts.report_funnel(df["label"].to_list(), df["count"].to_list(), title)
+    export = df.select(pl.col("label").alias("Steg"), pl.col("count").alias("Antal anmälningar"),
+                       pl.col("suppressed").replace_strict({True: "ja", False: "nej"},
+                                                           return_dtype=pl.String).alias("Visas ej"))
+    display = pl.DataFrame({"Steg": df["label"], "Antal anmälningar": _text(df["count"], fmt.number)})
+    return fig, export, display
+
+
+def reports_per_year(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """Reports per 1,000 residents 0-20 per calendar year (from ``views.reports_per_year``)."""
+    fig = charts.lines(df["period"].to_list(), {"Per 1 000 invånare 0–20 år": df["per_1000"].to_list()},
+                       title, "Anmälningar per 1 000 invånare 0–20 år")
+    fig.update_yaxes(tickformat=",.0f")
+    export = df.select(pl.col("period").alias("År"), pl.col("reports").alias("Antal anmälningar"),
+                       pl.col("residents").alias("Invånare 0–20 år"),
+                       pl.col("per_1000").alias("Per 1 000 invånare 0–20 år"))
+    display = pl.DataFrame({
+        "År": df["period"], "Antal anmälningar": _text(df["reports"], fmt.number),
+        "Invånare 0–20 år": _text(df["residents"], fmt.number),
+        "Per 1 000 invånare 0–20 år": _text(df["per_1000"], fmt.decimal)})
+    return fig, export, display
+
+
+def indicator_lines(df: pl.DataFrame, title: str, y_title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """Several share indicators over periods (long frame with indicator, label, period, value)."""
+    x = df["period"].unique(maintain_order=True).to_list()
+    series = {}
+    for label in df["label"].unique(maintain_order=True).to_list():
+        part = dict(zip(*df.filter(pl.col("label") == label).select("period", "value"), strict=True))
+        series[label] = [part.get(p) for p in x]
+    fig = charts.lines(x, series, title, y_title, percent=True)
+    export = df.select(pl.col("label").alias("Indikator"), pl.col("period").alias("Period"),
+                       pl.col("numerator").alias("Täljare"), pl.col("denominator").alias("Nämnare"),
+                       pl.col("value").alias("Andel"),
+                       pl.col("suppressed").replace_strict({True: "ja", False: "nej"},
+                                                           return_dtype=pl.String).alias("Visas ej"))
+    display = pl.DataFrame({"Indikator": df["label"], "Period": df["period"],
+                            "Andel": _text(df["value"], fmt.pct),
+                            "Täljare": _text(df["numerator"], fmt.number),
+                            "Nämnare": _text(df["denominator"], fmt.number)})
+    return fig, export, display
+
+
+def interventions(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """Children with an active intervention and new interventions per type."""
+    cells = df.filter(pl.col("intervention_type").is_not_null())
+    labels = [tables.dim_label("intervention_type", t) for t in cells["intervention_type"]]
+    fig = charts.grouped_bars(labels, {"Barn med aktiv insats": cells["children_active"].to_list(),
+                                       "Nya insatser": cells["started"].to_list()},
+                              title, "Antal", percent=False)
+    names = [tables.dim_label("intervention_type", t) for t in df["intervention_type"]]
+    export = pl.DataFrame({"Insatstyp": names, "Barn med aktiv insats": df["children_active"],
+                           "Nya insatser": df["started"]})
+    display = pl.DataFrame({"Insatstyp": names,
+                            "Barn med aktiv insats": _text(df["children_active"], fmt.number),
+                            "Nya insatser": _text(df["started"], fmt.number)})
+    return fig, export, display
+
+
+def _value_text(v, fmt_name: str) -> str:
+    if v is None:
+        return fmt.MISSING
+    return fmt.pct(v) if fmt_name == "percent" else (fmt.number(v) if fmt_name == "integer" else fmt.decimal(v))
+
+
+def _change_text(v, fmt_name: str) -> str:
+    if v is None:
+        return fmt.MISSING
+    if fmt_name == "percent":
+        return fmt.pp(v).replace(" procentenheter", " p.e.")
+    sign = "+" if v > 0 else ""
+    return sign + (fmt.number(v) if fmt_name == "integer" else fmt.decimal(v))
+
+
+def key_indicators(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(export, display) of ``views.key_indicators_month``."""
+    export = df.select(
+        pl.col("label").alias("Indikator"), pl.col("value").alias("Månaden"),
+        pl.col("previous_month").alias("Månaden innan"), pl.col("change_month").alias("Förändring mot månaden innan"),
+        pl.col("same_month_last_year").alias("Samma månad året innan"),
+        pl.col("change_year").alias("Förändring mot året innan"))
+    rows = []
+    for r in df.iter_rows(named=True):
+        f = r["format"]
+        rows.append({"Indikator": r["label"], "Månaden": _value_text(r["value"], f),
+                     "Månaden innan": _value_text(r["previous_month"], f),
+                     "Förändring": _change_text(r["change_month"], f),
+                     "Samma månad året innan": _value_text(r["same_month_last_year"], f),
+                     "Förändring mot året innan": _change_text(r["change_year"], f)})
+    return export, pl.DataFrame(rows)
+
+
+def goal_months(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(export, display) of ``views.goal_status_month``."""
+    from metrics.attainment import STATUS_LABELS
+
+    status = {k: v for k, v in STATUS_LABELS.items()}
+    export = df.select(
+        pl.col("title").alias("Mål"), pl.col("committee").alias("Nämnd"),
+        pl.col("status").replace_strict(status, return_dtype=pl.String).alias("Status"),
+        pl.col("status_before").replace_strict(status, return_dtype=pl.String, default=None).alias("Status månaden innan"),
+        pl.col("current_value").alias("Nuvarande värde"), pl.col("value_before").alias("Värde månaden innan"),
+        pl.col("target_value").alias("Målnivå"), pl.col("progress").alias("Andel av förändringen som krävs"))
+    display = pl.DataFrame({
+        "Mål": df["title"], "Nämnd": df["committee"],
+        "Status": [status[s] for s in df["status"]],
+        "Månaden innan": [status.get(s, fmt.MISSING) if s else fmt.MISSING for s in df["status_before"]],
+        "Ändrad": ["Ja" if c else "" for c in df["status_changed"].fill_null(False)],
+        "Nuvarande": _text(df["current_value"], fmt.pct),
+        "Målnivå": _text(df["target_value"], fmt.pct),
+    })
+    return export, display

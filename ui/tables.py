@@ -1,0 +1,82 @@
+"""Engine frames turned into what people read: Swedish headings, labels and formatted values.
+
+``export_frame`` keeps numbers numeric (for Excel/CSV); ``display_frame`` formats them as text
+exactly as the page shows them (``13,4 %``, ``12 345``, ``..``).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from metrics import catalog
+from ui import format as fmt
+
+TOTAL = "Totalt"
+NUMBER_HEADINGS = {"numerator": "Täljare", "denominator": "Nämnare", "value": "Värde",
+                   "ci_low": "Konfidensintervall, nedre", "ci_high": "Konfidensintervall, övre"}
+
+
+def dim_label(dim: str, value: str | None) -> str:
+    if value is None:
+        return TOTAL
+    return catalog.VALUE_LABELS.get(dim, {}).get(value, value)
+
+
+def _dims(df: pl.DataFrame) -> list[str]:
+    return [c for c in df.columns if c in catalog.DIMENSIONS]
+
+
+def labelled(df: pl.DataFrame) -> pl.DataFrame:
+    """Breakdown codes replaced by Swedish labels, totals named 'Totalt'; school names used."""
+    out = df
+    for d in _dims(df):
+        if d == "school" and "school_name" in df.columns:
+            out = out.with_columns(pl.when(pl.col("school").is_null()).then(pl.lit(TOTAL))
+                                   .otherwise(pl.col("school_name")).alias("school")).drop("school_name")
+            continue
+        mapping = catalog.VALUE_LABELS.get(d, {})
+        out = out.with_columns(pl.col(d).replace(mapping).fill_null(TOTAL))
+    return out
+
+
+def export_frame(df: pl.DataFrame, indicator: str) -> pl.DataFrame:
+    """Swedish headings, labels, numeric values (empty where suppressed) and 'Visas ej'."""
+    ind = catalog.get(indicator)
+    out = labelled(df)
+    keep = [c for c in out.columns if c in catalog.DIMENSIONS or c == "period"]
+    nums = ["numerator", "denominator", "value"] + (["ci_low", "ci_high"] if ind.kind == "share" else [])
+    if ind.kind in ("count",):
+        nums = ["value"]
+    out = out.select(*keep, *nums, "suppressed")
+    rename = {"period": "Period", "suppressed": "Visas ej"}
+    rename.update({d: catalog.DIMENSIONS[d].label for d in keep if d in catalog.DIMENSIONS})
+    rename.update({c: NUMBER_HEADINGS[c] for c in nums})
+    if ind.kind == "count":
+        rename["value"] = ind.label
+    return out.with_columns(pl.col("suppressed").replace_strict({True: "ja", False: "nej"},
+                                                                 return_dtype=pl.String)).rename(rename)
+
+
+def percent_columns(indicator: str) -> tuple[str, ...]:
+    ind = catalog.get(indicator)
+    if ind.format != "percent":
+        return ()
+    return tuple(NUMBER_HEADINGS[c] for c in ("value", "ci_low", "ci_high"))
+
+
+def display_frame(df: pl.DataFrame, indicator: str) -> pl.DataFrame:
+    """Formatted text as the page shows it: '13,4 %', '12 345', '..' for suppressed."""
+    ind = catalog.get(indicator)
+    out = labelled(df)
+    keep = [c for c in out.columns if c in catalog.DIMENSIONS]
+    value = out["value"].to_list()
+    cols = {catalog.DIMENSIONS[d].label: out[d] for d in keep}
+    cols[ind.label] = [fmt.indicator_value(v, indicator) for v in value]
+    if ind.kind == "share":
+        cols["Intervall (95 %)"] = [
+            f"{fmt.pct(lo)}–{fmt.pct(hi)}" if lo is not None and hi is not None else fmt.MISSING
+            for lo, hi in zip(out["ci_low"], out["ci_high"], strict=True)]
+    if ind.kind in ("share", "mean", "rate", "change"):
+        cols["Täljare"] = [fmt.decimal(v, 0) if ind.kind == "mean" else fmt.number(v) for v in out["numerator"]]
+        cols["Nämnare"] = [fmt.number(v) for v in out["denominator"]]
+    return pl.DataFrame(cols)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from metrics import catalog
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -70,3 +71,65 @@ def test_a_broken_goal_file_gives_a_friendly_message(app_env, tmp_path, monkeypa
     at = start()
     assert not at.exception
     assert any("Något gick fel" in e.value for e in at.error)
+
+
+def page(path: str, **query) -> AppTest:
+    at = start(**query)
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    import json
+
+    return [json.loads(c.proto.spec)["layout"].get("title", {}).get("text") for c in at.get("plotly_chart")]
+
+
+def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
+    at = page("pages/bun.py")
+    assert [s.value for s in at.subheader][0] == "Per område – läsåret 2025/26"
+    assert "Hög frånvaro per område, läsåret 2025/26" in chart_titles(at)
+    at.selectbox(key="omrade").set_value("Norr").run()
+    assert [s.value for s in at.subheader][0] == "Norr: per skolenhet – läsåret 2025/26"
+    school = at.selectbox(key="skola").options[1]
+    at.selectbox(key="skola").set_value(school).run()
+    assert [s.value for s in at.subheader][0] == f"{school}: per årskurs – läsåret 2025/26"
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_bun_page_from_a_link(app_env):
+    at = page("pages/bun.py", period="HT2024", omrade="Söder", skolform="Grundskola")
+    assert at.selectbox(key="period").value == "HT2024"
+    assert [s.value for s in at.subheader][0] == "Söder: per skolenhet – HT 2024"
+
+
+def test_sn_page_year_changes_the_funnel(app_env):
+    at = page("pages/sn.py")
+    before = chart_titles(at)
+    assert "Orosanmälningar 2026" in before
+    at.selectbox(key="ar").set_value("2024").run()
+    assert "Orosanmälningar 2024" in chart_titles(at)
+    at.selectbox(key="kategori").set_value("Skola").run()
+    assert "Orosanmälningar 2024, skola" in chart_titles(at)
+    assert any(s.value == "Hög frånvaro ska minska med 20 procent bland barn med insatser" for s in at.subheader)
+
+
+def test_steering_page_month_and_status_changes(app_env):
+    at = page("pages/steering.py")
+    assert [s.value for s in at.subheader] == ["Målen", "Nyckeltal", "Nämndernas analyser"]
+    assert any("Ej uppnått → Delvis uppnått" in w.value for w in at.warning)
+    goals_before = at.dataframe[0].value
+    at.selectbox(key="manad").set_value("2026-06").run()
+    assert not at.exception
+    assert not at.dataframe[0].value.equals(goals_before)
+
+
+def test_definitions_come_from_the_catalog_and_can_be_searched(app_env):
+    at = page("pages/definitions.py")
+    labels = [e.label for e in at.expander]
+    assert labels == [i.label for i in catalog.INDICATORS]
+    at.text_input(key="sok").input("återkoppling").run()
+    assert [e.label for e in at.expander] == ["Andel anmälningar från skolväsendet med återkoppling",
+                                              "Dagar till återkoppling"]

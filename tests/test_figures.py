@@ -1,0 +1,87 @@
+"""Chart builders tested on their figures (fig.data), without Streamlit."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from ui import charts, figures
+
+
+def engine_frame(rows):
+    return pl.DataFrame(rows, schema={"period": pl.String, "school_form": pl.String, "numerator": pl.Int64,
+                                      "denominator": pl.Int64, "value": pl.Float64, "ci_low": pl.Float64,
+                                      "ci_high": pl.Float64, "suppressed": pl.Boolean}, orient="row")
+
+
+def test_trend_has_one_line_per_group_and_dashed_targets():
+    df = engine_frame([
+        ("2022/23", "grundskola", 140, 1000, 0.14, 0.12, 0.16, False),
+        ("2023/24", "grundskola", 117, 1000, 0.117, 0.1, 0.13, False),
+        ("2022/23", None, 300, 2000, 0.15, 0.13, 0.17, False),
+        ("2023/24", None, None, None, None, None, None, True),
+    ])
+    fig = charts.trend_from_frame(df, "school_form", "Titel", targets={"grundskola": 0.12})
+    line, target = fig.data  # the total rows are not drawn when there is a breakdown
+    assert line.name == "Grundskola" and list(line.y) == pytest.approx([14.0, 11.7])
+    assert list(line.error_y.array) == pytest.approx([2.0, 1.3])
+    assert target.line.dash == "dash" and list(target.y) == pytest.approx([12.0, 12.0])
+    assert fig.layout.title.text == "Titel" and fig.layout.yaxis.ticksuffix == " %"
+
+
+def test_ranked_orders_largest_first_and_marks_suppressed():
+    df = pl.DataFrame({"gender": ["flicka", "pojke", "annat", None], "value": [0.15, 0.20, None, 0.17],
+                       "ci_low": [0.1, 0.15, None, 0.16], "ci_high": [0.2, 0.25, None, 0.18]})
+    fig = charts.ranked_from_frame(df, "gender", "Per kön")
+    dots, hidden = fig.data
+    assert list(dots.y) == ["Annat kön", "Flickor", "Pojkar"]  # plotted bottom-up: largest at the top
+    assert list(dots.x)[1:] == pytest.approx([15.0, 20.0])
+    assert list(hidden.text) == [".."] and list(hidden.y) == ["Annat kön"]
+    assert fig.layout.shapes[0].x0 == pytest.approx(17.0)  # the whole municipality
+
+
+def test_school_funnel_marks_outliers_by_position():
+    df = pl.DataFrame({"school_name": ["A", "B", "C"], "numerator": [60, 10, None],
+                       "denominator": [200, 100, None], "value": [0.30, 0.10, None],
+                       "overall": [0.14] * 3, "position": ["över", "inom", "visas ej"]})
+    fig, export, display = figures.school_funnel(df, "Skolor")
+    names = [t.name for t in fig.data]
+    assert "Över förväntat (utanför 99,8 %-gränsen)" in names and "Inom slumpvariationen" in names
+    over = next(t for t in fig.data if t.name.startswith("Över"))
+    assert list(over.text) == ["A"] and list(over.y) == pytest.approx([30.0])
+    assert display["Andel"].to_list() == ["30,0 %", "10,0 %", ".."]
+    assert export["Jämfört med kommunen"].to_list() == ["Över förväntat", "Inom slumpvariationen", "Visas ej"]
+
+
+def test_distribution_bars_follow_the_band_order():
+    dist = pl.DataFrame({"period": ["x"] * 4, "school_form": ["grundskola"] * 4,
+                         "absence_band": ["0–15 %", "över 15–25 %", "över 25–50 %", "över 50 %"],
+                         "numerator": [80, 10, 7, 3], "share": [0.8, 0.1, 0.07, None],
+                         "suppressed": [False, False, False, True]})
+    fig, export, display = figures.distribution(dist, "Fördelning")
+    (bars,) = fig.data
+    assert list(bars.x) == ["0–15 %", "över 15–25 %", "över 25–50 %", "över 50 %"]
+    assert list(bars.y)[:3] == pytest.approx([80.0, 10.0, 7.0]) and bars.y[3] is None
+    assert list(bars.text)[3] == ".."
+    assert display["Andel"].to_list()[0] == "80,0 %"
+
+
+def test_report_funnel_keeps_stage_order_and_swedish_numbers():
+    df = pl.DataFrame({"stage": ["received", "assessed"], "label": ["Inkomna", "Bedömda"],
+                       "count": [12345, None], "suppressed": [False, True]})
+    fig, export, display = figures.report_funnel(df, "Tratt")
+    (bars,) = fig.data
+    assert list(bars.y) == ["Bedömda", "Inkomna"]  # received at the top
+    assert list(bars.text) == ["..", "12\u202f345"]
+    assert display["Antal anmälningar"].to_list() == ["12\xa0345", ".."]
+
+
+def test_key_indicator_changes_are_in_percentage_points():
+    df = pl.DataFrame({"indicator": ["high_absence_share", "report_count"], "label": ["Hög", "Antal"],
+                       "format": ["percent", "integer"], "polarity": ["lower_better", "neutral"],
+                       "value": [0.13, 597.0], "previous_month": [0.135, 616.0],
+                       "same_month_last_year": [None, 572.0], "change_month": [-0.005, -19.0],
+                       "change_year": [None, 25.0], "suppressed": [False, False]})
+    export, display = figures.key_indicators(df)
+    assert display.row(0) == ("Hög", "13,0 %", "13,5 %", "-0,5 p.e.", "..", "..")
+    assert display.row(1) == ("Antal", "597", "616", "-19", "572", "+25")

@@ -22,6 +22,7 @@ PAGES = [
     st.Page("pages/steering.py", title="Styrgruppen – månadsuppföljning", icon=":material/calendar_month:",
             url_path="styrgrupp"),
     st.Page("pages/definitions.py", title="Definitioner", icon=":material/menu_book:", url_path="definitioner"),
+    st.Page("pages/import_data.py", title="Importera data", icon=":material/upload_file:", url_path="import"),
 ]
 
 with components.friendly_errors():

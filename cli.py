@@ -5,6 +5,7 @@
     python cli.py metric --list
     python cli.py metric NAME [--period P] [--by DIM ...] [--filter DIM=V1,V2 ...]
                               [--format table|json|csv] [--db PATH]
+    python cli.py import KIND FILE [--db PATH] [--mapping FILE] [--dry-run]
     python cli.py docs [--check]
 
 Errors are printed in Swedish on stderr with exit code 2, never as a traceback.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from data import demo, settings, store
+from data import demo, importer, personnummer, settings, store
 from data.warehouse import Warehouse, WarehouseMissing
 from metrics import attainment, catalog, docs, engine, goals, periods
 
@@ -147,6 +148,38 @@ def cmd_metric(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    path = Path(args.db) if args.db else settings.db_path()
+    source = Path(args.file)
+    if not source.exists():
+        raise CliError(f"Filen {source} finns inte.")
+    try:
+        mapping = importer.Mapping.load(Path(args.mapping)) if args.mapping else None
+    except (ValueError, OSError) as exc:
+        raise CliError(str(exc)) from None
+    plan = importer.prepare(args.kind, source.read_bytes(), source.name, path, mapping)
+    if plan.already_imported:
+        print(f"{source.name} är redan importerad ({importer.KIND_LABELS[args.kind]}): inget ändrades.")
+        return 0
+    if plan.problems:
+        print(f"{source.name} importerades inte – {plan.problem_total} fel. Databasen är oförändrad.",
+              file=sys.stderr)
+        for p in plan.problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        print(f"{source.name} är giltig: {plan.rows.height} rader, period {plan.period or '–'}. Inget skrevs.")
+        print(_table(["period", "läggs till", "ersätts"], [list(r) for r in plan.changes.iter_rows()]))
+        return 0
+    result = importer.apply(plan, path, user=args.user)
+    if result.already_imported:
+        print(f"{source.name} är redan importerad: inget ändrades.")
+        return 0
+    print(f"Importerade {source.name} ({importer.KIND_LABELS[args.kind]}): {result.rows_added} rader tillagda, "
+          f"{result.rows_replaced} ersatta, period {result.period or '–'}.")
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     target = settings.ROOT / "METRICS.md"
     text = docs.metrics_markdown()
@@ -189,6 +222,15 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
     m.set_defaults(func=cmd_metric)
 
+    i = sub.add_parser("import", help="importera en fil (validerad, allt eller inget)")
+    i.add_argument("kind", choices=importer.KINDS, help="vad filen innehåller")
+    i.add_argument("file", help="CSV- eller Excelfil")
+    i.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
+    i.add_argument("--mapping", help="mappningsfil (YAML) för leverantörens kolumnnamn och koder")
+    i.add_argument("--user", help="vem som importerar (standard: inloggad användare)")
+    i.add_argument("--dry-run", action="store_true", help="validera och visa vad som skulle ändras")
+    i.set_defaults(func=cmd_import)
+
     o = sub.add_parser("docs", help="skriv METRICS.md från indikatorkatalogen")
     o.add_argument("--check", action="store_true", help="kontrollera bara att filen stämmer")
     o.set_defaults(func=cmd_docs)
@@ -204,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
             catalog.UnknownIndicator, WarehouseMissing) as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # never a traceback, and never unmasked data, on the terminal
+        log.debug("unexpected error", exc_info=True)
+        print(f"Oväntat fel ({type(exc).__name__}): {personnummer.mask(str(exc))[:500]}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

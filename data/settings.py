@@ -48,6 +48,19 @@ SETTINGS: tuple[Setting, ...] = (
         "A share or mean whose denominator is below this value is not shown.",
     ),
     Setting(
+        "SAMVERKAN_PSEUDONYM_KEY",
+        "",
+        "Secret key for the HMAC-SHA256 pseudonyms that replace personal identity numbers at "
+        "import. Keep it outside the database and the repository; the same key must be used for "
+        "every import so that a child links across files. Imports of files with personnummer "
+        "refuse to run without it.",
+    ),
+    Setting(
+        "SAMVERKAN_PSEUDONYM_KEY_VERSION",
+        "1",
+        "Version label of the pseudonym key, recorded in the import ledger (change it with the key).",
+    ),
+    Setting(
         "SAMVERKAN_DEMO_SEED",
         "20261023",
         "Seed of the deterministic demo municipality (same seed, identical tables).",

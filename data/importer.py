@@ -1,0 +1,703 @@
+"""Validated, atomic, idempotent import of extracts from the school and social-services systems.
+
+    plan = prepare(kind, data, file_name, warehouse_path, mapping)   # reads and validates
+    if plan.problems: show them – nothing has changed
+    else: apply(plan, warehouse_path)                                  # one atomic swap
+
+* Files: CSV (UTF-8 with or without BOM, UTF-16 with BOM, or Windows-1252; comma, semicolon or
+  tab separated; decimal comma or point) and .xlsx. Bytes that are invalid in the detected
+  encoding are an error, never decoded silently.
+* Validation collects every problem – file, row, column, what was found (masked when it may be
+  personal) and what is expected – before anything is written.
+* Personnummer in the id columns are normalised and replaced by a keyed pseudonym; one anywhere
+  else rejects the file. No message contains a raw number.
+* The warehouse is replaced atomically (data.warehouse.write): either exactly as before or fully
+  updated. The same file twice changes nothing; a corrected file for a period replaces that
+  period's rows.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import io
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import yaml
+
+from data import personnummer, warehouse
+from data.warehouse import (COMMITTEES, DECISIONS, GENDERS, GRADES_GRUNDSKOLA, GRADES_GYMNASIESKOLA,
+                            INTERVENTION_TYPES, OPERATORS, REPORTER_CATEGORIES, SCHOOL_FORMS)
+
+MAX_PROBLEMS_PER_CHECK = 20  # rows listed per kind of problem; the total is always given
+
+
+# --- column specifications -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical
+    aliases: tuple[str, ...]  # Swedish names accepted too
+    type: str  # text | id | int | date | month | bool | code | grade
+    required: bool = True
+    codes: tuple[str, ...] = ()
+    expected: str = ""  # Swedish: what a valid value looks like
+
+
+def _yesno(name, aliases, required=False):
+    return Column(name, aliases, "bool", required, expected="ja eller nej")
+
+
+SPECS: dict[str, tuple[Column, ...]] = {
+    "schools": (
+        Column("school_id", ("skolenhet_id", "skolenhetskod"), "text", expected="ett skolenhets-id"),
+        Column("school_name", ("skolenhet", "namn"), "text", expected="skolenhetens namn"),
+        Column("school_form", ("skolform",), "code", codes=SCHOOL_FORMS),
+        Column("area", ("område", "omrade"), "text", expected="ett område"),
+        Column("operator", ("huvudman",), "code", codes=OPERATORS),
+    ),
+    "population": (
+        Column("year", ("år", "ar"), "int", expected="ett årtal"),
+        Column("area", ("område", "omrade"), "text", required=False),
+        Column("age_from", ("ålder_från", "alder_fran"), "int", expected="en ålder 0–120"),
+        Column("age_to", ("ålder_till", "alder_till"), "int", expected="en ålder 0–120"),
+        Column("residents", ("antal", "invånare"), "int", expected="ett antal, 0 eller mer"),
+    ),
+    "absence": (
+        Column("pupil_id", ("elev_id", "elev"), "id", expected="ett elev-id eller personnummer"),
+        Column("school_id", ("skolenhet_id", "skolenhetskod"), "text", expected="ett känt skolenhets-id"),
+        Column("grade", ("årskurs", "arskurs"), "grade", expected="F eller 1–9 (gymnasieskola 1–4)"),
+        Column("gender", ("kön", "kon"), "code", codes=GENDERS),
+        Column("month", ("månad", "manad"), "month", expected="en månad som 2024-09"),
+        Column("scheduled_minutes", ("schemalagd_tid_min", "schemalagd_tid"), "int",
+               expected="minuter, 0 eller mer"),
+        Column("absent_minutes", ("frånvaro_min", "franvaro_min", "frånvaro"), "int",
+               expected="minuter, 0 eller mer"),
+        Column("invalid_absent_minutes", ("ogiltig_frånvaro_min", "ogiltig_franvaro_min", "ogiltig_frånvaro"),
+               "int", required=False, expected="minuter, 0 eller mer"),
+    ),
+    "reports": (
+        Column("report_id", ("anmälan_id", "anmalan_id"), "text", expected="ett anmälnings-id"),
+        Column("child_id", ("barn_id", "barn"), "id", expected="ett barn-id eller personnummer"),
+        Column("received_date", ("inkom_datum", "inkommen"), "date", expected="ett datum som 2024-09-15"),
+        Column("gender", ("kön", "kon"), "code", required=False, codes=GENDERS),
+        Column("age", ("ålder", "alder"), "int", required=False, expected="en ålder 0–20"),
+        Column("reporter_category", ("anmälarkategori", "anmalarkategori"), "code", codes=REPORTER_CATEGORIES),
+        Column("school_id", ("skolenhet_id",), "text", required=False),
+        Column("area", ("område", "omrade"), "text", required=False),
+        Column("decision", ("beslut",), "code", codes=DECISIONS),
+        Column("decision_date", ("beslutsdatum",), "date", required=False, expected="ett datum som 2024-09-15"),
+        _yesno("feedback_given", ("återkoppling", "aterkoppling")),
+        Column("feedback_date", ("återkopplingsdatum", "aterkopplingsdatum"), "date", required=False,
+               expected="ett datum som 2024-09-15"),
+        _yesno("meeting_held", ("anmälningsmöte", "anmalningsmote")),
+        _yesno("reporter_attended", ("anmälare_deltog", "anmalare_deltog")),
+    ),
+    "interventions": (
+        Column("intervention_id", ("insats_id",), "text", expected="ett insats-id"),
+        Column("child_id", ("barn_id", "barn"), "id", expected="ett barn-id eller personnummer"),
+        Column("intervention_type", ("insatstyp",), "code", codes=INTERVENTION_TYPES),
+        Column("committee", ("nämnd", "namnd"), "code", codes=COMMITTEES),
+        Column("start_date", ("startdatum",), "date", expected="ett datum som 2024-09-15"),
+        Column("end_date", ("slutdatum",), "date", required=False, expected="ett datum som 2024-09-15"),
+        Column("school_id", ("skolenhet_id",), "text", required=False),
+    ),
+}
+KINDS = tuple(SPECS)
+KIND_LABELS = {"schools": "skolenheter", "population": "befolkning", "absence": "frånvaro",
+               "reports": "orosanmälningar", "interventions": "insatser"}
+KEYS = {"schools": ("school_id",), "population": ("year", "area", "age_from", "age_to"),
+        "absence": ("pupil_id", "school_id", "month"), "reports": ("report_id",),
+        "interventions": ("intervention_id",)}
+
+# Common spellings of code values (after folding: lower case, å/ä -> a, ö -> o, spaces -> _).
+CODE_ALIASES: dict[str, dict[str, str]] = {
+    "gender": {"f": "flicka", "k": "flicka", "kvinna": "flicka", "flickor": "flicka", "girl": "flicka",
+               "p": "pojke", "m": "pojke", "man": "pojke", "pojkar": "pojke", "boy": "pojke",
+               "x": "annat", "ovrigt": "annat", "annan": "annat"},
+    "school_form": {"fsk": "forskola", "gr": "grundskola", "gy": "gymnasieskola", "gymnasium": "gymnasieskola"},
+    "operator": {"kommun": "kommunal", "enskild": "fristaende", "fristaende_huvudman": "fristaende",
+                 "friskola": "fristaende", "privat": "fristaende"},
+    "reporter_category": {"skolan": "skola", "grundskola": "skola", "gymnasieskola": "skola",
+                          "elevhalsan": "elevhalsa", "skolhalsovard": "elevhalsa",
+                          "skolhalsovarden": "elevhalsa", "elevhalsa/skolhalsovard": "elevhalsa",
+                          "halso-_och_sjukvard": "halso_och_sjukvard", "sjukvard": "halso_och_sjukvard",
+                          "vard": "halso_och_sjukvard", "socialtjansten": "socialtjanst",
+                          "privatperson/anhorig": "privatperson", "anhorig": "privatperson",
+                          "polisen": "polis", "ovrig": "annan", "ovriga": "annan"},
+    "decision": {"inleds": "utredning_inleds", "utredning": "utredning_inleds",
+                 "inleds_ej": "utredning_inleds_ej", "ingen_utredning": "utredning_inleds_ej",
+                 "pagaende": "pagaende_utredning", "ej_bedomd_annu": "ej_bedomd", "obedomd": "ej_bedomd"},
+    "intervention_type": {"skolsocialt": "skolsocialt_team", "stärka": "starka",
+                          "foraldrastod": "foraldraskapsstod", "narvaro": "narvaroteam",
+                          "samordnad_individuell_plan": "sip", "utan_individuell_behovsprovning": "utan_behovsprovning"},
+    "committee": {"socialnamnden": "sn", "barn-_och_utbildningsnamnden": "bun", "bun_och_sn": "gemensam"},
+}
+TRUE_WORDS = {"ja", "j", "1", "true", "sant", "yes", "y", "x"}
+FALSE_WORDS = {"nej", "n", "0", "false", "falskt", "no"}
+
+
+def fold(text: str) -> str:
+    """Lower case, å/ä -> a, ö -> o, other accents dropped, spaces and dashes -> '_'."""
+    t = text.strip().lower().replace("å", "a").replace("ä", "a").replace("ö", "o")
+    t = unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode()
+    return re.sub(r"[\s]+", "_", t)
+
+
+# --- results -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None  # line in the file (header = 1); None for the whole file
+    column: str | None  # as named in the file
+    found: str  # masked
+    expected: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"rad {self.row}")
+        if self.column is not None:
+            where.append(f"kolumn '{self.column}'")
+        found = f": {self.found}" if self.found else ""
+        return f"{', '.join(where)}{found} – {self.expected}"
+
+
+@dataclass
+class Plan:
+    kind: str
+    file_name: str
+    file_hash: str
+    rows: pl.DataFrame | None  # canonical, validated, pseudonymised
+    problems: list[Problem] = field(default_factory=list)
+    problem_total: int = 0  # problems found, including those not listed
+    already_imported: bool = False
+    period: str = ""
+    changes: pl.DataFrame | None = None  # per period: rows added and replaced
+    key_version: str | None = None
+    data_until: date | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.already_imported
+
+
+class ImportRefused(Exception):
+    """Raised by apply() for a plan with problems."""
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def decode(data: bytes, file_name: str) -> tuple[str, str]:
+    """(text, encoding name). UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252.
+
+    Raises ValueError (Swedish) naming the line and byte when the bytes are not valid text.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _strict(data[3:], "utf-8", file_name), "UTF-8 med BOM"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _strict(data, "utf-16", file_name), "UTF-16"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    return _strict(data, "cp1252", file_name), "Windows-1252"
+
+
+def _strict(data: bytes, encoding: str, file_name: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ValueError(f"{file_name}, rad {line}: ogiltiga tecken (byte 0x{data[exc.start]:02x}) för "
+                         f"teckenkodningen {encoding}. Spara filen som UTF-8 eller Windows-1252.") from None
+
+
+def _sniff_separator(header: str) -> str:
+    counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
+    return max(counts, key=counts.get) if max(counts.values()) > 0 else ";"
+
+
+def read_table(data: bytes, file_name: str) -> tuple[pl.DataFrame, str]:
+    """All cells as strings (empty -> null) and a description of the format."""
+    if data[:4] == b"PK\x03\x04":  # .xlsx is a zip file
+        df = pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0, raise_if_empty=False)
+        df = df.with_columns(pl.all().cast(pl.String))
+        return _blank_to_null(df), "Excel (.xlsx)"
+    text, encoding = decode(data, file_name)
+    first_line = text.split("\n", 1)[0]
+    sep = _sniff_separator(first_line)
+    try:
+        df = pl.read_csv(text.encode("utf-8"), separator=sep, infer_schema=False,
+                         has_header=True, quote_char='"',
+                         truncate_ragged_lines=False, raise_if_empty=False)
+    except pl.exceptions.ComputeError as exc:
+        raise ValueError(f"{file_name}: filen kunde inte läsas som CSV ({_first_line(exc)}). Kontrollera att "
+                         f"varje rad har lika många fält som rubrikraden.") from None
+    names = {";": "semikolon", ",": "komma", "\t": "tabb"}
+    return _blank_to_null(df), f"CSV, {encoding}, {names[sep]}separerad"
+
+
+def _first_line(exc: Exception) -> str:
+    return personnummer.mask(str(exc).splitlines()[0])[:200]
+
+
+def _blank_to_null(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns([pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars())
+                            .alias(c) for c in df.columns])
+
+
+# --- mapping -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mapping:
+    columns: dict[str, str] = field(default_factory=dict)  # file column (folded) -> canonical
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical column -> {folded: code}
+    ignore: tuple[str, ...] = ()  # folded file columns to leave out (still scanned for personnummer)
+
+    @classmethod
+    def load(cls, path_or_text: Path | str | None) -> Mapping:
+        if path_or_text is None:
+            return cls()
+        text = Path(path_or_text).read_text(encoding="utf-8") if isinstance(path_or_text, Path) else path_or_text
+        try:
+            raw = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"Mappningsfilen är inte giltig YAML: {exc}") from None
+        if not isinstance(raw, dict) or set(raw) - {"kind", "columns", "values", "ignore", "description"}:
+            raise ValueError("Mappningsfilen får bara innehålla description, kind, columns, values och ignore.")
+        return cls(
+            columns={fold(k): v for k, v in (raw.get("columns") or {}).items()},
+            values={col: {fold(str(k)): str(v) for k, v in vals.items()} for col, vals in (raw.get("values") or {}).items()},
+            ignore=tuple(fold(c) for c in raw.get("ignore") or ()),
+        )
+
+
+# --- validation ----------------------------------------------------------------------------
+
+class _Collector:
+    def __init__(self, file_name: str):
+        self.file = file_name
+        self.problems: list[Problem] = []
+        self.total = 0
+
+    def add(self, row: int | None, column: str | None, found: str, expected: str) -> None:
+        self.total += 1
+        self.problems.append(Problem(self.file, row, column, personnummer.mask(found), expected))
+
+    def rows(self, df: pl.DataFrame, bad: pl.Expr, column: str | None, expected: str,
+             show: str | None = None) -> None:
+        """Record every row where ``bad`` holds (listing at most MAX_PROBLEMS_PER_CHECK)."""
+        hits = df.filter(bad.fill_null(False))
+        if hits.height == 0:
+            return
+        listed = hits.head(MAX_PROBLEMS_PER_CHECK)
+        for r in listed.iter_rows(named=True):
+            value = r.get(show) if show else None
+            found = f"'{value}'" if value is not None else ""
+            self.problems.append(Problem(self.file, r["_line"], column, personnummer.mask(found), expected))
+        self.total += hits.height
+        if hits.height > listed.height:
+            self.problems.append(Problem(self.file, None, column, "",
+                                         f"ytterligare {hits.height - listed.height} rader med samma fel"))
+
+
+_DTYPES = {"int": pl.Int64, "date": pl.Date, "month": pl.Date, "bool": pl.Boolean}
+
+
+def _int_expr(col: str) -> pl.Expr:
+    cleaned = pl.col(col).str.replace_all(r"[\s\u00a0\u202f]", "").str.replace(",", ".", literal=True)
+    return cleaned.cast(pl.Float64, strict=False)
+
+
+def _date_expr(col: str) -> pl.Expr:
+    text = pl.col(col).str.replace(r"[ T]00:00:00(\.0+)?$", "")
+    return text.str.to_date("%Y-%m-%d", strict=False)
+
+
+def _month_expr(col: str) -> pl.Expr:
+    text = pl.col(col).str.replace(r"[ T]00:00:00(\.0+)?$", "")
+    full = pl.when(text.str.len_chars() == 7).then(text + "-01").otherwise(text)
+    d = full.str.to_date("%Y-%m-%d", strict=False)
+    return pl.when(d.dt.day() == 1).then(d)
+
+
+def _grade_expr(col: str) -> pl.Expr:
+    g = pl.col(col).str.to_uppercase().str.replace(r"^(ÅK|AK|ÅRSKURS|ARSKURS)\s*", "")
+    return pl.when(g.is_in(["F", "FK", "F-KLASS", "FÖRSKOLEKLASS", "0"])).then(pl.lit("F")).otherwise(g)
+
+
+def _map_columns(df: pl.DataFrame, kind: str, mapping: Mapping, c: _Collector) -> dict[str, str]:
+    """canonical -> file column. Records unknown, duplicate and missing columns."""
+    by_alias = {}
+    for col in SPECS[kind]:
+        for name in (col.name, *col.aliases):
+            by_alias[fold(name)] = col.name
+    found: dict[str, str] = {}
+    for file_col in df.columns:
+        if file_col == "_line":
+            continue
+        f = fold(file_col)
+        target = mapping.columns.get(f) or by_alias.get(f)
+        if f in mapping.ignore:
+            continue
+        if target is None or target not in {s.name for s in SPECS[kind]}:
+            known = ", ".join(s.name for s in SPECS[kind])
+            c.add(1, file_col, "okänd kolumn", f"kända kolumner för {KIND_LABELS[kind]}: {known} "
+                  f"(eller ange den i en mappningsfil)")
+            continue
+        if target in found:
+            c.add(1, file_col, "dubblerad kolumn", f"'{target}' finns redan som '{found[target]}'")
+            continue
+        found[target] = file_col
+    for col in SPECS[kind]:
+        if col.required and col.name not in found:
+            c.add(1, None, f"kolumnen '{col.name}' saknas",
+                  f"lägg till den (svenska namn som godtas: {', '.join(col.aliases)})")
+    return found
+
+
+def _scan_personal(df: pl.DataFrame, skip: set[str], c: _Collector) -> None:
+    """A personnummer in any column other than the id columns rejects the file."""
+    for col in df.columns:
+        if col in skip or col == "_line":
+            continue
+        candidates = df.filter(pl.col(col).str.contains(personnummer.CANDIDATE).fill_null(False))
+        bad = [r for r in candidates.select("_line", col).iter_rows() if personnummer.find(r[1])]
+        for line, value in bad[:MAX_PROBLEMS_PER_CHECK]:
+            c.add(line, col, f"'{value}'", "ett personnummer får inte förekomma i den här kolumnen; "
+                  "ta bort det (bara id-kolumnerna pseudonymiseras)")
+        if len(bad) > MAX_PROBLEMS_PER_CHECK:
+            c.problems.append(Problem(c.file, None, col, "", f"ytterligare {len(bad) - MAX_PROBLEMS_PER_CHECK} "
+                                      "rader med personnummer"))
+            c.total += len(bad) - MAX_PROBLEMS_PER_CHECK
+
+
+def _pseudonymise(df: pl.DataFrame, col: str, c: _Collector, file_col: str) -> tuple[pl.DataFrame, str | None]:
+    """Replace personnummer in an id column by keyed pseudonyms; other ids stay as they are."""
+    values = df.get_column(col).drop_nulls().unique().to_list()
+    normalised = {v: n for v in values if (n := personnummer.normalise(v))}
+    if not normalised:
+        return df, None
+    key = personnummer.key_from_env()
+    if key is None:
+        c.add(None, file_col, "", str(personnummer.MissingKey()))
+        return df, None
+    secret, version = key
+    mapping = pl.DataFrame({col: list(normalised), "_pseudo": [personnummer.pseudonym(n, secret)
+                                                                for n in normalised.values()]})
+    out = df.join(mapping, on=col, how="left").with_columns(
+        pl.coalesce("_pseudo", col).alias(col)).drop("_pseudo")
+    return out, version
+
+
+def _known_schools(path: Path | None) -> pl.DataFrame:
+    schools = pl.DataFrame(schema={"school_id": pl.String, "school_form": pl.String})
+    if path is not None and Path(path).exists():
+        schools = warehouse.Warehouse(path).sql("SELECT school_id, school_form FROM schools")
+    return schools
+
+
+def _validate(kind: str, raw: pl.DataFrame, file_col: dict[str, str], mapping: Mapping,
+              c: _Collector, schools: pl.DataFrame, today: date) -> pl.DataFrame:
+    """Typed canonical frame; records every problem in ``c``."""
+    df = raw.select([pl.col("_line"), *[pl.col(fc).alias(name) for name, fc in file_col.items()]])
+    specs = {s.name: s for s in SPECS[kind]}
+    out = [pl.col("_line")]
+    for name, spec in specs.items():
+        if name not in df.columns:  # an optional column the file does not have
+            out.append(pl.lit(None, _DTYPES.get(spec.type, pl.String)).alias(name))
+            continue
+        fc = file_col[name]
+        col = pl.col(name)
+        if spec.required:
+            c.rows(df, col.is_null(), fc, f"värde saknas – förväntat {spec.expected or 'ett värde'}")
+        if spec.type == "int":
+            parsed = _int_expr(name)
+            c.rows(df, col.is_not_null() & parsed.is_null(), fc, f"förväntat {spec.expected}", show=name)
+            c.rows(df, parsed.is_not_null() & (parsed != parsed.round(0)), fc,
+                   f"förväntat ett heltal ({spec.expected})", show=name)
+            c.rows(df, parsed < 0, fc, f"negativt värde – förväntat {spec.expected}", show=name)
+            out.append(parsed.round(0).cast(pl.Int64).alias(name))
+        elif spec.type in ("date", "month"):
+            parsed = _date_expr(name) if spec.type == "date" else _month_expr(name)
+            c.rows(df, col.is_not_null() & parsed.is_null(), fc, f"förväntat {spec.expected}", show=name)
+            c.rows(df, parsed > pl.lit(today), fc, "datumet ligger i framtiden", show=name)
+            out.append(parsed.alias(name))
+        elif spec.type == "bool":
+            f = col.str.to_lowercase()
+            parsed = pl.when(f.is_in(list(TRUE_WORDS))).then(True).when(f.is_in(list(FALSE_WORDS))).then(False)
+            c.rows(df, col.is_not_null() & parsed.is_null(), fc, "förväntat ja eller nej", show=name)
+            out.append(parsed.alias(name))
+        elif spec.type == "code":
+            aliases = {**CODE_ALIASES.get(name, {}), **mapping.values.get(name, {})}
+            # fold the distinct spellings once, not every row
+            spellings = df.get_column(name).drop_nulls().unique().to_list()
+            codes = {v: aliases.get(fold(v), fold(v)) for v in spellings}
+            parsed = col.replace_strict(codes, default=None, return_dtype=pl.String)
+            c.rows(df, col.is_not_null() & ~parsed.is_in(list(spec.codes)), fc,
+                   f"okänd kod – förväntat en av {', '.join(spec.codes)}", show=name)
+            out.append(pl.when(parsed.is_in(list(spec.codes))).then(parsed).alias(name))
+        elif spec.type == "grade":
+            out.append(_grade_expr(name).alias(name))
+        else:
+            out.append(col.alias(name))
+    typed = df.select(out)
+    return _row_rules(kind, typed, file_col, c, schools, today)
+
+
+def _row_rules(kind: str, df: pl.DataFrame, fc: dict[str, str], c: _Collector,
+               schools: pl.DataFrame, today: date) -> pl.DataFrame:
+    col = pl.col
+    if "school_id" in df.columns and kind != "schools":
+        known = schools.select("school_id", pl.col("school_form").alias("_form"))
+        df = df.join(known, on="school_id", how="left")
+        c.rows(df, col("school_id").is_not_null() & col("_form").is_null(), fc.get("school_id"),
+               "okänt skolenhets-id – importera skolenheterna först", show="school_id")
+    if kind == "population":
+        c.rows(df, col("age_to") < col("age_from"), fc["age_to"], "ålder till är lägre än ålder från", show="age_to")
+        c.rows(df, col("age_to") > 120, fc["age_to"], "förväntat en ålder 0–120", show="age_to")
+        c.rows(df, col("year") > today.year, fc["year"], "året ligger i framtiden", show="year")
+    if kind == "absence":
+        c.rows(df, col("absent_minutes") > col("scheduled_minutes"), fc["absent_minutes"],
+               "frånvaron är större än den schemalagda tiden", show="absent_minutes")
+        if "invalid_absent_minutes" in fc:
+            c.rows(df, col("invalid_absent_minutes") > col("absent_minutes"), fc["invalid_absent_minutes"],
+                   "den ogiltiga frånvaron är större än hela frånvaron", show="invalid_absent_minutes")
+        c.rows(df, col("month").dt.month() == 7, fc["month"],
+               "juli ligger utanför terminerna (HT augusti–december, VT januari–juni)", show="month")
+        grund_ok = col("grade").is_in(list(GRADES_GRUNDSKOLA))
+        gym_ok = col("grade").is_in(list(GRADES_GYMNASIESKOLA))
+        ok = pl.when(col("_form") == "gymnasieskola").then(gym_ok).when(col("_form") == "grundskola").then(grund_ok) \
+            .otherwise(grund_ok | gym_ok)
+        c.rows(df, col("grade").is_not_null() & ~ok, fc["grade"],
+               "okänd årskurs för skolformen – förväntat F eller 1–9 (gymnasieskola 1–4)", show="grade")
+        c.rows(df, col("_form") == "forskola", fc["school_id"],
+               "frånvaro redovisas inte för förskolor", show="school_id")
+    if kind == "reports":
+        c.rows(df, col("decision_date") < col("received_date"), fc.get("decision_date"),
+               "beslutet är daterat före att anmälan inkom", show="decision_date")
+        c.rows(df, col("feedback_date") < col("received_date"), fc.get("feedback_date"),
+               "återkopplingen är daterad före att anmälan inkom", show="feedback_date")
+        c.rows(df, col("age") > 20, fc.get("age"), "förväntat en ålder 0–20", show="age")
+        if "reporter_attended" in fc and "meeting_held" in fc:
+            c.rows(df, col("reporter_attended") & (col("meeting_held") != True), fc["reporter_attended"],  # noqa: E712
+                   "anmälaren kan inte ha deltagit i ett möte som inte hölls", show="reporter_attended")
+    if kind == "interventions":
+        c.rows(df, col("end_date") < col("start_date"), fc.get("end_date"),
+               "insatsen slutar före den startar", show="end_date")
+    keys = [k for k in KEYS[kind]]
+    dup = df.filter(pl.struct(keys).is_duplicated() & pl.all_horizontal(col(k).is_not_null() for k in keys
+                                                                           if k != "area"))
+    for r in dup.head(MAX_PROBLEMS_PER_CHECK).iter_rows(named=True):
+        shown = ", ".join(str(r[k]) for k in keys)
+        c.add(r["_line"], fc.get(keys[0]), f"'{shown}'", f"dubblett: samma {' + '.join(keys)} förekommer flera "
+              "gånger i filen")
+    if dup.height > MAX_PROBLEMS_PER_CHECK:
+        c.add(None, fc.get(keys[0]), "", f"ytterligare {dup.height - MAX_PROBLEMS_PER_CHECK} dubbletter")
+    return df.drop("_form", strict=False)
+
+
+# --- plan and apply ------------------------------------------------------------------------
+
+def _period_of(kind: str, df: pl.DataFrame) -> str:
+    """The file's period as text: '2024-09', '2024-08..2025-06', '2024' (schools: empty)."""
+    if kind == "absence":
+        months = df["month"].dt.strftime("%Y-%m")
+    elif kind == "reports":
+        months = df["received_date"].dt.strftime("%Y-%m")
+    elif kind == "interventions":
+        months = df["start_date"].dt.strftime("%Y-%m")
+    elif kind == "population":
+        ys = sorted(set(df["year"].to_list()))
+        return (f"{ys[0]}" if len(ys) == 1 else f"{ys[0]}..{ys[-1]}") if ys else ""
+    else:
+        return ""
+    ms = months.drop_nulls().unique().sort().to_list()
+    if not ms:
+        return ""
+    return ms[0] if len(ms) == 1 else f"{ms[0]}..{ms[-1]}"
+
+
+def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Mapping | None = None,
+            today: date | None = None) -> Plan:
+    """Read and validate a file against the warehouse at ``db``; change nothing."""
+    if kind not in SPECS:
+        raise ValueError(f"Okänd typ '{kind}'. Välj en av: {', '.join(KINDS)}.")
+    today = today or date.today()
+    mapping = mapping or Mapping()
+    digest = hashlib.sha256(data).hexdigest()
+    plan = Plan(kind=kind, file_name=file_name, file_hash=digest, rows=None)
+    c = _Collector(file_name)
+    if db is not None and Path(db).exists():
+        seen = warehouse.Warehouse(db).fetchone(
+            "SELECT count(*) FROM import_ledger WHERE kind = ? AND file_hash = ?", [kind, digest])[0]
+        if seen:
+            plan.already_imported = True
+            return plan
+    try:
+        raw, _fmt = read_table(data, file_name)
+    except ValueError as exc:
+        plan.problems = [Problem(file_name, None, None, "", personnummer.mask(str(exc)))]
+        plan.problem_total = 1
+        return plan
+    if raw.height == 0:
+        c.add(None, None, "", "filen innehåller inga datarader")
+    raw = raw.with_columns(pl.int_range(2, raw.height + 2).alias("_line"))
+    file_col = _map_columns(raw, kind, mapping, c)
+    id_cols = {fc for name, fc in file_col.items() if next(s for s in SPECS[kind] if s.name == name).type == "id"}
+    _scan_personal(raw, id_cols, c)
+    if any(p.row == 1 or p.row is None for p in c.problems):
+        # column problems: the rows cannot be checked meaningfully
+        plan.problems, plan.problem_total = c.problems, c.total
+        return plan
+    schools = _known_schools(db)
+    if kind == "schools":
+        schools = pl.DataFrame(schema={"school_id": pl.String, "school_form": pl.String})
+    typed = _validate(kind, raw, file_col, mapping, c, schools, today)
+    versions = set()
+    for name, fc in file_col.items():
+        if name in ("pupil_id", "child_id"):
+            typed, version = _pseudonymise(typed, name, c, fc)
+            if version:
+                versions.add(version)
+    # header problems first, then by line; "ytterligare N rader" summaries last
+    plan.problems = sorted(c.problems, key=lambda p: (p.row is None, p.row or 0))
+    plan.problem_total = c.total
+    if c.problems:
+        return plan
+    plan.key_version = ",".join(sorted(versions)) or None
+    plan.rows = typed.drop("_line")
+    plan.period = _period_of(kind, plan.rows)
+    plan.data_until = _data_until(kind, plan.rows)
+    plan.changes = _changes(kind, plan.rows, db)
+    return plan
+
+
+def _data_until(kind: str, df: pl.DataFrame) -> date | None:
+    col = {"absence": "month", "reports": "received_date", "interventions": "start_date"}.get(kind)
+    if col is None or df.height == 0:
+        return None
+    last = df[col].max()
+    if kind == "absence":
+        nxt = date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+        return date.fromordinal(nxt.toordinal() - 1)
+    if kind == "interventions":
+        ends = df["end_date"].drop_nulls()
+        return max(last, ends.max()) if ends.len() else last
+    return last
+
+
+# How each kind replaces what is already there: SQL that deletes the rows the file supersedes.
+# '_new' is the validated file; the period of a monthly extract is the set of months it covers.
+_REPLACE = {
+    "schools": "DELETE FROM schools WHERE school_id IN (SELECT school_id FROM _new)",
+    "population": "DELETE FROM population WHERE year IN (SELECT DISTINCT year FROM _new)",
+    "absence": "DELETE FROM absence WHERE month IN (SELECT DISTINCT month FROM _new)",
+    "reports": "DELETE FROM reports WHERE report_id IN (SELECT report_id FROM _new) OR "
+               "strftime(received_date, '%Y-%m') IN (SELECT DISTINCT strftime(received_date, '%Y-%m') FROM _new)",
+    "interventions": "DELETE FROM interventions WHERE intervention_id IN (SELECT intervention_id FROM _new)",
+}
+_PERIOD_EXPR = {
+    "schools": "'alla'", "population": "CAST(year AS VARCHAR)", "absence": "strftime(month, '%Y-%m')",
+    "reports": "strftime(received_date, '%Y-%m')", "interventions": "strftime(start_date, '%Y-%m')",
+}
+
+
+def _insert_frame(kind: str, df: pl.DataFrame) -> pl.DataFrame:
+    """The rows as the warehouse stores them (id columns renamed to keys)."""
+    rename = {"pupil_id": "pupil_key", "child_id": "child_key"}
+    return df.rename({k: v for k, v in rename.items() if k in df.columns})
+
+
+def _changes(kind: str, df: pl.DataFrame, db: Path | None) -> pl.DataFrame:
+    """Rows added and replaced per period, without writing (for the preview)."""
+    new = _insert_frame(kind, df)
+    con = duckdb.connect(":memory:")
+    try:
+        if db is not None and Path(db).exists():
+            con.execute(f"ATTACH '{str(db)}' AS wh (READ_ONLY)")
+        else:
+            con.execute("ATTACH ':memory:' AS wh")
+            con.execute("USE wh")
+            warehouse.create_schema(con)
+        con.execute("USE wh")
+        con.register("_new", new)
+        table = kind
+        delete_sql = _REPLACE[kind].replace(f"DELETE FROM {table} WHERE", f"SELECT {_PERIOD_EXPR[kind]} AS period FROM {table} WHERE")
+        replaced = con.sql(f"SELECT period, count(*) AS rows_replaced FROM ({delete_sql}) GROUP BY period").pl()
+        added = con.sql(f"SELECT {_PERIOD_EXPR[kind]} AS period, count(*) AS rows_added FROM _new GROUP BY period").pl()
+    finally:
+        con.close()
+    return (added.join(replaced, on="period", how="full", coalesce=True)
+            .with_columns(pl.col("rows_added", "rows_replaced").fill_null(0).cast(pl.Int64)).sort("period"))
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    rows_added: int
+    rows_replaced: int
+    period: str
+    already_imported: bool = False
+
+
+def apply(plan: Plan, db: Path, user: str | None = None,
+          before_swap: Callable[[], None] | None = None) -> Result:
+    """Write a validated plan into the warehouse in one atomic swap and record it in the ledger."""
+    if plan.already_imported:
+        return Result(plan.kind, 0, 0, plan.period, already_imported=True)
+    if plan.problems or plan.rows is None:
+        raise ImportRefused("Filen har fel och kan inte importeras.")
+    new = _insert_frame(plan.kind, plan.rows)
+    cols = ", ".join(new.columns)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    who = user or _current_user()
+
+    def fill(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+        # Idempotent under races: the ledger is checked again inside the writer lock.
+        # (fetchall: DuckDB 2.0 refuses new work while a result is only partly fetched)
+        if con.execute("SELECT count(*) FROM import_ledger WHERE kind = ? AND file_hash = ?",
+                       [plan.kind, plan.file_hash]).fetchall()[0][0]:
+            return -1, 0
+        con.register("_new", new)
+        replaced = con.execute(_REPLACE[plan.kind]).fetchall()[0][0]
+        con.execute(f"INSERT INTO {plan.kind} ({cols}) SELECT {cols} FROM _new")
+        con.execute(
+            "INSERT INTO import_ledger (import_id, kind, source, file_name, file_hash, period, rows_added, "
+            "rows_replaced, rows_rejected, data_until, imported_by, key_version, imported_at) "
+            "VALUES (?, ?, 'import', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+            [uuid.uuid4().hex, plan.kind, plan.file_name, plan.file_hash, plan.period, new.height, replaced,
+             plan.data_until, who, plan.key_version, now])
+        con.unregister("_new")
+        if before_swap is not None:
+            before_swap()
+        return new.height, replaced
+
+    added, replaced = warehouse.write(Path(db), fill)
+    if added < 0:
+        return Result(plan.kind, 0, 0, plan.period, already_imported=True)
+    return Result(plan.kind, added, replaced, plan.period)
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database entry (containers)
+        return "okänd"
+
+
+def ledger(db: Path) -> pl.DataFrame:
+    """The import ledger, newest first."""
+    return warehouse.Warehouse(db).sql(
+        "SELECT imported_at, imported_by, kind, file_name, file_hash, period, rows_added, rows_replaced, "
+        "rows_rejected, data_until, key_version, source FROM import_ledger ORDER BY imported_at DESC")

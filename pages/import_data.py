@@ -1,0 +1,18 @@
+"""Importera data: upload an extract, see every problem or a preview of the changes, confirm."""
+
+import streamlit as st
+
+from ui import components
+
+st.title("Importera data")
+st.caption("Filen kontrolleras först. Har den fel visas alla på en gång och ingenting ändras; annars "
+           "visas vad som läggs till och ersätts, och inget skrivs förrän du bekräftar. Samma fil två "
+           "gånger ändrar ingenting. Personnummer ersätts med pseudonymer och sparas aldrig.")
+
+kind, upload, mapping = components.import_form()
+if upload is not None:
+    plan = components.import_plan(kind, upload, mapping)
+    components.import_preview(plan)
+
+st.subheader("Importlogg")
+components.import_ledger()

@@ -1,0 +1,310 @@
+"""Import of real extracts: one or more tests per rule, with small crafted files."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from data import importer, personnummer
+from data.warehouse import Warehouse
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "data" / "examples"
+TODAY = date(2026, 11, 23)
+KEY = "test-nyckel-som-bara-finns-i-testerna-0123456789abcdef"
+
+
+def make_pnr(born: date, serial: int, style: str = "short") -> str:
+    """A valid (Luhn) personnummer for a fictional person, generated at run time."""
+    body = f"{born:%y%m%d}{serial:03d}"
+    total = 0
+    for i, ch in enumerate(body):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    check = (10 - total % 10) % 10
+    ten = f"{body}{check}"
+    return {"short": f"{ten[:6]}-{ten[6:]}", "long": f"{born:%Y}{ten[2:]}", "plain": ten}[style]
+
+
+def forms(pnr12: str) -> list[str]:
+    """Every way a 12-digit number could appear in bytes."""
+    ten = pnr12[2:]
+    return [pnr12, ten, f"{ten[:6]}-{ten[6:]}", f"{pnr12[:8]}-{pnr12[8:]}"]
+
+
+def db_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run(kind: str, data: bytes, db: Path, name: str = "fil.csv", mapping=None):
+    plan = importer.prepare(kind, data, name, db, mapping, today=TODAY)
+    if plan.ok:
+        importer.apply(plan, db, user="test")
+    return plan
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    path = tmp_path / "w.duckdb"
+    plan = run("schools", (EXAMPLES / "schools.csv").read_bytes(), path, "schools.csv")
+    assert plan.ok, [str(p) for p in plan.problems]
+    return path
+
+
+def count(db: Path, table: str) -> int:
+    return Warehouse(db).fetchone(f"SELECT count(*) FROM {table}")[0]
+
+
+HEADER = "pupil_id;school_id;grade;gender;month;scheduled_minutes;absent_minutes;invalid_absent_minutes\n"
+
+
+def test_example_files_import_cleanly_into_an_empty_warehouse(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    for kind in ("schools", "population", "absence", "reports", "interventions"):
+        plan = run(kind, (EXAMPLES / f"{kind}.csv").read_bytes(), path, f"{kind}.csv")
+        assert plan.ok, [str(p) for p in plan.problems]
+    mapping = importer.Mapping.load(EXAMPLES / "vendor_mapping.yaml")
+    plan = run("absence", (EXAMPLES / "vendor_absence_cp1252.csv").read_bytes(), path, "vendor.csv", mapping)
+    assert plan.ok, [str(p) for p in plan.problems]
+    assert count(path, "absence") == 10 and count(path, "reports") == 4 and count(path, "interventions") == 3
+    kinds = Warehouse(path).sql("SELECT kind FROM import_ledger")["kind"].to_list()
+    assert kinds == ["schools", "population", "absence", "reports", "interventions", "absence"]
+
+
+def test_windows_1252_semicolon_file_with_swedish_letters_and_decimal_commas(db):
+    text = ("school_id;school_name;school_form;area;operator\n"
+            "X1;Åkerö skola;Grundskola;Västra Öster;Kommunal\n")
+    run("schools", text.encode("cp1252"), db)
+    assert Warehouse(db).sql("SELECT school_name, area FROM schools WHERE school_id = 'X1'").row(0) == (
+        "Åkerö skola", "Västra Öster")
+    text = HEADER + "E9;X1;5;Flicka;2025-09;4400,0;612,0;0\n"
+    plan = run("absence", text.encode("cp1252"), db)
+    assert plan.ok, [str(p) for p in plan.problems]
+    assert Warehouse(db).fetchone("SELECT absent_minutes FROM absence WHERE pupil_key = 'E9'")[0] == 612
+
+
+def test_utf8_bom_comma_separated_file(db):
+    text = "\ufeffpupil_id,school_id,grade,gender,month,scheduled_minutes,absent_minutes\nE1,EX-G1,F,P,2025-09,3600,400\n"
+    plan = run("absence", text.encode("utf-8"), db)
+    assert plan.ok, [str(p) for p in plan.problems]
+    assert Warehouse(db).sql("SELECT grade, gender FROM absence").row(0) == ("F", "pojke")
+
+
+def test_xlsx_file(db):
+    df = pl.DataFrame({"Elev_ID": ["E1", "E2"], "Skolenhet_ID": ["EX-G1", "EX-Y1"], "Årskurs": ["7", "2"],
+                       "Kön": ["flicka", "pojke"], "Månad": ["2025-09", "2025-09"],
+                       "Schemalagd_tid_min": [4400, 4600], "Frånvaro_min": [700, 0]})
+    buf = io.BytesIO()
+    df.write_excel(buf)
+    plan = run("absence", buf.getvalue(), db, "franvaro.xlsx")
+    assert plan.ok, [str(p) for p in plan.problems]
+    assert count(db, "absence") == 2
+
+
+def test_one_bad_row_changes_nothing_and_is_named(db):
+    before = digest(db)
+    text = HEADER + "E1;EX-G1;7;flicka;2025-09;4400;600;0\nE2;EX-G1;7;pojke;2025-09;4400;4500;0\nE3;EX-G1;7;pojke;2025-09;4400;10;0\n"
+    plan = run("absence", text.encode(), db, "sept.csv")
+    assert not plan.ok and digest(db) == before
+    (problem,) = plan.problems
+    assert (problem.file, problem.row, problem.column) == ("sept.csv", 3, "absent_minutes")
+    assert "större än den schemalagda tiden" in problem.expected and "'4500'" in problem.found
+
+
+@pytest.mark.parametrize("kind,text,row,column,message", [
+    ("absence", HEADER + "E1;EX-G1;7;flicka;2025-09;4400;-5;0\n", 2, "absent_minutes", "negativt värde"),
+    ("absence", HEADER + "E1;EX-G1;7;flicka;2025-09;fyra;5;0\n", 2, "scheduled_minutes", "förväntat minuter"),
+    ("absence", HEADER + "E1;EX-G1;7;flicka;2025-07;4400;5;0\n", 2, "month", "juli ligger utanför terminerna"),
+    ("absence", HEADER + "E1;EX-G1;7;flicka;2027-01;4400;5;0\n", 2, "month", "i framtiden"),
+    ("absence", HEADER + "E1;NOPE;7;flicka;2025-09;4400;5;0\n", 2, "school_id", "okänt skolenhets-id"),
+    ("absence", HEADER + "E1;EX-Y1;7;flicka;2025-09;4400;5;0\n", 2, "grade", "okänd årskurs"),
+    ("absence", HEADER + "E1;EX-G1;7;flicka;2025-09;4400;5;9\n", 2, "invalid_absent_minutes", "ogiltiga frånvaron"),
+    ("absence", HEADER + "E1;EX-G1;7;tjej?;2025-09;4400;5;0\n", 2, "gender", "okänd kod"),
+    ("absence", HEADER + "E1;EX-G1;7;flicka;2025-09;4400;5;0\nE1;EX-G1;7;flicka;2025-09;4400;6;0\n", 3,
+     "pupil_id", "dubblett"),
+    ("reports", "report_id;child_id;received_date;reporter_category;decision;decision_date\n"
+                "R1;B1;2025-09-10;skola;utredning_inleds;2025-09-01\n", 2, "decision_date", "före att anmälan inkom"),
+    ("reports", "report_id;child_id;received_date;reporter_category;decision\nR1;B1;2025-13-40;skola;ej_bedomd\n",
+     2, "received_date", "förväntat ett datum"),
+    ("interventions", "intervention_id;child_id;intervention_type;committee;start_date;end_date\n"
+                      "I1;B1;tsi;sn;2025-09-10;2025-08-01\n", 2, "end_date", "slutar före den startar"),
+    ("population", "year;area;age_from;age_to;residents\n2025;Norr;10;5;100\n", 2, "age_to", "lägre än ålder från"),
+])
+def test_each_rule_names_row_and_column(db, kind, text, row, column, message):
+    before = digest(db)
+    plan = run(kind, text.encode(), db)
+    assert not plan.ok and digest(db) == before
+    hits = [p for p in plan.problems if p.row == row and p.column == column and message in p.expected]
+    assert hits, [str(p) for p in plan.problems]
+
+
+def test_all_problems_are_reported_at_once(db):
+    text = HEADER + "E1;EX-G1;7;flicka;2025-07;4400;5;0\nE2;NOPE;7;flicka;2025-09;-1;5;0\n"
+    plan = run("absence", text.encode(), db)
+    columns = {p.column for p in plan.problems}
+    assert {"month", "school_id", "scheduled_minutes"} <= columns and plan.problem_total >= 3
+
+
+def test_unknown_and_missing_columns(db):
+    plan = run("absence", b"pupil_id;skola;month\nE1;EX-G1;2025-09\n", db)
+    messages = [str(p) for p in plan.problems]
+    assert any("kolumn 'skola': okänd kolumn" in m for m in messages)
+    assert any("kolumnen 'scheduled_minutes' saknas" in m for m in messages)
+
+
+def test_invalid_bytes_are_an_error_not_a_silent_misdecode(db):
+    data = HEADER.encode() + b"E1;EX-G1;7;flicka;2025-09;4400;5;0\nE\x81;EX-G1;7;flicka;2025-09;4400;5;0\n"
+    plan = run("absence", data, db)
+    (problem,) = plan.problems
+    assert "rad 3" in problem.expected and "0x81" in problem.expected
+
+
+def test_personnummer_in_a_comment_column_rejects_the_file_masked(db):
+    pnr = make_pnr(date(2012, 3, 14), 123)
+    mapping = importer.Mapping.load("ignore: [Kommentar]\n")
+    text = HEADER.replace("\n", ";Kommentar\n") + f"E1;EX-G1;7;flicka;2025-09;4400;5;0;Ring mamma om {pnr}\n"
+    before = digest(db)
+    plan = run("absence", text.encode(), db, mapping=mapping)
+    assert not plan.ok and digest(db) == before
+    (problem,) = plan.problems
+    assert (problem.row, problem.column) == (2, "Kommentar") and "personnummer" in problem.expected
+    shown = str(problem)
+    assert pnr not in shown and pnr.replace("-", "") not in shown and "••••••-••••" in shown
+
+
+def test_personnummer_without_a_key_is_refused_with_instructions(db, monkeypatch):
+    monkeypatch.delenv(personnummer.KEY_ENV, raising=False)
+    text = HEADER + f"{make_pnr(date(2012, 3, 14), 123)};EX-G1;7;flicka;2025-09;4400;5;0\n"
+    plan = run("absence", text.encode(), db)
+    assert not plan.ok and personnummer.KEY_ENV in plan.problems[0].expected
+    assert count(db, "absence") == 0
+
+
+def test_same_file_twice_changes_nothing(db):
+    data = (EXAMPLES / "absence.csv").read_bytes()
+    run("absence", data, db, "absence.csv")
+    before = digest(db)
+    plan = importer.prepare("absence", data, "absence.csv", db, today=TODAY)
+    assert plan.already_imported and not plan.ok
+    assert importer.apply(plan, db).already_imported
+    assert digest(db) == before
+
+
+def test_a_corrected_file_replaces_its_period(db):
+    first = HEADER + "E1;EX-G1;7;flicka;2025-09;4400;600;0\nE2;EX-G1;7;pojke;2025-09;4400;100;0\n"
+    run("absence", first.encode(), db)
+    other_month = HEADER + "E1;EX-G1;7;flicka;2025-10;4400;50;0\n"
+    run("absence", other_month.encode(), db)
+    corrected = HEADER + "E1;EX-G1;7;flicka;2025-09;4400;650;0\nE2;EX-G1;7;pojke;2025-09;4400;100;0\nE3;EX-G1;7;pojke;2025-09;4400;0;0\n"
+    plan = importer.prepare("absence", corrected.encode(), "korrigerad.csv", db, today=TODAY)
+    assert plan.changes.rows() == [("2025-09", 3, 2)]  # the preview: 3 added, 2 replaced
+    importer.apply(plan, db)
+    rows = Warehouse(db).sql("SELECT strftime(month, '%Y-%m') AS m, count(*) AS n, sum(absent_minutes) AS a "
+                             "FROM absence GROUP BY m ORDER BY m").rows()
+    assert rows == [("2025-09", 3, 750), ("2025-10", 1, 50)]
+    ledger = importer.ledger(db).filter(pl.col("file_name") == "korrigerad.csv").row(0, named=True)
+    assert (ledger["rows_added"], ledger["rows_replaced"], ledger["period"]) == (3, 2, "2025-09")
+
+
+def test_personnummer_never_reach_the_warehouse_and_children_link(db, monkeypatch):
+    monkeypatch.setenv(personnummer.KEY_ENV, KEY)
+    children = [(date(2011 + i % 5, 1 + i % 12, 1 + i % 28), 100 + i) for i in range(40)]
+    styles = ["short", "long", "plain"]
+    absence = HEADER + "".join(
+        f"{make_pnr(b, s, styles[i % 3])};EX-G1;{5 + i % 5};flicka;2025-09;4400;{i * 10};0\n"
+        for i, (b, s) in enumerate(children))
+    interventions = "intervention_id;child_id;intervention_type;committee;start_date\n" + "".join(
+        f"I{i};{make_pnr(b, s, styles[(i + 1) % 3])};tsi;sn;2025-09-01\n" for i, (b, s) in enumerate(children))
+    reports = "report_id;child_id;received_date;reporter_category;decision\n" + "".join(
+        f"R{i};{make_pnr(b, s)};2025-09-02;skola;ej_bedomd\n" for i, (b, s) in enumerate(children))
+    for kind, text in (("absence", absence), ("interventions", interventions), ("reports", reports)):
+        plan = run(kind, text.encode(), db)
+        assert plan.ok, [str(p) for p in plan.problems]
+    raw = db_bytes(db)
+    wh = Warehouse(db)
+    dump = " ".join(str(v) for t in ("absence", "interventions", "reports", "import_ledger")
+                    for row in wh.sql(f"SELECT * FROM {t}").rows() for v in row)
+    for born, serial in children:
+        for text in forms(personnummer.normalise(make_pnr(born, serial))):
+            assert text.encode() not in raw and text not in dump
+    # the same child has the same key in every file, whatever the spelling of the number
+    linked = wh.fetchone("SELECT count(DISTINCT a.pupil_key) FROM absence a JOIN interventions i "
+                         "ON i.child_key = a.pupil_key")[0]
+    assert linked == len(children)
+    assert wh.fetchone("SELECT max(key_version) FROM import_ledger WHERE kind = 'absence'")[0] == "1"
+
+
+def test_a_running_reader_sees_the_import_without_restart(db):
+    reader = Warehouse(db)
+    assert reader.fetchone("SELECT count(*) FROM absence")[0] == 0
+    run("absence", (EXAMPLES / "absence.csv").read_bytes(), db, "absence.csv")
+    assert reader.fetchone("SELECT count(*) FROM absence")[0] == 8
+
+
+def test_killing_an_import_leaves_the_previous_state(db, tmp_path):
+    big = tmp_path / "big.csv"
+    with open(big, "w") as fh:
+        fh.write(HEADER)
+        for m in (8, 9, 10, 11, 12):
+            for i in range(120_000):
+                fh.write(f"E{i};EX-G1;{1 + i % 9};flicka;2025-{m:02d};4400;{i % 4400};0\n")
+    before = digest(db)
+    env = {**os.environ, "SAMVERKAN_DB": str(db)}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "import", "absence", str(big)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tmp = db.with_name(db.name + ".tmp")
+    deadline = time.monotonic() + 120
+    while not tmp.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the import finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert digest(db) == before
+    assert count(db, "absence") == 0 and count(db, "schools") == 4
+    # and the next import works (the stale .tmp is overwritten)
+    assert run("absence", (EXAMPLES / "absence.csv").read_bytes(), db, "absence.csv").ok
+    assert count(db, "absence") == 8
+
+
+def test_upload_page_validates_previews_and_imports(db, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SAMVERKAN_DB", str(db))
+    monkeypatch.setenv("SAMVERKAN_STORE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/import_data.py").run()
+    assert not at.exception
+    at.selectbox(key="import_kind").set_value("absence").run()
+    # a bad file: every problem listed, nothing changed
+    bad = HEADER + "E1;EX-G1;7;flicka;2025-07;4400;5;0\nE2;NOPE;7;flicka;2025-09;4400;5;0\n"
+    before = digest(db)
+    at.file_uploader(key="import_file").set_value(("bad.csv", bad.encode(), "text/csv")).run()
+    assert any("kan inte importeras: 2 fel" in e.value for e in at.error)
+    assert at.dataframe[0].value["Rad"].tolist() == [2, 3]
+    assert digest(db) == before
+    # a good file: a preview of the changes, then the import on confirmation
+    data = (EXAMPLES / "absence.csv").read_bytes()
+    at.file_uploader(key="import_file").set_value(("absence.csv", data, "text/csv")).run()
+    assert any("absence.csv är giltig: 8 rader" in s.value for s in at.success)
+    assert at.dataframe[0].value.values.tolist() == [["2025-09", 4, 0], ["2025-10", 4, 0]]
+    assert digest(db) == before
+    at.text_input(key="import_user").input("Systemförvaltare").run()
+    at.button(key="import_confirm").click().run()
+    assert any(s.value.startswith("Klart: 8 rader tillagda") for s in at.success)
+    assert count(db, "absence") == 8
+    ledger = at.dataframe[-1].value
+    assert ledger["Fil"].tolist()[0] == "absence.csv" and ledger["Av"].tolist()[0] == "Systemförvaltare"

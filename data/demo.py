@@ -96,6 +96,20 @@ class DemoSpec:
     intervention_starts_per_year: int = 900
     labels: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def city(cls, scale: float = 1.0, seed: int = 20261023) -> DemoSpec:
+        """A large city for benchmarks: at scale 1 ("stad") about 130,000 pupils, ~200 schools,
+        12 areas, ten school years of monthly absence (~13 million rows), ~180,000 reports and
+        ~60,000 interventions. Other scales multiply the children and events (0.1, 3, …); the
+        number of schools grows with the square root so that schools stay realistic in size."""
+        root = scale ** 0.5
+        return cls(
+            seed=seed, first_school_year=2016, areas=12,
+            grundskolor_per_area=max(2, round(12 * root)), preschools_per_area=max(1, round(3 * root)),
+            gymnasieskolor=max(2, round(20 * root)), cohort_size=max(50, round(11_500 * scale)),
+            reports_first_year=max(100, round(15_500 * scale)),
+            intervention_starts_per_year=max(20, round(5_600 * scale)))
+
     @property
     def data_until(self) -> date:
         y, m = self.last_month.year, self.last_month.month
@@ -514,6 +528,7 @@ def build(path: Path, spec: DemoSpec | None = None) -> dict[str, int]:
             con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _src")
             con.unregister("_src")
             counts[name] = df.height
+        warehouse.refresh_pupil_periods(con)
         meta = {"dataset_label": DEMO_LABEL, "municipality": MUNICIPALITY, "is_demo": "1",
                 "demo_seed": str(spec.seed), "built_at": now.isoformat(timespec="seconds")}
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
@@ -527,3 +542,24 @@ def build(path: Path, spec: DemoSpec | None = None) -> dict[str, int]:
         return counts
 
     return warehouse.write(Path(path), fill, fresh=True)
+
+
+IMPORT_NAMES = {"absence": {"pupil_key": "pupil_id"}, "reports": {"child_key": "child_id"},
+                "interventions": {"child_key": "child_id"}}
+
+
+def write_import_files(tables: dict[str, pl.DataFrame], folder: Path) -> dict[str, Path]:
+    """The tables as canonical import files (IMPORT.md): UTF-8, semicolon-separated."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name, df in tables.items():
+        df = df.rename(IMPORT_NAMES.get(name, {}))
+        if name == "absence":
+            df = df.with_columns(pl.col("month").dt.strftime("%Y-%m"))
+        for col, dtype in df.schema.items():
+            if dtype == pl.Boolean:
+                df = df.with_columns(pl.col(col).replace_strict({True: "ja", False: "nej"}, return_dtype=pl.String))
+        path = folder / f"{name}.csv"
+        df.write_csv(path, separator=";")
+        out[name] = path
+    return out

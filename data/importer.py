@@ -231,29 +231,38 @@ def read_table(data: bytes, file_name: str) -> tuple[pl.DataFrame, str]:
     """All cells as strings (empty -> null) and a description of the format."""
     if data[:4] == b"PK\x03\x04":  # .xlsx is a zip file
         df = pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0, raise_if_empty=False)
-        df = df.with_columns(pl.all().cast(pl.String))
-        return _blank_to_null(df), "Excel (.xlsx)"
+        return df.with_columns(pl.all().cast(pl.String)), "Excel (.xlsx)"
+    names = {";": "semikolon", ",": "komma", "\t": "tabb"}
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and _is_utf8(data):
+        # Valid UTF-8 (with or without BOM) goes to polars as it is (polars itself would replace
+        # invalid bytes silently, hence the check); anything else is decoded strictly below.
+        head = data[:4096].split(b"\n", 1)[0].decode("utf-8", errors="replace")
+        sep = _sniff_separator(head)
+        return _read_csv(data, sep, file_name), f"CSV, UTF-8, {names[sep]}separerad"
     text, encoding = decode(data, file_name)
-    first_line = text.split("\n", 1)[0]
-    sep = _sniff_separator(first_line)
+    sep = _sniff_separator(text.split("\n", 1)[0])
+    return _read_csv(text.encode("utf-8"), sep, file_name), f"CSV, {encoding}, {names[sep]}separerad"
+
+
+def _is_utf8(data: bytes) -> bool:
     try:
-        df = pl.read_csv(text.encode("utf-8"), separator=sep, infer_schema=False,
-                         has_header=True, quote_char='"',
-                         truncate_ragged_lines=False, raise_if_empty=False)
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_csv(data: bytes, sep: str, file_name: str) -> pl.DataFrame:
+    try:
+        return pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, quote_char='"',
+                           truncate_ragged_lines=False, raise_if_empty=False, encoding="utf8")
     except pl.exceptions.ComputeError as exc:
         raise ValueError(f"{file_name}: filen kunde inte läsas som CSV ({_first_line(exc)}). Kontrollera att "
                          f"varje rad har lika många fält som rubrikraden.") from None
-    names = {";": "semikolon", ",": "komma", "\t": "tabb"}
-    return _blank_to_null(df), f"CSV, {encoding}, {names[sep]}separerad"
 
 
 def _first_line(exc: Exception) -> str:
     return personnummer.mask(str(exc).splitlines()[0])[:200]
-
-
-def _blank_to_null(df: pl.DataFrame) -> pl.DataFrame:
-    return df.with_columns([pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars())
-                            .alias(c) for c in df.columns])
 
 
 # --- mapping -------------------------------------------------------------------------------
@@ -285,55 +294,43 @@ class Mapping:
 # --- validation ----------------------------------------------------------------------------
 
 class _Collector:
+    """Collects problems. Row checks are queued and evaluated together in one pass (``run``);
+    rows are listed only for the checks that fail."""
+
     def __init__(self, file_name: str):
         self.file = file_name
         self.problems: list[Problem] = []
         self.total = 0
+        self._checks: list[tuple[pl.Expr, str | None, str, str | None]] = []
 
     def add(self, row: int | None, column: str | None, found: str, expected: str) -> None:
         self.total += 1
         self.problems.append(Problem(self.file, row, column, personnummer.mask(found), expected))
 
-    def rows(self, df: pl.DataFrame, bad: pl.Expr, column: str | None, expected: str,
-             show: str | None = None) -> None:
-        """Record every row where ``bad`` holds (listing at most MAX_PROBLEMS_PER_CHECK)."""
-        hits = df.filter(bad.fill_null(False))
-        if hits.height == 0:
+    def rows(self, bad: pl.Expr, column: str | None, expected: str, show: str | None = None) -> None:
+        """Queue a check: every row where ``bad`` holds is a problem."""
+        self._checks.append((bad, column, expected, show))
+
+    def run(self, df: pl.DataFrame) -> None:
+        """Evaluate the queued checks on ``df`` in one pass and record the failing rows."""
+        checks, self._checks = self._checks, []
+        if not checks:
             return
-        listed = hits.head(MAX_PROBLEMS_PER_CHECK)
-        for r in listed.iter_rows(named=True):
-            value = r.get(show) if show else None
-            found = f"'{value}'" if value is not None else ""
-            self.problems.append(Problem(self.file, r["_line"], column, personnummer.mask(found), expected))
-        self.total += hits.height
-        if hits.height > listed.height:
-            self.problems.append(Problem(self.file, None, column, "",
-                                         f"ytterligare {hits.height - listed.height} rader med samma fel"))
-
-
-_DTYPES = {"int": pl.Int64, "date": pl.Date, "month": pl.Date, "bool": pl.Boolean}
-
-
-def _int_expr(col: str) -> pl.Expr:
-    cleaned = pl.col(col).str.replace_all(r"[\s\u00a0\u202f]", "").str.replace(",", ".", literal=True)
-    return cleaned.cast(pl.Float64, strict=False)
-
-
-def _date_expr(col: str) -> pl.Expr:
-    text = pl.col(col).str.replace(r"[ T]00:00:00(\.0+)?$", "")
-    return text.str.to_date("%Y-%m-%d", strict=False)
-
-
-def _month_expr(col: str) -> pl.Expr:
-    text = pl.col(col).str.replace(r"[ T]00:00:00(\.0+)?$", "")
-    full = pl.when(text.str.len_chars() == 7).then(text + "-01").otherwise(text)
-    d = full.str.to_date("%Y-%m-%d", strict=False)
-    return pl.when(d.dt.day() == 1).then(d)
-
-
-def _grade_expr(col: str) -> pl.Expr:
-    g = pl.col(col).str.to_uppercase().str.replace(r"^(ÅK|AK|ÅRSKURS|ARSKURS)\s*", "")
-    return pl.when(g.is_in(["F", "FK", "F-KLASS", "FÖRSKOLEKLASS", "0"])).then(pl.lit("F")).otherwise(g)
+        flags = df.select([bad.fill_null(False).alias(f"_c{i}") for i, (bad, *_rest) in enumerate(checks)])
+        counts = flags.sum().row(0)
+        for i, (_bad, column, expected, show) in enumerate(checks):
+            if not counts[i]:
+                continue
+            hits = df.filter(flags.get_column(f"_c{i}"))
+            listed = hits.head(MAX_PROBLEMS_PER_CHECK)
+            for r in listed.iter_rows(named=True):
+                value = r.get(show) if show else None
+                found = f"'{value}'" if value is not None else ""
+                self.problems.append(Problem(self.file, r["_line"], column, personnummer.mask(found), expected))
+            self.total += hits.height
+            if hits.height > listed.height:
+                self.problems.append(Problem(self.file, None, column, "",
+                                             f"ytterligare {hits.height - listed.height} rader med samma fel"))
 
 
 def _map_columns(df: pl.DataFrame, kind: str, mapping: Mapping, c: _Collector) -> dict[str, str]:
@@ -371,8 +368,10 @@ def _scan_personal(df: pl.DataFrame, skip: set[str], c: _Collector) -> None:
     for col in df.columns:
         if col in skip or col == "_line":
             continue
-        candidates = df.filter(pl.col(col).str.contains(personnummer.CANDIDATE).fill_null(False))
-        bad = [r for r in candidates.select("_line", col).iter_rows() if personnummer.find(r[1])]
+        # a personnummer has at least ten characters: a cheap filter before the regex
+        longish = df.select("_line", col).filter(pl.col(col).str.len_bytes() >= 10)
+        candidates = longish.filter(pl.col(col).str.contains(personnummer.CANDIDATE))
+        bad = [r for r in candidates.iter_rows() if personnummer.find(r[1])]
         for line, value in bad[:MAX_PROBLEMS_PER_CHECK]:
             c.add(line, col, f"'{value}'", "ett personnummer får inte förekomma i den här kolumnen; "
                   "ta bort det (bara id-kolumnerna pseudonymiseras)")
@@ -384,8 +383,11 @@ def _scan_personal(df: pl.DataFrame, skip: set[str], c: _Collector) -> None:
 
 def _pseudonymise(df: pl.DataFrame, col: str, c: _Collector, file_col: str) -> tuple[pl.DataFrame, str | None]:
     """Replace personnummer in an id column by keyed pseudonyms; other ids stay as they are."""
-    values = df.get_column(col).drop_nulls().unique().to_list()
-    normalised = {v: n for v in values if (n := personnummer.normalise(v))}
+    ids = df.get_column(col)
+    # a personnummer has 10 to 13 characters: a cheap filter before the regex and the distinct
+    sized = ids.filter(ids.str.len_bytes().is_between(10, 13))
+    shaped = sized.filter(sized.str.contains(r"^(\d{2})?\d{6}[-+ ]?\d{4}$")).unique().to_list()
+    normalised = {v: n for v in shaped if (n := personnummer.normalise(v))}
     if not normalised:
         return df, None
     key = personnummer.key_from_env()
@@ -407,116 +409,187 @@ def _known_schools(path: Path | None) -> pl.DataFrame:
     return schools
 
 
+_DTYPES = {"int": pl.Int64, "date": pl.Date, "month": pl.Date, "bool": pl.Boolean}
+
+
+def _parse_int(v: str) -> float | None:
+    """'4 400', '4400,0', '4400.0' -> 4400.0 (a float so that '12,5' can be told apart)."""
+    t = re.sub(r"[\s\u00a0\u202f]", "", v).replace(",", ".")
+    if not re.fullmatch(r"-?\d+(\.\d+)?", t):
+        return None
+    return float(t)
+
+
+_MIDNIGHT = re.compile(r"[ T]00:00:00(\.0+)?$")
+
+
+def _parse_date(v: str) -> date | None:
+    t = _MIDNIGHT.sub("", v.strip())
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+        return None
+    try:
+        return date.fromisoformat(t)
+    except ValueError:
+        return None
+
+
+def _parse_month(v: str) -> date | None:
+    t = _MIDNIGHT.sub("", v.strip())
+    if re.fullmatch(r"\d{4}-\d{2}", t):
+        t += "-01"
+    d = _parse_date(t)
+    return d if d is not None and d.day == 1 else None
+
+
+def _parse_bool(v: str) -> bool | None:
+    f = v.strip().lower()
+    return True if f in TRUE_WORDS else False if f in FALSE_WORDS else None
+
+
+def _parse_grade(v: str) -> str | None:
+    g = re.sub(r"^(ÅK|AK|ÅRSKURS|ARSKURS)\s*", "", v.strip().upper())
+    return "F" if g in ("F", "FK", "F-KLASS", "FÖRSKOLEKLASS", "0") else (g or None)
+
+
+def _by_distinct(df: pl.DataFrame, column: str, parse, dtype) -> tuple[pl.Expr, list[str]]:
+    """Parse each distinct spelling once in Python and map the column with the result.
+
+    Returns the expression and the blank spellings (whitespace only: counted as missing)."""
+    distinct = df.get_column(column).drop_nulls().unique().to_list()
+    blanks = [v for v in distinct if not v.strip()]
+    mapping = {v: r for v in distinct if v.strip() and (r := parse(v)) is not None}
+    return pl.col(column).replace_strict(mapping, default=None, return_dtype=dtype), blanks
+
+
 def _validate(kind: str, raw: pl.DataFrame, file_col: dict[str, str], mapping: Mapping,
               c: _Collector, schools: pl.DataFrame, today: date) -> pl.DataFrame:
-    """Typed canonical frame; records every problem in ``c``."""
-    df = raw.select([pl.col("_line"), *[pl.col(fc).alias(name) for name, fc in file_col.items()]])
+    """Typed canonical frame; records every problem in ``c``.
+
+    One pass parses every column (keeping the file's text as ``_raw_<name>`` for messages), then
+    all checks are evaluated together in a second pass (``_Collector.run``).
+    """
     specs = {s.name: s for s in SPECS[kind]}
-    out = [pl.col("_line")]
+    df = raw.select(pl.col("_line"), *[pl.col(fc).alias(f"_raw_{name}") for name, fc in file_col.items()])
+    parsers = {"int": (_parse_int, pl.Float64), "date": (_parse_date, pl.Date),
+               "month": (_parse_month, pl.Date), "bool": (_parse_bool, pl.Boolean),
+               "grade": (_parse_grade, pl.String)}
+    parsed, blanks = [], {}
     for name, spec in specs.items():
-        if name not in df.columns:  # an optional column the file does not have
-            out.append(pl.lit(None, _DTYPES.get(spec.type, pl.String)).alias(name))
+        rawc = f"_raw_{name}"
+        if rawc not in df.columns:  # an optional column the file does not have
+            parsed.append(pl.lit(None, _DTYPES.get(spec.type, pl.String)).alias(name))
             continue
-        fc = file_col[name]
-        col = pl.col(name)
-        if spec.required:
-            c.rows(df, col.is_null(), fc, f"värde saknas – förväntat {spec.expected or 'ett värde'}")
-        if spec.type == "int":
-            parsed = _int_expr(name)
-            c.rows(df, col.is_not_null() & parsed.is_null(), fc, f"förväntat {spec.expected}", show=name)
-            c.rows(df, parsed.is_not_null() & (parsed != parsed.round(0)), fc,
-                   f"förväntat ett heltal ({spec.expected})", show=name)
-            c.rows(df, parsed < 0, fc, f"negativt värde – förväntat {spec.expected}", show=name)
-            out.append(parsed.round(0).cast(pl.Int64).alias(name))
-        elif spec.type in ("date", "month"):
-            parsed = _date_expr(name) if spec.type == "date" else _month_expr(name)
-            c.rows(df, col.is_not_null() & parsed.is_null(), fc, f"förväntat {spec.expected}", show=name)
-            c.rows(df, parsed > pl.lit(today), fc, "datumet ligger i framtiden", show=name)
-            out.append(parsed.alias(name))
-        elif spec.type == "bool":
-            f = col.str.to_lowercase()
-            parsed = pl.when(f.is_in(list(TRUE_WORDS))).then(True).when(f.is_in(list(FALSE_WORDS))).then(False)
-            c.rows(df, col.is_not_null() & parsed.is_null(), fc, "förväntat ja eller nej", show=name)
-            out.append(parsed.alias(name))
+        if spec.type in parsers:
+            expr, blanks[name] = _by_distinct(df, rawc, *parsers[spec.type])
         elif spec.type == "code":
             aliases = {**CODE_ALIASES.get(name, {}), **mapping.values.get(name, {})}
-            # fold the distinct spellings once, not every row
-            spellings = df.get_column(name).drop_nulls().unique().to_list()
-            codes = {v: aliases.get(fold(v), fold(v)) for v in spellings}
-            parsed = col.replace_strict(codes, default=None, return_dtype=pl.String)
-            c.rows(df, col.is_not_null() & ~parsed.is_in(list(spec.codes)), fc,
-                   f"okänd kod – förväntat en av {', '.join(spec.codes)}", show=name)
-            out.append(pl.when(parsed.is_in(list(spec.codes))).then(parsed).alias(name))
-        elif spec.type == "grade":
-            out.append(_grade_expr(name).alias(name))
-        else:
-            out.append(col.alias(name))
-    typed = df.select(out)
-    return _row_rules(kind, typed, file_col, c, schools, today)
+
+            def to_code(v, aliases=aliases, codes=spec.codes):
+                code = aliases.get(fold(v), fold(v))
+                return code if code in codes else None
+
+            expr, blanks[name] = _by_distinct(df, rawc, to_code, pl.String)
+        else:  # text and ids: surrounding spaces dropped, blank = missing
+            text = pl.col(rawc).str.strip_chars()
+            expr, blanks[name] = pl.when(text == "").then(None).otherwise(text), []
+        parsed.append(expr.alias(name))
+    typed = df.with_columns(parsed)
+    for name, spec in specs.items():
+        rawc = f"_raw_{name}"
+        if rawc not in typed.columns:
+            continue
+        fc, col = file_col[name], pl.col(name)
+        got = pl.col(rawc).is_not_null() & ~pl.col(rawc).is_in(blanks.get(name, []))
+        if spec.required:
+            c.rows(~got | col.is_null() & (spec.type == "text"), fc,
+                   f"värde saknas – förväntat {spec.expected or 'ett värde'}")
+        if spec.type == "int":
+            c.rows(got & col.is_null(), fc, f"förväntat {spec.expected}", show=rawc)
+            c.rows(col.is_not_null() & (col != col.round(0)), fc, f"förväntat ett heltal ({spec.expected})", show=rawc)
+            c.rows(col < 0, fc, f"negativt värde – förväntat {spec.expected}", show=rawc)
+        elif spec.type in ("date", "month"):
+            c.rows(got & col.is_null(), fc, f"förväntat {spec.expected}", show=rawc)
+            c.rows(col > pl.lit(today), fc, "datumet ligger i framtiden", show=rawc)
+        elif spec.type == "bool":
+            c.rows(got & col.is_null(), fc, "förväntat ja eller nej", show=rawc)
+        elif spec.type == "code":
+            c.rows(got & col.is_null(), fc, f"okänd kod – förväntat en av {', '.join(spec.codes)}", show=rawc)
+    typed = typed.with_columns([pl.col(n).round(0).cast(pl.Int64) for n, sp in specs.items()
+                                if sp.type == "int" and f"_raw_{n}" in typed.columns])
+    typed = _row_rules(kind, typed, file_col, c, schools, today)
+    c.run(typed)
+    _duplicates(kind, typed, file_col, c)
+    return typed.drop([col for col in typed.columns if col.startswith("_raw_")] + ["_form"], strict=False)
 
 
 def _row_rules(kind: str, df: pl.DataFrame, fc: dict[str, str], c: _Collector,
                schools: pl.DataFrame, today: date) -> pl.DataFrame:
+    """Queue the checks that involve several columns or the warehouse; returns the frame with
+    the school form of each row's school (``_form``) for those checks."""
     col = pl.col
     if "school_id" in df.columns and kind != "schools":
         known = schools.select("school_id", pl.col("school_form").alias("_form"))
-        df = df.join(known, on="school_id", how="left")
-        c.rows(df, col("school_id").is_not_null() & col("_form").is_null(), fc.get("school_id"),
+        df = df.join(known, on="school_id", how="left", maintain_order="left")
+        c.rows(col("school_id").is_not_null() & col("_form").is_null(), fc.get("school_id"),
                "okänt skolenhets-id – importera skolenheterna först", show="school_id")
     if kind == "population":
-        c.rows(df, col("age_to") < col("age_from"), fc["age_to"], "ålder till är lägre än ålder från", show="age_to")
-        c.rows(df, col("age_to") > 120, fc["age_to"], "förväntat en ålder 0–120", show="age_to")
-        c.rows(df, col("year") > today.year, fc["year"], "året ligger i framtiden", show="year")
+        c.rows(col("age_to") < col("age_from"), fc["age_to"], "ålder till är lägre än ålder från", show="age_to")
+        c.rows(col("age_to") > 120, fc["age_to"], "förväntat en ålder 0–120", show="age_to")
+        c.rows(col("year") > today.year, fc["year"], "året ligger i framtiden", show="year")
     if kind == "absence":
-        c.rows(df, col("absent_minutes") > col("scheduled_minutes"), fc["absent_minutes"],
-               "frånvaron är större än den schemalagda tiden", show="absent_minutes")
+        c.rows(col("absent_minutes") > col("scheduled_minutes"), fc["absent_minutes"],
+               "frånvaron är större än den schemalagda tiden", show="_raw_absent_minutes")
         if "invalid_absent_minutes" in fc:
-            c.rows(df, col("invalid_absent_minutes") > col("absent_minutes"), fc["invalid_absent_minutes"],
-                   "den ogiltiga frånvaron är större än hela frånvaron", show="invalid_absent_minutes")
-        c.rows(df, col("month").dt.month() == 7, fc["month"],
-               "juli ligger utanför terminerna (HT augusti–december, VT januari–juni)", show="month")
+            c.rows(col("invalid_absent_minutes") > col("absent_minutes"), fc["invalid_absent_minutes"],
+                   "den ogiltiga frånvaron är större än hela frånvaron", show="_raw_invalid_absent_minutes")
+        c.rows(col("month").dt.month() == 7, fc["month"],
+               "juli ligger utanför terminerna (HT augusti–december, VT januari–juni)", show="_raw_month")
         grund_ok = col("grade").is_in(list(GRADES_GRUNDSKOLA))
         gym_ok = col("grade").is_in(list(GRADES_GYMNASIESKOLA))
         ok = pl.when(col("_form") == "gymnasieskola").then(gym_ok).when(col("_form") == "grundskola").then(grund_ok) \
             .otherwise(grund_ok | gym_ok)
-        c.rows(df, col("grade").is_not_null() & ~ok, fc["grade"],
-               "okänd årskurs för skolformen – förväntat F eller 1–9 (gymnasieskola 1–4)", show="grade")
-        c.rows(df, col("_form") == "forskola", fc["school_id"],
-               "frånvaro redovisas inte för förskolor", show="school_id")
+        c.rows(col("grade").is_not_null() & ~ok, fc["grade"],
+               "okänd årskurs för skolformen – förväntat F eller 1–9 (gymnasieskola 1–4)", show="_raw_grade")
+        c.rows(col("_form") == "forskola", fc["school_id"], "frånvaro redovisas inte för förskolor", show="school_id")
     if kind == "reports":
-        c.rows(df, col("decision_date") < col("received_date"), fc.get("decision_date"),
-               "beslutet är daterat före att anmälan inkom", show="decision_date")
-        c.rows(df, col("feedback_date") < col("received_date"), fc.get("feedback_date"),
-               "återkopplingen är daterad före att anmälan inkom", show="feedback_date")
-        c.rows(df, col("age") > 20, fc.get("age"), "förväntat en ålder 0–20", show="age")
+        c.rows(col("decision_date") < col("received_date"), fc.get("decision_date"),
+               "beslutet är daterat före att anmälan inkom", show="_raw_decision_date")
+        c.rows(col("feedback_date") < col("received_date"), fc.get("feedback_date"),
+               "återkopplingen är daterad före att anmälan inkom", show="_raw_feedback_date")
+        c.rows(col("age") > 20, fc.get("age"), "förväntat en ålder 0–20", show="_raw_age")
         if "reporter_attended" in fc and "meeting_held" in fc:
-            c.rows(df, col("reporter_attended") & (col("meeting_held") != True), fc["reporter_attended"],  # noqa: E712
-                   "anmälaren kan inte ha deltagit i ett möte som inte hölls", show="reporter_attended")
+            c.rows(col("reporter_attended") & col("meeting_held").not_(), fc["reporter_attended"],
+                   "anmälaren kan inte ha deltagit i ett möte som inte hölls", show="_raw_reporter_attended")
     if kind == "interventions":
-        c.rows(df, col("end_date") < col("start_date"), fc.get("end_date"),
-               "insatsen slutar före den startar", show="end_date")
-    keys = [k for k in KEYS[kind]]
-    dup = df.filter(pl.struct(keys).is_duplicated() & pl.all_horizontal(col(k).is_not_null() for k in keys
-                                                                           if k != "area"))
+        c.rows(col("end_date") < col("start_date"), fc.get("end_date"),
+               "insatsen slutar före den startar", show="_raw_end_date")
+    return df
+
+
+def _duplicates(kind: str, df: pl.DataFrame, fc: dict[str, str], c: _Collector) -> None:
+    """Rows whose key occurs more than once in the file (hash first, then exact on candidates)."""
+    keys = list(KEYS[kind])
+    hashed = df.select(pl.struct(keys).hash().alias("h"))["h"]
+    if hashed.n_unique() == df.height:  # the common case, and cheap: no two rows share a key
+        return
+    candidates = df.filter(hashed.is_duplicated())
+    dup = candidates.filter(pl.struct(keys).is_duplicated()
+                            & pl.all_horizontal(pl.col(k).is_not_null() for k in keys if k != "area"))
     for r in dup.head(MAX_PROBLEMS_PER_CHECK).iter_rows(named=True):
         shown = ", ".join(str(r[k]) for k in keys)
         c.add(r["_line"], fc.get(keys[0]), f"'{shown}'", f"dubblett: samma {' + '.join(keys)} förekommer flera "
               "gånger i filen")
     if dup.height > MAX_PROBLEMS_PER_CHECK:
         c.add(None, fc.get(keys[0]), "", f"ytterligare {dup.height - MAX_PROBLEMS_PER_CHECK} dubbletter")
-    return df.drop("_form", strict=False)
 
 
 # --- plan and apply ------------------------------------------------------------------------
 
 def _period_of(kind: str, df: pl.DataFrame) -> str:
     """The file's period as text: '2024-09', '2024-08..2025-06', '2024' (schools: empty)."""
-    if kind == "absence":
-        months = df["month"].dt.strftime("%Y-%m")
-    elif kind == "reports":
-        months = df["received_date"].dt.strftime("%Y-%m")
-    elif kind == "interventions":
-        months = df["start_date"].dt.strftime("%Y-%m")
+    if kind in ("absence", "reports", "interventions"):
+        column = {"absence": "month", "reports": "received_date", "interventions": "start_date"}[kind]
+        months = df[column].dt.truncate("1mo").unique().dt.strftime("%Y-%m")
     elif kind == "population":
         ys = sorted(set(df["year"].to_list()))
         return (f"{ys[0]}" if len(ys) == 1 else f"{ys[0]}..{ys[-1]}") if ys else ""
@@ -672,6 +745,10 @@ def apply(plan: Plan, db: Path, user: str | None = None,
         con.register("_new", new)
         replaced = con.execute(_REPLACE[plan.kind]).fetchall()[0][0]
         con.execute(f"INSERT INTO {plan.kind} ({cols}) SELECT {cols} FROM _new")
+        if plan.kind == "absence":
+            warehouse.refresh_pupil_periods(con, new["month"].unique().to_list())
+        elif plan.kind == "schools" and con.execute("SELECT count(*) FROM absence").fetchall()[0][0]:
+            warehouse.refresh_pupil_periods(con)  # a school's form may have changed
         con.execute(
             "INSERT INTO import_ledger (import_id, kind, source, file_name, file_hash, period, rows_added, "
             "rows_replaced, rows_rejected, data_until, imported_by, key_version, imported_at) "

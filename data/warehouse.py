@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 SCHOOL_FORMS = ("forskola", "grundskola", "gymnasieskola")
 OPERATORS = ("kommunal", "fristaende")
@@ -125,6 +125,24 @@ CREATE TABLE interventions (
     end_date          DATE,
     school_id         VARCHAR
 );
+-- Absence summed per pupil and school form over each whole term ('HT2024', 'VT2025') and school
+-- year ('2024/25'), derived from absence at every write (refresh_pupil_periods). School, grade and
+-- gender are the pupil's in the latest month of the period. The metric engine reads it for those
+-- periods instead of re-summing the monthly rows; months and date ranges use absence itself.
+CREATE TABLE pupil_periods (
+    period      VARCHAR NOT NULL,
+    pupil_key   VARCHAR NOT NULL,
+    school_form VARCHAR NOT NULL,
+    school      VARCHAR NOT NULL,
+    grade       VARCHAR NOT NULL,
+    gender      VARCHAR NOT NULL,
+    scheduled   BIGINT NOT NULL,
+    absent      BIGINT NOT NULL,
+    invalid     BIGINT,
+    n_invalid   BIGINT NOT NULL,
+    n_months    BIGINT NOT NULL,
+    last_month  DATE NOT NULL
+);
 -- One row per loaded file (or demo build). period is e.g. '2024-09', '2024' or a range.
 CREATE TABLE import_ledger (
     import_id     VARCHAR PRIMARY KEY,
@@ -143,7 +161,13 @@ CREATE TABLE import_ledger (
 );
 """
 
-TABLES = ("meta", "schools", "population", "absence", "reports", "interventions", "import_ledger")
+TABLES = ("meta", "schools", "population", "absence", "reports", "interventions", "pupil_periods",
+          "import_ledger")
+
+# The term and the school year a month belongs to (terms: HT = July-December, VT = January-June).
+_TERM = "CASE WHEN month(a.month) >= 7 THEN 'HT' ELSE 'VT' END || year(a.month)"
+_SCHOOL_YEAR = ("(year(a.month) - (month(a.month) < 7)::INT)::VARCHAR || '/' || "
+                "lpad(((year(a.month) - (month(a.month) < 7)::INT + 1) % 100)::VARCHAR, 2, '0')")
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -153,6 +177,54 @@ class WarehouseMissing(FileNotFoundError):
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+
+def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = None) -> None:
+    """Rebuild pupil_periods for the terms and school years that contain ``months`` (all when
+    None). Called inside a write, after absence or schools changed.
+
+    Terms are summed from the monthly rows; school years from their two terms (the attributes
+    of the term with the later last month win, as in the engine's raw path)."""
+    if months is not None and not months:
+        return
+    if months is None:
+        con.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT month FROM absence")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT unnest(?::DATE[]) AS month",
+                    [list(months)])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _touched_periods AS
+        SELECT DISTINCT year(a.month) AS y, month(a.month) >= 7 AS autumn,
+               {_TERM} AS term, {_SCHOOL_YEAR} AS school_year FROM _touched a""")
+    con.execute("DELETE FROM pupil_periods WHERE period IN (SELECT term FROM _touched_periods) "
+                "OR period IN (SELECT school_year FROM _touched_periods)")
+    # Grouped on integers (year, autumn); the label is made once per group, not once per row.
+    con.execute("""
+        INSERT INTO pupil_periods
+        SELECT CASE WHEN autumn THEN 'HT' ELSE 'VT' END || y, * EXCLUDE (y, autumn)
+        FROM (
+            SELECT year(a.month) AS y, month(a.month) >= 7 AS autumn, a.pupil_key, s.school_form,
+                   arg_max(a.school_id, a.month), arg_max(a.grade, a.month), arg_max(a.gender, a.month),
+                   sum(a.scheduled_minutes), sum(a.absent_minutes), sum(a.invalid_absent_minutes),
+                   count(a.invalid_absent_minutes), count(*), max(a.month)
+            FROM absence a
+            JOIN schools s ON s.school_id = a.school_id
+            JOIN (SELECT DISTINCT y, autumn FROM _touched_periods) t
+              ON t.y = year(a.month) AND t.autumn = (month(a.month) >= 7)
+            GROUP BY ALL
+        )""")
+    # a term's school year: HT2024 and VT2025 -> 2024/25
+    school_year_of_term = ("(CAST(substr(period, 3) AS INTEGER) - (period LIKE 'VT%')::INT)::VARCHAR || '/' || "
+                           "lpad(((CAST(substr(period, 3) AS INTEGER) - (period LIKE 'VT%')::INT + 1) % 100)::VARCHAR, 2, '0')")
+    con.execute(f"""
+        INSERT INTO pupil_periods
+        SELECT {school_year_of_term} AS sy, pupil_key, school_form, arg_max(school, last_month),
+               arg_max(grade, last_month), arg_max(gender, last_month), sum(scheduled), sum(absent),
+               sum(invalid), sum(n_invalid), sum(n_months), max(last_month)
+        FROM pupil_periods
+        WHERE (period LIKE 'HT%' OR period LIKE 'VT%')
+          AND {school_year_of_term} IN (SELECT school_year FROM _touched_periods)
+        GROUP BY ALL""")
 
 
 @contextlib.contextmanager
@@ -212,6 +284,7 @@ class Warehouse:
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stamp: tuple[int, int, int] | None = None
+        self._tables: dict[tuple[int, int, int], set[str]] = {}
 
     def _identity(self) -> tuple[int, int, int]:
         try:
@@ -254,6 +327,15 @@ class Warehouse:
             return cur.execute(query, params or []).fetchone()
         finally:
             cur.close()
+
+    def has_table(self, name: str) -> bool:
+        """Whether the served file has a table (older warehouses may lack derived tables)."""
+        stamp = self._identity()
+        cached = self._tables.get(stamp)
+        if cached is None:
+            cached = set(self.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'")["table_name"])
+            self._tables = {stamp: cached}
+        return name in cached
 
     def meta(self) -> dict[str, str]:
         df = self.sql("SELECT key, value FROM meta")

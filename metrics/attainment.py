@@ -269,10 +269,10 @@ def _on_track(cfg: GoalConfig, r: ResolvedGoal, series: list[Measure], base: Mea
 
 
 def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date | None,
-                   period: str | None) -> GoalResult:
+                   period: str | None, with_series: bool = True) -> GoalResult:
     ind = catalog.get(r.indicator)
     cmp = comparison(r.baseline_period, until, period)
-    series_p = _series_years(periods.parse(r.baseline_period), until, cmp.current)
+    series_p = _series_years(periods.parse(r.baseline_period), until, cmp.current) if with_series else []
     wanted = list(dict.fromkeys([cmp.baseline, cmp.current, *series_p]))
     df = engine.evaluate(wh, ind.name, wanted, filters=r.filter)
     rows = {row["period"]: row for row in df.iter_rows(named=True)}
@@ -327,24 +327,26 @@ def _combine(goal, committees: list[str], parts: list[GoalResult], cfg: GoalConf
 
 
 def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str | None = None,
-                  until: date | None = None) -> GoalResult:
+                  until: date | None = None, with_series: bool = True) -> GoalResult:
+    """``with_series=False`` skips the trend (and so ``on_track``): for a status comparison."""
     r = cfg.resolved(goal, parent)
     if until is None and r.indicator:
         until = engine.data_until(wh, catalog.get(r.indicator).source)
     if not goal.parts:
-        return _evaluate_leaf(wh, cfg, r, until, period)
+        return _evaluate_leaf(wh, cfg, r, until, period, with_series)
     resolved_parent = goal.model_copy(update={
         "indicator": r.indicator, "baseline_period": r.baseline_period, "target": r.target,
         "filter": r.filter, "committee": r.committee})
-    parts = [evaluate_goal(wh, cfg, part, resolved_parent, period, until) for part in goal.parts]
+    parts = [evaluate_goal(wh, cfg, part, resolved_parent, period, until, with_series) for part in goal.parts]
     return _combine(goal, r.committee, parts, cfg)
 
 
 def evaluate_all(wh: Warehouse, cfg: GoalConfig, period: str | None = None,
-                 until: date | None = None) -> list[GoalResult]:
+                 until: date | None = None, with_series: bool = True) -> list[GoalResult]:
     """Attainment of every configured goal: for the latest data, a given school year or term,
     or as it stood with the data up to ``until`` (e.g. the end of a month)."""
-    return [evaluate_goal(wh, cfg, g, period=period, until=until) for g in cfg.goals]
+    return [evaluate_goal(wh, cfg, g, period=period, until=until, with_series=with_series)
+            for g in cfg.goals]
 
 
 def flatten(results: list[GoalResult]) -> list[GoalResult]:

@@ -27,15 +27,21 @@ Filters = Mapping[str, Sequence[str] | bool]
 # Columns of each source's unit relation that filters may name besides its dimensions.
 _EXTRA_FILTERS = {"pupils": ("with_intervention",)}
 
-_PUPILS = """
+# Pupils: periods that are whole terms or school years are read from pupil_periods (summed at
+# write time); other periods (months, date ranges, calendar years) sum the monthly rows here.
+# Both branches give the same columns: see test_engine's raw-versus-materialised test.
+_PUPILS_RAW = """
+_pm(period, month) AS (VALUES {rows}),
 _m AS (
-    SELECT _p.period, a.pupil_key, a.school_id, a.grade, a.gender, a.month,
+    -- an equi-join on the enumerated months, and a literal list DuckDB can prune row groups by
+    SELECT _pm.period, a.pupil_key, a.school_id, a.grade, a.gender, a.month,
            a.scheduled_minutes, a.absent_minutes, a.invalid_absent_minutes, s.school_form
     FROM absence a
-    JOIN _p ON a.month BETWEEN _p.p_start AND _p.p_end
+    JOIN _pm ON a.month = _pm.month
     JOIN schools s ON s.school_id = a.school_id
+    WHERE a.month IN ({months})
 ),
-_pu AS (
+_pu_raw AS (
     -- Sum each pupil's minutes over the whole period first; thresholds are applied later.
     SELECT period, pupil_key, school_form,
            arg_max(school_id, month) AS school, arg_max(grade, month) AS grade,
@@ -44,12 +50,18 @@ _pu AS (
            sum(invalid_absent_minutes)::BIGINT AS invalid,
            count(invalid_absent_minutes) AS n_invalid, count(*) AS n_months
     FROM _m GROUP BY period, pupil_key, school_form
-),
+),"""
+
+_ACTIVE = """
 _act AS (
     SELECT DISTINCT _p.period, i.child_key
     FROM interventions i
     JOIN _p ON i.start_date <= _p.p_end AND (i.end_date IS NULL OR i.end_date >= _p.p_start)
-),
+),"""
+_NO_ACTIVE = """
+_act AS (SELECT NULL::VARCHAR AS period, NULL::VARCHAR AS child_key WHERE false),"""
+
+_PUPILS_UNIT = """
 unit AS (
     SELECT _pu.*, s.area, s.operator, (_act.child_key IS NOT NULL) AS with_intervention,
            -- thresholds are exclusive: exactly 15.0 % is in '0–15 %'
@@ -62,6 +74,30 @@ unit AS (
     JOIN schools s ON s.school_id = _pu.school
     LEFT JOIN _act ON _act.period = _pu.period AND _act.child_key = _pu.pupil_key
 )"""
+
+MATERIALISED_KINDS = ("term", "school_year")
+
+
+def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: bool) -> str:
+    stored = [p for p in ps if materialised and p.kind in MATERIALISED_KINDS]
+    raw = [p for p in ps if p not in stored]
+    ctes, branches = [], []
+    if raw:
+        pairs = [(p.code, m) for p in raw for m in _months(p)] or [(raw[0].code, None)]
+        rows = ", ".join(f"('{code}', DATE '{m.isoformat()}')" if m else f"('{code}', NULL::DATE)"
+                         for code, m in pairs)
+        months = ", ".join(sorted({f"DATE '{m.isoformat()}'" for _, m in pairs if m})) or "NULL"
+        ctes.append(_PUPILS_RAW.format(rows=rows, months=months))
+        branches.append("SELECT * FROM _pu_raw")
+    if stored:
+        codes = ", ".join(f"'{p.code}'" for p in stored)
+        branches.append("SELECT period, pupil_key, school_form, school, grade, gender, scheduled, absent, "
+                        f"invalid, n_invalid, n_months FROM pupil_periods WHERE period IN ({codes})")
+    ctes.append("_pu AS (" + "\nUNION ALL\n".join(branches) + "),")
+    # the join to interventions is only made when the indicator or a filter needs it
+    ctes.append(_ACTIVE if with_intervention else _NO_ACTIVE)
+    return "".join(ctes) + _PUPILS_UNIT
+
 
 _REPORTS = """
 unit AS (
@@ -102,18 +138,37 @@ class MetricError(ValueError):
     """A request the engine cannot answer (unknown breakdown or filter); Swedish message."""
 
 
-def _unit_sql(source: str) -> str:
+def _uses_interventions(ind: Indicator, filters: Filters | None) -> bool:
+    text = " ".join((ind.numerator, ind.denominator, ind.where))
+    return "with_intervention" in text or "with_intervention" in (filters or {})
+
+
+def _unit_sql(source: str, ps: Sequence[Period], materialised: bool, with_intervention: bool = True) -> str:
     if source == "pupils":
-        return _PUPILS
+        return _pupils_sql(ps, materialised, with_intervention)
     if source == "reports":
         return _REPORTS
     return _INTERVENTIONS.format(cond=_INTERVENTION_COND[source])
 
 
+def _months(p: Period) -> list[date]:
+    """First days of the months that belong to a period (a month belongs when its first day does)."""
+    d = date(p.start.year, p.start.month, 1)
+    if d < p.start:
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    out = []
+    while d <= p.end:
+        out.append(d)
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return out
+
+
+def _period_rows(ps: Sequence[Period]) -> str:
+    return ", ".join(f"('{p.code}', DATE '{p.start.isoformat()}', DATE '{p.end.isoformat()}')" for p in ps)
+
+
 def _periods_sql(ps: Sequence[Period]) -> str:
-    rows = ", ".join(
-        f"('{p.code}', DATE '{p.start.isoformat()}', DATE '{p.end.isoformat()}')" for p in ps)
-    return f"_p(period, p_start, p_end) AS (VALUES {rows})"
+    return f"_p(period, p_start, p_end) AS (VALUES {_period_rows(ps)})"
 
 
 def _filter_sql(ind: Indicator, filters: Filters | None) -> tuple[str, list]:
@@ -147,14 +202,15 @@ def _aggregates(ind: Indicator) -> tuple[str, str]:
 
 
 def _counts(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
-            filters: Filters | None) -> pl.DataFrame:
+            filters: Filters | None, materialised: bool = True) -> pl.DataFrame:
     where, params = _filter_sql(ind, filters)
     num_agg, den_agg = _aggregates(ind)
     dims = ", ".join(by)
     select_dims = "".join(f"{d}, " for d in by)
     group = f"GROUP BY period, CUBE({dims})" if by else "GROUP BY period"
     sql = (
-        f"WITH {_periods_sql(ps)}, {_unit_sql(ind.source)}\n"
+        f"WITH {_periods_sql(ps)}, "
+        f"{_unit_sql(ind.source, ps, materialised and wh.has_table('pupil_periods'), _uses_interventions(ind, filters))}\n"
         f"SELECT period, {select_dims}{num_agg} AS numerator, {den_agg} AS denominator\n"
         f"FROM unit WHERE ({ind.where}) AND ({where})\n{group}"
     )
@@ -214,8 +270,11 @@ def _value(ind: Indicator) -> list[pl.Expr]:
 
 def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Period],
              by: Sequence[str] = (), filters: Filters | None = None, *, suppress: bool = True,
-             thresholds: suppression.Thresholds | None = None) -> pl.DataFrame:
-    """Evaluate indicator ``name`` for one or more periods, broken down by ``by`` with totals."""
+             thresholds: suppression.Thresholds | None = None, materialised: bool = True) -> pl.DataFrame:
+    """Evaluate indicator ``name`` for one or more periods, broken down by ``by`` with totals.
+
+    ``materialised=False`` sums the monthly absence rows even for whole terms and school years
+    (the reference the stored pupil_periods are tested against)."""
     ind = catalog.get(name)
     ps = [periods.parse(p) for p in ([period] if isinstance(period, str | Period) else period)]
     by = list(dict.fromkeys(by))
@@ -224,14 +283,14 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
         raise MetricError(
             f"Indikatorn '{name}' kan inte delas upp på {', '.join(bad)}. "
             f"Möjliga uppdelningar: {', '.join(ind.dims)}.")
-    df = _counts(wh, ind, ps, by, filters)
+    df = _counts(wh, ind, ps, by, filters, materialised)
     if ind.kind == "rate":
         df = df.drop("denominator").join(
             _population(wh, ps, by).rename({"residents": "denominator"}),
             on=["period", *by], how="left", nulls_equal=True)
     elif ind.kind == "change":
         prev = [p.shift_years(-1) for p in ps]
-        before = _counts(wh, ind, prev, by, filters).select(
+        before = _counts(wh, ind, prev, by, filters, materialised).select(
             pl.col("period").replace_strict({q.code: p.code for p, q in zip(ps, prev, strict=True)}),
             *by, pl.col("numerator").alias("denominator"))
         df = df.drop("denominator").join(before, on=["period", *by], how="full",

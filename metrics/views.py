@@ -289,7 +289,8 @@ def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str) -> pl.Dat
     """Every goal (and part) as of the end of a month and of the month before, with changes."""
     m = periods.parse(month_code)
     now = attainment.frame(attainment.evaluate_all(wh, cfg, until=m.end))
-    before = attainment.frame(attainment.evaluate_all(wh, cfg, until=m.shift_months(-1).end))
+    before = attainment.frame(attainment.evaluate_all(wh, cfg, until=m.shift_months(-1).end,
+                                                      with_series=False))
     joined = now.join(before.select("goal_id", pl.col("status").alias("status_before"),
                                     pl.col("current_value").alias("value_before"),
                                     pl.col("progress").alias("progress_before")),

@@ -56,6 +56,7 @@ def build_warehouse(path: Path, **tables: list[tuple]) -> Warehouse:
             con.register("_src", df)
             con.execute(f"INSERT INTO {name} ({', '.join(df.columns)}) SELECT {', '.join(df.columns)} FROM _src")
             con.unregister("_src")
+        warehouse.refresh_pupil_periods(con)
         con.execute("INSERT INTO meta VALUES ('dataset_label', 'Testdata')")
 
     warehouse.write(path, fill, fresh=True)

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from metrics import catalog, engine
+from data.warehouse import Warehouse
 from tests.conftest import absence_rows, build_warehouse
 
 SEP, OCT, JAN = date(2024, 9, 1), date(2024, 10, 1), date(2025, 1, 1)
@@ -311,3 +312,36 @@ def test_suppression_is_on_by_default(wh):
     gym = df.filter(pl.col("school_form") == "gymnasieskola").row(0, named=True)
     assert gym["suppressed"] and gym["value"] is None and gym["numerator"] is None
     assert df["suppressed"].sum() >= 2
+
+
+def test_stored_pupil_periods_give_the_same_numbers_as_the_monthly_rows(demo_wh):
+    codes = ["2022/23", "HT2024", "VT2025", "2025/26"]
+    for name, by in (("high_absence_share", ["school", "grade"]), ("high_absence_share_intervention", ["gender"]),
+                     ("invalid_absence_share", ["area"]), ("pupil_count", ["absence_band", "operator"])):
+        stored = engine.evaluate(demo_wh, name, codes, by=by)
+        raw = engine.evaluate(demo_wh, name, codes, by=by, materialised=False)
+        assert stored.equals(raw), name
+
+
+def test_incremental_refresh_after_an_import_matches_a_full_rebuild(tmp_path):
+    from data import warehouse
+
+    path = tmp_path / "w.duckdb"
+    first = [r for r in ABSENCE if r[4] != OCT]
+    build_warehouse(path, absence=first, interventions=INTERVENTIONS)
+    october = [r for r in ABSENCE if r[4] == OCT]
+
+    def add_october(con):
+        from tests.conftest import frame
+
+        con.register("_src", frame("absence", october))
+        con.execute("INSERT INTO absence SELECT * FROM _src")
+        warehouse.refresh_pupil_periods(con, [OCT])
+
+    warehouse.write(path, add_october)
+    incremental = Warehouse(path).sql("SELECT * FROM pupil_periods ORDER BY ALL")
+    warehouse.write(path, lambda con: warehouse.refresh_pupil_periods(con))
+    full = Warehouse(path).sql("SELECT * FROM pupil_periods ORDER BY ALL")
+    assert october and incremental.equals(full)
+    wh = Warehouse(path)
+    assert total(engine.evaluate(wh, "high_absence_share", "HT2024", suppress=False))["denominator"] == 9

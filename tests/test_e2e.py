@@ -132,6 +132,7 @@ PAGES = [
     ("/sn", "sn", "Socialnämndens mål"),
     ("/styrgrupp", "styrgrupp", "Nämndernas analyser"),
     ("/definitioner", "definitioner", "Andel elever med hög frånvaro"),
+    ("/import", "import", "Importlogg"),
 ]
 
 

@@ -72,17 +72,7 @@ def sidebar() -> None:
 
 def period_options() -> list[str]:
     """'Senaste data' and every complete school year with absence data, newest first."""
-    info = state.dataset_info()
-    until, first = info["until"].get("absence"), info["absence_from"]
-    if until is None or first is None:
-        return [LATEST]
-    sy = periods.school_year_of(until)
-    p = sy if until >= sy.end else sy.shift_years(-1)
-    years = []
-    while p.end >= first:
-        years.append(p.code)
-        p = p.shift_years(-1)
-    return [LATEST, *years]
+    return [LATEST, *state.view("school_years")]
 
 
 def period_filter() -> str | None:
@@ -232,6 +222,16 @@ def _slug(text: str) -> str:
     return "-".join(p for p in keep.split("-") if p)
 
 
+def _data_downloads(cols, slug: str, export: pl.DataFrame, percent_columns: tuple[str, ...]) -> None:
+    """Excel and Swedish CSV of ``export`` in the first two columns (built only when clicked)."""
+    cols[0].download_button(
+        "Data (Excel)", data=lambda: exports.excel_bytes(export, percent_columns=percent_columns),
+        file_name=f"{slug}.xlsx", key=f"xlsx-{slug}", on_click="ignore", icon=":material/table:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    cols[1].download_button("Data (CSV)", data=lambda: exports.csv_bytes(export), file_name=f"{slug}.csv",
+                            key=f"csv-{slug}", on_click="ignore", mime="text/csv", icon=":material/csv:")
+
+
 class PageReport:
     """Renders charts with their exports and collects them for the page's HTML report.
 
@@ -250,12 +250,7 @@ class PageReport:
                   "toImageButtonOptions": {"format": "png", "filename": slug, "scale": 2}}
         st.plotly_chart(fig, width="stretch", config=config, key=f"chart-{slug}")
         cols = st.columns([1, 1, 1, 1, 2])
-        cols[0].download_button(
-            "Data (Excel)", data=lambda: exports.excel_bytes(export, percent_columns=percent_columns),
-            file_name=f"{slug}.xlsx", key=f"xlsx-{slug}", on_click="ignore", icon=":material/table:",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        cols[1].download_button("Data (CSV)", data=lambda: exports.csv_bytes(export), file_name=f"{slug}.csv",
-                                key=f"csv-{slug}", on_click="ignore", mime="text/csv", icon=":material/csv:")
+        _data_downloads(cols, slug, export, percent_columns)
         cols[2].download_button("Bild (PNG)", data=lambda: exports.image_bytes(fig, "png"),
                                 file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
                                 mime="image/png", icon=":material/image:")
@@ -367,13 +362,7 @@ def table_with_exports(report: PageReport, name: str, export: pl.DataFrame, disp
     """A table with its Excel and CSV downloads, collected for the page's HTML report."""
     slug = _slug(name)
     st.dataframe(display, hide_index=True, width="stretch")
-    cols = st.columns([1, 1, 4])
-    cols[0].download_button(
-        "Data (Excel)", data=lambda: exports.excel_bytes(export, percent_columns=percent_columns),
-        file_name=f"{slug}.xlsx", key=f"xlsx-{slug}", on_click="ignore", icon=":material/table:",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    cols[1].download_button("Data (CSV)", data=lambda: exports.csv_bytes(export), file_name=f"{slug}.csv",
-                            key=f"csv-{slug}", on_click="ignore", mime="text/csv", icon=":material/csv:")
+    _data_downloads(st.columns([1, 1, 4]), slug, export, percent_columns)
     report.sections.append({"heading": heading, "figure": None, "table": display})
 
 

@@ -74,9 +74,7 @@ def goal_results(period: str | None) -> list[attainment.GoalResult]:
 @st.cache_data(ttl=600, max_entries=4)
 def _dataset_info(db: str, version: tuple) -> dict:
     wh = _warehouse(db)
-    first = wh.fetchone("SELECT min(month) FROM absence")[0]
-    return {"meta": wh.meta(), "until": {k: v["data_until"] for k, v in wh.data_until().items()},
-            "absence_from": first}
+    return {"meta": wh.meta(), "until": {k: v["data_until"] for k, v in wh.data_until().items()}}
 
 
 def dataset_info() -> dict:

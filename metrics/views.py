@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -266,18 +267,31 @@ def key_indicators_month(wh: Warehouse, month_code: str) -> pl.DataFrame:
     """
     m = periods.parse(month_code)
     prev, last_year = m.shift_months(-1), m.shift_years(-1)
+    ps = [m, prev, last_year]
+    # Indicators that differ only in one filter value (the school forms) share one query,
+    # broken down by that dimension.
+    frames: dict[tuple, pl.DataFrame] = {}
+    for k in KEY_INDICATORS:
+        dim = k.filters[0][0] if len(k.filters) == 1 and len(k.filters[0][1]) == 1 else None
+        key = (k.name, dim) if dim else (k.name, k.filters)
+        if key not in frames:
+            frames[key] = engine.evaluate(wh, k.name, ps, by=[dim] if dim else [],
+                                          filters=None if dim else dict(k.filters))
     rows = []
     for k in KEY_INDICATORS:
-        df = engine.evaluate(wh, k.name, [m, prev, last_year], filters=dict(k.filters))
+        dim = k.filters[0][0] if len(k.filters) == 1 and len(k.filters[0][1]) == 1 else None
+        df = frames[(k.name, dim) if dim else (k.name, k.filters)]
+        if dim:
+            df = df.filter(pl.col(dim) == k.filters[0][1][0])
         v = {r["period"]: r for r in df.iter_rows(named=True)}
-        cur, pm, py = (v[p.code]["value"] for p in (m, prev, last_year))
+        cur, pm, py = (v[p.code]["value"] if p.code in v else None for p in ps)
         rows.append({
             "indicator": k.name, "label": k.label, "format": catalog.get(k.name).format,
             "polarity": catalog.get(k.name).polarity,
             "value": cur, "previous_month": pm, "same_month_last_year": py,
             "change_month": cur - pm if cur is not None and pm is not None else None,
             "change_year": cur - py if cur is not None and py is not None else None,
-            "suppressed": any(v[p.code]["suppressed"] for p in (m, prev, last_year)),
+            "suppressed": any(v[p.code]["suppressed"] for p in ps if p.code in v),
         })
     return pl.DataFrame(rows, schema={
         "indicator": pl.String, "label": pl.String, "format": pl.String, "polarity": pl.String,
@@ -288,9 +302,12 @@ def key_indicators_month(wh: Warehouse, month_code: str) -> pl.DataFrame:
 def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str) -> pl.DataFrame:
     """Every goal (and part) as of the end of a month and of the month before, with changes."""
     m = periods.parse(month_code)
-    now = attainment.frame(attainment.evaluate_all(wh, cfg, until=m.end))
-    before = attainment.frame(attainment.evaluate_all(wh, cfg, until=m.shift_months(-1).end,
-                                                      with_series=False))
+    # The two evaluations are independent queries: run them side by side (DuckDB releases the
+    # GIL; the warehouse hands each thread its own cursor).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        now_f = pool.submit(attainment.evaluate_all, wh, cfg, None, m.end)
+        before_f = pool.submit(attainment.evaluate_all, wh, cfg, None, m.shift_months(-1).end, False)
+        now, before = attainment.frame(now_f.result()), attainment.frame(before_f.result())
     joined = now.join(before.select("goal_id", pl.col("status").alias("status_before"),
                                     pl.col("current_value").alias("value_before"),
                                     pl.col("progress").alias("progress_before")),

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from data import demo, importer, personnummer, settings, store
+from data import demo, importer, personnummer, settings
 from data.warehouse import Warehouse, WarehouseMissing
 from metrics import attainment, catalog, docs, engine, goals, periods
 
@@ -47,11 +47,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.if_missing and path.exists():
         print(f"Databasen finns redan: {path}")
         return 0
-    spec = demo.DemoSpec(seed=args.seed if args.seed is not None else settings.demo_seed())
     t0 = time.perf_counter()
-    counts = demo.build(path, spec)
-    latest = periods.school_year_of(spec.data_until).code
-    store.seed_demo_comments(args.store or settings.store_url(), latest)
+    counts = demo.build_with_examples(path, args.store or settings.store_url(),
+                                      args.seed if args.seed is not None else settings.demo_seed())
     rows = ", ".join(f"{k}: {v:,}".replace(",", " ") for k, v in counts.items())
     print(f"{demo.DEMO_LABEL} byggd i {time.perf_counter() - t0:.1f} s: {path}\n{rows}")
     return 0

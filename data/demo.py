@@ -21,14 +21,14 @@ every school year and the in-progress autumn give each pupil exactly his or her 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from data import warehouse
+from data import store, warehouse
 
 DEMO_LABEL = "Demodata – fiktiv kommun"
 MUNICIPALITY = "Demo kommun (fiktiv)"
@@ -94,7 +94,6 @@ class DemoSpec:
     reports_first_year: int = 5600  # concern reports in the first full calendar year
     report_growth: float = 0.035  # per year
     intervention_starts_per_year: int = 900
-    labels: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def city(cls, scale: float = 1.0, seed: int = 20261023) -> DemoSpec:
@@ -308,7 +307,7 @@ def _absence(spec: DemoSpec, rng: np.random.Generator, pupil_years: pl.DataFrame
         win_start, win_end = date(y, 7, 1), min(date(y + 1, 6, 30), spec.data_until)
         autumn_end = min(date(y, 10, 31), spec.data_until)
 
-        def active_in(end: date, name: str) -> pl.DataFrame:
+        def active_in(end: date, name: str, win_start: date = win_start) -> pl.DataFrame:
             return (interventions
                     .filter((pl.col("start_date") <= end)
                             & (pl.col("end_date").is_null() | (pl.col("end_date") >= win_start)))
@@ -563,3 +562,13 @@ def write_import_files(tables: dict[str, pl.DataFrame], folder: Path) -> dict[st
         df.write_csv(path, separator=";")
         out[name] = path
     return out
+
+
+def build_with_examples(path: Path, store_url: str, seed: int) -> dict[str, int]:
+    """The demo warehouse plus the example committee analyses for its latest school year."""
+    spec = DemoSpec(seed=seed)
+    counts = build(path, spec)
+    d = spec.data_until
+    latest = f"{d.year - (d.month < 7)}/{(d.year - (d.month < 7) + 1) % 100:02d}"
+    store.seed_demo_comments(store_url, latest)
+    return counts

@@ -24,7 +24,6 @@ import io
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -724,8 +723,7 @@ class Result:
     already_imported: bool = False
 
 
-def apply(plan: Plan, db: Path, user: str | None = None,
-          before_swap: Callable[[], None] | None = None) -> Result:
+def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
     """Write a validated plan into the warehouse in one atomic swap and record it in the ledger."""
     if plan.already_imported:
         return Result(plan.kind, 0, 0, plan.period, already_imported=True)
@@ -756,8 +754,6 @@ def apply(plan: Plan, db: Path, user: str | None = None,
             [uuid.uuid4().hex, plan.kind, plan.file_name, plan.file_hash, plan.period, new.height, replaced,
              plan.data_until, who, plan.key_version, now])
         con.unregister("_new")
-        if before_swap is not None:
-            before_swap()
         return new.height, replaced
 
     added, replaced = warehouse.write(Path(db), fill)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from data import demo, settings, store
 from data.warehouse import Warehouse
-from metrics import attainment, goals, periods, views
+from metrics import attainment, goals, views
 
 log = logging.getLogger("samverkan.app")
 
@@ -42,9 +42,7 @@ def ensure_warehouse() -> bool:
                  f"'python cli.py demo --db {path}'.")
         return False
     with st.spinner("Bygger demodata – fiktiv kommun (första start, ungefär tio sekunder) …"):
-        spec = demo.DemoSpec(seed=settings.demo_seed())
-        demo.build(path, spec)
-        store.seed_demo_comments(settings.store_url(), periods.school_year_of(spec.data_until).code)
+        demo.build_with_examples(path, settings.store_url(), settings.demo_seed())
     return True
 
 

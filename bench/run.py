@@ -239,14 +239,18 @@ def dashboard(db: Path, work: Path) -> dict:
                                   args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             page = b.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900}).new_page()
 
-            def visit(path, marker):
-                t0 = time.perf_counter()
-                page.goto(url + path)
+            def done(marker):
+                """Wait until the marker is shown and the script run has finished."""
                 page.get_by_text(marker).first.wait_for(timeout=180_000)
                 page.wait_for_function(
                     "() => !document.querySelector('[data-testid=stStatusWidget]')"
                     " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')",
                     timeout=180_000)
+
+            def visit(path, marker):
+                t0 = time.perf_counter()
+                page.goto(url + path)
+                done(marker)
                 return time.perf_counter() - t0
 
             for name, path, marker in pages:  # first visits fill the caches
@@ -258,11 +262,7 @@ def dashboard(db: Path, work: Path) -> dict:
                 # in-app navigation, as a user moves between pages: a click in the sidebar
                 t0 = time.perf_counter()
                 page.locator("[data-testid=stSidebarNav]").get_by_text(name, exact=False).first.click()
-                page.get_by_text(marker).first.wait_for(timeout=180_000)
-                page.wait_for_function(
-                    "() => !document.querySelector('[data-testid=stStatusWidget]')"
-                    " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')",
-                    timeout=180_000)
+                done(marker)
                 return time.perf_counter() - t0
 
             out["navigate_s"] = {}

@@ -4,6 +4,8 @@ import streamlit as st
 
 from ui import charts, components, figures, state, tables
 
+components.through_app()
+
 TITLE = "Barn- och utbildningsnämnden – hög frånvaro"
 st.title(TITLE)
 st.caption("Andel elever vars frånvaro (giltig och ogiltig) är mer än 15 % av den schemalagda tiden. "

@@ -4,6 +4,8 @@ import streamlit as st
 
 from ui import components
 
+components.through_app()
+
 st.title("Importera data")
 st.caption("Filen kontrolleras först. Har den fel visas alla på en gång och ingenting ändras; annars "
            "visas vad som läggs till och ersätts, och inget skrivs förrän du bekräftar. Samma fil två "

@@ -4,6 +4,8 @@ import streamlit as st
 
 from ui import components, state
 
+components.through_app()
+
 st.title("Översikt – måluppfyllelse")
 st.caption("Kommunfullmäktiges mål för barn- och utbildningsnämnden och socialnämnden: "
            "var målen står i dag, jämfört med basåret, och nämndernas egna analyser.")

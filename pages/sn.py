@@ -4,6 +4,8 @@ import streamlit as st
 
 from ui import charts, components, figures, state, tables
 
+components.through_app()
+
 TITLE = "Socialnämnden – orosanmälningar och insatser"
 st.title(TITLE)
 st.caption("Orosanmälningar om barn 0–20 år per kalenderår: hur många som kommer in, hur de bedöms, "

@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from metrics import periods
 from ui import components, figures, state
+
+components.through_app()
 
 TITLE = "Styrgruppen – månadsuppföljning"
 components.printable()
 st.title(TITLE)
 month = components.select("Månad", state.view("months"), key="manad",
                           help="Data till och med månadens slut. Skriv ut sidan med webbläsarens utskrift.")
-label = periods.parse(month).label
+label = components.month_label(month)
 st.caption(f"Läget vid utgången av {label}, jämfört med månaden innan och samma månad året innan. "
            f"{components.dataset_caption()}")
 report = components.PageReport(f"{TITLE}, {label}")
@@ -29,6 +30,6 @@ export, display = figures.key_indicators(state.view("key_indicators_month", mont
 components.table_with_exports(report, f"nyckeltal-{month}", export, display, "Nyckeltal")
 
 st.subheader("Nämndernas analyser")
-components.analyses(periods.school_year_of(periods.parse(month).end).code)
+components.analyses(components.school_year_of_month(month))
 
 report.download(components.dataset_caption())

@@ -167,3 +167,32 @@ def test_filter_and_downloads_on_the_bun_page(server, page, tmp_path):
     png = tmp_path / dl.value.suggested_filename
     dl.value.save_as(png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_deep_link_as_the_first_request_to_a_fresh_server_runs_inside_the_app(demo_db, tmp_path, browser):
+    # Streamlit serves a fresh server in its legacy multipage mode until st.navigation runs;
+    # the pages must still come up with the app's sidebar and navigation.
+    port = _free_port()
+    env = {**os.environ, "SAMVERKAN_DB": str(demo_db), "SAMVERKAN_STORE_URL": f"sqlite:///{tmp_path / 's.sqlite'}"}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                             str(port), "--server.headless", "true"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        context = browser.new_context(locale="sv-SE")
+        pg = context.new_page()
+        pg.goto(url + "/sn")
+        body = wait_rendered(pg, "Socialnämndens mål")
+        assert "Demodata – fiktiv kommun" in body  # app.py's sidebar
+        nav = pg.locator("[data-testid=stSidebarNav]").inner_text()
+        assert "Styrgruppen – månadsuppföljning" in nav and "steering" not in nav
+        context.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -533,3 +533,34 @@ def import_ledger() -> None:
         pl.col("rows_rejected").alias("Avvisade"), pl.col("data_until").alias("Data t.o.m."),
         pl.col("file_hash").str.slice(0, 12).alias("Kontrollsumma"),
     ), hide_index=True, width="stretch")
+
+
+def through_app() -> None:
+    """Make sure a page runs inside app.py's navigation (sidebar, data checks, error guard).
+
+    Because pages/ exists, Streamlit starts every server in its legacy multipage mode and only
+    leaves it when st.navigation runs: a deep link (e.g. /sn) that is the first request to a
+    fresh server would run the page script on its own. Leave that mode and rerun, so that
+    app.py handles the same URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def method_notes() -> None:
+    """How every indicator is treated (periods, intervals, suppression), from the catalog."""
+    for note in catalog.METHOD_NOTES:
+        st.markdown(f"- {note}")
+
+
+def month_label(month: str) -> str:
+    """'2026-10' -> 'oktober 2026'."""
+    return periods.parse(month).label
+
+
+def school_year_of_month(month: str) -> str:
+    """'2026-10' -> '2026/27'."""
+    return periods.school_year_of(periods.parse(month).end).code

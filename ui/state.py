@@ -88,7 +88,7 @@ def save_comment(goal_id: str, period: str, committee: str, text: str, author: s
     store.add_comment(settings.store_url(), goal_id, period, committee, text, author)
 
 
-@st.cache_data(ttl=600, max_entries=512, show_spinner=False)
+@st.cache_data(ttl=600, max_entries=512, show_spinner="Hämtar uppgifterna …")
 def _view(db: str, version: tuple, name: str, args_json: str):
     return getattr(views, name)(_warehouse(db), **json.loads(args_json))
 
@@ -99,7 +99,7 @@ def view(name: str, **kwargs):
     return _view(str(wh.path), wh.version, name, json.dumps(kwargs, sort_keys=True, ensure_ascii=False))
 
 
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+@st.cache_data(ttl=600, max_entries=64, show_spinner="Beräknar måluppfyllelse per månad …")
 def _goal_status_month(db: str, version: tuple, goals_path: str, goals_mtime: float, month: str):
     return views.goal_status_month(_warehouse(db), _goal_config(goals_path, goals_mtime), month)
 

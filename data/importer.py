@@ -669,15 +669,15 @@ def _data_until(kind: str, df: pl.DataFrame) -> date | None:
     return last
 
 
-# How each kind replaces what is already there: SQL that deletes the rows the file supersedes.
-# '_new' is the validated file; the period of a monthly extract is the set of months it covers.
-_REPLACE = {
-    "schools": "DELETE FROM schools WHERE school_id IN (SELECT school_id FROM _new)",
-    "population": "DELETE FROM population WHERE year IN (SELECT DISTINCT year FROM _new)",
-    "absence": "DELETE FROM absence WHERE month IN (SELECT DISTINCT month FROM _new)",
-    "reports": "DELETE FROM reports WHERE report_id IN (SELECT report_id FROM _new) OR "
-               "strftime(received_date, '%Y-%m') IN (SELECT DISTINCT strftime(received_date, '%Y-%m') FROM _new)",
-    "interventions": "DELETE FROM interventions WHERE intervention_id IN (SELECT intervention_id FROM _new)",
+# The rows already in the warehouse that a validated file ('_new') supersedes, per kind: a
+# monthly extract's period is the set of months it covers.
+_SUPERSEDED = {
+    "schools": "school_id IN (SELECT school_id FROM _new)",
+    "population": "year IN (SELECT DISTINCT year FROM _new)",
+    "absence": "month IN (SELECT DISTINCT month FROM _new)",
+    "reports": "report_id IN (SELECT report_id FROM _new) OR strftime(received_date, '%Y-%m') IN "
+               "(SELECT DISTINCT strftime(received_date, '%Y-%m') FROM _new)",
+    "interventions": "intervention_id IN (SELECT intervention_id FROM _new)",
 }
 _PERIOD_EXPR = {
     "schools": "'alla'", "population": "CAST(year AS VARCHAR)", "absence": "strftime(month, '%Y-%m')",
@@ -697,16 +697,15 @@ def _changes(kind: str, df: pl.DataFrame, db: Path | None) -> pl.DataFrame:
     con = duckdb.connect(":memory:")
     try:
         if db is not None and Path(db).exists():
-            con.execute(f"ATTACH '{str(db)}' AS wh (READ_ONLY)")
+            con.execute(f"ATTACH '{warehouse.sql_string(Path(db))}' AS wh (READ_ONLY)")
         else:
             con.execute("ATTACH ':memory:' AS wh")
             con.execute("USE wh")
             warehouse.create_schema(con)
         con.execute("USE wh")
         con.register("_new", new)
-        table = kind
-        delete_sql = _REPLACE[kind].replace(f"DELETE FROM {table} WHERE", f"SELECT {_PERIOD_EXPR[kind]} AS period FROM {table} WHERE")
-        replaced = con.sql(f"SELECT period, count(*) AS rows_replaced FROM ({delete_sql}) GROUP BY period").pl()
+        replaced = con.sql(f"SELECT {_PERIOD_EXPR[kind]} AS period, count(*) AS rows_replaced FROM {kind} "
+                           f"WHERE {_SUPERSEDED[kind]} GROUP BY period").pl()
         added = con.sql(f"SELECT {_PERIOD_EXPR[kind]} AS period, count(*) AS rows_added FROM _new GROUP BY period").pl()
     finally:
         con.close()
@@ -741,7 +740,7 @@ def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
                        [plan.kind, plan.file_hash]).fetchall()[0][0]:
             return -1, 0
         con.register("_new", new)
-        replaced = con.execute(_REPLACE[plan.kind]).fetchall()[0][0]
+        replaced = con.execute(f"DELETE FROM {plan.kind} WHERE {_SUPERSEDED[plan.kind]}").fetchall()[0][0]
         con.execute(f"INSERT INTO {plan.kind} ({cols}) SELECT {cols} FROM _new")
         if plan.kind == "absence":
             warehouse.refresh_pupil_periods(con, new["month"].unique().to_list())

@@ -298,7 +298,7 @@ class Warehouse:
         with self._lock:
             if stamp != self._stamp or self._con is None:
                 con = duckdb.connect(":memory:")
-                con.execute(f"ATTACH '{_sql_str(self.path)}' AS wh (READ_ONLY)")
+                con.execute(f"ATTACH '{sql_string(self.path)}' AS wh (READ_ONLY)")
                 # The previous connection is dropped, not closed: a query still running on one
                 # of its cursors in another thread finishes on the old file.
                 self._con, self._stamp = con, stamp
@@ -350,5 +350,6 @@ class Warehouse:
         return {r["kind"]: r for r in df.iter_rows(named=True)}
 
 
-def _sql_str(path: Path) -> str:
+def sql_string(path: Path) -> str:
+    """A path as the inside of a SQL string literal (quotes doubled)."""
     return str(path).replace("'", "''")

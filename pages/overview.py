@@ -18,9 +18,12 @@ with filters[0]:
 with filters[1]:
     committee = components.committee_filter(cfg)
 
+report = components.PageReport("Översikt – måluppfyllelse")
 results = state.goal_results(period)
 shown = [r for r in results if committee is None or committee in r.committee]
 for result in shown:
     follow_up = components.follow_up_year(result)
     comment = state.comments(follow_up).get(result.id)
-    components.goal_card(result, cfg, comment, follow_up)
+    components.goal_card(result, cfg, comment, follow_up, report)
+
+report.download(components.dataset_caption())

@@ -36,6 +36,10 @@ def test_overview_shows_both_committees_goals(app_env):
     assert any("Demodata – fiktiv kommun" in w.value for w in at.sidebar.warning)
     # the committees' analyses seeded with the demo are shown
     assert any(i.value.startswith("Demodata:") for i in at.info)
+    # every trend chart has its exports, and the page has its HTML report
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("Data (CSV)") == 3 and labels.count("Bild (PNG)") == 3
+    assert "Ladda ner sidan som HTML-rapport" in labels
 
 
 def test_period_filter_changes_the_numbers(app_env):

@@ -85,3 +85,18 @@ def test_key_indicator_changes_are_in_percentage_points():
     export, display = figures.key_indicators(df)
     assert display.row(0) == ("Hög", "13,0 %", "13,5 %", "-0,5 p.e.", "..", "..")
     assert display.row(1) == ("Antal", "597", "616", "-19", "572", "+25")
+
+
+def test_goal_trend_exports_the_series_and_the_target():
+    from metrics.attainment import GoalResult, Measure
+
+    series = [Measure("2022/23", "läsåret 2022/23", 0.14, 140, 1000, 0.12, 0.16),
+              Measure("2023/24", "läsåret 2023/24", None, None, None, suppressed=True)]
+    r = GoalResult(id="g", committee=["BUN"], title="t", description="", indicator="high_absence_share",
+                   target=None, status="no_data", progress=None, significant=None, on_track=None,
+                   target_value=0.12, series=series)
+    fig, export, display = figures.goal_trend(r)
+    assert list(fig.data[0].y) == pytest.approx([14.0]) and list(fig.data[1].y) == pytest.approx([12.0, 12.0])
+    assert export.row(0) == ("2022/23", 140, 1000, 0.14, 0.12, 0.16, 0.12, "nej")
+    assert export.row(1) == ("2023/24", None, None, None, None, None, 0.12, "ja")
+    assert display["Andel"].to_list() == ["14,0 %", ".."]

@@ -16,7 +16,7 @@ from data import importer, settings
 from metrics import attainment, catalog, periods
 from metrics.attainment import STATUS_LABELS, GoalResult
 from metrics.goals import GoalConfig
-from ui import charts, exports, state
+from ui import charts, exports, figures, state
 from ui import format as fmt
 
 log = logging.getLogger("samverkan.app")
@@ -137,7 +137,7 @@ def why_text(r: GoalResult) -> str:
     return "Målet är uppnått först när alla delar är det; inte uppnått: " + ", ".join(missing) + "."
 
 
-def _measure_row(r: GoalResult) -> None:
+def _measure_row(r: GoalResult, report: PageReport | None = None) -> None:
     b, c = r.baseline, r.current
     cols = st.columns(3)
     cols[0].metric("Utgångsvärde", fmt.indicator_value(b.value if b else None, r.indicator))
@@ -154,13 +154,18 @@ def _measure_row(r: GoalResult) -> None:
     if any(m.suppressed for m in (b, c) if m):
         notes.append(fmt.SUPPRESSED_NOTE)
     st.caption(" ".join(notes))
-    if r.series:
+    if r.series and report is not None:
+        report.view(figures.goal_trend(r), f"{r.id}-utveckling",
+                    ("Andel", "Konfidensintervall, nedre", "Konfidensintervall, övre", "Målnivå"))
+    elif r.series:
         st.plotly_chart(charts.goal_trend(r.series, r.target_value, "Utveckling per läsår"),
                         width="stretch", config={"displayModeBar": False}, key=f"trend-{r.id}")
 
 
-def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str) -> None:
-    """A goal as a card: status, values against target, trend and the committee's analysis."""
+def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, report: PageReport | None = None) -> None:
+    """A goal as a card: status, values against target, trend and the committee's analysis.
+
+    With a ``report``, each trend chart gets its exports and joins the page's HTML report."""
     with st.container(border=True):
         committee = " och ".join(cfg.committee_name(c) for c in r.committee)
         st.markdown(f"{status_badge(r.status)} &nbsp; <small>{html.escape(committee)}</small>",
@@ -173,9 +178,9 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str) -> None:
             st.write(why_text(r))
             for part in r.parts:
                 st.markdown(f"**{part.title}** &nbsp; {status_badge(part.status)}", unsafe_allow_html=True)
-                _measure_row(part)
+                _measure_row(part, report)
         else:
-            _measure_row(r)
+            _measure_row(r, report)
         as_of = f" Data t.o.m. {r.as_of.isoformat()}." if r.as_of else ""
         st.caption(f"{r.comparison_note}{as_of}")
         for c in r.committee:

@@ -175,3 +175,20 @@ def goal_months(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         "Målnivå": _text(df["target_value"], fmt.pct),
     })
     return export, display
+
+
+def goal_trend(r) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """A goal's school-year series with its target level (from ``attainment.GoalResult``)."""
+    fig = charts.goal_trend(r.series, r.target_value, "Utveckling per läsår")
+    ms = r.series
+    export = pl.DataFrame({
+        "Läsår": [m.period for m in ms], "Täljare": [m.numerator for m in ms],
+        "Nämnare": [m.denominator for m in ms], "Andel": [m.value for m in ms],
+        "Konfidensintervall, nedre": [m.ci_low for m in ms], "Konfidensintervall, övre": [m.ci_high for m in ms],
+        "Målnivå": [r.target_value] * len(ms), "Visas ej": ["ja" if m.suppressed else "nej" for m in ms],
+    }, schema_overrides={"Täljare": pl.Int64, "Nämnare": pl.Int64, "Andel": pl.Float64,
+                         "Konfidensintervall, nedre": pl.Float64, "Konfidensintervall, övre": pl.Float64,
+                         "Målnivå": pl.Float64})
+    display = pl.DataFrame({"Läsår": export["Läsår"], "Andel": _text(export["Andel"], fmt.pct),
+                            "Elever": [f"{fmt.number(m.numerator)} av {fmt.number(m.denominator)}" for m in ms]})
+    return fig, export, display

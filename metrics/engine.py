@@ -83,7 +83,7 @@ def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: boo
     raw = [p for p in ps if p not in stored]
     ctes, branches = [], []
     if raw:
-        pairs = [(p.code, m) for p in raw for m in _months(p)] or [(raw[0].code, None)]
+        pairs = [(p.code, m) for p in raw for m in p.months()] or [(raw[0].code, None)]
         rows = ", ".join(f"('{code}', DATE '{m.isoformat()}')" if m else f"('{code}', NULL::DATE)"
                          for code, m in pairs)
         months = ", ".join(sorted({f"DATE '{m.isoformat()}'" for _, m in pairs if m})) or "NULL"
@@ -151,24 +151,9 @@ def _unit_sql(source: str, ps: Sequence[Period], materialised: bool, with_interv
     return _INTERVENTIONS.format(cond=_INTERVENTION_COND[source])
 
 
-def _months(p: Period) -> list[date]:
-    """First days of the months that belong to a period (a month belongs when its first day does)."""
-    d = date(p.start.year, p.start.month, 1)
-    if d < p.start:
-        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-    out = []
-    while d <= p.end:
-        out.append(d)
-        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-    return out
-
-
-def _period_rows(ps: Sequence[Period]) -> str:
-    return ", ".join(f"('{p.code}', DATE '{p.start.isoformat()}', DATE '{p.end.isoformat()}')" for p in ps)
-
-
 def _periods_sql(ps: Sequence[Period]) -> str:
-    return f"_p(period, p_start, p_end) AS (VALUES {_period_rows(ps)})"
+    rows = ", ".join(f"('{p.code}', DATE '{p.start.isoformat()}', DATE '{p.end.isoformat()}')" for p in ps)
+    return f"_p(period, p_start, p_end) AS (VALUES {rows})"
 
 
 def _filter_sql(ind: Indicator, filters: Filters | None) -> tuple[str, list]:

@@ -63,6 +63,18 @@ class Period:
         index = self.start.year * 12 + self.start.month - 1 + months
         return month(index // 12, index % 12 + 1)
 
+    def months(self) -> list[date]:
+        """First days of the months that belong to the period (a month belongs when its first
+        day does): HT2024 -> 2024-07-01 … 2024-12-01."""
+        d = date(self.start.year, self.start.month, 1)
+        if d < self.start:
+            d = _month_end(d.year, d.month) + timedelta(days=1)
+        out = []
+        while d <= self.end:
+            out.append(d)
+            d = _month_end(d.year, d.month) + timedelta(days=1)
+        return out
+
     def clip(self, until: date) -> Period:
         """The part of the period up to ``until``; unchanged when the period ends before it."""
         if until >= self.end:

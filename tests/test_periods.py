@@ -35,3 +35,10 @@ def test_terms_partition_the_school_year_and_shift():
     assert periods.school_year_of(date(2026, 10, 31)).code == "2026/27"
     assert periods.school_year_of(date(2026, 6, 30)).code == "2025/26"
     assert periods.parse("HT2026").clip(date(2026, 10, 31)).code == "2026-07-01..2026-10-31"
+
+
+def test_months_that_belong_to_a_period():
+    assert periods.parse("HT2024").months() == [date(2024, m, 1) for m in range(7, 13)]
+    # a month belongs when its first day does: January 15 starts too late for January
+    assert periods.parse("2024-01-15..2024-03-31").months() == [date(2024, 2, 1), date(2024, 3, 1)]
+    assert periods.parse("2024-12").months() == [date(2024, 12, 1)]

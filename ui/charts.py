@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from metrics import stats, views
 from metrics.attainment import Measure
 
 SEPARATORS = ",\u202f"
@@ -157,13 +158,13 @@ def funnel_plot(names: list[str], n: list[int | None], values: list[float | None
         shown = [x for x in n if x]
         top = max(shown) * 1.1 if shown else 100
         grid = [max(5, int(top * k / 60)) for k in range(1, 61)]
-        for z, dash, label in ((1.959963984540054, "dot", "95 %-gräns"), (3.090232306167813, "dash", "99,8 %-gräns")):
-            half = [z * (overall * (1 - overall) / g) ** 0.5 for g in grid]
-            for sign in (1, -1):
+        for z, dash, label in ((stats.Z95, "dot", "95 %-gräns"), (views.Z_998, "dash", "99,8 %-gräns")):
+            limits = [views.funnel_limits(overall, g, z) for g in grid]
+            for side, show in ((1, True), (0, False)):
                 fig.add_trace(go.Scatter(
-                    x=grid, y=[max(0, min(1, overall + sign * h)) * 100 for h in half], mode="lines",
+                    x=grid, y=[lim[side] * 100 for lim in limits], mode="lines",
                     line={"color": "#999999", "dash": dash, "width": 1}, name=label,
-                    showlegend=sign == 1, hoverinfo="skip"))
+                    showlegend=show, hoverinfo="skip"))
         fig.add_hline(y=overall * 100, line={"color": TARGET_COLOUR, "width": 1.5},
                       annotation_text="Hela kommunen", annotation_position="bottom right")
     for pos, (colour, symbol, label) in POSITION_STYLE.items():

@@ -8,6 +8,7 @@ import logging
 
 import streamlit as st
 
+import ui.warmup  # noqa: F401  (first: heavy modules loaded once, before any page)
 from ui import components, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from data import demo, importer, personnummer, settings
+from data import demo, formulas, importer, personnummer, settings
 from data.warehouse import Warehouse, WarehouseMissing
 from metrics import attainment, catalog, docs, engine, goals, periods
 
@@ -136,7 +136,7 @@ def cmd_metric(args: argparse.Namespace) -> int:
                           "rows": df.to_dicts()}, ensure_ascii=False, indent=2, default=str))
     elif args.format == "csv":
         buf = io.BytesIO()
-        df.write_csv(buf)
+        formulas.neutralise(df).write_csv(buf)
         sys.stdout.write(buf.getvalue().decode())
     else:
         dims = [c for c in df.columns if c not in engine.OUTPUT_COLUMNS]
@@ -214,7 +214,8 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--list", action="store_true", help="lista alla indikatorer")
     m.add_argument("--period", help="2024-09, HT2024, 2024/25, 2024 eller 2024-01-01..2024-03-31 "
                                      "(standard: senaste hela läsår)")
-    m.add_argument("--by", nargs="+", metavar="DIM", help="uppdelning, t.ex. school_form area")
+    m.add_argument("--by", nargs="+", action="extend", metavar="DIM",
+                   help="uppdelning, t.ex. school_form area (flaggan kan upprepas)")
     m.add_argument("--filter", action="append", metavar="DIM=V1,V2", help="filter, t.ex. school_form=grundskola")
     m.add_argument("--format", choices=["table", "json", "csv"], default="table")
     m.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")

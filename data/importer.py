@@ -37,6 +37,22 @@ from data.warehouse import (COMMITTEES, DECISIONS, GENDERS, GRADES_GRUNDSKOLA, G
                             INTERVENTION_TYPES, OPERATORS, REPORTER_CATEGORIES, SCHOOL_FORMS)
 
 MAX_PROBLEMS_PER_CHECK = 20  # rows listed per kind of problem; the total is always given
+MAX_PROBLEMS = 200  # problems listed in all; the rest are counted in one closing line
+
+# Limits checked before any per-column or per-row work (IMPORT.md, "Limits"); file size, rows
+# and the unpacked size of an .xlsx are settings (data/settings.py).
+MAX_COLUMNS = 200
+MAX_HEADER_BYTES = 10_000
+MAX_LINE_BYTES = 100_000
+MAX_CELL_CHARS = 4_000
+MAX_XLSX_RATIO = 100  # unpacked size / packed size of any part of an .xlsx
+# Integers outside these ranges are implausible or would not fit the warehouse's columns.
+INT_RANGES = {
+    "year": (1900, 2100), "age_from": (0, 120), "age_to": (0, 120), "residents": (0, 100_000_000),
+    "age": (0, 20),
+    # a month has at most 31 x 24 x 60 = 44,640 minutes
+    "scheduled_minutes": (0, 44_640), "absent_minutes": (0, 44_640), "invalid_absent_minutes": (0, 44_640),
+}
 
 
 # --- column specifications -----------------------------------------------------------------
@@ -207,9 +223,19 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
         return _strict(data, "utf-16", file_name), "UTF-16"
     try:
         return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _UTF8_MULTIBYTE.search(data):
+            # Valid UTF-8 characters beside invalid bytes: a damaged UTF-8 file, not Windows-1252
+            # (guessing would turn 'Söder' into 'SÃ¶der').
+            line = data[:exc.start].count(b"\n") + 1
+            raise ValueError(f"{file_name}, rad {line}, byte {exc.start + 1}: ogiltig byte 0x{data[exc.start]:02x} "
+                             "i en fil som annars är UTF-8. Filen är skadad eller blandar teckenkodningar; "
+                             "spara om den som UTF-8.") from None
     return _strict(data, "cp1252", file_name), "Windows-1252"
+
+
+# A valid UTF-8 multi-byte character (2, 3 or 4 bytes).
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def _strict(data: bytes, encoding: str, file_name: str) -> str:
@@ -224,6 +250,77 @@ def _strict(data: bytes, encoding: str, file_name: str) -> str:
 def _sniff_separator(header: str) -> str:
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
     return max(counts, key=counts.get) if max(counts.values()) > 0 else ";"
+
+
+def _longest_line(data: bytes, chunk: int = 1 << 26) -> int:
+    """Length in bytes of the longest line (numpy over 64 MB chunks: C speed, bounded memory)."""
+    import numpy as np
+
+    arr = np.frombuffer(data, dtype=np.uint8)
+    longest, last = 0, -1
+    for off in range(0, arr.size, chunk):
+        nl = np.flatnonzero(arr[off:off + chunk] == 10) + off
+        if nl.size:
+            longest = max(longest, int(nl[0]) - last - 1, int(np.diff(nl).max()) - 1 if nl.size > 1 else 0)
+            last = int(nl[-1])
+    return max(longest, arr.size - last - 1)
+
+
+def _xlsx_limits(data: bytes, max_unpacked: int) -> list[str]:
+    """The unpacked size and compression ratio of an .xlsx, read from the zip directory only."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except zipfile.BadZipFile:
+        return ["filen ser ut som en Excelfil men är skadad (ogiltig zip-fil); spara om den i Excel"]
+    total = sum(i.file_size for i in infos)
+    problems = []
+    if total > max_unpacked:
+        problems.append(f"Excelfilen packas upp till {total / 1e6:,.0f} MB, mer än gränsen "
+                        f"{max_unpacked / 1e6:,.0f} MB (SAMVERKAN_IMPORT_XLSX_MAX_MB); dela upp filen eller "
+                        "spara den som CSV".replace(",", " "))
+    worst = max((i.file_size / max(i.compress_size, 1) for i in infos), default=0)
+    if worst > MAX_XLSX_RATIO:
+        problems.append(f"en del av Excelfilen är komprimerad {worst:,.0f} gånger (högst {MAX_XLSX_RATIO} "
+                        "godtas); filen kan vara en så kallad zip-bomb och läses inte".replace(",", " "))
+    return problems
+
+
+def check_limits(data: bytes, file_name: str) -> list[str]:
+    """Swedish messages for every limit a file breaks; checked on the bytes before any parsing.
+
+    Cheap by construction: the file size, a count of newlines, the header line, the longest line
+    (numpy) and, for .xlsx, the zip directory."""
+    from data import settings
+
+    max_bytes, max_rows, max_xlsx = settings.import_limits()
+    if len(data) > max_bytes:
+        return [f"filen är {len(data) / 1e6:,.0f} MB, mer än gränsen {max_bytes / 1e6:,.0f} MB "
+                "(SAMVERKAN_IMPORT_MAX_MB); dela upp den per period".replace(",", " ")]
+    if data[:4] == b"PK\x03\x04":
+        return _xlsx_limits(data, max_xlsx)
+    wide = 2 if data.startswith((b"\xff\xfe", b"\xfe\xff")) else 1  # UTF-16: two bytes a character
+    problems = []
+    newline = data.find(b"\n", 0, MAX_HEADER_BYTES * wide + 1)
+    header = data[:newline if newline >= 0 else len(data)]
+    if len(header) > MAX_HEADER_BYTES * wide:
+        return [f"rubrikraden är längre än {MAX_HEADER_BYTES:,} tecken; kontrollera att det är rätt fil "
+                "och att raderna slutar med radbrytningar".replace(",", " ")]
+    text = header.decode("utf-16" if wide == 2 else "utf-8", errors="replace")
+    columns = max(text.count(sep) for sep in (";", ",", "\t")) + 1
+    if columns > MAX_COLUMNS:
+        problems.append(f"rubrikraden har {columns:,} kolumner; högst {MAX_COLUMNS} godtas".replace(",", " "))
+    rows = data.count(b"\n")
+    if rows > max_rows:
+        problems.append(f"filen har {rows:,} rader, fler än gränsen {max_rows:,} (SAMVERKAN_IMPORT_MAX_ROWS); "
+                        "dela upp den per period".replace(",", " "))
+    longest = _longest_line(data)
+    if longest > MAX_LINE_BYTES * wide:
+        problems.append(f"en rad är {longest // wide:,} tecken lång; högst {MAX_LINE_BYTES:,} godtas"
+                        .replace(",", " "))
+    return problems
 
 
 def read_table(data: bytes, file_name: str) -> tuple[pl.DataFrame, str]:
@@ -292,6 +389,12 @@ class Mapping:
 
 # --- validation ----------------------------------------------------------------------------
 
+def _problem(file: str, row: int | None, column: str | None, found: str, expected: str) -> Problem:
+    """A problem with everything that comes from the file masked (column names, values)."""
+    return Problem(personnummer.mask(file), row, personnummer.mask(column) if column is not None else None,
+                   personnummer.mask(found), personnummer.mask(expected))
+
+
 class _Collector:
     """Collects problems. Row checks are queued and evaluated together in one pass (``run``);
     rows are listed only for the checks that fail."""
@@ -304,7 +407,7 @@ class _Collector:
 
     def add(self, row: int | None, column: str | None, found: str, expected: str) -> None:
         self.total += 1
-        self.problems.append(Problem(self.file, row, column, personnummer.mask(found), expected))
+        self.problems.append(_problem(self.file, row, column, found, expected))
 
     def rows(self, bad: pl.Expr, column: str | None, expected: str, show: str | None = None) -> None:
         """Queue a check: every row where ``bad`` holds is a problem."""
@@ -325,11 +428,11 @@ class _Collector:
             for r in listed.iter_rows(named=True):
                 value = r.get(show) if show else None
                 found = f"'{value}'" if value is not None else ""
-                self.problems.append(Problem(self.file, r["_line"], column, personnummer.mask(found), expected))
+                self.problems.append(_problem(self.file, r["_line"], column, found, expected))
             self.total += hits.height
             if hits.height > listed.height:
-                self.problems.append(Problem(self.file, None, column, "",
-                                             f"ytterligare {hits.height - listed.height} rader med samma fel"))
+                self.problems.append(_problem(self.file, None, column, "",
+                                              f"ytterligare {hits.height - listed.height} rader med samma fel"))
 
 
 def _map_columns(df: pl.DataFrame, kind: str, mapping: Mapping, c: _Collector) -> dict[str, str]:
@@ -362,34 +465,62 @@ def _map_columns(df: pl.DataFrame, kind: str, mapping: Mapping, c: _Collector) -
     return found
 
 
+def _maybe_personal(col: str) -> pl.Expr:
+    """Native prefilter: only a value with 9 digits or an exponent can hold a personnummer."""
+    c = pl.col(col)
+    return (c.str.count_matches(r"\d") >= personnummer.PREFILTER_DIGITS) | c.str.contains(personnummer.SCIENTIFIC_PATTERN)
+
+
 def _scan_personal(df: pl.DataFrame, skip: set[str], c: _Collector) -> None:
-    """A personnummer in any column other than the id columns rejects the file."""
-    for col in df.columns:
-        if col in skip or col == "_line":
+    """A personnummer, or a number that may be one (other separators, exponential form, a lost
+    leading zero), in any column other than the id columns rejects the file."""
+    cols = [col for col in df.columns if col not in skip and col != "_line"]
+    if not cols:
+        return
+    # one pass over every column; the regex in Python only for the few values that pass
+    hits = df.select([_maybe_personal(col).fill_null(False).any().alias(col) for col in cols]).row(0)
+    for col, hit in zip(cols, hits, strict=True):
+        if not hit:
             continue
-        # a personnummer has at least ten characters: a cheap filter before the regex
-        longish = df.select("_line", col).filter(pl.col(col).str.len_bytes() >= 10)
-        candidates = longish.filter(pl.col(col).str.contains(personnummer.CANDIDATE))
+        candidates = df.select("_line", col).filter(_maybe_personal(col))
         bad = [r for r in candidates.iter_rows() if personnummer.find(r[1])]
         for line, value in bad[:MAX_PROBLEMS_PER_CHECK]:
-            c.add(line, col, f"'{value}'", "ett personnummer får inte förekomma i den här kolumnen; "
-                  "ta bort det (bara id-kolumnerna pseudonymiseras)")
+            c.add(line, col, f"'{value}'", "ett personnummer (eller ett tal som kan vara ett, t.ex. i "
+                  "exponentform eller utan inledande nolla) får inte förekomma i den här kolumnen; ta bort "
+                  "det (bara id-kolumnerna pseudonymiseras)")
         if len(bad) > MAX_PROBLEMS_PER_CHECK:
-            c.problems.append(Problem(c.file, None, col, "", f"ytterligare {len(bad) - MAX_PROBLEMS_PER_CHECK} "
-                                      "rader med personnummer"))
+            c.problems.append(Problem(c.file, None, personnummer.mask(col), "",
+                                      f"ytterligare {len(bad) - MAX_PROBLEMS_PER_CHECK} rader med personnummer"))
             c.total += len(bad) - MAX_PROBLEMS_PER_CHECK
 
 
 def _pseudonymise(df: pl.DataFrame, col: str, c: _Collector, file_col: str) -> tuple[pl.DataFrame, str | None]:
-    """Replace personnummer in an id column by keyed pseudonyms; other ids stay as they are."""
-    ids = df.get_column(col)
-    # a personnummer has 10 to 13 characters: a cheap filter before the regex and the distinct
-    sized = ids.filter(ids.str.len_bytes().is_between(10, 13))
-    shaped = sized.filter(sized.str.contains(r"^(\d{2})?\d{6}[-+ ]?\d{4}$")).unique().to_list()
-    normalised = {v: n for v in shaped if (n := personnummer.normalise(v))}
+    """Replace personnummer in an id column by keyed pseudonyms; other ids stay as they are.
+
+    Every spelling that normalises (Unicode dashes and spaces, Excel's ="…") is pseudonymised;
+    an id that holds a personnummer-like number in any other form is a problem, never stored."""
+    distinct = df.select(pl.col(col).filter(_maybe_personal(col)).unique()).to_series().drop_nulls().to_list()
+    normalised, unusable = {}, []
+    for v in distinct:
+        if n := personnummer.normalise(v):
+            normalised[v] = n
+        elif personnummer.find(v):
+            unusable.append(v)
+    if unusable:
+        lines = df.filter(pl.col(col).is_in(unusable)).select("_line", col)
+        for line, value in lines.head(MAX_PROBLEMS_PER_CHECK).iter_rows():
+            c.add(line, file_col, f"'{value}'", "id:t innehåller ett personnummer i en form som inte kan "
+                  "tolkas säkert (t.ex. annat skiljetecken, bokstäver eller exponentform); skriv det som "
+                  "ÅÅÅÅMMDD-NNNN eller ÅÅMMDD-NNNN")
+        if lines.height > MAX_PROBLEMS_PER_CHECK:
+            c.add(None, file_col, "", f"ytterligare {lines.height - MAX_PROBLEMS_PER_CHECK} rader med samma fel")
     if not normalised:
         return df, None
-    key = personnummer.key_from_env()
+    try:
+        key = personnummer.key_from_env()
+    except personnummer.WeakKey as exc:
+        c.add(None, file_col, "", str(exc))
+        return df, None
     if key is None:
         c.add(None, file_col, "", str(personnummer.MissingKey()))
         return df, None
@@ -505,7 +636,10 @@ def _validate(kind: str, raw: pl.DataFrame, file_col: dict[str, str], mapping: M
         if spec.type == "int":
             c.rows(got & col.is_null(), fc, f"förväntat {spec.expected}", show=rawc)
             c.rows(col.is_not_null() & (col != col.round(0)), fc, f"förväntat ett heltal ({spec.expected})", show=rawc)
+            low, high = INT_RANGES.get(name, (0, 2_000_000_000))
             c.rows(col < 0, fc, f"negativt värde – förväntat {spec.expected}", show=rawc)
+            c.rows((col > high) | (col < low) & (col >= 0), fc,
+                   f"värdet ligger utanför det rimliga intervallet {low}–{high} ({spec.expected})", show=rawc)
         elif spec.type in ("date", "month"):
             c.rows(got & col.is_null(), fc, f"förväntat {spec.expected}", show=rawc)
             c.rows(col > pl.lit(today), fc, "datumet ligger i framtiden", show=rawc)
@@ -533,7 +667,6 @@ def _row_rules(kind: str, df: pl.DataFrame, fc: dict[str, str], c: _Collector,
                "okänt skolenhets-id – importera skolenheterna först", show="school_id")
     if kind == "population":
         c.rows(col("age_to") < col("age_from"), fc["age_to"], "ålder till är lägre än ålder från", show="age_to")
-        c.rows(col("age_to") > 120, fc["age_to"], "förväntat en ålder 0–120", show="age_to")
         c.rows(col("year") > today.year, fc["year"], "året ligger i framtiden", show="year")
     if kind == "absence":
         c.rows(col("absent_minutes") > col("scheduled_minutes"), fc["absent_minutes"],
@@ -555,7 +688,6 @@ def _row_rules(kind: str, df: pl.DataFrame, fc: dict[str, str], c: _Collector,
                "beslutet är daterat före att anmälan inkom", show="_raw_decision_date")
         c.rows(col("feedback_date") < col("received_date"), fc.get("feedback_date"),
                "återkopplingen är daterad före att anmälan inkom", show="_raw_feedback_date")
-        c.rows(col("age") > 20, fc.get("age"), "förväntat en ålder 0–20", show="_raw_age")
         if "reporter_attended" in fc and "meeting_held" in fc:
             c.rows(col("reporter_attended") & col("meeting_held").not_(), fc["reporter_attended"],
                    "anmälaren kan inte ha deltagit i ett möte som inte hölls", show="_raw_reporter_attended")
@@ -608,6 +740,7 @@ def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Ma
     today = today or date.today()
     mapping = mapping or Mapping()
     digest = hashlib.sha256(data).hexdigest()
+    file_name = personnummer.mask(file_name)  # the name is shown and stored in the ledger
     plan = Plan(kind=kind, file_name=file_name, file_hash=digest, rows=None)
     c = _Collector(file_name)
     if db is not None and Path(db).exists():
@@ -616,11 +749,16 @@ def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Ma
         if seen:
             plan.already_imported = True
             return plan
+    refused = check_limits(data, file_name)
     try:
-        raw, _fmt = read_table(data, file_name)
+        raw, _fmt = (None, "") if refused else read_table(data, file_name)
     except ValueError as exc:
-        plan.problems = [Problem(file_name, None, None, "", personnummer.mask(str(exc)))]
-        plan.problem_total = 1
+        refused = [str(exc)]
+    if not refused:
+        refused = _cell_limits(raw)
+    if refused:
+        plan.problems = [_problem(file_name, None, None, "", text) for text in refused]
+        plan.problem_total = len(refused)
         return plan
     if raw.height == 0:
         c.add(None, None, "", "filen innehåller inga datarader")
@@ -643,7 +781,7 @@ def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Ma
             if version:
                 versions.add(version)
     # header problems first, then by line; "ytterligare N rader" summaries last
-    plan.problems = sorted(c.problems, key=lambda p: (p.row is None, p.row or 0))
+    plan.problems = _capped(sorted(c.problems, key=lambda p: (p.row is None, p.row or 0)), c.total)
     plan.problem_total = c.total
     if c.problems:
         return plan
@@ -653,6 +791,24 @@ def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Ma
     plan.data_until = _data_until(kind, plan.rows)
     plan.changes = _changes(kind, plan.rows, db)
     return plan
+
+
+def _cell_limits(raw: pl.DataFrame) -> list[str]:
+    """Columns with a cell longer than MAX_CELL_CHARS (one pass over at most MAX_COLUMNS columns)."""
+    if raw.width == 0 or raw.height == 0:
+        return []
+    longest = raw.select(pl.all().str.len_chars().max()).row(0)
+    return [f"kolumnen '{col}' har en cell med {n:,} tecken; högst {MAX_CELL_CHARS:,} godtas".replace(",", " ")
+            for col, n in zip(raw.columns, longest, strict=True) if n is not None and n > MAX_CELL_CHARS]
+
+
+def _capped(problems: list[Problem], total: int) -> list[Problem]:
+    """At most MAX_PROBLEMS problems, and a closing line that says how many more there were."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    file = problems[0].file
+    return problems[:MAX_PROBLEMS] + [Problem(file, None, None, "", f"ytterligare {total - MAX_PROBLEMS:,} fel "
+                                              "visas inte; rätta de första och försök igen".replace(",", " "))]
 
 
 def _data_until(kind: str, df: pl.DataFrame) -> date | None:
@@ -731,7 +887,7 @@ def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
     new = _insert_frame(plan.kind, plan.rows)
     cols = ", ".join(new.columns)
     now = datetime.now(UTC).replace(tzinfo=None)
-    who = user or _current_user()
+    who = personnummer.mask(user or _current_user())  # a name field can hold anything
 
     def fill(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         # Idempotent under races: the ledger is checked again inside the writer lock.

@@ -15,10 +15,21 @@ import os
 import re
 from datetime import date
 
-# Candidates: 6 or 8 digits, an optional separator, 4 digits; not inside a longer digit run.
-CANDIDATE = r"(?:^|[^0-9])(?:\d{2})?\d{6}[-+ ]?\d{4}(?:$|[^0-9])"
+# Unicode dashes and spaces that spreadsheets and word processors put in numbers.
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_SPACES = "\u00a0\u2007\u2009\u200a\u202f\u205f\u3000\t"
+_CLEAN = str.maketrans({**{c: "-" for c in _DASHES}, **{c: " " for c in _SPACES}})
+_EXCEL_TEXT = re.compile(r'^\s*=\s*"(.*)"\s*$')  # ="121212-1212": Excel's "keep as text" wrapper
 _FULL = re.compile(r"^(\d{2})?(\d{6})([-+ ]?)(\d{4})$")
-_SEARCH = re.compile(r"(?<![0-9])((?:\d{2})?\d{6}[-+ ]?\d{4})(?![0-9])")
+# A run of digit groups joined by one or two separators (anything but letters, digits, newline):
+# '1212 12-1212', '12.12.12-1212', 'P201212121212' (the P is not part of the run).
+_RUN = re.compile(r"\d+(?:[^0-9A-Za-zÅÄÖåäö\n]{1,2}\d+)*")
+_GROUP = re.compile(r"\d+")
+# Excel turns a long number into exponential form: 1.21212E+11, 2,01212E+11, 1,21212E+09.
+_SCIENTIFIC = re.compile(r"(?<![0-9A-Za-z])[+-]?\d(?:[.,]\d+)?\s?[eE]\s?\+?0?(?:8|9|10|11)(?![0-9])")
+# Cheap SQL/polars prefilters: a value can only hold a number when it has 9 digits, or an exponent.
+PREFILTER_DIGITS = 9
+SCIENTIFIC_PATTERN = r"\d(?:[.,]\d+)?\s?[eE]\s?\+?0?(?:8|9|10|11)"
 
 KEY_ENV = "SAMVERKAN_PSEUDONYM_KEY"
 KEY_VERSION_ENV = "SAMVERKAN_PSEUDONYM_KEY_VERSION"
@@ -40,10 +51,34 @@ def luhn_ok(ten_digits: str) -> bool:
     return total % 10 == 0
 
 
+def clean(text: str) -> str:
+    """Unicode dashes to '-', Unicode spaces to ' ', Excel's ="…" wrapper removed, trimmed."""
+    t = (text or "").translate(_CLEAN)
+    m = _EXCEL_TEXT.match(t)
+    return (m.group(1) if m else t).strip()
+
+
+def _date_ok(yymmdd: str) -> bool:
+    mm, dd = int(yymmdd[2:4]), int(yymmdd[4:6])
+    return 1 <= mm <= 12 and (1 <= dd <= 31 or 61 <= dd <= 91)  # 61-91: samordningsnummer
+
+
+def plausible(digits: str) -> bool:
+    """Whether a digit string (10 or 12 digits, or 9 that lost a leading zero) can be a
+    personnummer or samordningsnummer: a possible date and a valid Luhn check digit."""
+    if len(digits) == 9:
+        digits = "0" + digits
+    if len(digits) == 12:
+        if digits[:2] not in ("18", "19", "20"):
+            return False
+        digits = digits[2:]
+    return len(digits) == 10 and _date_ok(digits[:6]) and luhn_ok(digits)
+
+
 def normalise(text: str, today: date | None = None) -> str | None:
     """The 12-digit form (YYYYMMDDNNNN) if ``text`` is a valid personnummer or
-    samordningsnummer, else None."""
-    m = _FULL.match(text.strip())
+    samordningsnummer, else None. Unicode dashes and spaces and Excel's ="…" are accepted."""
+    m = _FULL.match(clean(text))
     if not m:
         return None
     century, yymmdd, sep, last4 = m.groups()
@@ -68,24 +103,63 @@ def normalise(text: str, today: date | None = None) -> str | None:
     return f"{year:04d}{yymmdd[2:]}{last4}"
 
 
+def spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds something that is or may be a personnummer: any 10 or 12 digits (in
+    whole groups of a run, with any separators or none) that pass the date and Luhn checks, 9
+    digits that do so with a lost leading zero, and numbers in Excel's exponential form."""
+    text = text or ""
+    found = [m.span() for m in _SCIENTIFIC.finditer(text)]
+    for run in _RUN.finditer(text):
+        groups = [(g.start() + run.start(), g.end() + run.start(), g.group()) for g in _GROUP.finditer(run.group())]
+        for i, (start, _end, _d) in enumerate(groups):
+            digits = ""
+            for j in range(i, len(groups)):
+                digits += groups[j][2]
+                if len(digits) > 12:
+                    break
+                if len(digits) in (9, 10, 12) and plausible(digits):
+                    found.append((start, groups[j][1]))
+    return found
+
+
 def find(text: str) -> bool:
-    """Whether ``text`` contains a valid personnummer anywhere (e.g. in free text)."""
-    return any(normalise(c) for c in _SEARCH.findall(text or ""))
+    """Whether ``text`` contains a personnummer, or a number that may be one, anywhere."""
+    return bool(spans(text))
 
 
 def mask(text: str) -> str:
-    """The value with every digit of any embedded personnummer replaced: '19121212-1212' ->
-    '••••••••-••••'. Used for every value that is ever shown or logged from an import."""
-    def repl(m: re.Match) -> str:
-        return re.sub(r"\d", "•", m.group(1)) if normalise(m.group(1)) else m.group(1)
+    """The text with every digit of anything that is or may be a personnummer replaced:
+    '19121212-1212' -> '••••••••-••••'. Used for every value that is ever shown, stored in the
+    ledger or logged from an import (file names, column names, user names and values)."""
+    text = "" if text is None else str(text)
+    hits = spans(text)
+    if not hits:
+        return text
+    chars = list(text)
+    for start, end in hits:
+        for k in range(start, end):
+            if chars[k].isdigit():
+                chars[k] = "•"
+    return "".join(chars)
 
-    return _SEARCH.sub(repl, text or "")
+
+MIN_KEY_BYTES = 32
+
+
+class WeakKey(ValueError):
+    def __str__(self) -> str:
+        return (f"Pseudonymiseringsnyckeln i {KEY_ENV} är för kort ({self.args[0]} byte). Den ska vara "
+                f"minst {MIN_KEY_BYTES} byte slumpmässiga tecken, t.ex. från 'python -c \"import secrets; "
+                f"print(secrets.token_hex(32))\"'.")
 
 
 def key_from_env() -> tuple[bytes, str] | None:
+    """(key, version), None when no key is set; raises WeakKey for a key under 32 bytes."""
     key = os.environ.get(KEY_ENV, "")
     if not key.strip():
         return None
+    if len(key.encode()) < MIN_KEY_BYTES:
+        raise WeakKey(len(key.encode()))
     return key.encode(), os.environ.get(KEY_VERSION_ENV, "").strip() or "1"
 
 

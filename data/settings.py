@@ -61,6 +61,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Version label of the pseudonym key, recorded in the import ledger (change it with the key).",
     ),
     Setting(
+        "SAMVERKAN_IMPORT_MAX_MB",
+        "2048",
+        "Largest import file in MB; a larger file is refused before it is read.",
+    ),
+    Setting(
+        "SAMVERKAN_IMPORT_MAX_ROWS",
+        "50000000",
+        "Most lines in an import file; a file with more is refused before it is parsed.",
+    ),
+    Setting(
+        "SAMVERKAN_IMPORT_XLSX_MAX_MB",
+        "300",
+        "Largest unpacked size of an .xlsx import in MB (read from the zip directory before unpacking).",
+    ),
+    Setting(
         "SAMVERKAN_DEMO_SEED",
         "20261023",
         "Seed of the deterministic demo municipality (same seed, identical tables).",
@@ -100,3 +115,10 @@ def suppression_thresholds() -> tuple[int, int]:
 
 def demo_seed() -> int:
     return int(get("SAMVERKAN_DEMO_SEED"))
+
+
+def import_limits() -> tuple[int, int, int]:
+    """(max file bytes, max lines, max unpacked .xlsx bytes) for imports."""
+    mb = 1_000_000
+    return (int(get("SAMVERKAN_IMPORT_MAX_MB")) * mb, int(get("SAMVERKAN_IMPORT_MAX_ROWS")),
+            int(get("SAMVERKAN_IMPORT_XLSX_MAX_MB")) * mb)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -40,6 +41,11 @@ _SCHEMAS = {
                       "intervention_type": pl.String, "committee": pl.String,
                       "start_date": pl.Date, "end_date": pl.Date, "school_id": pl.String},
 }
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of escaped Markdown (ui.format.literal): the backslashes dropped."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def frame(table: str, rows: list[tuple]) -> pl.DataFrame:

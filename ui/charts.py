@@ -6,6 +6,8 @@ and axis labels in Swedish, shares shown as percent with a `` %`` suffix.
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 
 from metrics import stats, views
@@ -24,7 +26,25 @@ SERIES_COLOUR = "#0072B2"
 TARGET_COLOUR = "#CC79A7"
 
 
+def _plain(value):
+    """Plotly reads '<a href>', '<img>' and friends in labels as markup; names from the data are
+    shown as text (plotly turns '&lt;' back into '<' on screen)."""
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+def _escape_texts(fig: go.Figure) -> None:
+    for trace in fig.data:
+        for attr in ("x", "y", "text", "hovertext", "name"):
+            v = getattr(trace, attr, None)
+            if isinstance(v, str):
+                trace[attr] = _plain(v)
+            elif isinstance(v, tuple | list) and any(isinstance(e, str) for e in v):
+                trace[attr] = [_plain(e) for e in v]
+
+
 def _base(fig: go.Figure, title: str | None, height: int) -> go.Figure:
+    _escape_texts(fig)
+    title = _plain(title)
     fig.update_layout(
         separators=SEPARATORS, height=height, font={"family": FONT, "size": 13},
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},

@@ -58,9 +58,9 @@ def sidebar() -> None:
     with st.sidebar:
         label = meta.get("dataset_label", meta.get("municipality", "Importerade data"))
         if meta.get("is_demo") == "1":
-            st.warning(f"**{label}**  \nAlla siffror är påhittade.", icon=":material/science:")
+            st.warning(f"**{fmt.literal(label)}**  \nAlla siffror är påhittade.", icon=":material/science:")
         else:
-            st.info(f"**{label}**")
+            st.info(f"**{fmt.literal(label)}**")
         lines = []
         names = {"absence": "Frånvaro", "reports": "Orosanmälningar", "interventions": "Insatser"}
         for kind, name in names.items():
@@ -170,14 +170,15 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, report: P
         committee = " och ".join(cfg.committee_name(c) for c in r.committee)
         st.markdown(f"{status_badge(r.status)} &nbsp; <small>{html.escape(committee)}</small>",
                     unsafe_allow_html=True)
-        st.subheader(r.title, anchor=r.id)
+        st.subheader(fmt.literal(r.title), anchor=r.id)
         if r.description:
             with st.expander("Målets lydelse"):
-                st.write(r.description)
+                st.markdown(fmt.literal(r.description))
         if r.parts:
-            st.write(why_text(r))
+            st.markdown(fmt.literal(why_text(r)))
             for part in r.parts:
-                st.markdown(f"**{part.title}** &nbsp; {status_badge(part.status)}", unsafe_allow_html=True)
+                st.markdown(f"**{html.escape(part.title)}** &nbsp; {status_badge(part.status)}",
+                            unsafe_allow_html=True)
                 _measure_row(part, report)
         else:
             _measure_row(r, report)
@@ -185,7 +186,7 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, report: P
         st.caption(f"{r.comparison_note}{as_of}")
         for c in r.committee:
             if c in COMMITTEE_PAGES and st.session_state.get("_page") != COMMITTEE_PAGES[c]:
-                st.page_link(COMMITTEE_PAGES[c], label=f"Mer om målet: {cfg.committee_name(c).lower()}s sida",
+                st.page_link(COMMITTEE_PAGES[c], label=f"Mer om målet: {fmt.literal(cfg.committee_name(c).lower())}s sida",
                              icon=":material/arrow_forward:")
         _comment_block(r, comment, follow_up)
 
@@ -195,8 +196,8 @@ def _comment_block(r: GoalResult, comment, follow_up: str) -> None:
     if comment is None:
         st.caption("Ingen analys är skriven för perioden ännu.")
     else:
-        st.info(comment.text)
-        author = f"{comment.author}, " if comment.author else ""
+        st.info(fmt.literal(comment.text))
+        author = f"{fmt.literal(comment.author)}, " if comment.author else ""
         st.caption(f"{author}{comment.created_at:%Y-%m-%d}")
     with st.expander("Skriv analys"):
         with st.form(key=f"comment-{r.id}", clear_on_submit=True):
@@ -338,10 +339,11 @@ def absence_filters() -> AbsenceFilters:
     if school != ALL and school in school_names:
         place["school"] = [school_names[school]]
     form_filter = {"school_form": [form.lower()]} if form != ALL else {}
+    # headings are Markdown: names from the data are escaped (they could hold links or images)
     if "school" in place:
-        dim, noun, heading = "grade", "årskurs", f"{school}: per årskurs"
+        dim, noun, heading = "grade", "årskurs", f"{fmt.literal(school)}: per årskurs"
     elif "area" in place:
-        dim, noun, heading = "school", "skolenhet", f"{area}: per skolenhet"
+        dim, noun, heading = "school", "skolenhet", f"{fmt.literal(area)}: per skolenhet"
     else:
         dim, noun, heading = "area", "område", "Per område"
     return AbsenceFilters(
@@ -417,7 +419,8 @@ def status_changes(goal_months: pl.DataFrame) -> None:
     if changed.height == 0:
         st.success("Inget mål har ändrat status sedan månaden innan.", icon=":material/check:")
         return
-    lines = [f"- **{r['title']}**: {STATUS_LABELS.get(r['status_before'], '..')} → {STATUS_LABELS[r['status']]}"
+    lines = [f"- **{fmt.literal(r['title'])}**: {STATUS_LABELS.get(r['status_before'], '..')} → "
+             f"{STATUS_LABELS[r['status']]}"
              for r in changed.iter_rows(named=True)]
     st.warning("Ändrad status sedan månaden innan:\n" + "\n".join(lines), icon=":material/change_circle:")
 
@@ -430,8 +433,9 @@ def analyses(school_year: str) -> None:
     if not comments:
         st.caption(f"Inga analyser är skrivna för läsåret {school_year}.")
     for goal_id, c in comments.items():
-        st.markdown(f"**{titles.get(goal_id, goal_id)}** ({cfg.committee_name(c.committee)}, {c.created_at:%Y-%m-%d})")
-        st.info(c.text)
+        st.markdown(f"**{fmt.literal(titles.get(goal_id, goal_id))}** "
+                    f"({fmt.literal(cfg.committee_name(c.committee))}, {c.created_at:%Y-%m-%d})")
+        st.info(fmt.literal(c.text))
 
 
 def matching_indicators(query: str) -> list[catalog.Indicator]:
@@ -471,7 +475,7 @@ def import_form():
             try:
                 mapping = importer.Mapping.load(mapping_file.getvalue().decode("utf-8"))
             except (ValueError, UnicodeDecodeError) as exc:
-                st.error(f"Mappningsfilen kunde inte läsas: {exc}")
+                st.error(f"Mappningsfilen kunde inte läsas: {fmt.literal(str(exc))}")
                 st.stop()
     return kind, upload, mapping
 
@@ -490,17 +494,17 @@ def import_plan(kind: str, upload, mapping) -> importer.Plan:
 
 def import_preview(plan: importer.Plan) -> None:
     if plan.already_imported:
-        st.info(f"{plan.file_name} är redan importerad. Ingenting ändras.", icon=":material/info:")
+        st.info(f"{fmt.literal(plan.file_name)} är redan importerad. Ingenting ändras.", icon=":material/info:")
         return
     if plan.problems:
-        st.error(f"{plan.file_name} kan inte importeras: {plan.problem_total} fel. Databasen är oförändrad. "
+        st.error(f"{fmt.literal(plan.file_name)} kan inte importeras: {plan.problem_total} fel. Databasen är oförändrad. "
                  "Rätta filen och ladda upp den igen.", icon=":material/error:")
         st.dataframe(pl.DataFrame({
             "Rad": [p.row for p in plan.problems], "Kolumn": [p.column or "" for p in plan.problems],
             "Hittat": [p.found for p in plan.problems], "Vad som förväntas": [p.expected for p in plan.problems],
         }), hide_index=True, width="stretch")
         return
-    st.success(f"{plan.file_name} är giltig: {fmt.number(plan.rows.height)} rader "
+    st.success(f"{fmt.literal(plan.file_name)} är giltig: {fmt.number(plan.rows.height)} rader "
                f"({importer.KIND_LABELS[plan.kind]}), period {plan.period or '–'}.", icon=":material/check:")
     st.markdown("**Det här ändras:**")
     st.dataframe(plan.changes.rename({"period": "Period", "rows_added": "Läggs till",

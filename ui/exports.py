@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
+from data import formulas
 from ui import format as fmt
 
 _kaleido_lock = threading.Lock()
@@ -26,7 +27,7 @@ _kaleido_started = False
 def csv_bytes(df: pl.DataFrame) -> bytes:
     """Swedish CSV: semicolon separator, decimal comma, UTF-8 with BOM (opens right in Excel)."""
     buf = io.BytesIO()
-    df.write_csv(buf, separator=";", decimal_comma=True, include_bom=True)
+    formulas.neutralise(df).write_csv(buf, separator=";", decimal_comma=True, include_bom=True)
     return buf.getvalue()
 
 
@@ -37,8 +38,10 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
     formats = {c: "0.0%" for c in percent_columns if c in df.columns}
     import xlsxwriter
 
-    with xlsxwriter.Workbook(buf) as wb:
-        df.write_excel(wb, worksheet=sheet[:31], column_formats=formats, autofit=True)
+    # text is never turned into a live formula or link, whatever it starts with
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with xlsxwriter.Workbook(buf, options) as wb:
+        formulas.neutralise(df).write_excel(wb, worksheet=sheet[:31], column_formats=formats, autofit=True)
         ws = wb.get_worksheet_by_name(sheet[:31])
         ws.write(df.height + 2, 0, "Tomma celler: " + note)
     return buf.getvalue()

@@ -28,10 +28,11 @@ def distribution(dist: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFram
         pl.col("absence_band").alias("Frånvaro"), pl.col("numerator").alias("Antal elever"),
         pl.col("share").alias("Andel"),
         pl.col("suppressed").replace_strict({True: "ja", False: "nej"}, return_dtype=pl.String).alias("Visas ej"))
-    display = labelled.select(
-        pl.col("school_form").alias("Skolform"), pl.col("absence_band").alias("Frånvaro"),
-        pl.col("numerator").map_elements(fmt.number, return_dtype=pl.String).fill_null(fmt.MISSING).alias("Antal elever"),
-        pl.col("share").map_elements(fmt.pct, return_dtype=pl.String).fill_null(fmt.MISSING).alias("Andel"))
+    # formatted in plain Python: a Python callback inside a polars expression runs on polars'
+    # worker threads and can deadlock against Streamlit's to_pandas() under load (issue 12)
+    display = pl.DataFrame({"Skolform": labelled["school_form"], "Frånvaro": labelled["absence_band"],
+                            "Antal elever": _text(labelled["numerator"], fmt.number),
+                            "Andel": _text(labelled["share"], fmt.pct)})
     return fig, export, display
 
 
@@ -49,11 +50,10 @@ def school_funnel(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame
         pl.col("denominator").alias("Elever"), pl.col("value").alias("Andel"),
         pl.col("overall").alias("Kommunen"),
         pl.col("position").replace_strict(POSITION_LABEL, return_dtype=pl.String).alias("Jämfört med kommunen"))
-    display = df.select(
-        pl.col("school_name").alias("Skolenhet"),
-        pl.col("value").map_elements(fmt.pct, return_dtype=pl.String).fill_null(fmt.MISSING).alias("Andel"),
-        pl.col("denominator").map_elements(fmt.number, return_dtype=pl.String).fill_null(fmt.MISSING).alias("Elever"),
-        pl.col("position").replace_strict(POSITION_LABEL, return_dtype=pl.String).alias("Jämfört med kommunen"))
+    display = pl.DataFrame({
+        "Skolenhet": df["school_name"], "Andel": _text(df["value"], fmt.pct),
+        "Elever": _text(df["denominator"], fmt.number),
+        "Jämfört med kommunen": pl.Series([POSITION_LABEL[p] for p in df["position"]], dtype=pl.String)})
     return fig, export, display
 
 

@@ -16,6 +16,18 @@ SUPPRESSED_NOTE = ("'..' betyder att värdet inte visas: underlaget är för lit
 LOCALE = "sv_SE"
 
 
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:&=@\"'"})
+
+
+def literal(text: str | None) -> str:
+    """Text from data or from users, escaped so that Streamlit's Markdown shows it as it is.
+
+    Every ASCII punctuation character that Markdown, HTML or Streamlit's directives (``:red[…]``,
+    ``:material/…:``) could use gets a backslash, so '![x](http://host/p.png)' stays that text and
+    no image, link or element is made of it. Example: 'A*b*' -> 'A\\*b\\*'."""
+    return (text or "").translate(_MARKDOWN_SPECIAL)
+
+
 def pct(x: float | None, decimals: int = 1) -> str:
     """0.134 -> '13,4 %'."""
     if x is None:

@@ -186,8 +186,12 @@ def run_load(proc: subprocess.Popen, url: str, sessions: int, seconds: float,
     result = LoadResult(sessions=sessions, seconds=seconds)
     sampler = MemorySampler(proc.pid)
     sampler.start()
+    # a thread of its own: the caller may already run an event loop (pytest with sync playwright)
+    driver = threading.Thread(target=asyncio.run,
+                              args=(_drive(url, sessions, seconds, int(page_timeout_s * 1000), result),))
     try:
-        asyncio.run(_drive(url, sessions, seconds, int(page_timeout_s * 1000), result))
+        driver.start()
+        driver.join()
     finally:
         sampler.stop()
     result.memory_mb = sampler.samples

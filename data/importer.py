@@ -252,6 +252,11 @@ def _sniff_separator(header: str) -> str:
     return max(counts, key=counts.get) if max(counts.values()) > 0 else ";"
 
 
+def _n(x: float) -> str:
+    """12345 -> '12 345' for messages."""
+    return f"{x:,.0f}".replace(",", "\u00a0")
+
+
 def _longest_line(data: bytes, chunk: int = 1 << 26) -> int:
     """Length in bytes of the longest line (numpy over 64 MB chunks: C speed, bounded memory)."""
     import numpy as np
@@ -278,13 +283,13 @@ def _xlsx_limits(data: bytes, max_unpacked: int) -> list[str]:
     total = sum(i.file_size for i in infos)
     problems = []
     if total > max_unpacked:
-        problems.append(f"Excelfilen packas upp till {total / 1e6:,.0f} MB, mer än gränsen "
-                        f"{max_unpacked / 1e6:,.0f} MB (SAMVERKAN_IMPORT_XLSX_MAX_MB); dela upp filen eller "
-                        "spara den som CSV".replace(",", " "))
+        problems.append(f"Excelfilen packas upp till {_n(total / 1e6)} MB, mer än gränsen "
+                        f"{_n(max_unpacked / 1e6)} MB (SAMVERKAN_IMPORT_XLSX_MAX_MB); dela upp filen eller "
+                        "spara den som CSV")
     worst = max((i.file_size / max(i.compress_size, 1) for i in infos), default=0)
     if worst > MAX_XLSX_RATIO:
-        problems.append(f"en del av Excelfilen är komprimerad {worst:,.0f} gånger (högst {MAX_XLSX_RATIO} "
-                        "godtas); filen kan vara en så kallad zip-bomb och läses inte".replace(",", " "))
+        problems.append(f"en del av Excelfilen är komprimerad {_n(worst)} gånger (högst {MAX_XLSX_RATIO} "
+                        "godtas); filen kan vara en så kallad zip-bomb och läses inte")
     return problems
 
 
@@ -297,8 +302,8 @@ def check_limits(data: bytes, file_name: str) -> list[str]:
 
     max_bytes, max_rows, max_xlsx = settings.import_limits()
     if len(data) > max_bytes:
-        return [f"filen är {len(data) / 1e6:,.0f} MB, mer än gränsen {max_bytes / 1e6:,.0f} MB "
-                "(SAMVERKAN_IMPORT_MAX_MB); dela upp den per period".replace(",", " ")]
+        return [f"filen är {_n(len(data) / 1e6)} MB, mer än gränsen {_n(max_bytes / 1e6)} MB "
+                "(SAMVERKAN_IMPORT_MAX_MB); dela upp den per period"]
     if data[:4] == b"PK\x03\x04":
         return _xlsx_limits(data, max_xlsx)
     wide = 2 if data.startswith((b"\xff\xfe", b"\xfe\xff")) else 1  # UTF-16: two bytes a character
@@ -306,20 +311,19 @@ def check_limits(data: bytes, file_name: str) -> list[str]:
     newline = data.find(b"\n", 0, MAX_HEADER_BYTES * wide + 1)
     header = data[:newline if newline >= 0 else len(data)]
     if len(header) > MAX_HEADER_BYTES * wide:
-        return [f"rubrikraden är längre än {MAX_HEADER_BYTES:,} tecken; kontrollera att det är rätt fil "
-                "och att raderna slutar med radbrytningar".replace(",", " ")]
+        return [f"rubrikraden är längre än {_n(MAX_HEADER_BYTES)} tecken; kontrollera att det är rätt fil "
+                "och att raderna slutar med radbrytningar"]
     text = header.decode("utf-16" if wide == 2 else "utf-8", errors="replace")
     columns = max(text.count(sep) for sep in (";", ",", "\t")) + 1
     if columns > MAX_COLUMNS:
-        problems.append(f"rubrikraden har {columns:,} kolumner; högst {MAX_COLUMNS} godtas".replace(",", " "))
+        problems.append(f"rubrikraden har {_n(columns)} kolumner; högst {MAX_COLUMNS} godtas")
     rows = data.count(b"\n")
     if rows > max_rows:
-        problems.append(f"filen har {rows:,} rader, fler än gränsen {max_rows:,} (SAMVERKAN_IMPORT_MAX_ROWS); "
-                        "dela upp den per period".replace(",", " "))
+        problems.append(f"filen har {_n(rows)} rader, fler än gränsen {_n(max_rows)} (SAMVERKAN_IMPORT_MAX_ROWS); "
+                        "dela upp den per period")
     longest = _longest_line(data)
     if longest > MAX_LINE_BYTES * wide:
-        problems.append(f"en rad är {longest // wide:,} tecken lång; högst {MAX_LINE_BYTES:,} godtas"
-                        .replace(",", " "))
+        problems.append(f"en rad är {_n(longest // wide)} tecken lång; högst {_n(MAX_LINE_BYTES)} godtas")
     return problems
 
 
@@ -798,7 +802,7 @@ def _cell_limits(raw: pl.DataFrame) -> list[str]:
     if raw.width == 0 or raw.height == 0:
         return []
     longest = raw.select(pl.all().str.len_chars().max()).row(0)
-    return [f"kolumnen '{col}' har en cell med {n:,} tecken; högst {MAX_CELL_CHARS:,} godtas".replace(",", " ")
+    return [f"kolumnen '{col}' har en cell med {_n(n)} tecken; högst {_n(MAX_CELL_CHARS)} godtas"
             for col, n in zip(raw.columns, longest, strict=True) if n is not None and n > MAX_CELL_CHARS]
 
 
@@ -807,8 +811,8 @@ def _capped(problems: list[Problem], total: int) -> list[Problem]:
     if len(problems) <= MAX_PROBLEMS:
         return problems
     file = problems[0].file
-    return problems[:MAX_PROBLEMS] + [Problem(file, None, None, "", f"ytterligare {total - MAX_PROBLEMS:,} fel "
-                                              "visas inte; rätta de första och försök igen".replace(",", " "))]
+    return problems[:MAX_PROBLEMS] + [Problem(file, None, None, "", f"ytterligare {_n(total - MAX_PROBLEMS)} fel "
+                                              "visas inte; rätta de första och försök igen")]
 
 
 def _data_until(kind: str, df: pl.DataFrame) -> date | None:

@@ -6,6 +6,8 @@ always explained next to it by ``SUPPRESSED_NOTE``.
 
 from __future__ import annotations
 
+import re
+
 from babel.numbers import format_decimal, format_percent
 
 from metrics import catalog
@@ -24,8 +26,15 @@ def literal(text: str | None) -> str:
 
     Every ASCII punctuation character that Markdown, HTML or Streamlit's directives (``:red[…]``,
     ``:material/…:``) could use gets a backslash, so '![x](http://host/p.png)' stays that text and
-    no image, link or element is made of it. Example: 'A*b*' -> 'A\\*b\\*'."""
-    return (text or "").translate(_MARKDOWN_SPECIAL)
+    no image, link or element is made of it. GitHub-flavoured Markdown also links bare addresses
+    ('https://…', 'www.…', 'a@b.se') whatever their escapes, so a zero-width space is put inside
+    those patterns. Example: 'A*b*' -> 'A\\*b\\*'."""
+    t = _AUTOLINK.sub(lambda m: m.group(0)[:-1] + "\u200b" + m.group(0)[-1], text or "")
+    return t.translate(_MARKDOWN_SPECIAL)
+
+
+# '://' (any scheme), 'www.' and the '@' of an e-mail address start GFM's bare links.
+_AUTOLINK = re.compile(r":/(?=/)|(?i:\bwww)\.|@(?=\w)")
 
 
 def pct(x: float | None, decimals: int = 1) -> str:

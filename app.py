@@ -1,4 +1,4 @@
-"""Samverkan – the Streamlit entry point: page setup, navigation and the sidebar.
+"""Samverkan – the Streamlit entry point: page setup, login, navigation per role and the sidebar.
 
 Run with ``streamlit run app.py`` (see README.md). Starts on the demo municipality when no other
 warehouse is configured, building it on first start.
@@ -9,24 +9,40 @@ import logging
 import streamlit as st
 
 import ui.warmup  # noqa: F401  (first: heavy modules loaded once, before any page)
-from ui import components, state
+from ui import auth, components, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 st.set_page_config(page_title="Samverkan", page_icon=":material/handshake:", layout="wide")
 
-PAGES = [
+# Page id (= url_path, checked by data.access) -> page. The file names differ from the url paths
+# on purpose: Streamlit's file-based pages/ mode, which a fresh server is in until st.navigation
+# first runs, only serves a file at its own name, so /bun and /sn always reach this script.
+PAGES = {
     # The default page is served at "/" (Streamlit ignores url_path for it).
-    st.Page("pages/overview.py", title="Översikt", icon=":material/flag:", url_path="oversikt", default=True),
-    st.Page("pages/bun.py", title="Barn- och utbildningsnämnden", icon=":material/school:", url_path="bun"),
-    st.Page("pages/sn.py", title="Socialnämnden", icon=":material/diversity_3:", url_path="sn"),
-    st.Page("pages/steering.py", title="Styrgruppen – månadsuppföljning", icon=":material/calendar_month:",
-            url_path="styrgrupp"),
-    st.Page("pages/definitions.py", title="Definitioner", icon=":material/menu_book:", url_path="definitioner"),
-    st.Page("pages/import_data.py", title="Importera data", icon=":material/upload_file:", url_path="import"),
-]
+    "oversikt": st.Page("pages/overview.py", title="Översikt", icon=":material/flag:", url_path="oversikt",
+                        default=True),
+    "bun": st.Page("pages/bun_committee.py", title="Barn- och utbildningsnämnden", icon=":material/school:",
+                   url_path="bun"),
+    "sn": st.Page("pages/sn_committee.py", title="Socialnämnden", icon=":material/diversity_3:", url_path="sn"),
+    "styrgrupp": st.Page("pages/steering.py", title="Styrgruppen – månadsuppföljning",
+                         icon=":material/calendar_month:", url_path="styrgrupp"),
+    "definitioner": st.Page("pages/definitions.py", title="Definitioner", icon=":material/menu_book:",
+                            url_path="definitioner"),
+    "import": st.Page("pages/import_data.py", title="Importera data", icon=":material/upload_file:",
+                      url_path="import"),
+    "granskningslogg": st.Page("pages/audit_log.py", title="Granskningslogg", icon=":material/policy:",
+                               url_path="granskningslogg"),
+}
 
 with components.friendly_errors():
     if state.ensure_warehouse():
+        user = auth.gate()
         components.sidebar()
-        st.navigation(PAGES).run()
+        auth.sidebar(user)
+        navigation = st.navigation(auth.visible_pages(user, PAGES))
+        token = auth.IN_APP.set(True)
+        try:
+            navigation.run()
+        finally:
+            auth.IN_APP.reset(token)

@@ -64,13 +64,14 @@ def healthy(url: str, timeout: float = 5.0) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict[str, str], log_path: Path, start_timeout: float = 90) -> Iterator[tuple[subprocess.Popen, str]]:
+def streamlit_server(env: dict[str, str], log_path: Path, start_timeout: float = 90, port: int | None = None,
+                     extra_args: tuple[str, ...] | list[str] = ()) -> Iterator[tuple[subprocess.Popen, str]]:
     """A real Streamlit server on 127.0.0.1 running app.py with ``env``; stopped on exit."""
-    port = free_port()
+    port = port or free_port()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
+             "--server.address", "127.0.0.1", "--server.headless", "true", *extra_args],
             cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -38,6 +38,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Path of the goal configuration (committees, mandate period, goals and targets).",
     ),
     Setting(
+        "SAMVERKAN_ACCESS",
+        str(ROOT / "config" / "access.yaml"),
+        "Path of the role file: which ID-token claim values and e-mail addresses get which roles "
+        "(ledamot per committee, styrgrupp, analytiker, dataforvaltare, admin).",
+    ),
+    Setting(
+        "SAMVERKAN_AUTH",
+        "",
+        "Empty: log in with the [auth] section of .streamlit/secrets.toml (the demo runs open when it "
+        "has none; any other warehouse refuses to start). 'off': no login at all, everyone is admin, "
+        "with a red banner on every page - only behind a proxy that authenticates.",
+    ),
+    Setting(
         "SAMVERKAN_SUPPRESS_MIN_COUNT",
         "5",
         "Counts from 1 up to this value minus one are suppressed (5: 1-4 are hidden, 0 is shown).",
@@ -122,3 +135,11 @@ def import_limits() -> tuple[int, int, int]:
     mb = 1_000_000
     return (int(get("SAMVERKAN_IMPORT_MAX_MB")) * mb, int(get("SAMVERKAN_IMPORT_MAX_ROWS")),
             int(get("SAMVERKAN_IMPORT_XLSX_MAX_MB")) * mb)
+
+
+def access_path() -> Path:
+    return Path(get("SAMVERKAN_ACCESS"))
+
+
+def auth_off() -> bool:
+    return get("SAMVERKAN_AUTH").strip().lower() == "off"

@@ -1,8 +1,9 @@
 """The small transactional store for what users write (SQLModel; SQLite by default).
 
 Analytical facts live in the DuckDB warehouse; this store holds the committees' own words: the
-analysis comment a committee writes on a goal for a period (målanalys). Any SQLAlchemy URL works
-(``SAMVERKAN_STORE_URL``), e.g. PostgreSQL in a real deployment.
+analysis comment a committee writes on a goal for a period (målanalys), every version of it with
+who wrote it and when, and the audit log (logins, imports, writes, downloads, refusals). Any
+SQLAlchemy URL works (``SAMVERKAN_STORE_URL``), e.g. PostgreSQL in a real deployment.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 MAX_COMMENT_CHARS = 4000
@@ -28,7 +29,26 @@ class GoalComment(SQLModel, table=True):
     committee: str = Field(max_length=40)
     text: str = Field(max_length=MAX_COMMENT_CHARS)
     author: str = Field(default="", max_length=200)
+    # the logged-in user who saved it ('' for demo data and stores from before logins existed)
+    user_id: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+AUDIT_ACTIONS = {"login": "Inloggning", "logout": "Utloggning", "import": "Import",
+                 "write": "Sparad text", "download": "Nedladdning", "refused": "Nekad åtkomst"}
+
+
+class AuditEvent(SQLModel, table=True):
+    """One line of the audit log: who did what, when. Never holds data about children."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC), index=True)
+    user_id: str = Field(max_length=200, index=True)
+    roles: str = Field(default="", max_length=400)
+    action: str = Field(max_length=20, index=True)  # a key of AUDIT_ACTIONS
+    detail: str = Field(default="", max_length=1000)
 
 
 _engines: dict[str, Engine] = {}
@@ -45,8 +65,17 @@ def engine(url: str) -> Engine:
             args = {"check_same_thread": False} if url.startswith("sqlite") else {}
             eng = create_engine(url, connect_args=args)
             SQLModel.metadata.create_all(eng)
+            _upgrade(eng)
             _engines[url] = eng
         return eng
+
+
+def _upgrade(eng: Engine) -> None:
+    """Columns added since a store was created (create_all adds tables, not columns)."""
+    have = {c["name"] for c in inspect(eng).get_columns("goal_comment")}
+    if "user_id" not in have:
+        with eng.begin() as con:
+            con.execute(text("ALTER TABLE goal_comment ADD COLUMN user_id VARCHAR(200) NOT NULL DEFAULT ''"))
 
 
 class CommentError(ValueError):
@@ -54,14 +83,15 @@ class CommentError(ValueError):
 
 
 def add_comment(url: str, goal_id: str, period: str, committee: str, text: str,
-                author: str = "") -> GoalComment:
+                author: str = "", user_id: str = "") -> GoalComment:
+    """Save a new version of a goal's analysis (earlier versions are kept)."""
     text = text.strip()
     if not text:
         raise CommentError("Analysen är tom.")
     if len(text) > MAX_COMMENT_CHARS:
         raise CommentError(f"Analysen är för lång ({len(text)} tecken, högst {MAX_COMMENT_CHARS}).")
     comment = GoalComment(goal_id=goal_id, period=period, committee=committee, text=text,
-                          author=author.strip())
+                          author=author.strip(), user_id=user_id)
     with Session(engine(url)) as session:
         session.add(comment)
         session.commit()
@@ -78,6 +108,39 @@ def latest_comments(url: str, period: str) -> dict[str, GoalComment]:
     for c in rows:
         latest[c.goal_id] = c  # ordered ascending: the last one wins
     return latest
+
+
+def comment_history(url: str, goal_id: str, period: str) -> list[GoalComment]:
+    """Every version of a goal's analysis for a period, newest first."""
+    with Session(engine(url)) as session:
+        return list(session.exec(select(GoalComment).where(GoalComment.goal_id == goal_id,
+                                                           GoalComment.period == period)
+                                 .order_by(GoalComment.created_at.desc(), GoalComment.id.desc())).all())
+
+
+def audit(url: str, user_id: str, action: str, detail: str = "", roles: str = "") -> None:
+    """Record one event in the audit log."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    with Session(engine(url)) as session:
+        session.add(AuditEvent(user_id=user_id[:200], roles=roles[:400], action=action, detail=detail[:1000]))
+        session.commit()
+
+
+def audit_events(url: str, since: datetime | None = None, until: datetime | None = None,
+                 action: str | None = None, user: str | None = None, limit: int = 10_000) -> list[AuditEvent]:
+    """The audit log, newest first, filtered by time, action and (part of) the user id."""
+    q = select(AuditEvent)
+    if since is not None:
+        q = q.where(AuditEvent.at >= since)
+    if until is not None:
+        q = q.where(AuditEvent.at < until)
+    if action:
+        q = q.where(AuditEvent.action == action)
+    if user:
+        q = q.where(AuditEvent.user_id.contains(user))
+    with Session(engine(url)) as session:
+        return list(session.exec(q.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all())
 
 
 def seed_demo_comments(url: str, period: str) -> int:

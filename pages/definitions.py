@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from ui import components
+from ui import auth, components
 
-components.through_app()
+user = auth.require("definitioner")
 
 st.title("Definitioner")
 st.caption("Så räknas varje indikator. Texterna kommer direkt från indikatorkatalogen som "

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from ui import components
+from ui import auth, components
 
-components.through_app()
+user = auth.require("import")
 
 st.title("Importera data")
 st.caption("Filen kontrolleras först. Har den fel visas alla på en gång och ingenting ändras; annars "
@@ -14,7 +14,7 @@ st.caption("Filen kontrolleras först. Har den fel visas alla på en gång och i
 kind, upload, mapping = components.import_form()
 if upload is not None:
     plan = components.import_plan(kind, upload, mapping)
-    components.import_preview(plan)
+    components.import_preview(plan, user)
 
 st.subheader("Importlogg")
 components.import_ledger()

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from ui import components, state
+from ui import auth, components, state
 
-components.through_app()
+user = auth.require("oversikt")
 
 st.title("Översikt – måluppfyllelse")
 st.caption("Kommunfullmäktiges mål för barn- och utbildningsnämnden och socialnämnden: "
@@ -18,12 +18,12 @@ with filters[0]:
 with filters[1]:
     committee = components.committee_filter(cfg)
 
-report = components.PageReport("Översikt – måluppfyllelse")
+report = components.PageReport("Översikt – måluppfyllelse", user)
 results = state.goal_results(period)
 shown = [r for r in results if committee is None or committee in r.committee]
 for result in shown:
     follow_up = components.follow_up_year(result)
     comment = state.comments(follow_up).get(result.id)
-    components.goal_card(result, cfg, comment, follow_up, report)
+    components.goal_card(result, cfg, comment, follow_up, user, report)
 
 report.download(components.dataset_caption())

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from ui import components, figures, state
+from ui import auth, components, figures, state
 
-components.through_app()
+user = auth.require("styrgrupp")
 
 TITLE = "Styrgruppen – månadsuppföljning"
 components.printable()
@@ -14,7 +14,7 @@ month = components.select("Månad", state.view("months"), key="manad",
 label = components.month_label(month)
 st.caption(f"Läget vid utgången av {label}, jämfört med månaden innan och samma månad året innan. "
            f"{components.dataset_caption()}")
-report = components.PageReport(f"{TITLE}, {label}")
+report = components.PageReport(f"{TITLE}, {label}", user)
 
 st.subheader("Målen")
 goals = state.goal_status_month(month)

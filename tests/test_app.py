@@ -92,7 +92,7 @@ def chart_titles(at: AppTest) -> list[str]:
 
 
 def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
-    at = page("pages/bun.py")
+    at = page("pages/bun_committee.py")
     assert [s.value for s in at.subheader][0] == "Per område – läsåret 2025/26"
     assert "Hög frånvaro per område, läsåret 2025/26" in chart_titles(at)
     at.selectbox(key="omrade").set_value("Norr").run()
@@ -104,13 +104,13 @@ def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
 
 
 def test_bun_page_from_a_link(app_env):
-    at = page("pages/bun.py", period="HT2024", omrade="Söder", skolform="Grundskola")
+    at = page("pages/bun_committee.py", period="HT2024", omrade="Söder", skolform="Grundskola")
     assert at.selectbox(key="period").value == "HT2024"
     assert [s.value for s in at.subheader][0] == "Söder: per skolenhet – HT 2024"
 
 
 def test_sn_page_year_changes_the_funnel(app_env):
-    at = page("pages/sn.py")
+    at = page("pages/sn_committee.py")
     before = chart_titles(at)
     assert "Orosanmälningar 2026" in before
     at.selectbox(key="ar").set_value("2024").run()

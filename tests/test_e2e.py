@@ -176,9 +176,13 @@ def test_filter_and_downloads_on_the_bun_page(server, page, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_deep_link_as_the_first_request_to_a_fresh_server_runs_inside_the_app(demo_db, tmp_path, browser):
-    # Streamlit serves a fresh server in its legacy multipage mode until st.navigation runs;
-    # the pages must still come up with the app's sidebar and navigation.
+@pytest.mark.parametrize("path,marker", [("/sn", "Socialnämndens mål"),
+                                         ("/sn_committee", "Översikt – måluppfyllelse")])
+def test_a_deep_link_as_the_first_request_to_a_fresh_server_runs_inside_the_app(demo_db, tmp_path, browser,
+                                                                                  path, marker):
+    # Streamlit serves a fresh server in its file-based pages/ mode until st.navigation runs.
+    # The app's url paths are not file names, so /sn reaches app.py; a file's own name
+    # (/sn_committee) runs the page alone, which switches to the app (ui.auth.require).
     port = _free_port()
     env = {**os.environ, "SAMVERKAN_DB": str(demo_db), "SAMVERKAN_STORE_URL": f"sqlite:///{tmp_path / 's.sqlite'}"}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
@@ -194,8 +198,8 @@ def test_a_deep_link_as_the_first_request_to_a_fresh_server_runs_inside_the_app(
                 time.sleep(0.3)
         context = browser.new_context(locale="sv-SE")
         pg = context.new_page()
-        pg.goto(url + "/sn")
-        body = wait_rendered(pg, "Socialnämndens mål")
+        pg.goto(url + path)
+        body = wait_rendered(pg, marker)
         assert "Demodata – fiktiv kommun" in body  # app.py's sidebar
         nav = pg.locator("[data-testid=stSidebarNav]").inner_text()
         assert "Styrgruppen – månadsuppföljning" in nav and "steering" not in nav

@@ -285,7 +285,14 @@ def test_upload_page_validates_previews_and_imports(db, tmp_path, monkeypatch):
 
     monkeypatch.setenv("SAMVERKAN_DB", str(db))
     monkeypatch.setenv("SAMVERKAN_STORE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    # a real (non-demo) warehouse is served only behind login: a logged-in data steward
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "samverkan", "client_secret": "s",
+                          "server_metadata_url": "http://localhost:9/.well-known/openid-configuration"}
+    at.user = {"is_logged_in": True, "email": "steward@kommun.se", "name": "Sara Steward",
+               "roles": ["Samverkan.Dataforvaltare"]}
+    at.run()
     at.switch_page("pages/import_data.py").run()
     assert not at.exception
     at.selectbox(key="import_kind").set_value("absence").run()
@@ -302,9 +309,9 @@ def test_upload_page_validates_previews_and_imports(db, tmp_path, monkeypatch):
     assert any("absence.csv är giltig: 8 rader" in shown(s.value) for s in at.success)
     assert at.dataframe[0].value.values.tolist() == [["2025-09", 4, 0], ["2025-10", 4, 0]]
     assert digest(db) == before
-    at.text_input(key="import_user").input("Systemförvaltare").run()
+    assert not [t for t in at.text_input if t.key == "import_user"]  # logged in: the user is known
     at.button(key="import_confirm").click().run()
     assert any(s.value.startswith("Klart: 8 rader tillagda") for s in at.success)
     assert count(db, "absence") == 8
     ledger = at.dataframe[-1].value
-    assert ledger["Fil"].tolist()[0] == "absence.csv" and ledger["Av"].tolist()[0] == "Systemförvaltare"
+    assert ledger["Fil"].tolist()[0] == "absence.csv" and ledger["Av"].tolist()[0] == "steward@kommun.se"

@@ -8,15 +8,16 @@ import html
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 import streamlit as st
 
-from data import importer, settings
+from data import access, importer, settings, store
 from metrics import attainment, catalog, periods
 from metrics.attainment import STATUS_LABELS, GoalResult
 from metrics.goals import GoalConfig
-from ui import charts, exports, figures, state
+from ui import auth, charts, exports, figures, state
 from ui import format as fmt
 
 log = logging.getLogger("samverkan.app")
@@ -28,7 +29,7 @@ _STATUS_TEXT_COLOUR = {"achieved": "#ffffff", "partly": "#000000", "not_achieved
 # ?lasar=2024/25, ?namnd=SN.
 LATEST = "Senaste data"
 # The page behind each committee's goals (committee ids as in config/goals.yaml).
-COMMITTEE_PAGES = {"BUN": "pages/bun.py", "SN": "pages/sn.py"}
+COMMITTEE_PAGES = {"BUN": "pages/bun_committee.py", "SN": "pages/sn_committee.py"}
 ALL = "Alla"
 
 
@@ -162,7 +163,8 @@ def _measure_row(r: GoalResult, report: PageReport | None = None) -> None:
                         width="stretch", config={"displayModeBar": False}, key=f"trend-{r.id}")
 
 
-def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, report: PageReport | None = None) -> None:
+def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: auth.User,
+              report: PageReport | None = None) -> None:
     """A goal as a card: status, values against target, trend and the committee's analysis.
 
     With a ``report``, each trend chart gets its exports and joins the page's HTML report."""
@@ -185,20 +187,30 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, report: P
         as_of = f" Data t.o.m. {r.as_of.isoformat()}." if r.as_of else ""
         st.caption(f"{r.comparison_note}{as_of}")
         for c in r.committee:
-            if c in COMMITTEE_PAGES and st.session_state.get("_page") != COMMITTEE_PAGES[c]:
+            if (c in COMMITTEE_PAGES and st.session_state.get("_page") != COMMITTEE_PAGES[c]
+                    and access.may_open(user.grants, c.lower())):
                 st.page_link(COMMITTEE_PAGES[c], label=f"Mer om målet: {fmt.literal(cfg.committee_name(c).lower())}s sida",
                              icon=":material/arrow_forward:")
-        _comment_block(r, comment, follow_up)
+        _comment_block(r, comment, follow_up, user)
 
 
-def _comment_block(r: GoalResult, comment, follow_up: str) -> None:
+def _comment_block(r: GoalResult, comment, follow_up: str, user: auth.User) -> None:
     st.markdown(f"**Nämndens analys, läsåret {follow_up}**")
     if comment is None:
         st.caption("Ingen analys är skriven för perioden ännu.")
     else:
         st.info(fmt.literal(comment.text))
-        author = f"{fmt.literal(comment.author)}, " if comment.author else ""
-        st.caption(f"{author}{comment.created_at:%Y-%m-%d}")
+        who = ", ".join(fmt.literal(x) for x in (comment.author, comment.user_id) if x)
+        st.caption(f"{who + ', ' if who else ''}{comment.created_at:%Y-%m-%d}")
+        history = state.comment_history(r.id, follow_up)
+        if len(history) > 1:
+            with st.expander(f"Tidigare versioner ({len(history) - 1})"):
+                for old in history[1:]:
+                    who = ", ".join(fmt.literal(x) for x in (old.author, old.user_id) if x)
+                    st.caption(f"{who or 'Okänd'}, {old.created_at:%Y-%m-%d %H:%M}")
+                    st.text(old.text)
+    if not access.may_write_analysis(user.grants, r.committee):
+        return  # only the goal's own committee (and the admin) writes its analysis
     with st.expander("Skriv analys"):
         with st.form(key=f"comment-{r.id}", clear_on_submit=True):
             text = st.text_area("Analys", key=f"comment-text-{r.id}", max_chars=4000)
@@ -208,7 +220,8 @@ def _comment_block(r: GoalResult, comment, follow_up: str) -> None:
                     st.warning("Skriv en analys innan du sparar.")
                 else:
                     state.save_comment(r.id, follow_up, r.committee[0] if r.committee else "",
-                                       text, author)
+                                       text, author, user.id)
+                    auth.record(user, "write", f"analys: {r.id}, {follow_up}")
                     st.success("Analysen är sparad.")
                     st.rerun()
 
@@ -228,13 +241,16 @@ def _slug(text: str) -> str:
     return "-".join(p for p in keep.split("-") if p)
 
 
-def _data_downloads(cols, slug: str, export: pl.DataFrame, percent_columns: tuple[str, ...]) -> None:
+def _data_downloads(cols, slug: str, export: pl.DataFrame, percent_columns: tuple[str, ...],
+                    user: auth.User) -> None:
     """Excel and Swedish CSV of ``export`` in the first two columns (built only when clicked)."""
     cols[0].download_button(
-        "Data (Excel)", data=lambda: exports.excel_bytes(export, percent_columns=percent_columns),
+        "Data (Excel)", data=auth.checked_download(
+            user, f"{slug}.xlsx", lambda: exports.excel_bytes(export, percent_columns=percent_columns)),
         file_name=f"{slug}.xlsx", key=f"xlsx-{slug}", on_click="ignore", icon=":material/table:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    cols[1].download_button("Data (CSV)", data=lambda: exports.csv_bytes(export), file_name=f"{slug}.csv",
+    cols[1].download_button("Data (CSV)", data=auth.checked_download(user, f"{slug}.csv", lambda: exports.csv_bytes(export)),
+                            file_name=f"{slug}.csv",
                             key=f"csv-{slug}", on_click="ignore", mime="text/csv", icon=":material/csv:")
 
 
@@ -242,31 +258,40 @@ class PageReport:
     """Renders charts with their exports and collects them for the page's HTML report.
 
     Beside every chart: the data as Excel and Swedish CSV, the chart as PNG and SVG rendered on
-    the server, and a table of the numbers. Files are built only when clicked.
+    the server, and a table of the numbers. Files are built only when clicked, and only for a
+    role that may export (``auth.may_export``); other roles see the charts and tables only.
     """
 
-    def __init__(self, title: str):
+    def __init__(self, title: str, user: auth.User):
         self.title = title
+        self.user = user
+        self.exports = auth.may_export(user)
         self.sections: list[dict] = []
 
     def chart(self, fig, name: str, export: pl.DataFrame, display: pl.DataFrame | None = None,
               percent_columns: tuple[str, ...] = (), heading: str | None = None) -> None:
         slug = _slug(name)
-        config = {"displaylogo": False,
+        config = {"displaylogo": False, "displayModeBar": self.exports,
                   "toImageButtonOptions": {"format": "png", "filename": slug, "scale": 2}}
         st.plotly_chart(fig, width="stretch", config=config, key=f"chart-{slug}")
         cols = st.columns([1, 1, 1, 1, 2])
-        _data_downloads(cols, slug, export, percent_columns)
-        cols[2].download_button("Bild (PNG)", data=lambda: exports.image_bytes(fig, "png"),
+        table = display if display is not None else export
+        self.sections.append({"heading": heading or fig.layout.title.text or name, "figure": fig, "table": table})
+        if not self.exports:
+            with cols[0].popover("Visa tabell", icon=":material/view_list:"):
+                st.dataframe(table, hide_index=True)
+            return
+        _data_downloads(cols, slug, export, percent_columns, self.user)
+        cols[2].download_button("Bild (PNG)", data=auth.checked_download(self.user, f"{slug}.png",
+                                                                        lambda: exports.image_bytes(fig, "png")),
                                 file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
                                 mime="image/png", icon=":material/image:")
-        cols[3].download_button("Bild (SVG)", data=lambda: exports.image_bytes(fig, "svg"),
+        cols[3].download_button("Bild (SVG)", data=auth.checked_download(self.user, f"{slug}.svg",
+                                                                        lambda: exports.image_bytes(fig, "svg")),
                                 file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
                                 mime="image/svg+xml", icon=":material/image:")
         with cols[4].popover("Visa tabell", icon=":material/view_list:"):
-            st.dataframe(display if display is not None else export, hide_index=True)
-        self.sections.append({"heading": heading or fig.layout.title.text or name, "figure": fig,
-                              "table": display if display is not None else export})
+            st.dataframe(table, hide_index=True)
 
     def view(self, built: tuple, name: str, percent_columns: tuple[str, ...] = ()) -> None:
         """Render a (figure, export table, display table) triple from ``ui.figures``."""
@@ -277,10 +302,13 @@ class PageReport:
         self.sections.append({"heading": heading, "figure": None, "table": None, "text": text})
 
     def download(self, subtitle: str) -> None:
+        if not self.exports:
+            return
         st.divider()
         st.download_button(
             "Ladda ner sidan som HTML-rapport", icon=":material/download:",
-            data=lambda: exports.html_report(self.title, subtitle, self.sections),
+            data=auth.checked_download(self.user, f"{_slug(self.title)}.html",
+                                       lambda: exports.html_report(self.title, subtitle, self.sections)),
             file_name=f"{_slug(self.title)}.html", mime="text/html", key="page-report", on_click="ignore",
             help="En fristående HTML-fil med sidans diagram och tabeller; fungerar utan internet.")
 
@@ -369,7 +397,8 @@ def table_with_exports(report: PageReport, name: str, export: pl.DataFrame, disp
     """A table with its Excel and CSV downloads, collected for the page's HTML report."""
     slug = _slug(name)
     st.dataframe(display, hide_index=True, width="stretch")
-    _data_downloads(st.columns([1, 1, 4]), slug, export, percent_columns)
+    if report.exports:
+        _data_downloads(st.columns([1, 1, 4]), slug, export, percent_columns, report.user)
     report.sections.append({"heading": heading, "figure": None, "table": display})
 
 
@@ -492,7 +521,7 @@ def import_plan(kind: str, upload, mapping) -> importer.Plan:
     return plan
 
 
-def import_preview(plan: importer.Plan) -> None:
+def import_preview(plan: importer.Plan, user: auth.User) -> None:
     if plan.already_imported:
         st.info(f"{fmt.literal(plan.file_name)} är redan importerad. Ingenting ändras.", icon=":material/info:")
         return
@@ -512,10 +541,20 @@ def import_preview(plan: importer.Plan) -> None:
                  hide_index=True)
     if plan.key_version:
         st.caption(f"Personnummer ersätts med pseudonymer (nyckelversion {plan.key_version}).")
-    user = st.text_input("Ditt namn eller din funktion (sparas i importloggen)", key="import_user")
+    # logged in: the ledger's "who" is the user; without login (demo, SAMVERKAN_AUTH=off) a name
+    who = user.id
+    if user.mode != "login":
+        who = st.text_input("Ditt namn eller din funktion (sparas i importloggen)", key="import_user").strip() \
+            or user.id
     if st.button("Bekräfta import", type="primary", key="import_confirm"):
+        if not access.may_import(user.grants):  # checked on the server, not only by the page list
+            auth.record(user, "refused", f"import: {plan.file_name}")
+            st.error("Import kräver rollen dataförvaltare eller admin.")
+            return
         with st.spinner("Importerar …"):
-            result = importer.apply(plan, settings.db_path(), user=user.strip() or None)
+            result = importer.apply(plan, settings.db_path(), user=who)
+        auth.record(user, "import", f"{plan.kind}: {plan.file_name}, period {plan.period or '–'}, "
+                                    f"{result.rows_added} rader")
         st.session_state.pop("_import_plan", None)
         if result.already_imported:
             st.info("Filen är redan importerad. Ingenting ändrades.")
@@ -544,19 +583,36 @@ def import_ledger() -> None:
     ), hide_index=True, width="stretch")
 
 
-def through_app() -> None:
-    """Make sure a page runs inside app.py's navigation (sidebar, data checks, error guard).
+def audit_filters() -> dict:
+    """Period, kind of event and user for the audit log."""
+    cols = st.columns([2, 1, 2])
+    today = date.today()
+    with cols[0]:
+        span = st.date_input("Period", (today - timedelta(days=30), today), key="audit_period",
+                             format="YYYY-MM-DD")
+    with cols[1]:
+        labels = {v: k for k, v in store.AUDIT_ACTIONS.items()}
+        action = st.selectbox("Händelse", [ALL, *labels], key="audit_action")
+    with cols[2]:
+        who = st.text_input("Användare (del av id)", key="audit_user")
+    start, end = (span[0], span[-1]) if isinstance(span, tuple | list) and span else (today, today)
+    return {"since": datetime.combine(start, time.min, tzinfo=UTC),
+            "until": datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
+            "action": None if action == ALL else labels[action], "user": who.strip() or None}
 
-    Because pages/ exists, Streamlit starts every server in its legacy multipage mode and only
-    leaves it when st.navigation runs: a deep link (e.g. /sn) that is the first request to a
-    fresh server would run the page script on its own. Leave that mode and rerun, so that
-    app.py handles the same URL.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+def audit_table(user: auth.User, filters: dict) -> None:
+    """The audit log as a table, with Excel and CSV (downloads are logged too)."""
+    events = store.audit_events(settings.store_url(), **filters)
+    table = pl.DataFrame({
+        "Tid (UTC)": [e.at.strftime("%Y-%m-%d %H:%M:%S") for e in events],
+        "Användare": [e.user_id for e in events], "Roller": [e.roles for e in events],
+        "Händelse": [store.AUDIT_ACTIONS.get(e.action, e.action) for e in events],
+        "Detaljer": [e.detail for e in events]}, schema={c: pl.String for c in (
+            "Tid (UTC)", "Användare", "Roller", "Händelse", "Detaljer")})
+    st.caption(f"{fmt.number(table.height)} {'händelse' if table.height == 1 else 'händelser'}.")
+    st.dataframe(table, hide_index=True, width="stretch")
+    _data_downloads(st.columns([1, 1, 4]), "granskningslogg", table, (), user)
 
 
 def method_notes() -> None:

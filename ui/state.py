@@ -84,8 +84,12 @@ def comments(period: str) -> dict[str, store.GoalComment]:
     return store.latest_comments(settings.store_url(), period)
 
 
-def save_comment(goal_id: str, period: str, committee: str, text: str, author: str) -> None:
-    store.add_comment(settings.store_url(), goal_id, period, committee, text, author)
+def save_comment(goal_id: str, period: str, committee: str, text: str, author: str, user_id: str = "") -> None:
+    store.add_comment(settings.store_url(), goal_id, period, committee, text, author, user_id)
+
+
+def comment_history(goal_id: str, period: str) -> list[store.GoalComment]:
+    return store.comment_history(settings.store_url(), goal_id, period)
 
 
 @st.cache_data(ttl=600, max_entries=512, show_spinner="Hämtar uppgifterna …")

@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from ui import charts, components, figures, state, tables
+from ui import auth, charts, components, figures, state, tables
 
-components.through_app()
+user = auth.require("sn")
 
 TITLE = "Socialnämnden – orosanmälningar och insatser"
 st.title(TITLE)
 st.caption("Orosanmälningar om barn 0–20 år per kalenderår: hur många som kommer in, hur de bedöms, "
            "om anmälaren får återkoppling, och vilka insatser barnen får.")
-report = components.PageReport(TITLE)
+report = components.PageReport(TITLE, user)
 
 f = components.report_filters()
 
@@ -42,11 +42,11 @@ report.chart(charts.trend_from_frame(coverage, None, "Andel elever med hög frå
              tables.display_frame(coverage, "intervention_coverage"), tables.percent_columns("intervention_coverage"))
 
 st.subheader("Socialnämndens mål")
-st.session_state["_page"] = "pages/sn.py"  # no link from the card back to this page
+st.session_state["_page"] = "pages/sn_committee.py"  # no link from the card back to this page
 cfg = state.goal_config()
 for result in state.goal_results(None):
     if "SN" in result.committee:
         follow_up = components.follow_up_year(result)
-        components.goal_card(result, cfg, state.comments(follow_up).get(result.id), follow_up)
+        components.goal_card(result, cfg, state.comments(follow_up).get(result.id), follow_up, user)
 
 report.download(components.dataset_caption())

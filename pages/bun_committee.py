@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from ui import charts, components, figures, state, tables
+from ui import auth, charts, components, figures, state, tables
 
-components.through_app()
+user = auth.require("bun")
 
 TITLE = "Barn- och utbildningsnämnden – hög frånvaro"
 st.title(TITLE)
 st.caption("Andel elever vars frånvaro (giltig och ogiltig) är mer än 15 % av den schemalagda tiden. "
            "Strecken visar 95 %-intervall: överlappar de, kan skillnaden bero på slumpen.")
-report = components.PageReport(TITLE)
+report = components.PageReport(TITLE, user)
 
 f = components.absence_filters()
 

@@ -1,0 +1,225 @@
+"""Login, roles and the audit trail in the app (the rules themselves are in ``data.access``).
+
+Three modes, decided per run:
+
+* ``login``  ``[auth]`` is configured in ``.streamlit/secrets.toml``: everyone logs in with
+  ``st.login`` (OIDC) and gets roles from the role file; an expired ID token logs out.
+* ``demo``   the demo warehouse and no ``[auth]``: open, with a "Demoläge" banner and a role
+  switcher to try each view.
+* ``off``    ``SAMVERKAN_AUTH=off``: open, everyone is admin, a red banner on every page.
+
+Any other warehouse without ``[auth]`` is refused with instructions. Every page calls
+``require(page_id)`` itself, so a page opened by URL is checked even if navigation was bypassed.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import streamlit as st
+
+from data import access, settings, store
+from data.access import Grant
+from ui import state
+
+log = logging.getLogger("samverkan.auth")
+
+# Set by app.py while the navigation runs a page; a page script that runs without it was started
+# by Streamlit's file-based pages/ mode (a fresh server's first request to a file's own URL).
+IN_APP: contextvars.ContextVar[bool] = contextvars.ContextVar("samverkan_in_app", default=False)
+
+
+@dataclass(frozen=True)
+class User:
+    id: str  # e-mail, else the token's subject; 'demo' or 'SAMVERKAN_AUTH=off' without login
+    name: str
+    grants: tuple[Grant, ...]
+    mode: str  # login | demo | off
+
+    @property
+    def roles_text(self) -> str:
+        return ", ".join(g.label for g in self.grants)
+
+
+def auth_configured() -> bool:
+    """Whether .streamlit/secrets.toml (or --secrets.files) has an [auth] section."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def mode() -> str:
+    if settings.auth_off():
+        return "off"
+    if auth_configured():
+        return "login"
+    if state.dataset_info()["meta"].get("is_demo") == "1":
+        return "demo"
+    return "refuse"
+
+
+@cache
+def _access(path: str, mtime: float, committees: tuple[str, ...]) -> access.AccessConfig:
+    return access.load(path, committees)
+
+
+def access_config() -> access.AccessConfig:
+    path = settings.access_path()
+    committees = tuple(c.id for c in state.goal_config().committees)
+    return _access(str(path), path.stat().st_mtime if path.exists() else 0.0, committees)
+
+
+def _provider() -> str | None:
+    """None for a single provider configured directly in [auth], else the first [auth.NAME]."""
+    section = st.secrets["auth"]
+    if "client_id" in section:
+        return None
+    names = [k for k, v in section.items() if hasattr(v, "keys")]
+    return names[0] if names else None
+
+
+def _claims() -> dict:
+    return st.user.to_dict()
+
+
+def current_user() -> User | None:
+    """The person behind this run; None when nobody is logged in (login mode)."""
+    m = mode()
+    if m == "off":
+        return User("SAMVERKAN_AUTH=off", "Inloggning avstängd", (Grant(role=access.Role.ADMIN),), m)
+    if m == "demo":
+        views = access.demo_grants(c.id for c in state.goal_config().committees)
+        view = st.session_state.get("demo_view") or access.ROLE_LABELS[access.Role.ADMIN]
+        return User("demo", f"Demo: {view}", tuple(views.get(view, [])), m)
+    if m != "login" or not st.user.is_logged_in:
+        return None
+    claims = _claims()
+    uid = str(claims.get("email") or claims.get("sub") or "okänd")
+    grants = tuple(access_config().grants_for(claims))
+    return User(uid, str(claims.get("name") or uid), grants, m)
+
+
+def token_expired(claims: dict, now: float | None = None) -> bool:
+    """Streamlit keeps its login cookie for 30 days and does not look at the ID token's ``exp``."""
+    exp = claims.get("exp")
+    try:
+        return exp is not None and float(exp) <= (now if now is not None else time.time())
+    except (TypeError, ValueError):
+        return True
+
+
+def record(user: User | None, action: str, detail: str = "") -> None:
+    """One line in the audit log; a failing store never breaks the page (it is logged)."""
+    try:
+        store.audit(settings.store_url(), user.id if user else "(ej inloggad)", action, detail,
+                    user.roles_text if user else "")
+    except Exception:
+        log.exception("Kunde inte skriva granskningsloggen")
+
+
+def gate() -> User:
+    """Run by app.py before the navigation: banners, login, expiry, refusals. Stops the run when
+    nobody may go on; returns the user otherwise."""
+    m = mode()
+    if m == "refuse":
+        st.error("Samverkan startar inte utan inloggning på andra data än demodata. Lägg in OIDC-"
+                 "inloggning i `.streamlit/secrets.toml` (avsnittet `[auth]`, se README under "
+                 "\"Login and roles\" och DEPLOY.md), eller sätt `SAMVERKAN_AUTH=off` om en "
+                 "omvänd proxy redan sköter inloggningen.", icon=":material/lock:")
+        st.stop()
+    if m == "off":
+        st.error("Inloggningen är avstängd (SAMVERKAN_AUTH=off): alla som når sidan har full behörighet.",
+                 icon=":material/lock_open:")
+    if m == "demo":
+        st.info("**Demoläge – ingen inloggning.** Fiktiva data; välj roll i sidopanelen för att se hur "
+                "sidorna ser ut för olika användare.", icon=":material/science:")
+    if m == "login":
+        if not st.user.is_logged_in:
+            _login_page()
+            st.stop()
+        if token_expired(_claims()):
+            record(current_user(), "logout", "ID-token har gått ut")
+            st.session_state.pop("_audited_login", None)
+            st.logout()
+            st.stop()
+    user = current_user()
+    if m == "login" and st.session_state.get("_audited_login") != user.id:
+        st.session_state["_audited_login"] = user.id
+        record(user, "login")
+    if not user.grants:
+        st.warning(f"Du är inloggad som {user.id} men har ingen roll i Samverkan. Be "
+                   "systemförvaltaren om behörighet.", icon=":material/block:")
+        record(user, "refused", "ingen roll")
+        _logout_button(user)
+        st.stop()
+    return user
+
+
+def _login_page() -> None:
+    st.title("Samverkan")
+    st.write("Uppföljning av nämndernas gemensamma mål för barn som far illa eller riskerar att "
+             "fara illa. Logga in med ditt konto i kommunen.")
+    if st.button("Logga in", type="primary", icon=":material/login:", key="login"):
+        st.login(_provider())
+
+
+def _logout_button(user: User) -> None:
+    if user.mode == "login" and st.button("Logga ut", icon=":material/logout:", key="logout"):
+        record(user, "logout")
+        st.session_state.pop("_audited_login", None)
+        st.logout()
+
+
+def sidebar(user: User) -> None:
+    """Who is logged in, the demo role switcher and the logout button."""
+    with st.sidebar:
+        if user.mode == "demo":
+            views = list(access.demo_grants(c.id for c in state.goal_config().committees))
+            st.selectbox("Visa som (demo)", views, key="demo_view",
+                         index=views.index(access.ROLE_LABELS[access.Role.ADMIN]),
+                         help="I demoläget kan du prova hur sidorna ser ut för varje roll.")
+        elif user.mode == "login":
+            st.caption(f"Inloggad: {user.name} ({user.roles_text})")
+            _logout_button(user)
+
+
+def require(page_id: str) -> User:
+    """The first line of every page: refuse, in Swedish, anyone whose role may not open it."""
+    if not IN_APP.get():
+        # Streamlit's file-based pages/ mode ran this script without app.py: go to the app, which
+        # takes over navigation (st.switch_page is public; the app shows its start page).
+        st.switch_page("app.py")
+    user = current_user()
+    if user is None or not access.may_open(user.grants, page_id):
+        record(user, "refused", f"sida: {page_id}")
+        st.error("Du har inte behörighet till den här sidan. Kontakta systemförvaltaren om du "
+                 "behöver den i ditt uppdrag.", icon=":material/block:")
+        st.stop()
+    return user
+
+
+def visible_pages(user: User, pages: dict[str, st.Page]) -> list[st.Page]:
+    """The pages of app.py this user may open (the others are not registered at all)."""
+    return [page for pid, page in pages.items() if access.may_open(user.grants, pid)]
+
+
+def may_export(user: User | None) -> bool:
+    return user is not None and access.may_export(user.grants)
+
+
+def checked_download(user: User | None, name: str, build: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
+    """A download's data, built on the server only for a role that may export, and logged."""
+    def data():
+        if not may_export(user):
+            record(user, "refused", f"nedladdning: {name}")
+            raise PermissionError("Nedladdning kräver rollen analytiker, styrgrupp eller admin.")
+        record(user, "download", name)
+        return build()
+
+    return data

@@ -15,24 +15,19 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 
 st.set_page_config(page_title="Samverkan", page_icon=":material/handshake:", layout="wide")
 
-# Page id (= url_path, checked by data.access) -> page. The file names differ from the url paths
+# Page id (= url_path, checked by data.access) -> st.Page arguments. The file names differ from the url paths
 # on purpose: Streamlit's file-based pages/ mode, which a fresh server is in until st.navigation
 # first runs, only serves a file at its own name, so /bun and /sn always reach this script.
 PAGES = {
     # The default page is served at "/" (Streamlit ignores url_path for it).
-    "oversikt": st.Page("pages/overview.py", title="Översikt", icon=":material/flag:", url_path="oversikt",
-                        default=True),
-    "bun": st.Page("pages/bun_committee.py", title="Barn- och utbildningsnämnden", icon=":material/school:",
-                   url_path="bun"),
-    "sn": st.Page("pages/sn_committee.py", title="Socialnämnden", icon=":material/diversity_3:", url_path="sn"),
-    "styrgrupp": st.Page("pages/steering.py", title="Styrgruppen – månadsuppföljning",
-                         icon=":material/calendar_month:", url_path="styrgrupp"),
-    "definitioner": st.Page("pages/definitions.py", title="Definitioner", icon=":material/menu_book:",
-                            url_path="definitioner"),
-    "import": st.Page("pages/import_data.py", title="Importera data", icon=":material/upload_file:",
-                      url_path="import"),
-    "granskningslogg": st.Page("pages/audit_log.py", title="Granskningslogg", icon=":material/policy:",
-                               url_path="granskningslogg"),
+    "oversikt": {"page": "pages/overview.py", "title": "Översikt", "icon": ":material/flag:", "default": True},
+    "bun": {"page": "pages/bun_committee.py", "title": "Barn- och utbildningsnämnden", "icon": ":material/school:"},
+    "sn": {"page": "pages/sn_committee.py", "title": "Socialnämnden", "icon": ":material/diversity_3:"},
+    "styrgrupp": {"page": "pages/steering.py", "title": "Styrgruppen – månadsuppföljning",
+                  "icon": ":material/calendar_month:"},
+    "definitioner": {"page": "pages/definitions.py", "title": "Definitioner", "icon": ":material/menu_book:"},
+    "import": {"page": "pages/import_data.py", "title": "Importera data", "icon": ":material/upload_file:"},
+    "granskningslogg": {"page": "pages/audit_log.py", "title": "Granskningslogg", "icon": ":material/policy:"},
 }
 
 with components.friendly_errors():
@@ -40,7 +35,7 @@ with components.friendly_errors():
         user = auth.gate()
         components.sidebar()
         auth.sidebar(user)
-        navigation = st.navigation(auth.visible_pages(user, PAGES))
+        navigation = st.navigation(auth.navigation_pages(user, PAGES))
         token = auth.IN_APP.set(True)
         try:
             navigation.run()

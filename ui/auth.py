@@ -204,9 +204,12 @@ def require(page_id: str) -> User:
     return user
 
 
-def visible_pages(user: User, pages: dict[str, st.Page]) -> list[st.Page]:
-    """The pages of app.py this user may open (the others are not registered at all)."""
-    return [page for pid, page in pages.items() if access.may_open(user.grants, pid)]
+def navigation_pages(user: User, pages: dict[str, dict]) -> list[st.Page]:
+    """Every page of app.py, listed in the menu only when this user may open it. The others stay
+    registered, hidden, so that a link to them gets the page's own Swedish refusal (``require``)
+    instead of Streamlit's "page not found"."""
+    return [st.Page(**spec, url_path=pid, visibility="visible" if access.may_open(user.grants, pid) else "hidden")
+            for pid, spec in pages.items()]
 
 
 def may_export(user: User | None) -> bool:

@@ -75,18 +75,18 @@ def page_data(wh: Warehouse, cfg: goals.GoalConfig) -> dict:
 def engine_metric_set(wh: Warehouse, school_years: list[str], years: list[int]) -> dict:
     """The baseline's metric set from the engine (unsuppressed, to compare every number)."""
     out = {"by_form": {}, "sn": {}, "investigation": {}, "counts": {}, "interventions": {}}
-    df = engine.evaluate(wh, "high_absence_share", school_years, by=["school_form"], suppress=False)
+    df = engine.evaluate(wh, "high_absence_share", school_years, by=["school_form"], suppress=False, exact=True)
     for r in df.filter(df["school_form"].is_not_null()).iter_rows(named=True):
         out["by_form"][(r["period"], r["school_form"])] = (r["numerator"], r["denominator"])
-    for r in engine.evaluate(wh, "high_absence_share_intervention", school_years, suppress=False).iter_rows(named=True):
+    for r in engine.evaluate(wh, "high_absence_share_intervention", school_years, suppress=False, exact=True).iter_rows(named=True):
         out["sn"][r["period"]] = (r["numerator"], r["denominator"])
     ps = [str(y) for y in years]
-    inv = engine.evaluate(wh, "investigation_share", ps, by=["reporter_category"], suppress=False)
+    inv = engine.evaluate(wh, "investigation_share", ps, by=["reporter_category"], suppress=False, exact=True)
     for r in inv.filter(inv["reporter_category"].is_not_null()).iter_rows(named=True):
         out["investigation"][(int(r["period"]), r["reporter_category"])] = (r["numerator"], r["denominator"])
-    for r in engine.evaluate(wh, "report_count", ps, suppress=False).iter_rows(named=True):
+    for r in engine.evaluate(wh, "report_count", ps, suppress=False, exact=True).iter_rows(named=True):
         out["counts"][int(r["period"])] = r["numerator"]
-    act = engine.evaluate(wh, "interventions_active", ps, by=["intervention_type"], suppress=False)
+    act = engine.evaluate(wh, "interventions_active", ps, by=["intervention_type"], suppress=False, exact=True)
     for r in act.filter(act["intervention_type"].is_not_null()).iter_rows(named=True):
         out["interventions"][(int(r["period"]), r["intervention_type"])] = r["numerator"]
     return out

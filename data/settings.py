@@ -61,6 +61,14 @@ SETTINGS: tuple[Setting, ...] = (
         "A share or mean whose denominator is below this value is not shown.",
     ),
     Setting(
+        "SAMVERKAN_ROUNDING_BASE",
+        "5",
+        "Every published count below goal level (tables, charts, exports, the CLI) is rounded to a "
+        "multiple of this base, and shares are computed from the rounded counts, so no difference "
+        "of published figures is a hidden count of 1-4. 1 gives exact counts (for an analyst with "
+        "access to the warehouse, and for tests). Goal statuses are always exact.",
+    ),
+    Setting(
         "SAMVERKAN_PSEUDONYM_KEY",
         "",
         "Secret key for the HMAC-SHA256 pseudonyms that replace personal identity numbers at "
@@ -124,6 +132,10 @@ def goals_path() -> Path:
 def suppression_thresholds() -> tuple[int, int]:
     """(min_count, min_denominator) for small-count suppression."""
     return int(get("SAMVERKAN_SUPPRESS_MIN_COUNT")), int(get("SAMVERKAN_SUPPRESS_MIN_DENOMINATOR"))
+
+
+def rounding_base() -> int:
+    return max(1, int(get("SAMVERKAN_ROUNDING_BASE")))
 
 
 def demo_seed() -> int:

@@ -274,7 +274,7 @@ def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date 
     cmp = comparison(r.baseline_period, until, period)
     series_p = _series_years(periods.parse(r.baseline_period), until, cmp.current) if with_series else []
     wanted = list(dict.fromkeys([cmp.baseline, cmp.current, *series_p]))
-    df = engine.evaluate(wh, ind.name, wanted, filters=r.filter)
+    df = engine.evaluate(wh, ind.name, wanted, filters=r.filter, exact=True)  # goal level: exact
     rows = {row["period"]: row for row in df.iter_rows(named=True)}
     baseline = _measure(rows[cmp.baseline.code], cmp.baseline_label)
     current = _measure(rows[cmp.current.code], cmp.current_label)

@@ -215,8 +215,10 @@ def _counts(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[st
     return df
 
 
-def _population(wh: Warehouse, ps: Sequence[Period], by: Sequence[str]) -> pl.DataFrame:
-    """Residents aged 0-20 per period (the calendar year the period starts), per area if asked."""
+def _population(wh: Warehouse, ps: Sequence[Period], by: Sequence[str],
+                areas: Sequence[str] | None = None) -> pl.DataFrame:
+    """Residents aged 0-20 per period (the calendar year the period starts), per area if asked;
+    ``areas`` (a filter) restricts the total to those areas."""
     years = sorted({p.start.year for p in ps})
     pop = wh.sql(
         "SELECT year, area, sum(residents)::BIGINT AS residents FROM population "
@@ -224,6 +226,9 @@ def _population(wh: Warehouse, ps: Sequence[Period], by: Sequence[str]) -> pl.Da
         "GROUP BY year, area", params=[years])
     by_area = pop.filter(pl.col("area").is_not_null())
     whole = pop.filter(pl.col("area").is_null()).select("year", pl.col("residents").alias("whole"))
+    if areas:  # the filtered areas' own residents, never the whole municipality's
+        by_area = by_area.filter(pl.col("area").is_in(list(areas)))
+        whole = whole.clear()
     summed = by_area.group_by("year").agg(pl.col("residents").sum().alias("summed"))
     total = (pl.DataFrame({"year": years}, schema={"year": pl.Int32})
              .join(whole.cast({"year": pl.Int32}), on="year", how="left")
@@ -253,10 +258,40 @@ def _value(ind: Indicator) -> list[pl.Expr]:
     return [value.cast(pl.Float64).alias("value"), none.alias("ci_low"), none.alias("ci_high")]
 
 
+# What is rounded for each kind (DISCLOSURE.md): the counts a reader could combine. A mean's
+# numerator is a sum of days, not of children: its value stays exact, its number of cases is rounded.
+_ROUNDED = {"share": ("numerator", "denominator"), "count": ("numerator",), "rate": ("numerator",),
+            "change": ("numerator", "denominator"), "mean": ("denominator",)}
+
+
+def _check_public(ind: Indicator, ps: Sequence[Period], filters: Filters | None) -> None:
+    """The query space for figures about children (DISCLOSURE.md): standard periods only, and
+    at most one value per filter (a hierarchy slice, never a free set of schools)."""
+    ranges = [p.code for p in ps if p.kind == "range"]
+    if ranges:
+        raise MetricError(
+            f"Datumintervall ({', '.join(ranges)}) redovisas inte för '{ind.name}': två överlappande "
+            f"intervall skulle kunna avslöja enskilda barn. Ange en månad (2024-09), termin (HT2024), "
+            f"ett läsår (2024/25) eller ett kalenderår (2024).")
+    for key, values in (filters or {}).items():
+        if not isinstance(values, bool) and len(list(values)) > 1:
+            raise MetricError(
+                f"Filtret '{key}' har flera värden ({', '.join(map(str, values))}). Filtrera på ett värde "
+                f"i taget, eller dela upp på '{key}' med --by: egna urval av enheter kan jämföras så "
+                f"att enskilda barn avslöjas.")
+
+
 def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Period],
              by: Sequence[str] = (), filters: Filters | None = None, *, suppress: bool = True,
-             thresholds: suppression.Thresholds | None = None, materialised: bool = True) -> pl.DataFrame:
+             thresholds: suppression.Thresholds | None = None, materialised: bool = True,
+             exact: bool = False) -> pl.DataFrame:
     """Evaluate indicator ``name`` for one or more periods, broken down by ``by`` with totals.
+
+    Published figures (``exact=False``, every page, export and the CLI): standard periods and
+    single-valued filters only, small counts suppressed on the exact counts, then every count
+    rounded to ``SAMVERKAN_ROUNDING_BASE`` and shares, rates and changes computed from the rounded
+    counts. ``exact=True`` is for goal evaluation only (whole school forms and the municipality,
+    as the goal file defines them): exact counts, any period.
 
     ``materialised=False`` sums the monthly absence rows even for whole terms and school years
     (the reference the stored pupil_periods are tested against)."""
@@ -268,10 +303,12 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
         raise MetricError(
             f"Indikatorn '{name}' kan inte delas upp på {', '.join(bad)}. "
             f"Möjliga uppdelningar: {', '.join(ind.dims)}.")
+    if not exact:
+        _check_public(ind, ps, filters)
     df = _counts(wh, ind, ps, by, filters, materialised)
     if ind.kind == "rate":
         df = df.drop("denominator").join(
-            _population(wh, ps, by).rename({"residents": "denominator"}),
+            _population(wh, ps, by, (filters or {}).get("area")).rename({"residents": "denominator"}),
             on=["period", *by], how="left", nulls_equal=True)
     elif ind.kind == "change":
         prev = [p.shift_years(-1) for p in ps]
@@ -281,12 +318,17 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
         df = df.drop("denominator").join(before, on=["period", *by], how="full",
                                          nulls_equal=True, coalesce=True)
         df = df.with_columns(pl.col("numerator").fill_null(0), pl.col("denominator").fill_null(0))
-    df = df.with_columns(_value(ind))
-    if suppress:
+    hidden = pl.Series("suppressed", [False] * df.height, dtype=pl.Boolean)
+    if suppress:  # decided on the exact counts
         t = thresholds or suppression.Thresholds(*settings.suppression_thresholds())
-        df = suppression.apply(df, ind.kind, by, t, group_cols=["period"])
-    else:
-        df = df.with_columns(suppressed=pl.lit(False))
+        hidden = suppression.flags(df, ind.kind, by, t, group_cols=["period"])
+    if ind.kind == "mean":
+        df = df.with_columns(_value(ind))  # exact value; only the number of cases is rounded
+    base = 1 if exact else settings.rounding_base()
+    df = df.with_columns([suppression.rounded(pl.col(c), base) for c in _ROUNDED[ind.kind]])
+    if ind.kind != "mean":
+        df = df.with_columns(_value(ind))
+    df = suppression.blank(df, hidden)
     if "school" in by:
         names = wh.sql("SELECT school_id AS school, school_name FROM schools")
         df = df.join(names, on="school", how="left").with_columns(

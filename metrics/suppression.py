@@ -94,11 +94,31 @@ def secondary(df: pl.DataFrame, dims: Sequence[str], suppressed: pl.Series,
     return pl.Series(suppressed.name, flags, dtype=pl.Boolean)
 
 
-def apply(df: pl.DataFrame, kind: str, dims: Sequence[str], t: Thresholds,
-          group_cols: Sequence[str] = ()) -> pl.DataFrame:
+def flags(df: pl.DataFrame, kind: str, dims: Sequence[str], t: Thresholds,
+          group_cols: Sequence[str] = ()) -> pl.Series:
+    """Primary and secondary suppression flags, decided on the exact counts."""
+    return secondary(df, dims, primary(df, kind, t).alias("suppressed"), group_cols)
+
+
+def rounded(x: pl.Expr, base: int) -> pl.Expr:
+    """Round a count half up to a multiple of ``base``: base 5 -> 7 -> 5, 8 -> 10, 12 -> 10.
+
+    Published counts are multiples of the base, so any sum or difference of published counts is
+    too: a hidden count from 1 to base - 1 can never be the result (DISCLOSURE.md)."""
+    if base <= 1:
+        return x
+    return ((x * 2 + base) // (2 * base) * base).cast(pl.Int64)
+
+
+def blank(df: pl.DataFrame, suppressed: pl.Series) -> pl.DataFrame:
     """Add ``suppressed`` and blank numerator, denominator, value and interval where it is true."""
-    flags = secondary(df, dims, primary(df, kind, t).alias("suppressed"), group_cols)
-    out = df.with_columns(suppressed=flags)
+    out = df.with_columns(suppressed=suppressed)
     hide = [c for c in ("numerator", "denominator", "value", "ci_low", "ci_high") if c in out.columns]
     return out.with_columns([pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c)
                              for c in hide])
+
+
+def apply(df: pl.DataFrame, kind: str, dims: Sequence[str], t: Thresholds,
+          group_cols: Sequence[str] = ()) -> pl.DataFrame:
+    """Suppression on the exact counts in ``df`` (no rounding): flags, then blanks."""
+    return blank(df, flags(df, kind, dims, t, group_cols))

@@ -211,6 +211,9 @@ def test_report_rate_by_area_uses_report_area_then_school_area(wh):
     norr = df.filter(pl.col("area") == "Norr").row(0, named=True)
     # Norr: r1 (school G1 in Norr), r3 (area Norr), r4 (preschool F1 in Norr)
     assert (norr["numerator"], norr["denominator"]) == (3, 400)
+    # filtered to the area, the denominator is the area's residents, not the municipality's
+    only = total(ev(wh, "report_rate_per_1000", "2024", filters={"area": ["Norr"]}))
+    assert (only["numerator"], only["denominator"]) == (3, 400)
 
 
 def test_report_shares(wh):

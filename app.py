@@ -15,9 +15,10 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 
 st.set_page_config(page_title="Samverkan", page_icon=":material/handshake:", layout="wide")
 
-# Page id (= url_path, checked by data.access) -> st.Page arguments. The file names differ from the url paths
-# on purpose: Streamlit's file-based pages/ mode, which a fresh server is in until st.navigation
-# first runs, only serves a file at its own name, so /bun and /sn always reach this script.
+# Page id (= url_path, checked by data.access) -> st.Page arguments. The file names differ from the
+# url paths on purpose: a fresh server is in Streamlit's file-based pages/ mode until st.navigation
+# first runs, and that mode runs a file alone only at its own name, so /bun and /sn reach this
+# script (a file opened at its own name goes to the app: ui.auth.require).
 PAGES = {
     # The default page is served at "/" (Streamlit ignores url_path for it).
     "oversikt": {"page": "pages/overview.py", "title": "Översikt", "icon": ":material/flag:", "default": True},

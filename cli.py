@@ -3,7 +3,7 @@
     python cli.py demo [--db PATH] [--seed N] [--if-missing]
     python cli.py status [--goals FILE] [--db PATH] [--period P] [--format table|json]
     python cli.py metric --list
-    python cli.py metric NAME [--period P] [--by DIM ...] [--filter DIM=V1,V2 ...]
+    python cli.py metric NAME [--period P] [--by DIM ...] [--filter DIM=VALUE ...]
                               [--format table|json|csv] [--db PATH]
     python cli.py import KIND FILE [--db PATH] [--mapping FILE] [--dry-run]
     python cli.py docs [--check]
@@ -133,6 +133,7 @@ def cmd_metric(args: argparse.Namespace) -> int:
     df = df.drop("period")
     if args.format == "json":
         print(json.dumps({"metric": ind.name, "period": periods.parse(period).code,
+                          "rounding_base": settings.rounding_base(),
                           "rows": df.to_dicts()}, ensure_ascii=False, indent=2, default=str))
     elif args.format == "csv":
         buf = io.BytesIO()
@@ -143,6 +144,8 @@ def cmd_metric(args: argparse.Namespace) -> int:
         df = df.with_columns(pl.col(dims).fill_null("(totalt)"))
         print(f"{ind.label} – {periods.parse(period).label}")
         print(_table(df.columns, [list(r) for r in df.iter_rows()]))
+        if settings.rounding_base() > 1:
+            print(f"Antal avrundade till närmaste {settings.rounding_base()}; '..' = visas inte (DISCLOSURE.md).")
     return 0
 
 
@@ -212,11 +215,12 @@ def parser() -> argparse.ArgumentParser:
     m = sub.add_parser("metric", help="beräkna en indikator")
     m.add_argument("name", nargs="?", help="indikatorns namn (se --list)")
     m.add_argument("--list", action="store_true", help="lista alla indikatorer")
-    m.add_argument("--period", help="2024-09, HT2024, 2024/25, 2024 eller 2024-01-01..2024-03-31 "
+    m.add_argument("--period", help="2024-09, HT2024, 2024/25 eller 2024 "
                                      "(standard: senaste hela läsår)")
     m.add_argument("--by", nargs="+", action="extend", metavar="DIM",
                    help="uppdelning, t.ex. school_form area (flaggan kan upprepas)")
-    m.add_argument("--filter", action="append", metavar="DIM=V1,V2", help="filter, t.ex. school_form=grundskola")
+    m.add_argument("--filter", action="append", metavar="DIM=VALUE",
+                   help="filter med ett värde, t.ex. school_form=grundskola (flaggan kan upprepas)")
     m.add_argument("--format", choices=["table", "json", "csv"], default="table")
     m.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
     m.set_defaults(func=cmd_metric)

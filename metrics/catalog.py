@@ -351,8 +351,8 @@ ABSENCE_BANDS = ("0–15 %", "över 15–25 %", "över 25–50 %", "över 50 %")
 
 # How every indicator is treated, in Swedish for the definitions page.
 METHOD_NOTES = (
-    "Perioder: månad, termin (HT = 1 juli–31 december, VT = 1 januari–30 juni), läsår (HT + VT), "
-    "kalenderår eller datumintervall. Frånvaro rapporteras per månad; en månad hör till perioden om "
+    "Perioder: månad, termin (HT = 1 juli–31 december, VT = 1 januari–30 juni), läsår (HT + VT) "
+    "eller kalenderår. Frånvaro rapporteras per månad; en månad hör till perioden om "
     "dess första dag gör det.",
     "Frånvaro summeras per elev över hela perioden innan gränsen 15 % prövas; månadsandelar "
     "medelvärdesbildas aldrig.",
@@ -360,6 +360,9 @@ METHOD_NOTES = (
     "skillnaden bero på slumpen.",
     "'..' betyder att värdet inte visas: antal 1–4 och andelar med färre än 10 i nämnaren visas "
     "inte, och ytterligare celler döljs så att ett dolt värde inte kan räknas fram ur en summa.",
+    "Alla antal i tabeller, diagram och nedladdningar är avrundade till närmaste 5, och andelar räknas "
+    "på de avrundade antalen, så att ingen skillnad mellan två siffror kan avslöja enskilda barn. "
+    "Målens status räknas på exakta antal.",
     "Målen jämför läsår med basåret. Under ett pågående läsår jämförs terminen hittills med samma "
     "månader basåret.",
 )

@@ -34,7 +34,8 @@ def metrics_markdown() -> str:
         "`count(*) FILTER (WHERE denominator AND numerator)` and `count(*) FILTER (WHERE denominator)`.",
         "- **Periods**: month (`2024-09`), term (`HT2024` = 1 July–31 December, `VT2025` = "
         "1 January–30 June), school year (`2024/25` = HT2024 + VT2025), calendar year (`2024`), "
-        "date range (`2024-01-01..2024-03-31`). Absence is monthly: a month belongs to a period "
+        "date range (`2024-01-01..2024-03-31`; goal evaluation only – published figures take "
+        "standard periods, see `DISCLOSURE.md`). Absence is monthly: a month belongs to a period "
         "when its first day does. Dated facts belong to a period when their date lies in it.",
         "- **Absence** is summed per pupil over the whole period before any threshold is applied; "
         "monthly shares are never averaged and pupil-months never counted.",
@@ -45,7 +46,12 @@ def metrics_markdown() -> str:
         f"shown; a share or mean with a denominator below {t.min_denominator} is not shown; "
         "secondary suppression hides further cells until no row or column of a table with totals "
         "has exactly one suppressed cell. Suppressed values are null with `suppressed: true` "
-        "(`..` in the dashboard).",
+        "(`..` in the dashboard). Suppression is decided on the exact counts.",
+        "- **Rounding** (`SAMVERKAN_ROUNDING_BASE`, default 5): after suppression every published "
+        "count is rounded half up to a multiple of 5 (`5 * floor((2n + 5) / 10)`) and shares, rates, "
+        "changes and intervals are computed from the rounded counts (a mean keeps its exact value "
+        "and rounds its number of cases). Filters take one value each. Goal statuses are computed on "
+        "exact counts. Why, and the limits: `DISCLOSURE.md`.",
         "- **Zero denominator**: no value (null), not an error.",
         "",
         "## Sources",

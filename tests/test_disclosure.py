@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -23,7 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics import catalog, engine, periods, views
+from data.warehouse import Warehouse
+from metrics import catalog, engine, views
 
 BASE = 5
 PUPIL_PERIODS = ["2024/25", "HT2025", "2025-03"]
@@ -254,3 +256,43 @@ def test_random_pairs_of_allowed_queries_never_recover_a_hidden_count(demo_wh, d
     if not single["suppressed"] and not cell["suppressed"]:
         assert (single["numerator"], single["denominator"]) == (cell["numerator"], cell["denominator"])
     assert not t.recovered, t.recovered
+
+
+# --- what users get -------------------------------------------------------------------------
+
+def test_the_dashboard_publishes_rounded_counts_and_says_so(app_env, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("SAMVERKAN_ROUNDING_BASE", "5")  # the product's default
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/bun_committee.py").run()
+    assert not at.exception
+    assert any("avrundade till närmaste 5" in c.value for c in at.sidebar.caption)
+    counts = [int(v.replace("\u00a0", "").replace(" ", "")) for df in (d.value for d in at.dataframe)
+              if "Täljare" in df.columns for v in df["Täljare"] if v != ".."]
+    assert len(counts) > 20 and all(n % 5 == 0 for n in counts)
+    # the goal cards stay exact: the SN goal's counts for 2024/25 as the engine counts them exactly
+    at.query_params["lasar"] = "2024/25"
+    at.switch_page("pages/overview.py").run()
+    notes = " ".join(c.value for c in at.caption).replace("\u00a0", " ")
+    exact = truth(Warehouse(Path(app_env["SAMVERKAN_DB"])), "high_absence_share_intervention", "2024/25").row(0, named=True)
+    assert exact["numerator"] % 5 != 0 or exact["denominator"] % 5 != 0  # else the check proves nothing
+    assert f"Underlag: {exact['numerator']:,} av {exact['denominator']:,} elever".replace(",", " ") in notes
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--filter", "school=G021,G022"], "ett värde i taget"),
+    (["--period", "2025-03-03..2025-03-31"], "Datumintervall"),
+])
+def test_the_cli_refuses_free_sets_and_date_ranges(demo_db, args, message):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = subprocess.run([sys.executable, str(ROOT / "cli.py"), "metric", "high_absence_share_intervention",
+                          "--period", "VT2025", *args, "--db", str(demo_db)],
+                         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "SAMVERKAN_ROUNDING_BASE": "5"})
+    assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr

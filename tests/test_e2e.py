@@ -177,12 +177,11 @@ def test_filter_and_downloads_on_the_bun_page(server, page, tmp_path):
 
 
 @pytest.mark.parametrize("path,marker", [("/sn", "Socialnämndens mål"),
-                                         ("/sn_committee", "Översikt – måluppfyllelse")])
+                                         ("/bun?omrade=Norr", "Norr: per skolenhet")])
 def test_a_deep_link_as_the_first_request_to_a_fresh_server_runs_inside_the_app(demo_db, tmp_path, browser,
                                                                                   path, marker):
-    # Streamlit serves a fresh server in its file-based pages/ mode until st.navigation runs.
-    # The app's url paths are not file names, so /sn reaches app.py; a file's own name
-    # (/sn_committee) runs the page alone, which switches to the app (ui.auth.require).
+    # Streamlit serves a fresh server in its file-based pages/ mode until st.navigation runs; the
+    # app's url paths are not file names, so the link reaches app.py, query parameters included.
     port = _free_port()
     env = {**os.environ, "SAMVERKAN_DB": str(demo_db), "SAMVERKAN_STORE_URL": f"sqlite:///{tmp_path / 's.sqlite'}"}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
@@ -202,7 +201,8 @@ def test_a_deep_link_as_the_first_request_to_a_fresh_server_runs_inside_the_app(
         body = wait_rendered(pg, marker)
         assert "Demodata – fiktiv kommun" in body  # app.py's sidebar
         nav = pg.locator("[data-testid=stSidebarNav]").inner_text()
-        assert "Styrgruppen – månadsuppföljning" in nav and "steering" not in nav
+        assert "Styrgruppen – månadsuppföljning" in nav and "styrgrupp\n" not in nav  # the app's titles
+        assert pg.url == url + path  # the link as it was asked for, query parameters included
         context.close()
     finally:
         proc.terminate()

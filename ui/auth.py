@@ -192,8 +192,9 @@ def sidebar(user: User) -> None:
 def require(page_id: str) -> User:
     """The first line of every page: refuse, in Swedish, anyone whose role may not open it."""
     if not IN_APP.get():
-        # Streamlit's file-based pages/ mode ran this script without app.py: go to the app, which
-        # takes over navigation (st.switch_page is public; the app shows its start page).
+        # Streamlit's file-based pages/ mode (a fresh server, before st.navigation first runs)
+        # serves a file at its own name, e.g. /sn_committee, by running it alone. Go to the app
+        # (public st.switch_page), which takes over navigation and shows its start page.
         st.switch_page("app.py")
     user = current_user()
     if user is None or not access.may_open(user.grants, page_id):
@@ -208,8 +209,10 @@ def navigation_pages(user: User, pages: dict[str, dict]) -> list[st.Page]:
     """Every page of app.py, listed in the menu only when this user may open it. The others stay
     registered, hidden, so that a link to them gets the page's own Swedish refusal (``require``)
     instead of Streamlit's "page not found"."""
-    return [st.Page(**spec, url_path=pid, visibility="visible" if access.may_open(user.grants, pid) else "hidden")
+    return [st.Page(**spec, url_path=pid,
+                         visibility="visible" if access.may_open(user.grants, pid) else "hidden")
             for pid, spec in pages.items()]
+
 
 
 def may_export(user: User | None) -> bool:

@@ -68,7 +68,7 @@ def sidebar() -> None:
             d = until.get(kind)
             lines.append(f"- {name}: t.o.m. {d.isoformat() if d else '..'}")
         st.markdown("**Data**\n" + "\n".join(lines))
-        st.caption(fmt.SUPPRESSED_NOTE)
+        st.caption(f"{fmt.SUPPRESSED_NOTE} {fmt.rounding_note()}".strip())
 
 
 def period_options() -> list[str]:

@@ -44,6 +44,8 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
         formulas.neutralise(df).write_excel(wb, worksheet=sheet[:31], column_formats=formats, autofit=True)
         ws = wb.get_worksheet_by_name(sheet[:31])
         ws.write(df.height + 2, 0, "Tomma celler: " + note)
+        if fmt.rounding_note():
+            ws.write(df.height + 3, 0, fmt.rounding_note())
     return buf.getvalue()
 
 
@@ -95,7 +97,7 @@ def html_report(title: str, subtitle: str, sections: list[dict]) -> str:
             plotlyjs_done = True
         if s.get("table") is not None:
             parts.append(_html_table(s["table"]))
-    parts.append(f"<p class='note'>{html.escape(fmt.SUPPRESSED_NOTE)}</p>")
+    parts.append(f"<p class='note'>{html.escape(fmt.SUPPRESSED_NOTE)} {html.escape(fmt.rounding_note())}</p>")
     parts.append(f"<p class='note'>Skapad {datetime.now():%Y-%m-%d %H:%M} ur Samverkan.</p></body></html>")
     return "".join(parts)
 

@@ -18,6 +18,17 @@ SUPPRESSED_NOTE = ("'..' betyder att värdet inte visas: underlaget är för lit
 LOCALE = "sv_SE"
 
 
+def rounding_note() -> str:
+    """Said wherever published counts are shown (sidebar, exports): they are rounded."""
+    from data import settings
+
+    base = settings.rounding_base()
+    if base <= 1:
+        return ""
+    return (f"Antal är avrundade till närmaste {base} och andelar räknas på de avrundade antalen, så "
+            "att enskilda barn inte kan räknas fram. Målens status räknas på exakta antal.")
+
+
 _MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:&=@\"'"})
 
 

@@ -93,14 +93,17 @@ def comment_history(goal_id: str, period: str) -> list[store.GoalComment]:
 
 
 @st.cache_data(ttl=600, max_entries=512, show_spinner="Hämtar uppgifterna …")
-def _view(db: str, version: tuple, name: str, args_json: str):
+def _view(db: str, version: tuple, name: str, args_json: str, rounding_base: int):
+    # rounding_base is in the key: what is published depends on it (DISCLOSURE.md)
     return getattr(views, name)(_warehouse(db), **json.loads(args_json))
 
 
 def view(name: str, **kwargs):
-    """A cached ``metrics.views`` call (aggregates only); kwargs must be JSON-serialisable."""
+    """A cached ``metrics.views`` call (aggregates only, the same for every role that may open the
+    page); kwargs must be JSON-serialisable."""
     wh = warehouse()
-    return _view(str(wh.path), wh.version, name, json.dumps(kwargs, sort_keys=True, ensure_ascii=False))
+    return _view(str(wh.path), wh.version, name, json.dumps(kwargs, sort_keys=True, ensure_ascii=False),
+                 settings.rounding_base())
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner="Beräknar måluppfyllelse per månad …")

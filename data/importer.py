@@ -33,8 +33,17 @@ import polars as pl
 import yaml
 
 from data import personnummer, warehouse
-from data.warehouse import (COMMITTEES, DECISIONS, GENDERS, GRADES_GRUNDSKOLA, GRADES_GYMNASIESKOLA,
-                            INTERVENTION_TYPES, OPERATORS, REPORTER_CATEGORIES, SCHOOL_FORMS)
+from data.warehouse import (
+    COMMITTEES,
+    DECISIONS,
+    GENDERS,
+    GRADES_GRUNDSKOLA,
+    GRADES_GYMNASIESKOLA,
+    INTERVENTION_TYPES,
+    OPERATORS,
+    REPORTER_CATEGORIES,
+    SCHOOL_FORMS,
+)
 
 MAX_PROBLEMS_PER_CHECK = 20  # rows listed per kind of problem; the total is always given
 MAX_PROBLEMS = 200  # problems listed in all; the rest are counted in one closing line
@@ -212,15 +221,15 @@ class ImportRefused(Exception):
 
 # --- reading -------------------------------------------------------------------------------
 
-def decode(data: bytes, file_name: str) -> tuple[str, str]:
+def decode(data: bytes) -> tuple[str, str]:
     """(text, encoding name). UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252.
 
     Raises ValueError (Swedish) naming the line and byte when the bytes are not valid text.
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        return _strict(data[3:], "utf-8", file_name), "UTF-8 med BOM"
+        return _strict(data[3:], "utf-8"), "UTF-8 med BOM"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _strict(data, "utf-16", file_name), "UTF-16"
+        return _strict(data, "utf-16"), "UTF-16"
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError as exc:
@@ -228,22 +237,22 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
             # Valid UTF-8 characters beside invalid bytes: a damaged UTF-8 file, not Windows-1252
             # (guessing would turn 'Söder' into 'SÃ¶der').
             line = data[:exc.start].count(b"\n") + 1
-            raise ValueError(f"{file_name}, rad {line}, byte {exc.start + 1}: ogiltig byte 0x{data[exc.start]:02x} "
+            raise ValueError(f"rad {line}, byte {exc.start + 1}: ogiltig byte 0x{data[exc.start]:02x} "
                              "i en fil som annars är UTF-8. Filen är skadad eller blandar teckenkodningar; "
                              "spara om den som UTF-8.") from None
-    return _strict(data, "cp1252", file_name), "Windows-1252"
+    return _strict(data, "cp1252"), "Windows-1252"
 
 
 # A valid UTF-8 multi-byte character (2, 3 or 4 bytes).
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def _strict(data: bytes, encoding: str, file_name: str) -> str:
+def _strict(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise ValueError(f"{file_name}, rad {line}: ogiltiga tecken (byte 0x{data[exc.start]:02x}) för "
+        raise ValueError(f"rad {line}: ogiltiga tecken (byte 0x{data[exc.start]:02x}) för "
                          f"teckenkodningen {encoding}. Spara filen som UTF-8 eller Windows-1252.") from None
 
 
@@ -293,7 +302,7 @@ def _xlsx_limits(data: bytes, max_unpacked: int) -> list[str]:
     return problems
 
 
-def check_limits(data: bytes, file_name: str) -> list[str]:
+def check_limits(data: bytes) -> list[str]:
     """Swedish messages for every limit a file breaks; checked on the bytes before any parsing.
 
     Cheap by construction: the file size, a count of newlines, the header line, the longest line
@@ -327,7 +336,7 @@ def check_limits(data: bytes, file_name: str) -> list[str]:
     return problems
 
 
-def read_table(data: bytes, file_name: str) -> tuple[pl.DataFrame, str]:
+def read_table(data: bytes) -> tuple[pl.DataFrame, str]:
     """All cells as strings (empty -> null) and a description of the format."""
     if data[:4] == b"PK\x03\x04":  # .xlsx is a zip file
         df = pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0, raise_if_empty=False)
@@ -338,10 +347,10 @@ def read_table(data: bytes, file_name: str) -> tuple[pl.DataFrame, str]:
         # invalid bytes silently, hence the check); anything else is decoded strictly below.
         head = data[:4096].split(b"\n", 1)[0].decode("utf-8", errors="replace")
         sep = _sniff_separator(head)
-        return _read_csv(data, sep, file_name), f"CSV, UTF-8, {names[sep]}separerad"
-    text, encoding = decode(data, file_name)
+        return _read_csv(data, sep), f"CSV, UTF-8, {names[sep]}separerad"
+    text, encoding = decode(data)
     sep = _sniff_separator(text.split("\n", 1)[0])
-    return _read_csv(text.encode("utf-8"), sep, file_name), f"CSV, {encoding}, {names[sep]}separerad"
+    return _read_csv(text.encode("utf-8"), sep), f"CSV, {encoding}, {names[sep]}separerad"
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -352,12 +361,12 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _read_csv(data: bytes, sep: str, file_name: str) -> pl.DataFrame:
+def _read_csv(data: bytes, sep: str) -> pl.DataFrame:
     try:
         return pl.read_csv(data, separator=sep, infer_schema=False, has_header=True, quote_char='"',
                            truncate_ragged_lines=False, raise_if_empty=False, encoding="utf8")
     except pl.exceptions.ComputeError as exc:
-        raise ValueError(f"{file_name}: filen kunde inte läsas som CSV ({_first_line(exc)}). Kontrollera att "
+        raise ValueError(f"filen kunde inte läsas som CSV ({_first_line(exc)}). Kontrollera att "
                          f"varje rad har lika många fält som rubrikraden.") from None
 
 
@@ -753,9 +762,9 @@ def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Ma
         if seen:
             plan.already_imported = True
             return plan
-    refused = check_limits(data, file_name)
+    refused = check_limits(data)
     try:
-        raw, _fmt = (None, "") if refused else read_table(data, file_name)
+        raw, _fmt = (None, "") if refused else read_table(data)
     except ValueError as exc:
         refused = [str(exc)]
     if not refused:

@@ -12,7 +12,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect
+from sqlalchemy import text as sql
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 MAX_COMMENT_CHARS = 4000
@@ -75,7 +76,7 @@ def _upgrade(eng: Engine) -> None:
     have = {c["name"] for c in inspect(eng).get_columns("goal_comment")}
     if "user_id" not in have:
         with eng.begin() as con:
-            con.execute(text("ALTER TABLE goal_comment ADD COLUMN user_id VARCHAR(200) NOT NULL DEFAULT ''"))
+            con.execute(sql("ALTER TABLE goal_comment ADD COLUMN user_id VARCHAR(200) NOT NULL DEFAULT ''"))
 
 
 class CommentError(ValueError):

@@ -109,3 +109,16 @@ def pytest_terminal_summary(terminalreporter):
     shots = ROOT / "test-artifacts" / "screenshots"
     if shots.exists() and any(shots.iterdir()):
         terminalreporter.write_line(f"Screenshots of every page: {shots}")
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    """An empty warehouse with the example schools imported (the import tests' starting point)."""
+    from data import importer
+
+    path = tmp_path / "w.duckdb"
+    data = (ROOT / "data" / "examples" / "schools.csv").read_bytes()
+    plan = importer.prepare("schools", data, "schools.csv", path)
+    assert plan.ok, [str(p) for p in plan.problems]
+    importer.apply(plan, path, user="test")
+    return path

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 import pytest

@@ -54,7 +54,7 @@ def _no_markup_from_data(pg, requests: list[str]) -> None:
     ("/bun?omrade=Centrum", "Centrum: per skolenhet", "bun-omrade"),
     ("/bun?omrade=Centrum&skola=" + urllib.parse.quote(HOSTILE_SCHOOL), "per årskurs", "bun-skola"),
 ])
-def test_names_and_analyses_from_data_render_as_text(hostile_server, page, path, marker, name):
+def test_names_and_analyses_from_data_render_as_text(hostile_server, page, path, marker, name):  # noqa: F811
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(hostile_server + path)

@@ -11,8 +11,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from metrics import catalog, engine
 from data.warehouse import Warehouse
+from metrics import catalog, engine
 from tests.conftest import absence_rows, build_warehouse
 
 SEP, OCT, JAN = date(2024, 9, 1), date(2024, 10, 1), date(2025, 1, 1)

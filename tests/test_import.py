@@ -57,14 +57,6 @@ def run(kind: str, data: bytes, db: Path, name: str = "fil.csv", mapping=None):
     return plan
 
 
-@pytest.fixture
-def db(tmp_path) -> Path:
-    path = tmp_path / "w.duckdb"
-    plan = run("schools", (EXAMPLES / "schools.csv").read_bytes(), path, "schools.csv")
-    assert plan.ok, [str(p) for p in plan.problems]
-    return path
-
-
 def count(db: Path, table: str) -> int:
     return Warehouse(db).fetchone(f"SELECT count(*) FROM {table}")[0]
 

@@ -24,7 +24,7 @@ import pytest
 from data import formulas, importer, personnummer, store
 from data.warehouse import Warehouse
 from tests.conftest import ROOT
-from tests.test_import import HEADER, KEY, TODAY, count, db, digest, make_pnr, run  # noqa: F401 (fixture)
+from tests.test_import import HEADER, KEY, TODAY, count, digest, make_pnr, run
 from ui import exports
 
 PNR12 = "201212121212"  # the Swedish Tax Agency's test number 121212-1212 (Luhn-valid)

@@ -25,11 +25,16 @@ _FULL = re.compile(r"^(\d{2})?(\d{6})([-+ ]?)(\d{4})$")
 # '1212 12-1212', '12.12.12-1212', 'P201212121212' (the P is not part of the run).
 _RUN = re.compile(r"\d+(?:[^0-9A-Za-zÅÄÖåäö\n]{1,2}\d+)*")
 _GROUP = re.compile(r"\d+")
-# Excel turns a long number into exponential form: 1.21212E+11, 2,01212E+11, 1,21212E+09.
-_SCIENTIFIC = re.compile(r"(?<![0-9A-Za-z])[+-]?\d(?:[.,]\d+)?\s?[eE]\s?\+?0?(?:8|9|10|11)(?![0-9])")
+# Excel turns a long number into exponential form: 1.21212E+11, 2,01212E+11, 1,21212E+09 (always
+# with decimals and an explicit '+', so that '9e8' inside a hexadecimal key is not taken for one).
+_SCIENTIFIC = re.compile(r"(?<![0-9A-Za-z])[+-]?\d[.,]\d+\s?[eE]\+0?(?:8|9|10|11)(?![0-9])")
+# Hexadecimal keys (hashes, pseudonyms from another system, UUIDs) hold long digit runs by chance:
+# digits inside such a token (16 or more hex characters with at least one letter) are not read as
+# a number. '201212121212' (no letter) and 'P201212121212' (not hex) are still read.
+_HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Fa-f-]*[A-Fa-f])(?:[0-9A-Fa-f]{16,}|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})(?![0-9A-Za-z])")
 # Cheap SQL/polars prefilters: a value can only hold a number when it has 9 digits, or an exponent.
 PREFILTER_DIGITS = 9
-SCIENTIFIC_PATTERN = r"\d(?:[.,]\d+)?\s?[eE]\s?\+?0?(?:8|9|10|11)"
+SCIENTIFIC_PATTERN = r"\d[.,]\d+\s?[eE]\+0?(?:8|9|10|11)"
 
 KEY_ENV = "SAMVERKAN_PSEUDONYM_KEY"
 KEY_VERSION_ENV = "SAMVERKAN_PSEUDONYM_KEY_VERSION"
@@ -109,7 +114,10 @@ def spans(text: str) -> list[tuple[int, int]]:
     digits that do so with a lost leading zero, and numbers in Excel's exponential form."""
     text = text or ""
     found = [m.span() for m in _SCIENTIFIC.finditer(text)]
+    hex_tokens = [m.span() for m in _HEX_TOKEN.finditer(text)]
     for run in _RUN.finditer(text):
+        if any(a <= run.start() and run.end() <= b for a, b in hex_tokens):
+            continue
         groups = [(g.start() + run.start(), g.end() + run.start(), g.group()) for g in _GROUP.finditer(run.group())]
         for i, (start, _end, _d) in enumerate(groups):
             digits = ""

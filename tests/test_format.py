@@ -11,8 +11,8 @@ def test_swedish_numbers():
     assert fmt.pct(0.15, 0) == "15 %"
     assert fmt.number(12345) == "12\xa0345"
     assert fmt.decimal(158.809) == "158,8"
-    assert fmt.pp(-0.023) == "-2,3 procentenheter"
-    assert fmt.signed_pct(-0.164) == "-16,4 %"
+    assert fmt.pp(-0.023) == "\u22122,3 procentenheter"  # the true minus sign
+    assert fmt.signed_pct(-0.164) == "\u221216,4 %"
     assert fmt.pct(None) == fmt.number(None) == ".."
     assert fmt.indicator_value(0.5, "investigation_share") == "50,0 %"
     assert fmt.indicator_value(6104, "report_count") == "6\xa0104"
@@ -29,3 +29,12 @@ def test_goal_trend_figure():
     assert list(line.y) == pytest.approx([14.8, 11.7])
     assert list(target.y) == pytest.approx([12.0, 12.0]) and target.line.dash == "dash"
     assert fig.layout.separators == ",\u202f" and fig.layout.yaxis.ticksuffix == " %"
+
+
+def test_a_change_short_of_the_target_never_reads_as_the_target():
+    # -1.96 and -1.97 pp round to "-2,0" at one decimal, like the target of -2.0 pp
+    assert fmt.distinct_from(-0.0196, -0.02, fmt.pp) == "\u22121,96 procentenheter"
+    assert fmt.distinct_from(-0.0197, -0.02, fmt.pp) == "\u22121,97 procentenheter"
+    assert fmt.distinct_from(-0.021, -0.02, fmt.pp) == "\u22122,1 procentenheter"  # one decimal suffices
+    assert fmt.distinct_from(-0.02, -0.02, fmt.pp) == "\u22122,0 procentenheter"  # exactly on target
+    assert fmt.distinct_from(-0.1996, -0.2, fmt.signed_pct) == "\u221219,96 %"

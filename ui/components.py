@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import html
 import logging
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -95,11 +96,17 @@ def committee_filter(cfg: GoalConfig) -> str | None:
 
 
 def _change_text(r: GoalResult) -> str:
+    """The change and the target, with enough decimals that a change short of the target never
+    reads as the target (−1,96 next to −2,0, not −2,0 next to −2,0)."""
     if r.change is None or r.target is None:
         return fmt.MISSING
     if r.target.kind == "relative_change":
-        return f"{fmt.signed_pct(r.change)} (målet är {fmt.signed_pct(r.target.value / 100, 0)})"
-    return f"{fmt.pp(r.change)} (målet är {fmt.pp(r.target.value / 100)})"
+        goal = r.target.value / 100
+        shown = fmt.distinct_from(r.change, goal, fmt.signed_pct) if r.status != "achieved" else fmt.signed_pct(r.change)
+        return f"{shown} (målet är {fmt.signed_pct(goal, 0)})"
+    goal = r.target.value / 100
+    shown = fmt.distinct_from(r.change, goal, fmt.pp) if r.status != "achieved" else fmt.pp(r.change)
+    return f"{shown} (målet är {fmt.pp(goal)})"
 
 
 def _progress_text(r: GoalResult) -> str:
@@ -107,7 +114,9 @@ def _progress_text(r: GoalResult) -> str:
         return "Underlag saknas för att beräkna hur långt målet har nåtts."
     if r.progress < 0:
         return "Utvecklingen har gått åt fel håll sedan basåret."
-    return f"{fmt.pct(r.progress, 0)} av den förändring som krävs."
+    # rounded down: 99,6 % of the way is "99 %", never "100 %" for a goal that is not met
+    shown = math.floor(r.progress * 100) / 100 if r.progress < 1 else r.progress
+    return f"{fmt.pct(shown, 0)} av den förändring som krävs."
 
 
 def significance_text(r: GoalResult) -> str:

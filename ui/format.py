@@ -48,33 +48,50 @@ def literal(text: str | None) -> str:
 _AUTOLINK = re.compile(r":/(?=/)|(?i:\bwww)\.|@(?=\w)")
 
 
+MINUS = "\u2212"  # the true minus sign: Babel's Swedish patterns give the hyphen-minus
+
+
+def _minus(text: str) -> str:
+    return text.replace("-", MINUS)
+
+
 def pct(x: float | None, decimals: int = 1) -> str:
-    """0.134 -> '13,4 %'."""
+    """0.134 -> '13,4 %'; -0.05 -> '−5,0 %'."""
     if x is None:
         return MISSING
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
-    return format_percent(x, pattern, locale=LOCALE)
+    return _minus(format_percent(x, pattern, locale=LOCALE))
 
 
 def number(n: float | int | None) -> str:
-    """12345 -> '12 345' (non-breaking space)."""
+    """12345 -> '12 345' (non-breaking space); -3 -> '−3'."""
     if n is None:
         return MISSING
-    return format_decimal(round(n), "#,##0", locale=LOCALE)
+    return _minus(format_decimal(round(n), "#,##0", locale=LOCALE))
 
 
 def decimal(x: float | None, decimals: int = 1) -> str:
     """158.81 -> '158,8'."""
     if x is None:
         return MISSING
-    return format_decimal(x, "#,##0." + "0" * decimals, locale=LOCALE)
+    return _minus(format_decimal(x, "#,##0." + "0" * decimals, locale=LOCALE))
 
 
 def pp(x: float | None, decimals: int = 1) -> str:
-    """A difference of two shares in percentage points: -0.023 -> '-2,3 procentenheter'."""
+    """A difference of two shares in percentage points: -0.023 -> '−2,3 procentenheter'."""
     if x is None:
         return MISSING
-    return f"{format_decimal(x * 100, '+#,##0.' + '0' * decimals + ';-#,##0.' + '0' * decimals, locale=LOCALE)} procentenheter"
+    signed = '+#,##0.' + '0' * decimals + ';-#,##0.' + '0' * decimals
+    return f"{_minus(format_decimal(x * 100, signed, locale=LOCALE))} procentenheter"
+
+
+def distinct_from(x: float, other: float, show, decimals: int = 1, most: int = 3) -> str:
+    """``show(x, d)`` with the fewest decimals from ``decimals`` up to ``most`` at which ``x`` does
+    not read as ``other`` (e.g. a change of −1,96 pp next to a target of −2,0: '−1,96')."""
+    for d in range(decimals, most + 1):
+        if show(x, d) != show(other, d) or x == other:
+            return show(x, d)
+    return show(x, most)
 
 
 def signed_pct(x: float | None, decimals: int = 1) -> str:
@@ -82,7 +99,7 @@ def signed_pct(x: float | None, decimals: int = 1) -> str:
     if x is None:
         return MISSING
     pattern = "+#,##0." + "0" * decimals + " %;-#,##0." + "0" * decimals + " %"
-    return format_percent(x, pattern, locale=LOCALE)
+    return _minus(format_percent(x, pattern, locale=LOCALE))
 
 
 def indicator_value(x: float | None, indicator: str) -> str:

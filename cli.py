@@ -98,6 +98,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     notes = {r.comparison_note for r in results if r.comparison_note}
     for note in sorted(notes):
         print(note)
+    pre = [(r, indent) for r0 in results for r, indent in [(r0, ""), *((p, "  ") for p in r0.parts)]
+           if r.preliminary]
+    if pre:
+        first = pre[0][0].preliminary
+        print(f"\nPreliminärt, läsåret {first.period} pågår (ändrar inte den officiella statusen):")
+        print(_table(["mål", "status", "progress", "jämförelsevärde", "hittills", "förändring"], [
+            [indent + r.id, attainment.STATUS_LABELS[r.preliminary.status], r.preliminary.progress,
+             r.preliminary.baseline.value if r.preliminary.baseline else None,
+             r.preliminary.current.value if r.preliminary.current else None, r.preliminary.change]
+            for r, indent in pre]))
+        print(first.note)
     return 0
 
 

@@ -56,6 +56,32 @@ class Measure:
 
 
 @dataclass
+class Preliminary:
+    """The school year in progress, term to date against the same months of the baseline term:
+    a signal, labelled as such, that never replaces or changes the official status."""
+    period: str  # the school year in progress, e.g. '2026/27'
+    label: str  # what is compared, e.g. 'HT 2026 t.o.m. oktober'
+    note: str
+    status: str
+    progress: float | None = None
+    change: float | None = None
+    change_ci: tuple[float, float] | None = None
+    baseline: Measure | None = None  # None for a goal with parts (see each part)
+    current: Measure | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def to_json(self) -> dict:
+        return {"period": self.period, "label": self.label, "comparison": self.note, "status": self.status,
+                "progress": self.progress, "change": self.change,
+                "change_ci": list(self.change_ci) if self.change_ci else None,
+                "baseline": self.baseline.to_json() if self.baseline else None,
+                "current": self.current.to_json() if self.current else None}
+
+
+@dataclass
 class GoalResult:
     id: str
     committee: list[str]
@@ -77,6 +103,7 @@ class GoalResult:
     parts: list[GoalResult] = field(default_factory=list)
     as_of: date | None = None
     filter: dict = field(default_factory=dict)  # the population filter the goal is measured on
+    preliminary: Preliminary | None = None  # while a school year is in progress
 
     @property
     def status_label(self) -> str:
@@ -101,6 +128,7 @@ class GoalResult:
             "comparison": self.comparison_note,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "series": [m.to_json() for m in self.series],
+            "preliminary": self.preliminary.to_json() if self.preliminary else None,
             "parts": [p.to_json() for p in self.parts],
         }
 
@@ -221,6 +249,10 @@ def _series_years(base: Period, until: date | None, current: Period) -> list[Per
     year when it is a whole school year, else to the last complete one before ``until``."""
     if current.kind == "school_year":
         last = current
+    elif current.kind == "term":  # never data after the evaluated term
+        last = periods.school_year_of(current.end)
+        if current.end < last.end:
+            last = last.shift_years(-1)
     elif until is None:
         return [base]
     else:
@@ -250,8 +282,8 @@ def _on_track(cfg: GoalConfig, r: ResolvedGoal, series: list[Measure], base: Mea
     if pts[-1][0] >= end_year.start.year:
         actual = next(v for y, v in pts if y == end_year.start.year)
         projected = actual
-    elif len(pts) < 2:
-        return None
+    elif len(pts) < MIN_YEARS_FOR_PROJECTION:
+        return None  # a line through two points says nothing about a trend
     else:
         n = len(pts)
         mx = sum(x for x, _ in pts) / n
@@ -266,6 +298,9 @@ def _on_track(cfg: GoalConfig, r: ResolvedGoal, series: list[Measure], base: Mea
         return None
     higher = polarity == "higher_better" if r.target.kind == "level" else r.target.value > 0
     return projected >= level if higher else projected <= level
+
+
+MIN_YEARS_FOR_PROJECTION = 3
 
 
 def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date | None,
@@ -302,15 +337,18 @@ def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date 
     return result
 
 
-def _combine(goal, committees: list[str], parts: list[GoalResult], cfg: GoalConfig) -> GoalResult:
-    statuses = [p.status for p in parts]
-    progress = None if any(p.progress is None for p in parts) else min(p.progress for p in parts)
+def _combined_status(statuses: list[str], progresses: list[float | None], cfg: GoalConfig) -> tuple[str, float | None]:
+    """A goal with parts is achieved only when every part is; its progress is the smallest."""
+    progress = None if any(p is None for p in progresses) else min(progresses)
     if "no_data" in statuses:
-        status = "no_data"
-    elif all(s == "achieved" for s in statuses):
-        status = "achieved"
-    else:
-        status = "partly" if progress is not None and progress >= cfg.partly_threshold else "not_achieved"
+        return "no_data", progress
+    if all(s == "achieved" for s in statuses):
+        return "achieved", progress
+    return ("partly" if progress is not None and progress >= cfg.partly_threshold else "not_achieved"), progress
+
+
+def _combine(goal, committees: list[str], parts: list[GoalResult], cfg: GoalConfig) -> GoalResult:
+    status, progress = _combined_status([p.status for p in parts], [p.progress for p in parts], cfg)
 
     def all_of(values):
         return None if any(v is None for v in values) else all(values)
@@ -326,25 +364,109 @@ def _combine(goal, committees: list[str], parts: list[GoalResult], cfg: GoalConf
         baseline=None, current=None)
 
 
+def official_period(until: date | None) -> Period | None:
+    """The last complete school year with data up to ``until``: what an official status is on."""
+    if until is None:
+        return None
+    sy = periods.school_year_of(until)
+    return sy if until >= sy.end else sy.shift_years(-1)
+
+
+def in_progress(until: date | None) -> bool:
+    return until is not None and until < periods.school_year_of(until).end
+
+
+def mandate_last_year(cfg: GoalConfig) -> Period:
+    """The mandate period's last school year (2023-2026: 2025/26)."""
+    return periods.school_year(cfg.mandate_period.end - 1)
+
+
+def check_period(cfg: GoalConfig, baseline_code: str, period: str, until: date | None) -> Period:
+    """A period a goal status may be given for: a complete school year or term after the
+    baseline and within the mandate period. Raises PeriodError (Swedish) otherwise."""
+    p = periods.parse(period)
+    base = periods.parse(baseline_code)
+    if p.kind not in ("school_year", "term"):
+        raise periods.PeriodError("Målen följs upp per läsår eller termin, t.ex. 2024/25 eller VT2025.")
+    if p.end <= base.end:
+        what = "är basåret" if p.start >= base.start else "ligger före basåret"
+        raise periods.PeriodError(
+            f"{p.label.capitalize()} {what} ({base.label}): målen jämförs med basåret och får ingen status "
+            f"för det eller tidigare perioder. Välj ett läsår efter {base.code}.")
+    if p.start > mandate_last_year(cfg).end:
+        raise periods.PeriodError(f"{p.label.capitalize()} ligger efter mandatperioden "
+                                  f"({cfg.mandate_period.start}–{cfg.mandate_period.end}).")
+    if until is not None and p.end > until:
+        raise periods.PeriodError(
+            f"{p.label.capitalize()} är inte avslutat (data t.o.m. {until.isoformat()}). En status ges bara "
+            f"för hela perioder; utan --period visas det pågående läsåret som preliminärt.")
+    return p
+
+
+def goal_periods(cfg: GoalConfig, until: date | None) -> list[str]:
+    """Complete school years a status can be asked for, newest first (after the earliest
+    baseline, within the mandate period, with data)."""
+    last = official_period(until)
+    bases = [periods.parse(cfg.resolved(g).baseline_period) for g in cfg.goals if cfg.resolved(g).baseline_period]
+    if last is None or not bases:
+        return []
+    last = min(last, mandate_last_year(cfg), key=lambda p: p.start)
+    out, p = [], last
+    while p.start > min(bases).start:
+        out.append(p.code)
+        p = p.shift_years(-1)
+    return out
+
+
+def _preliminary(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date) -> Preliminary | None:
+    """The term to date against the same months of the baseline term, when it has school months."""
+    p = _evaluate_leaf(wh, cfg, r, until, None, with_series=False)
+    if p.current is None or not p.current.denominator:
+        return None  # e.g. July: the new school year has no school months yet
+    return Preliminary(period=periods.school_year_of(until).code, label=p.current.label, note=p.comparison_note,
+                       status=p.status, progress=p.progress, change=p.change, change_ci=p.change_ci,
+                       baseline=p.baseline, current=p.current)
+
+
 def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str | None = None,
                   until: date | None = None, with_series: bool = True) -> GoalResult:
-    """``with_series=False`` skips the trend (and so ``on_track``): for a status comparison."""
+    """The official status (a complete period: ``period``, or by default the last complete school
+    year) and, by default while a school year is in progress, the preliminary result apart.
+
+    ``with_series=False`` skips the trend (and so ``on_track``): for a status comparison."""
     r = cfg.resolved(goal, parent)
     if until is None and r.indicator:
         until = engine.data_until(wh, catalog.get(r.indicator).source)
+    if period is not None:
+        official, preliminary = check_period(cfg, r.baseline_period, period, until), False
+    else:
+        official, preliminary = official_period(until), in_progress(until)
     if not goal.parts:
-        return _evaluate_leaf(wh, cfg, r, until, period, with_series)
+        result = _evaluate_leaf(wh, cfg, r, until, official.code if official else None, with_series)
+        if preliminary:
+            result.preliminary = _preliminary(wh, cfg, r, until)
+        return result
     resolved_parent = goal.model_copy(update={
         "indicator": r.indicator, "baseline_period": r.baseline_period, "target": r.target,
         "filter": r.filter, "committee": r.committee})
     parts = [evaluate_goal(wh, cfg, part, resolved_parent, period, until, with_series) for part in goal.parts]
-    return _combine(goal, r.committee, parts, cfg)
+    result = _combine(goal, r.committee, parts, cfg)
+    if official is not None:
+        result.current = Measure(period=official.code, label=official.label, value=None, numerator=None,
+                                 denominator=None)
+    pre = [p.preliminary for p in parts]
+    if pre and all(pre):
+        status, progress = _combined_status([p.status for p in pre], [p.progress for p in pre], cfg)
+        result.preliminary = Preliminary(period=pre[0].period, label=pre[0].label, note=pre[0].note,
+                                         status=status, progress=progress)
+    return result
 
 
 def evaluate_all(wh: Warehouse, cfg: GoalConfig, period: str | None = None,
                  until: date | None = None, with_series: bool = True) -> list[GoalResult]:
-    """Attainment of every configured goal: for the latest data, a given school year or term,
-    or as it stood with the data up to ``until`` (e.g. the end of a month)."""
+    """Attainment of every configured goal: officially for the last complete school year (or the
+    complete ``period`` asked for) with the data up to ``until`` (default: all data), and the
+    school year in progress as ``preliminary``."""
     return [evaluate_goal(wh, cfg, g, period=period, until=until, with_series=with_series)
             for g in cfg.goals]
 
@@ -372,10 +494,17 @@ def frame(results: list[GoalResult]) -> pl.DataFrame:
             "current_period": r.current.period if r.current else None,
             "current_value": r.current.value if r.current else None,
             "target_value": r.target_value,
+            "preliminary_label": r.preliminary.label if r.preliminary else None,
+            "preliminary_status": r.preliminary.status if r.preliminary else None,
+            "preliminary_value": (r.preliminary.current.value
+                                  if r.preliminary and r.preliminary.current else None),
         })
         for p in r.parts:
             add(p, r.id)
 
     for r in results:
         add(r, None)
-    return pl.DataFrame(rows)
+    return pl.DataFrame(rows, schema_overrides={"preliminary_label": pl.String, "preliminary_status": pl.String,
+                                                "preliminary_value": pl.Float64, "current_period": pl.String,
+                                                "current_value": pl.Float64, "baseline_value": pl.Float64,
+                                                "target_value": pl.Float64, "progress": pl.Float64})

@@ -300,7 +300,9 @@ def key_indicators_month(wh: Warehouse, month_code: str) -> pl.DataFrame:
 
 
 def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str) -> pl.DataFrame:
-    """Every goal (and part) as of the end of a month and of the month before, with changes."""
+    """Every goal (and part) as of the end of a month and of the month before, with changes: the
+    official status (which changes when a school year completes) and the preliminary result of
+    the school year in progress (which moves month by month)."""
     m = periods.parse(month_code)
     # The two evaluations are independent queries: run them side by side (DuckDB releases the
     # GIL; the warehouse hands each thread its own cursor).
@@ -310,6 +312,11 @@ def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str) -> pl.Dat
         now, before = attainment.frame(now_f.result()), attainment.frame(before_f.result())
     joined = now.join(before.select("goal_id", pl.col("status").alias("status_before"),
                                     pl.col("current_value").alias("value_before"),
-                                    pl.col("progress").alias("progress_before")),
+                                    pl.col("progress").alias("progress_before"),
+                                    pl.col("preliminary_status").alias("preliminary_status_before"),
+                                    pl.col("preliminary_value").alias("preliminary_value_before")),
                       on="goal_id", how="left")
-    return joined.with_columns(status_changed=pl.col("status") != pl.col("status_before"))
+    return joined.with_columns(
+        status_changed=pl.col("status") != pl.col("status_before"),
+        preliminary_changed=(pl.col("preliminary_status") != pl.col("preliminary_status_before")).fill_null(False),
+        preliminary_change=pl.col("preliminary_value") - pl.col("preliminary_value_before"))

@@ -123,7 +123,9 @@ def test_sn_page_year_changes_the_funnel(app_env):
 def test_steering_page_month_and_status_changes(app_env):
     at = page("pages/steering.py")
     assert [s.value for s in at.subheader] == ["Målen", "Nyckeltal", "Nämndernas analyser"]
-    assert any("Ej uppnått → Delvis uppnått" in w.value for w in at.warning)
+    # October 2026: the official status (2025/26) is unchanged; the preliminary one moved
+    assert any("Ingen officiell status har ändrats" in m.value for m in at.success)
+    assert any("Ej uppnått → Delvis uppnått (HT 2026 t\\.o\\.m\\. oktober)" in m.value for m in at.info)
     goals_before = at.dataframe[0].value
     at.selectbox(key="manad").set_value("2026-06").run()
     assert not at.exception

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from metrics import attainment, goals
+from metrics import attainment, goals, periods
 from metrics.goals import Target
 from tests.conftest import ROOT, build_warehouse
 
@@ -138,19 +138,67 @@ def test_status_json_has_the_documented_shape(wh, cfg):
     assert part["target"]["kind"] == "absolute_change" and part["target"]["value"] == -2.0
 
 
-def test_school_year_in_progress_compares_the_same_months(tmp_path, cfg):
-    # data until October 2025 only: 2025/26 is in progress
+def test_school_year_in_progress_is_preliminary_and_apart(tmp_path, cfg):
+    # data until October 2025 only: 2025/26 is in progress, 2024/25 is the last complete year
     rows = [r for r in ROWS if r[4] != date(2026, 6, 1)]
     wh = build_warehouse(tmp_path / "w.duckdb", absence=rows, interventions=INTERVENTIONS)
     (bun, sn) = attainment.evaluate_all(wh, cfg)
     part = bun.parts[0]
-    assert part.current.period == "2025-07-01..2025-10-31"
-    assert part.baseline.period == "2022-07-01..2022-10-31"
-    assert "pågår" in bun.comparison_note and "samma månader HT 2022" in bun.comparison_note
+    assert part.current.period == "2024/25" and bun.current.period == "2024/25"  # official
+    assert part.status == "no_data"  # no rows in 2024/25: the official status says so
+    pre = part.preliminary
+    assert pre.period == "2025/26" and pre.current.period == "2025-07-01..2025-10-31"
+    assert pre.baseline.period == "2022-07-01..2022-10-31"
+    assert "pågår" in pre.note and "samma månader HT 2022" in pre.note
+    # grundskola (every school of the form) in the same months: achieved as a preliminary signal only
+    base_g = share(lambda r: r[4] == BASE and r[1].startswith("G"))
+    cur_g = share(lambda r: r[4] == CUR and r[1].startswith("G"))
+    assert pre.status == "achieved" and pre.change == pytest.approx(float(cur_g - base_g))
+    assert bun.preliminary.status == "not_achieved"  # gymnasieskola unchanged
+    out = bun.to_json()
+    assert out["current"]["period"] == "2024/25" and out["preliminary"]["period"] == "2025/26"
+    high_now = sum(r[6] * 100 > 15 * r[5] for r in rows if r[4] == CUR and r[1].startswith("G"))
+    assert out["parts"][0]["preliminary"]["current"]["numerator"] == high_now
+
+
+def test_one_achieved_month_does_not_change_the_official_status(tmp_path, cfg):
+    # 2024/25 complete and not met; the new school year's first month looks excellent
+    year = [date(2024, 9, 1), date(2025, 3, 1)]
+    rows = (pupils("gb", "G1", "5", BASE, 20, 6) + pupils("yb", "Y1", "2", BASE, 12, 5)
+            + [r for m in year for r in pupils("g" + m.isoformat(), "G1", "6", m, 20, 6)]
+            + [r for m in year for r in pupils("y" + m.isoformat(), "Y1", "2", m, 12, 5)]
+            # October 2025 against October 2022: 30 % -> 12.5 % and 41.7 % -> 20.8 %
+            + pupils("gn", "G1", "6", CUR, 40, 5) + pupils("yn", "Y1", "2", CUR, 24, 5))
+    wh = build_warehouse(tmp_path / "w.duckdb", absence=rows)
+    (bun, _sn) = attainment.evaluate_all(wh, cfg)
+    assert bun.current.period == "2024/25" and bun.status == "not_achieved"
+    assert bun.preliminary.status == "achieved"  # one month: a signal, apart
+    # the same official status as when the month did not exist
+    before = attainment.evaluate_all(wh, cfg, until=date(2025, 6, 30))[0]
+    assert (before.status, before.current.period, before.preliminary) == ("not_achieved", "2024/25", None)
+
+
+@pytest.mark.parametrize("period,words", [
+    ("2020/21", "ligger före basåret (läsåret 2022/23)"),
+    ("2022/23", "är basåret (läsåret 2022/23)"),
+    ("HT2022", "är basåret"),
+    ("2026/27", "ligger efter mandatperioden"),
+    ("2024-09", "per läsår eller termin"),
+])
+def test_periods_without_an_official_status_are_refused(wh, cfg, period, words):
+    with pytest.raises(periods.PeriodError) as err:
+        attainment.evaluate_all(wh, cfg, period)
+    assert words in str(err.value)
+
+
+def test_an_incomplete_period_is_refused(wh, cfg):
+    with pytest.raises(periods.PeriodError, match="HT 2025 är inte avslutat|är inte avslutat"):
+        attainment.evaluate_all(wh, cfg, "VT2026", until=date(2026, 3, 31))
 
 
 def test_suppressed_population_gives_no_data(tmp_path, cfg):
-    rows = pupils("sb", "G2", "8", BASE, 8, 3) + pupils("sc", "G2", "8", CUR, 8, 2)
+    rows = (pupils("sb", "G2", "8", BASE, 8, 3) + pupils("sc", "G2", "8", CUR, 8, 2)
+            + pupils("sd", "G1", "8", date(2026, 6, 1), 8, 2))  # 2025/26 complete
     ivs = [(f"i{i}{w}", f"s{w}{i}", "sip", "sn", date(2022, 8, 1), None, "G2") for w in "bc" for i in range(8)]
     wh = build_warehouse(tmp_path / "w.duckdb", absence=rows, interventions=ivs)
     (_bun, sn) = attainment.evaluate_all(wh, cfg, "2025/26")

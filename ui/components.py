@@ -73,16 +73,18 @@ def sidebar() -> None:
 
 
 def period_options() -> list[str]:
-    """'Senaste data' and every complete school year with absence data, newest first."""
-    return [LATEST, *state.view("school_years")]
+    """'Senaste data' and the complete school years a goal status can be given for, newest
+    first: after the baseline, within the mandate period (never the baseline or before it)."""
+    until = state.dataset_info()["until"].get("absence")
+    return [LATEST, *attainment.goal_periods(state.goal_config(), until)]
 
 
 def period_filter() -> str | None:
     """The follow-up period, bound to the URL (?lasar=2024/25); None = the latest data."""
     choice = st.selectbox(
         "Uppföljningsperiod (läsår)", period_options(), key="lasar", bind="query-params",
-        help="Läsår jämförs med basåret. Under ett pågående läsår jämförs terminen hittills med "
-             "samma månader basåret.")
+        help="Den officiella statusen gäller ett avslutat läsår jämfört med basåret. Under ett pågående "
+             "läsår visas terminen hittills som preliminär, jämförd med samma månader basåret.")
     return None if choice == LATEST else choice
 
 
@@ -129,6 +131,10 @@ def significance_text(r: GoalResult) -> str:
 
 def on_track_text(r: GoalResult) -> str:
     if r.on_track is None:
+        known = [m for m in r.series if m.value is not None and r.baseline and m.period >= r.baseline.period]
+        if r.progress is not None and len(known) < attainment.MIN_YEARS_FOR_PROJECTION:
+            return (f"För få läsår sedan basåret ({len(known)}) för att bedöma om målet nås under "
+                    f"mandatperioden; minst {attainment.MIN_YEARS_FOR_PROJECTION} behövs.")
         return ""
     if r.on_track:
         return "I fas: utvecklingen pekar mot att målet nås under mandatperioden."
@@ -164,12 +170,32 @@ def _measure_row(r: GoalResult, report: PageReport | None = None) -> None:
     if any(m.suppressed for m in (b, c) if m):
         notes.append(fmt.SUPPRESSED_NOTE)
     st.caption(" ".join(notes))
+    if r.preliminary is not None:
+        preliminary_line(r.preliminary, r.indicator)
     if r.series and report is not None:
         report.view(figures.goal_trend(r), f"{r.id}-utveckling",
                     ("Andel", "Konfidensintervall, nedre", "Konfidensintervall, övre", "Målnivå"))
     elif r.series:
         st.plotly_chart(charts.goal_trend(r.series, r.target_value, "Utveckling per läsår"),
                         width="stretch", config={"displayModeBar": False}, key=f"trend-{r.id}")
+
+
+PRELIMINARY_BADGE = ('<span class="preliminary-badge" style="border:1px dashed #555;color:#333;'
+                     'padding:1px 8px;border-radius:12px;font-size:.85em;white-space:nowrap">Preliminärt</span>')
+
+
+def preliminary_line(p: attainment.Preliminary, indicator: str | None) -> None:
+    """The school year in progress, badged as preliminary: it never changes the official status."""
+    text = f"{PRELIMINARY_BADGE} &nbsp; {status_badge(p.status)} &nbsp; {html.escape(p.label)}"
+    if p.current is not None and p.current.value is not None and indicator:
+        interval = (f" (95 %-intervall {fmt.pct(p.current.ci_low)}–{fmt.pct(p.current.ci_high)})"
+                    if p.current.ci_low is not None else "")
+        base = fmt.indicator_value(p.baseline.value, indicator) if p.baseline else fmt.MISSING
+        change = fmt.pp(p.change) if p.change is not None else fmt.MISSING
+        text += (f": {fmt.indicator_value(p.current.value, indicator)}{html.escape(interval)} mot {base} "
+                 f"samma månader basåret, {change}")
+    st.markdown(f"<small>{text}. Läsåret {p.period} pågår; den officiella statusen ovan ändras inte.</small>",
+                unsafe_allow_html=True)
 
 
 def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: auth.User,
@@ -187,6 +213,8 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: aut
                 st.markdown(fmt.literal(r.description))
         if r.parts:
             st.markdown(fmt.literal(why_text(r)))
+            if r.preliminary is not None:
+                preliminary_line(r.preliminary, None)
             for part in r.parts:
                 st.markdown(f"**{html.escape(part.title)}** &nbsp; {status_badge(part.status)}",
                             unsafe_allow_html=True)
@@ -236,7 +264,10 @@ def _comment_block(r: GoalResult, comment, follow_up: str, user: auth.User) -> N
 
 
 def follow_up_year(r: GoalResult) -> str:
-    """The school year a result belongs to: the key under which analyses are stored."""
+    """The school year being followed up (the key under which analyses are stored): the one in
+    progress while there is one, else the official one."""
+    if r.preliminary is not None:
+        return r.preliminary.period
     current = r.current or (r.parts[0].current if r.parts else None)
     if current is None:
         return ""
@@ -452,15 +483,24 @@ def report_filters() -> ReportFilters:
 
 
 def status_changes(goal_months: pl.DataFrame) -> None:
-    """Say in words which goals changed status since the month before."""
+    """Say in words which goals changed official status, and which preliminary results moved to
+    another status, since the month before."""
     changed = goal_months.filter(pl.col("status_changed").fill_null(False))
     if changed.height == 0:
-        st.success("Inget mål har ändrat status sedan månaden innan.", icon=":material/check:")
-        return
-    lines = [f"- **{fmt.literal(r['title'])}**: {STATUS_LABELS.get(r['status_before'], '..')} → "
-             f"{STATUS_LABELS[r['status']]}"
-             for r in changed.iter_rows(named=True)]
-    st.warning("Ändrad status sedan månaden innan:\n" + "\n".join(lines), icon=":material/change_circle:")
+        st.success("Ingen officiell status har ändrats sedan månaden innan (den ändras när ett läsår "
+                   "avslutas).", icon=":material/check:")
+    else:
+        lines = [f"- **{fmt.literal(r['title'])}**: {STATUS_LABELS.get(r['status_before'], '..')} → "
+                 f"{STATUS_LABELS[r['status']]} ({r['current_period']})" for r in changed.iter_rows(named=True)]
+        st.warning("Ändrad officiell status sedan månaden innan:\n" + "\n".join(lines),
+                   icon=":material/change_circle:")
+    moved = goal_months.filter(pl.col("preliminary_changed"))
+    if moved.height:
+        lines = [f"- **{fmt.literal(r['title'])}**: {STATUS_LABELS.get(r['preliminary_status_before'], '..')} → "
+                 f"{STATUS_LABELS[r['preliminary_status']]} ({fmt.literal(r['preliminary_label'])})"
+                 for r in moved.iter_rows(named=True)]
+        st.info("Preliminärt, det pågående läsåret – ändrar inte den officiella statusen:\n" + "\n".join(lines),
+                icon=":material/hourglass_top:")
 
 
 def analyses(school_year: str) -> None:

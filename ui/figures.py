@@ -156,23 +156,34 @@ def key_indicators(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def goal_months(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(export, display) of ``views.goal_status_month``."""
+    """(export, display) of ``views.goal_status_month``: the official status and, apart, the
+    preliminary result of the school year in progress with its change since the month before."""
     from metrics.attainment import STATUS_LABELS
 
-    status = {k: v for k, v in STATUS_LABELS.items()}
+    status = dict(STATUS_LABELS)
     export = df.select(
         pl.col("title").alias("Mål"), pl.col("committee").alias("Nämnd"),
+        pl.col("current_period").alias("Officiell period"),
         pl.col("status").replace_strict(status, return_dtype=pl.String).alias("Status"),
         pl.col("status_before").replace_strict(status, return_dtype=pl.String, default=None).alias("Status månaden innan"),
         pl.col("current_value").alias("Nuvarande värde"), pl.col("value_before").alias("Värde månaden innan"),
-        pl.col("target_value").alias("Målnivå"), pl.col("progress").alias("Andel av förändringen som krävs"))
+        pl.col("target_value").alias("Målnivå"), pl.col("progress").alias("Andel av förändringen som krävs"),
+        pl.col("preliminary_label").alias("Preliminärt, period"),
+        pl.col("preliminary_status").replace_strict(status, return_dtype=pl.String, default=None)
+        .alias("Preliminär status"),
+        pl.col("preliminary_value").alias("Preliminärt värde"),
+        pl.col("preliminary_change").alias("Preliminärt, förändring mot månaden innan"))
     display = pl.DataFrame({
         "Mål": df["title"], "Nämnd": df["committee"],
-        "Status": [status[s] for s in df["status"]],
-        "Månaden innan": [status.get(s, fmt.MISSING) if s else fmt.MISSING for s in df["status_before"]],
+        "Status": [f"{status[s]} ({p})" if p else status[s] for s, p in zip(df["status"], df["current_period"],
+                                                                            strict=True)],
         "Ändrad": ["Ja" if c else "" for c in df["status_changed"].fill_null(False)],
         "Nuvarande": _text(df["current_value"], fmt.pct),
         "Målnivå": _text(df["target_value"], fmt.pct),
+        "Preliminärt": [f"{status[s]}, {lbl}" if s else fmt.MISSING
+                        for s, lbl in zip(df["preliminary_status"], df["preliminary_label"], strict=True)],
+        "Preliminärt värde": _text(df["preliminary_value"], fmt.pct),
+        "Sedan månaden innan": [_change_text(v, "percent") for v in df["preliminary_change"]],
     })
     return export, display
 

@@ -471,6 +471,41 @@ def evaluate_all(wh: Warehouse, cfg: GoalConfig, period: str | None = None,
             for g in cfg.goals]
 
 
+def status_history(r: GoalResult, cfg: GoalConfig) -> list[tuple[str, str, float | None]]:
+    """(school year, official status, progress) for every school year after the baseline up to
+    the evaluated one, from the goal's own series; a goal with parts combines them per year."""
+    if r.parts:
+        per_part = [{y: (st, pr) for y, st, pr in status_history(p, cfg)} for p in r.parts]
+        years = sorted(set.intersection(*(set(h) for h in per_part)))
+        return [(y, *_combined_status([h[y][0] for h in per_part], [h[y][1] for h in per_part], cfg))
+                for y in years]
+    b = r.baseline
+    if b is None or r.target is None or b.numerator is None or not b.denominator or r.current is None:
+        return []
+    ind = catalog.get(r.indicator)
+    out = []
+    for m in r.series:
+        if m.period <= b.period or m.period > r.current.period:
+            continue
+        prog = None if m.numerator is None or not m.denominator else progress_of(
+            r.target, b.numerator, b.denominator, m.numerator, m.denominator, ind.polarity)
+        out.append((m.period, status_of(prog, cfg.partly_threshold), float(prog) if prog is not None else None))
+    return out
+
+
+def status_since(r: GoalResult, cfg: GoalConfig) -> str | None:
+    """The first school year of the unbroken run of the current official status (None: unknown)."""
+    history = status_history(r, cfg)
+    if not history or history[-1][1] != r.status:
+        return None
+    since = history[-1][0]
+    for period, status, _progress in reversed(history):
+        if status != r.status:
+            break
+        since = period
+    return since
+
+
 def flatten(results: list[GoalResult]) -> list[GoalResult]:
     """Every goal and part, parents before their parts."""
     out = []

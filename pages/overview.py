@@ -21,6 +21,7 @@ with filters[1]:
 report = components.PageReport("Översikt – måluppfyllelse", user)
 results = state.goal_results(period)
 shown = [r for r in results if committee is None or committee in r.committee]
+components.scorecard(shown, cfg)
 for result in shown:
     follow_up = components.follow_up_year(result)
     comment = state.comments(follow_up).get(result.id)

@@ -26,6 +26,12 @@ def metrics(at: AppTest) -> list[tuple[str, str]]:
 def test_overview_shows_both_committees_goals(app_env):
     at = start()
     assert not at.exception and not at.error
+    # the scorecard first: the demo's story (BUN missed since 2024/25, SN partly since 2024/25)
+    card = at.table[0].value
+    assert list(card.columns) == ["Mål", "Status", "Sedan", "Nu", "Målnivå", "Preliminärt"]
+    assert card["Status"].tolist() == ["✗ Ej uppnått", "✗ Ej uppnått", "✓ Uppnått", "◐ Delvis uppnått"]
+    assert card["Sedan"].tolist() == ["läsåret 2024/25", "läsåret 2024/25", "läsåret 2023/24", "läsåret 2024/25"]
+    assert all(p.endswith("HT 2026 t.o.m. oktober") for p in card["Preliminärt"])
     titles = [s.value for s in at.subheader]
     assert titles == [BUN_TITLE, SN_TITLE]
     html = " ".join(m.value for m in at.markdown)

@@ -210,3 +210,13 @@ def test_on_track_projects_the_series(wh, cfg):
     # the mandate's last school year (2025/26) is complete: on track = its actual value meets
     assert bun.parts[0].on_track is True and bun.parts[1].on_track is False
     assert bun.on_track is False
+
+
+def test_since_when_a_status_has_held(wh, cfg):
+    (bun, sn) = attainment.evaluate_all(wh, cfg, "2025/26")
+    grund = bun.parts[0]
+    # the fixture has rows only in the baseline and in 2025/26: the years between have no data
+    assert [h[:2] for h in attainment.status_history(grund, cfg)] == [
+        ("2023/24", "no_data"), ("2024/25", "no_data"), ("2025/26", "achieved")]
+    assert attainment.status_since(grund, cfg) == "2025/26"
+    assert [h[1] for h in attainment.status_history(bun, cfg)] == ["no_data", "no_data", "not_achieved"]

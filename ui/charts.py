@@ -55,8 +55,9 @@ def _base(fig: go.Figure, title: str | None, height: int) -> go.Figure:
 
 
 def goal_trend(series: list[Measure], target_value: float | None, title: str | None = None,
-               height: int = 180) -> go.Figure:
-    """A small trend line of a goal's indicator per school year, with the target level dashed.
+               height: int = 180, current: str | None = None) -> go.Figure:
+    """A small trend line of a goal's indicator per school year, with the target level dashed and
+    the evaluated school year (``current``, a period code) marked and labelled.
 
     Suppressed years are left out of the line and named in the hover text of the gap's ends.
     """
@@ -78,6 +79,13 @@ def goal_trend(series: list[Measure], target_value: float | None, title: str | N
             line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
             hovertemplate="Målnivå: %{y:.1f} %<extra></extra>",
         ))
+    now = [(xi, yi) for xi, yi, m in zip(x, y, shown, strict=True) if m.period == current]
+    if now:
+        fig.add_trace(go.Scatter(
+            x=[now[0][0]], y=[now[0][1]], mode="markers+text", name="Nu (officiellt)",
+            marker={"color": SERIES_COLOUR, "size": 12, "line": {"color": "white", "width": 2}},
+            text=[f"{now[0][1]:.1f} %".replace(".", ",")], textposition="top center",
+            hovertemplate="Officiellt, läsår %{x}: %{y:.1f} %<extra></extra>"))
     fig.update_xaxes(type="category", title=None, showgrid=False)
     fig.update_yaxes(ticksuffix=" %", title=None, gridcolor="#eeeeee", rangemode="tozero")
     return _base(fig, title, height)

@@ -176,7 +176,8 @@ def _measure_row(r: GoalResult, report: PageReport | None = None) -> None:
         report.view(figures.goal_trend(r), f"{r.id}-utveckling",
                     ("Andel", "Konfidensintervall, nedre", "Konfidensintervall, övre", "Målnivå"))
     elif r.series:
-        st.plotly_chart(charts.goal_trend(r.series, r.target_value, "Utveckling per läsår"),
+        st.plotly_chart(charts.goal_trend(r.series, r.target_value, "Utveckling per läsår",
+                                          current=r.current.period if r.current else None),
                         width="stretch", config={"displayModeBar": False}, key=f"trend-{r.id}")
 
 
@@ -196,6 +197,15 @@ def preliminary_line(p: attainment.Preliminary, indicator: str | None) -> None:
                  f"samma månader basåret, {change}")
     st.markdown(f"<small>{text}. Läsåret {p.period} pågår; den officiella statusen ovan ändras inte.</small>",
                 unsafe_allow_html=True)
+
+
+def scorecard(results: list[GoalResult], cfg: GoalConfig) -> None:
+    """The one-screen summary above the cards: every goal and part on one line."""
+    # a static table: long goal titles wrap instead of pushing columns out of sight
+    st.table(figures.scorecard(results, cfg), hide_index=True)
+    st.caption("Officiell status för det senaste avslutade läsåret jämfört med basåret. Preliminärt = "
+               "det pågående läsåret hittills mot samma månader basåret; det ändrar inte den officiella "
+               "statusen.")
 
 
 def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: auth.User,

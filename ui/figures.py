@@ -190,7 +190,8 @@ def goal_months(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def goal_trend(r) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """A goal's school-year series with its target level (from ``attainment.GoalResult``)."""
-    fig = charts.goal_trend(r.series, r.target_value, "Utveckling per läsår")
+    fig = charts.goal_trend(r.series, r.target_value, "Utveckling per läsår",
+                            current=r.current.period if r.current else None)
     ms = r.series
     export = pl.DataFrame({
         "Läsår": [m.period for m in ms], "Täljare": [m.numerator for m in ms],
@@ -203,3 +204,33 @@ def goal_trend(r) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     display = pl.DataFrame({"Läsår": export["Läsår"], "Andel": _text(export["Andel"], fmt.pct),
                             "Elever": [f"{fmt.number(m.numerator)} av {fmt.number(m.denominator)}" for m in ms]})
     return fig, export, display
+
+
+def scorecard(results, cfg) -> pl.DataFrame:
+    """One line per goal and part (parts indented): status as symbol and words, since when it has
+    held, the official value against the target, and the preliminary signal apart."""
+    from metrics import attainment
+    from metrics.attainment import STATUS_LABELS
+
+    symbols = {"achieved": "✓", "partly": "◐", "not_achieved": "✗", "no_data": "–"}
+    rows = []
+
+    def add(r, indent: str) -> None:
+        since = attainment.status_since(r, cfg)
+        value = r.current.value if r.current else None
+        rows.append({
+            "Mål": indent + r.title,
+            "Status": f"{symbols[r.status]} {STATUS_LABELS[r.status]}",
+            "Sedan": f"läsåret {since}" if since else fmt.MISSING,
+            "Nu": f"{fmt.pct(value)} ({r.current.period})" if value is not None else
+                  (r.current.period if r.current and r.parts else fmt.MISSING),
+            "Målnivå": fmt.pct(r.target_value) if r.target_value is not None else fmt.MISSING,
+            "Preliminärt": (f"{symbols[r.preliminary.status]} {STATUS_LABELS[r.preliminary.status]}, "
+                            f"{r.preliminary.label}") if r.preliminary else fmt.MISSING,
+        })
+        for part in r.parts:
+            add(part, indent + "  – ")
+
+    for r in results:
+        add(r, "")
+    return pl.DataFrame(rows, schema={c: pl.String for c in ("Mål", "Status", "Sedan", "Nu", "Målnivå", "Preliminärt")})

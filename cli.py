@@ -4,7 +4,7 @@
     python cli.py status [--goals FILE] [--db PATH] [--period P] [--format table|json]
     python cli.py metric --list
     python cli.py metric NAME [--period P] [--by DIM ...] [--filter DIM=VALUE ...]
-                              [--format table|json|csv] [--db PATH]
+                              [--format table|json|csv] [--explain] [--db PATH]
     python cli.py import KIND FILE [--db PATH] [--mapping FILE] [--dry-run]
     python cli.py docs [--check]
 
@@ -140,6 +140,10 @@ def cmd_metric(args: argparse.Namespace) -> int:
     ind = catalog.get(args.name)
     wh = _warehouse(args.db)
     period = args.period or _default_period(wh, ind)
+    if args.explain:
+        engine.evaluate(wh, ind.name, period, by=args.by or [], filters=_parse_filters(args.filter))  # refusals
+        print(engine.explain(wh, ind.name, period, by=args.by or [], filters=_parse_filters(args.filter)))
+        return 0
     df = engine.evaluate(wh, ind.name, period, by=args.by or [], filters=_parse_filters(args.filter))
     df = df.drop("period")
     if args.format == "json":
@@ -233,6 +237,7 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--filter", action="append", metavar="DIM=VALUE",
                    help="filter med ett värde, t.ex. school_form=grundskola (flaggan kan upprepas)")
     m.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    m.add_argument("--explain", action="store_true", help="visa SQL-frågan som beräknar indikatorn")
     m.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
     m.set_defaults(func=cmd_metric)
 

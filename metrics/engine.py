@@ -186,8 +186,9 @@ def _aggregates(ind: Indicator) -> tuple[str, str]:
     return f"count({counted}) FILTER (WHERE {num})", "NULL::BIGINT"
 
 
-def _counts(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
-            filters: Filters | None, materialised: bool = True) -> pl.DataFrame:
+def _counts_sql(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
+                filters: Filters | None, materialised: bool = True) -> tuple[str, list]:
+    """The one query behind an indicator's counts, and its parameters (the filter values)."""
     where, params = _filter_sql(ind, filters)
     num_agg, den_agg = _aggregates(ind)
     dims = ", ".join(by)
@@ -199,6 +200,30 @@ def _counts(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[st
         f"SELECT period, {select_dims}{num_agg} AS numerator, {den_agg} AS denominator\n"
         f"FROM unit WHERE ({ind.where}) AND ({where})\n{group}"
     )
+    return sql, params
+
+
+def explain(wh: Warehouse, name: str, period: str | Period | Sequence[str | Period], by: Sequence[str] = (),
+            filters: Filters | None = None) -> str:
+    """The SQL ``evaluate`` runs for these arguments, with its parameters, and what is done to the
+    counts afterwards (an analyst who can read the query can trust the number)."""
+    ind = catalog.get(name)
+    ps = [periods.parse(p) for p in ([period] if isinstance(period, str | Period) else period)]
+    sql, params = _counts_sql(wh, ind, ps, list(dict.fromkeys(by)), filters)
+    out = [f"-- {ind.name}: {ind.label}", f"-- parametrar (?): {params}" if params else "-- inga parametrar", sql]
+    if ind.kind == "rate":
+        out.append("-- nämnare: invånare 0–20 år ur tabellen population för det år perioden börjar")
+    if ind.kind == "change":
+        out.append("-- nämnare: samma fråga för samma period ett år tidigare")
+    out.append(f"-- sedan: undertryckning på de exakta antalen ({', '.join(map(str, settings.suppression_thresholds()))}), "
+               f"avrundning till närmaste {settings.rounding_base()} och värdet ur de avrundade antalen "
+               "(DISCLOSURE.md)")
+    return "\n".join(out)
+
+
+def _counts(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
+            filters: Filters | None, materialised: bool = True) -> pl.DataFrame:
+    sql, params = _counts_sql(wh, ind, ps, by, filters, materialised)
     df = wh.sql(sql, params=params or None)
     schema = {"period": pl.String, **{d: pl.String for d in by},
               "numerator": pl.Float64 if ind.kind == "mean" else pl.Int64, "denominator": pl.Int64}

@@ -81,3 +81,19 @@ def test_errors_are_swedish_without_traceback(demo_db, args, message):
 def test_missing_database_says_how_to_build_it(tmp_path):
     out = run("status", "--db", str(tmp_path / "none.duckdb"))
     assert out.returncode == 2 and "python cli.py demo" in out.stderr
+
+
+def test_explain_prints_the_sql_that_gives_the_number(demo_db):
+    out = run("metric", "report_count", "--period", "2025", "--by", "area", "--filter", "reporter_category=skola",
+              "--explain", "--db", str(demo_db))
+    assert out.returncode == 0, out.stderr
+    sql = "\n".join(line for line in out.stdout.splitlines() if not line.startswith("--"))
+    assert "GROUP BY period, CUBE(area)" in sql and "-- parametrar (?): ['skola']" in out.stdout
+    from data.warehouse import Warehouse
+
+    wh = Warehouse(demo_db)
+    rows = wh.sql(sql, params=["skola"])
+    total = rows.filter(rows["area"].is_null())["numerator"][0]
+    plain = wh.fetchone("SELECT count(*) FROM reports WHERE year(received_date) = 2025 "
+                        "AND reporter_category = 'skola'")[0]
+    assert total == plain

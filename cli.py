@@ -127,8 +127,7 @@ def _default_period(wh: Warehouse, ind: catalog.Indicator) -> str:
     until = engine.data_until(wh, ind.source)
     if until is None:
         raise CliError("Databasen innehåller inga data för indikatorn.")
-    sy = periods.school_year_of(until)
-    return (sy if until >= sy.end else sy.shift_years(-1)).code
+    return periods.last_complete_school_year(until).code
 
 
 def cmd_metric(args: argparse.Namespace) -> int:

@@ -250,15 +250,11 @@ def _series_years(base: Period, until: date | None, current: Period) -> list[Per
     if current.kind == "school_year":
         last = current
     elif current.kind == "term":  # never data after the evaluated term
-        last = periods.school_year_of(current.end)
-        if current.end < last.end:
-            last = last.shift_years(-1)
+        last = periods.last_complete_school_year(current.end)
     elif until is None:
         return [base]
     else:
-        last = periods.school_year_of(until)
-        if until < last.end:
-            last = last.shift_years(-1)
+        last = periods.last_complete_school_year(until)
     first = base.shift_years(-3)
     years = []
     p = first
@@ -366,10 +362,7 @@ def _combine(goal, committees: list[str], parts: list[GoalResult], cfg: GoalConf
 
 def official_period(until: date | None) -> Period | None:
     """The last complete school year with data up to ``until``: what an official status is on."""
-    if until is None:
-        return None
-    sy = periods.school_year_of(until)
-    return sy if until >= sy.end else sy.shift_years(-1)
+    return None if until is None else periods.last_complete_school_year(until)
 
 
 def in_progress(until: date | None) -> bool:

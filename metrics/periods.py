@@ -142,6 +142,12 @@ def school_year_of(d: date) -> Period:
     return school_year(d.year if d.month >= 7 else d.year - 1)
 
 
+def last_complete_school_year(d: date) -> Period:
+    """The last school year that has ended by ``d``: 2026-06-30 -> 2025/26, 2026-10-31 -> 2025/26."""
+    sy = school_year_of(d)
+    return sy if d >= sy.end else sy.shift_years(-1)
+
+
 def term_of(d: date) -> Period:
     return term("HT" if d.month >= 7 else "VT", d.year)
 

@@ -45,9 +45,7 @@ def school_years(wh: Warehouse, complete_only: bool = True) -> list[str]:
     first, last = absence_span(wh)
     if first is None:
         return []
-    sy = periods.school_year_of(last)
-    if complete_only and last < sy.end:
-        sy = sy.shift_years(-1)
+    sy = periods.last_complete_school_year(last) if complete_only else periods.school_year_of(last)
     out = []
     while sy.end >= first:
         out.append(sy.code)

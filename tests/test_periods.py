@@ -42,3 +42,9 @@ def test_months_that_belong_to_a_period():
     # a month belongs when its first day does: January 15 starts too late for January
     assert periods.parse("2024-01-15..2024-03-31").months() == [date(2024, 2, 1), date(2024, 3, 1)]
     assert periods.parse("2024-12").months() == [date(2024, 12, 1)]
+
+
+def test_last_complete_school_year():
+    assert periods.last_complete_school_year(date(2026, 6, 30)).code == "2025/26"
+    assert periods.last_complete_school_year(date(2026, 6, 29)).code == "2024/25"
+    assert periods.last_complete_school_year(date(2026, 10, 31)).code == "2025/26"

@@ -84,10 +84,6 @@ def _provider() -> str | None:
     return names[0] if names else None
 
 
-def _claims() -> dict:
-    return st.user.to_dict()
-
-
 def current_user() -> User | None:
     """The person behind this run; None when nobody is logged in (login mode)."""
     m = mode()
@@ -99,7 +95,7 @@ def current_user() -> User | None:
         return User("demo", f"Demo: {view}", tuple(views.get(view, [])), m)
     if m != "login" or not st.user.is_logged_in:
         return None
-    claims = _claims()
+    claims = st.user.to_dict()
     uid = str(claims.get("email") or claims.get("sub") or "okänd")
     grants = tuple(access_config().grants_for(claims))
     return User(uid, str(claims.get("name") or uid), grants, m)
@@ -143,7 +139,7 @@ def gate() -> User:
         if not st.user.is_logged_in:
             _login_page()
             st.stop()
-        if token_expired(_claims()):
+        if token_expired(st.user.to_dict()):
             record(current_user(), "logout", "ID-token har gått ut")
             st.session_state.pop("_audited_login", None)
             st.logout()

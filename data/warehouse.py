@@ -170,6 +170,14 @@ _SCHOOL_YEAR = ("(year(a.month) - (month(a.month) < 7)::INT)::VARCHAR || '/' || 
                 "lpad(((year(a.month) - (month(a.month) < 7)::INT + 1) % 100)::VARCHAR, 2, '0')")
 
 
+# Which school, school form, grade and gender a pupil belongs to in a period (the school-move
+# rule, METRICS.md): those of the latest month with absence rows; within that month the school
+# with the most scheduled minutes; on a tie the highest school id. A pupil is one unit per period,
+# so totals over school forms count distinct pupils. Used over ``absence a JOIN schools s``.
+PUPIL_PICK = ("arg_max({'school_form': s.school_form, 'school': a.school_id, 'grade': a.grade, "
+              "'gender': a.gender}, {'month': a.month, 'scheduled': a.scheduled_minutes, 'id': a.school_id})")
+
+
 class WarehouseMissing(FileNotFoundError):
     """The configured warehouse file does not exist."""
 
@@ -199,32 +207,41 @@ def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = 
     con.execute("DELETE FROM pupil_periods WHERE period IN (SELECT term FROM _touched_periods) "
                 "OR period IN (SELECT school_year FROM _touched_periods)")
     # Grouped on integers (year, autumn); the label is made once per group, not once per row.
-    con.execute("""
+    con.execute(f"""
         INSERT INTO pupil_periods
-        SELECT CASE WHEN autumn THEN 'HT' ELSE 'VT' END || y, * EXCLUDE (y, autumn)
+        SELECT CASE WHEN autumn THEN 'HT' ELSE 'VT' END || y, pupil_key, pick.school_form, pick.school,
+               pick.grade, pick.gender, scheduled, absent, invalid, n_invalid, n_months, last_month
         FROM (
-            SELECT year(a.month) AS y, month(a.month) >= 7 AS autumn, a.pupil_key, s.school_form,
-                   arg_max(a.school_id, a.month), arg_max(a.grade, a.month), arg_max(a.gender, a.month),
-                   sum(a.scheduled_minutes), sum(a.absent_minutes), sum(a.invalid_absent_minutes),
-                   count(a.invalid_absent_minutes), count(*), max(a.month)
+            SELECT year(a.month) AS y, month(a.month) >= 7 AS autumn, a.pupil_key,
+                   {PUPIL_PICK} AS pick,
+                   sum(a.scheduled_minutes) AS scheduled, sum(a.absent_minutes) AS absent,
+                   sum(a.invalid_absent_minutes) AS invalid, count(a.invalid_absent_minutes) AS n_invalid,
+                   count(*) AS n_months, max(a.month) AS last_month
             FROM absence a
             JOIN schools s ON s.school_id = a.school_id
             JOIN (SELECT DISTINCT y, autumn FROM _touched_periods) t
               ON t.y = year(a.month) AND t.autumn = (month(a.month) >= 7)
             GROUP BY ALL
         )""")
-    # a term's school year: HT2024 and VT2025 -> 2024/25
+    # a term's school year: HT2024 and VT2025 -> 2024/25; the later term's school, form, grade
+    # and gender win (its last month is the school year's last month: the same rule as PUPIL_PICK)
     school_year_of_term = ("(CAST(substr(period, 3) AS INTEGER) - (period LIKE 'VT%')::INT)::VARCHAR || '/' || "
                            "lpad(((CAST(substr(period, 3) AS INTEGER) - (period LIKE 'VT%')::INT + 1) % 100)::VARCHAR, 2, '0')")
     con.execute(f"""
         INSERT INTO pupil_periods
-        SELECT {school_year_of_term} AS sy, pupil_key, school_form, arg_max(school, last_month),
-               arg_max(grade, last_month), arg_max(gender, last_month), sum(scheduled), sum(absent),
-               sum(invalid), sum(n_invalid), sum(n_months), max(last_month)
-        FROM pupil_periods
-        WHERE (period LIKE 'HT%' OR period LIKE 'VT%')
-          AND {school_year_of_term} IN (SELECT school_year FROM _touched_periods)
-        GROUP BY ALL""")
+        SELECT sy, pupil_key, pick.school_form, pick.school, pick.grade, pick.gender, scheduled, absent,
+               invalid, n_invalid, n_months, last_month
+        FROM (
+            SELECT {school_year_of_term} AS sy, pupil_key,
+                   arg_max({{'school_form': school_form, 'school': school, 'grade': grade, 'gender': gender}},
+                           last_month) AS pick,
+                   sum(scheduled) AS scheduled, sum(absent) AS absent, sum(invalid) AS invalid,
+                   sum(n_invalid) AS n_invalid, sum(n_months) AS n_months, max(last_month) AS last_month
+            FROM pupil_periods
+            WHERE (period LIKE 'HT%' OR period LIKE 'VT%')
+              AND {school_year_of_term} IN (SELECT school_year FROM _touched_periods)
+            GROUP BY ALL
+        )""")
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from fractions import Fraction
 import polars as pl
 
 from data.warehouse import Warehouse
-from metrics import catalog, engine, periods, stats
+from metrics import catalog, engine, goals, periods, stats
 from metrics.goals import GoalConfig, ResolvedGoal, Target
 from metrics.periods import Period
 
@@ -104,6 +104,15 @@ class GoalResult:
     as_of: date | None = None
     filter: dict = field(default_factory=dict)  # the population filter the goal is measured on
     preliminary: Preliminary | None = None  # while a school year is in progress
+    # Why no status can be given although there is data (Swedish, with a hint), e.g. a relative
+    # target on a zero baseline. None: no such problem.
+    problem: str | None = None
+    population: str | None = None  # who is counted (Swedish), see GoalConfig.resolved
+
+    @property
+    def selection(self) -> str:
+        """The goal's filter in words: 'Huvudman: Kommunal; Skolform: Grundskola'."""
+        return goals.filter_text(self.filter)
 
     @property
     def status_label(self) -> str:
@@ -129,6 +138,9 @@ class GoalResult:
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "series": [m.to_json() for m in self.series],
             "preliminary": self.preliminary.to_json() if self.preliminary else None,
+            "problem": self.problem,
+            "population": self.population,
+            "filter": self.filter,
             "parts": [p.to_json() for p in self.parts],
         }
 
@@ -318,9 +330,15 @@ def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date 
         id=r.goal.id, committee=r.committee, title=r.goal.title, description=r.goal.description,
         indicator=ind.name, target=r.target, status="no_data", progress=None, significant=None,
         on_track=None, baseline=baseline, current=current, comparison_note=cmp.note, series=series,
-        as_of=until, filter=dict(r.filter))
+        as_of=until, filter=dict(r.filter), population=r.population)
     result.target_value = target_level(r.target, baseline.value)
     if baseline.suppressed or current.suppressed or baseline.value is None or current.value is None:
+        return result
+    if r.target.kind == "relative_change" and baseline.numerator == 0:
+        result.target_value = None
+        result.problem = (f"Basvärdet ({baseline.label}) är 0 %, så en förändring i procent av det kan inte "
+                          f"räknas. Ange målet som förändring i procentenheter (absolute_change) eller som "
+                          f"nivå (level) i målfilen.")
         return result
     k1, n1, k2, n2 = baseline.numerator, baseline.denominator, current.numerator, current.denominator
     prog = progress_of(r.target, k1, n1, k2, n2, ind.polarity)
@@ -441,7 +459,7 @@ def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str
         return result
     resolved_parent = goal.model_copy(update={
         "indicator": r.indicator, "baseline_period": r.baseline_period, "target": r.target,
-        "filter": r.filter, "committee": r.committee})
+        "filter": r.filter, "committee": r.committee, "population": r.population})
     parts = [evaluate_goal(wh, cfg, part, resolved_parent, period, until, with_series) for part in goal.parts]
     result = _combine(goal, r.committee, parts, cfg)
     if official is not None:

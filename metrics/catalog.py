@@ -6,24 +6,21 @@ a pupil in a period, a concern report, an intervention), a fixed population cond
 numerator and denominator as SQL conditions over the source's columns. ``metrics.engine`` turns
 every record into numbers by one code path; METRICS.md is generated from these records.
 
-Kinds:
-* ``share``  value = numerator / denominator (both counts), with a 95 % Wilson interval;
-* ``count``  value = numerator (a count);
-* ``rate``   value = numerator / denominator x 1 000 (denominator: residents aged 0-20);
-* ``mean``   value = numerator / denominator (numerator: a sum of days; denominator: cases);
-* ``change`` value = numerator / denominator - 1 (this period's count against the same period
-  one year earlier).
+The kinds (share, count, rate, mean, change) and everything each one implies live in one
+table, ``metrics.kinds.SPECS``. The catalog is also the one source of goal rules: which
+indicators can carry a goal (``goal_capable``), which filters each accepts (``filters``) and its
+polarity; ``metrics.goals`` validates goal files against it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data.warehouse import SCHOOL_SYSTEM_REPORTERS
+from data.warehouse import COMMITTEES, INTERVENTION_TYPES, SCHOOL_SYSTEM_REPORTERS
+from metrics.kinds import POLARITY_TEXT, SPECS, Kind, KindSpec, Polarity
 
-KINDS = ("share", "count", "rate", "mean", "change")
-POLARITIES = {"lower_better": "lägre är bättre", "higher_better": "högre är bättre",
-              "neutral": "varken högre eller lägre är i sig bättre"}
+KINDS = tuple(Kind)
+POLARITIES = POLARITY_TEXT
 
 _SCHOOL_SYSTEM = "(" + ", ".join(f"'{c}'" for c in SCHOOL_SYSTEM_REPORTERS) + ")"
 _ASSESSED = "decision IN ('utredning_inleds', 'utredning_inleds_ej')"
@@ -36,19 +33,32 @@ class Dimension:
 
 
 DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
-    Dimension("school_form", "Skolform"),
-    Dimension("area", "Område"),
-    Dimension("school", "Skolenhet"),
-    Dimension("grade", "Årskurs"),
-    Dimension("gender", "Kön"),
-    Dimension("operator", "Huvudman"),
-    Dimension("reporter_category", "Anmälarkategori"),
-    Dimension("decision", "Beslut"),
-    Dimension("age_band", "Ålder"),
-    Dimension("intervention_type", "Insatstyp"),
-    Dimension("committee", "Ansvarig nämnd"),
-    Dimension("absence_band", "Frånvaro"),
+    Dimension(name="school_form", label="Skolform"),
+    Dimension(name="area", label="Område"),
+    Dimension(name="school", label="Skolenhet"),
+    Dimension(name="grade", label="Årskurs"),
+    Dimension(name="gender", label="Kön"),
+    Dimension(name="operator", label="Huvudman"),
+    Dimension(name="reporter_category", label="Anmälarkategori"),
+    Dimension(name="decision", label="Beslut"),
+    Dimension(name="age_band", label="Ålder"),
+    Dimension(name="intervention_type", label="Insatstyp"),
+    Dimension(name="committee", label="Ansvarig nämnd"),
+    Dimension(name="absence_band", label="Frånvaro"),
 )}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A filter that is not a breakdown: a column of the source's unit, or a condition on
+    something joined to it (e.g. which interventions make a pupil 'with intervention')."""
+    name: str
+    label: str  # Swedish
+    help: str  # Swedish: what it does
+    values: tuple[str, ...] | None = None  # the allowed values; None: true/false
+    # A column of the interventions table: the filter chooses which interventions count for
+    # with_intervention instead of restricting the unit's rows. None: a column of the unit.
+    intervention_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,32 +67,47 @@ class Source:
     unit: str  # Swedish: what one row is
     dims: tuple[str, ...]
     description: str
+    filters: tuple[Filter, ...] = ()  # filters besides the breakdown dimensions
 
+
+_PUPIL_FILTERS = (
+    Filter(name="with_intervention", label="Med insats",
+           help="Sant: bara elever med en insats aktiv någon gång under perioden; falskt: bara elever utan."),
+    Filter(name="intervention_committee", label="Insatsens ansvariga nämnd",
+           help="Vilka insatser som räknas när det avgörs om eleven har en insats: bara insatser med "
+                "denna ansvariga nämnd (t.ex. sn = socialnämndens egna).",
+           values=COMMITTEES, intervention_column="committee"),
+    Filter(name="intervention_type", label="Insatstyp",
+           help="Vilka insatser som räknas när det avgörs om eleven har en insats: bara insatser av "
+                "denna typ.", values=INTERVENTION_TYPES, intervention_column="intervention_type"),
+)
 
 SOURCES: dict[str, Source] = {s.name: s for s in (
-    Source("pupils", "elev under perioden",
-           ("school_form", "area", "school", "grade", "gender", "operator", "absence_band"),
-           "En rad per elev och skolform under perioden: schemalagd tid, frånvaro och ogiltig "
-           "frånvaro summeras över periodens alla månader innan något tröskelvärde prövas. Skola, "
-           "årskurs och kön är elevens uppgifter den senaste månaden i perioden. Kolumnen "
+    Source(name="pupils", unit="elev under perioden", filters=_PUPIL_FILTERS,
+           dims=("school_form", "area", "school", "grade", "gender", "operator", "absence_band"),
+           description="En rad per elev under perioden: schemalagd tid, frånvaro och ogiltig frånvaro summeras "
+           "över periodens alla månader, i alla skolor och skolformer, innan något tröskelvärde prövas. "
+           "Skola, skolform, årskurs och kön är elevens uppgifter den senaste månaden i perioden; har "
+           "eleven flera skolor den månaden gäller den med mest schemalagd tid (vid lika: högst "
+           "skolenhetskod). En elev räknas alltså en gång i totalen även om hon bytt skola eller skolform. Kolumnen "
            "with_intervention är sann om barnet hade en insats aktiv någon gång under perioden. "
            "Frånvarointervallet (absence_band) är 0–15 %, över 15–25 %, över 25–50 % eller över 50 % "
            "av den schemalagda tiden."),
-    Source("reports", "orosanmälan som inkom under perioden",
-           ("reporter_category", "gender", "area", "school", "school_form", "operator",
+    Source(name="reports", unit="orosanmälan som inkom under perioden",
+           dims=("reporter_category", "gender", "area", "school", "school_form", "operator",
             "age_band", "decision"),
-           "En rad per orosanmälan med inkomstdatum i perioden. Område är anmälans område, annars "
+           description="En rad per orosanmälan med inkomstdatum i perioden. Område är anmälans område, annars "
            "skolenhetens område; saknas båda redovisas 'okänt'."),
-    Source("interventions_active", "barn med aktiv insats under perioden",
-           ("intervention_type", "committee", "school", "area", "school_form"),
-           "Insatser som var aktiva någon gång under perioden (start senast periodens sista dag och "
+    Source(name="interventions_active", unit="barn med aktiv insats under perioden",
+           dims=("intervention_type", "committee", "school", "area", "school_form"),
+           description="Insatser som var aktiva någon gång under perioden (start senast periodens sista dag och "
            "slut tidigast periodens första dag eller inget slutdatum). Barn räknas unikt per grupp."),
-    Source("interventions_started", "insats som startade under perioden",
-           ("intervention_type", "committee", "school", "area", "school_form"),
-           "Insatser med startdatum i perioden."),
-    Source("interventions_ended", "insats som avslutades under perioden",
-           ("intervention_type", "committee", "school", "area", "school_form"),
-           "Insatser med slutdatum i perioden."),
+    Source(name="interventions_started", unit="insats som startade under perioden",
+           dims=("intervention_type", "committee", "school", "area", "school_form"),
+           description="Insatser med startdatum i perioden."),
+    Source(name="interventions_ended", unit="insats som avslutades under perioden",
+           dims=("intervention_type", "committee", "school", "area", "school_form"),
+           description="Insatser med slutdatum i perioden."),
 )}
 
 
@@ -91,9 +116,9 @@ class Indicator:
     name: str
     label: str  # Swedish, short
     definition: str  # Swedish, one sentence
-    kind: str
+    kind: Kind
     source: str
-    polarity: str
+    polarity: Polarity
     unit: str  # Swedish unit: 'andel', 'antal', 'per 1 000 invånare 0–20 år', 'dagar'
     format: str  # percent | integer | decimal
     population: str  # Swedish
@@ -106,208 +131,250 @@ class Indicator:
     distinct_children: bool = False  # count children, not rows (interventions_active)
 
     @property
+    def spec(self) -> KindSpec:
+        return SPECS[self.kind]
+
+    @property
     def dims(self) -> tuple[str, ...]:
-        return SOURCES[self.source].dims if self.kind != "rate" else ("area",)
+        """Breakdowns: the source's dimensions (a rate only by area: residents are known per area)."""
+        return SOURCES[self.source].dims if self.spec.denominator_source != "population" else ("area",)
+
+    @property
+    def filters(self) -> tuple[str, ...]:
+        """Everything a filter may name: the source's dimensions and its extra filters."""
+        return SOURCES[self.source].dims + tuple(f.name for f in SOURCES[self.source].filters)
+
+    def filter_spec(self, name: str) -> Filter | None:
+        """The extra filter called ``name`` (None for a breakdown dimension or unknown name)."""
+        return next((f for f in SOURCES[self.source].filters if f.name == name), None)
+
+    @property
+    def goal_capable(self) -> bool:
+        """A goal can be set on it: a share with a direction (lower or higher is better)."""
+        return self.spec.goal_capable and self.polarity != Polarity.NEUTRAL
 
 
 _HIGH = "absent * 100 > 15 * scheduled"  # exclusive: exactly 15.0 % is not "more than 15 %"
 _EDGE_ABSENCE = ("Exakt 15,0 % räknas inte som hög frånvaro (gränsen är 'mer än'). Månadsminuterna "
                  "summeras före tröskeln, så en elev med en enstaka frånvarotung månad räknas inte. "
-                 "Elever utan schemalagd tid ingår inte i nämnaren. En elev som byter skolform under "
-                 "perioden räknas en gång i varje skolform.")
+                 "Elever utan schemalagd tid ingår inte i nämnaren. En elev som byter skola eller skolform "
+                 "under perioden räknas en gång, i den skola hon gick i den senaste månaden.")
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
-        "high_absence_share", "Andel elever med hög frånvaro",
-        "Andelen elever vars totala frånvaro (giltig och ogiltig) under perioden är mer än 15 % "
+        name="high_absence_share", label="Andel elever med hög frånvaro",
+        definition="Andelen elever vars totala frånvaro (giltig och ogiltig) under perioden är mer än 15 % "
         "av den schemalagda tiden.",
-        "share", "pupils", "lower_better", "andel", "percent",
-        "Elever med schemalagd tid under perioden.",
-        "Elever vars frånvaro är mer än 15 % av den schemalagda tiden.",
-        "Elever med schemalagd tid under perioden.",
-        _HIGH, "scheduled > 0", edge_cases=_EDGE_ABSENCE),
+        kind=Kind.SHARE, source="pupils", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
+        population="Elever med schemalagd tid under perioden.",
+        numerator_text="Elever vars frånvaro är mer än 15 % av den schemalagda tiden.",
+        denominator_text="Elever med schemalagd tid under perioden.",
+        numerator=_HIGH, denominator="scheduled > 0", edge_cases=_EDGE_ABSENCE),
     Indicator(
-        "very_high_absence_share", "Andel elever med mycket hög frånvaro (över 50 %)",
-        "Andelen elever vars totala frånvaro under perioden är mer än 50 % av den schemalagda "
+        name="very_high_absence_share", label="Andel elever med mycket hög frånvaro (över 50 %)",
+        definition="Andelen elever vars totala frånvaro under perioden är mer än 50 % av den schemalagda "
         "tiden (problematisk skolfrånvaro).",
-        "share", "pupils", "lower_better", "andel", "percent",
-        "Elever med schemalagd tid under perioden.",
-        "Elever vars frånvaro är mer än 50 % av den schemalagda tiden.",
-        "Elever med schemalagd tid under perioden.",
-        "absent * 100 > 50 * scheduled", "scheduled > 0",
+        kind=Kind.SHARE, source="pupils", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
+        population="Elever med schemalagd tid under perioden.",
+        numerator_text="Elever vars frånvaro är mer än 50 % av den schemalagda tiden.",
+        denominator_text="Elever med schemalagd tid under perioden.",
+        numerator="absent * 100 > 50 * scheduled", denominator="scheduled > 0",
         edge_cases="Exakt 50,0 % räknas inte. " + _EDGE_ABSENCE),
     Indicator(
-        "invalid_absence_share", "Andel elever med hög ogiltig frånvaro",
-        "Andelen elever vars ogiltiga frånvaro under perioden är mer än 15 % av den schemalagda "
+        name="invalid_absence_share", label="Andel elever med hög ogiltig frånvaro",
+        definition="Andelen elever vars ogiltiga frånvaro under perioden är mer än 15 % av den schemalagda "
         "tiden.",
-        "share", "pupils", "lower_better", "andel", "percent",
-        "Elever med schemalagd tid och registrerad ogiltig frånvaro varje månad i perioden.",
-        "Elever vars ogiltiga frånvaro är mer än 15 % av den schemalagda tiden.",
-        "Elever med schemalagd tid och uppgift om ogiltig frånvaro för alla periodens månader.",
-        "invalid * 100 > 15 * scheduled", "scheduled > 0 AND n_invalid = n_months",
+        kind=Kind.SHARE, source="pupils", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
+        population="Elever med schemalagd tid och registrerad ogiltig frånvaro varje månad i perioden.",
+        numerator_text="Elever vars ogiltiga frånvaro är mer än 15 % av den schemalagda tiden.",
+        denominator_text="Elever med schemalagd tid och uppgift om ogiltig frånvaro för alla periodens månader.",
+        numerator="invalid * 100 > 15 * scheduled", denominator="scheduled > 0 AND n_invalid = n_months",
         edge_cases="Elever där ogiltig frånvaro saknas för någon månad ingår inte. "
                    + _EDGE_ABSENCE),
     Indicator(
-        "high_absence_share_intervention", "Andel elever med hög frånvaro bland barn med insats",
-        "Andelen elever i förskoleklass–årskurs 9 i kommunala skolor med en insats aktiv någon gång "
+        name="high_absence_share_intervention", label="Andel elever med hög frånvaro bland barn med insats",
+        definition="Andelen elever i förskoleklass–årskurs 9 i kommunala skolor med en insats aktiv någon gång "
         "under perioden vars frånvaro är mer än 15 % av den schemalagda tiden.",
-        "share", "pupils", "lower_better", "andel", "percent",
-        "Elever i kommunal grundskola (F–9) som hade en insats aktiv någon gång under perioden.",
-        "Elever i populationen vars frånvaro är mer än 15 % av den schemalagda tiden.",
-        "Elever i populationen med schemalagd tid.",
-        _HIGH, "scheduled > 0",
+        kind=Kind.SHARE, source="pupils", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
+        population="Elever i kommunal grundskola (F–9) som hade en insats aktiv någon gång under perioden.",
+        numerator_text="Elever i populationen vars frånvaro är mer än 15 % av den schemalagda tiden.",
+        denominator_text="Elever i populationen med schemalagd tid.",
+        numerator=_HIGH, denominator="scheduled > 0",
         where="school_form = 'grundskola' AND operator = 'kommunal' AND with_intervention",
         edge_cases="Insatser av alla typer och nämnder räknas; en insats som startar efter "
                    "periodens slut räknas inte. Elev och insats kopplas med det pseudonyma "
                    "barn-id:t. " + _EDGE_ABSENCE),
     Indicator(
-        "intervention_coverage", "Andel elever med hög frånvaro som har en insats",
-        "Andelen av eleverna med mer än 15 % frånvaro under perioden som hade en insats aktiv "
+        name="intervention_coverage", label="Andel elever med hög frånvaro som har en insats",
+        definition="Andelen av eleverna med mer än 15 % frånvaro under perioden som hade en insats aktiv "
         "någon gång under perioden.",
-        "share", "pupils", "higher_better", "andel", "percent",
-        "Elever med mer än 15 % frånvaro under perioden.",
-        "Elever med hög frånvaro och en insats aktiv under perioden.",
-        "Elever med hög frånvaro.",
-        "with_intervention", f"scheduled > 0 AND {_HIGH}",
+        kind=Kind.SHARE, source="pupils", polarity=Polarity.HIGHER_BETTER, unit="andel", format="percent",
+        population="Elever med mer än 15 % frånvaro under perioden.",
+        numerator_text="Elever med hög frånvaro och en insats aktiv under perioden.",
+        denominator_text="Elever med hög frånvaro.",
+        numerator="with_intervention", denominator=f"scheduled > 0 AND {_HIGH}",
         edge_cases="Alla insatstyper räknas. " + _EDGE_ABSENCE),
     Indicator(
-        "pupil_count", "Antal elever",
-        "Antalet elever med schemalagd tid under perioden.",
-        "count", "pupils", "neutral", "antal", "integer",
-        "Elever med schemalagd tid under perioden.", "Elever med schemalagd tid.", "–",
-        "scheduled > 0",
+        name="pupil_count", label="Antal elever",
+        definition="Antalet elever med schemalagd tid under perioden.",
+        kind=Kind.COUNT, source="pupils", polarity=Polarity.NEUTRAL, unit="antal", format="integer",
+        population="Elever med schemalagd tid under perioden.", numerator_text="Elever med schemalagd tid.", denominator_text="–",
+        numerator="scheduled > 0",
         edge_cases="Delat på frånvarointervall ger fördelningen av elever efter frånvaro. En elev "
-                   "som byter skolform under perioden räknas en gång i varje skolform."),
+                   "som byter skola eller skolform under perioden räknas en gång, i den senaste."),
     Indicator(
-        "report_count", "Antal orosanmälningar",
-        "Antalet orosanmälningar som inkom under perioden.",
-        "count", "reports", "neutral", "antal", "integer",
-        "Orosanmälningar om barn 0–20 år.", "Inkomna orosanmälningar.", "–",
-        "TRUE", edge_cases="En anmälan räknas en gång även om den gäller ett barn som anmälts "
+        name="report_count", label="Antal orosanmälningar",
+        definition="Antalet orosanmälningar som inkom under perioden.",
+        kind=Kind.COUNT, source="reports", polarity=Polarity.NEUTRAL, unit="antal", format="integer",
+        population="Orosanmälningar om barn 0–20 år.", numerator_text="Inkomna orosanmälningar.", denominator_text="–",
+        numerator="TRUE", edge_cases="En anmälan räknas en gång även om den gäller ett barn som anmälts "
                            "tidigare; flera anmälningar om samma barn räknas var för sig."),
     Indicator(
-        "report_rate_per_1000", "Orosanmälningar per 1 000 invånare 0–20 år",
-        "Antalet inkomna orosanmälningar under perioden per 1 000 invånare i åldern 0–20 år.",
-        "rate", "reports", "neutral", "per 1 000 invånare 0–20 år", "decimal",
-        "Orosanmälningar om barn 0–20 år; befolkningen 0–20 år.",
-        "Inkomna orosanmälningar.",
-        "Invånare 0–20 år det kalenderår perioden börjar (per område vid uppdelning på område).",
-        "TRUE",
+        name="report_rate_per_1000", label="Orosanmälningar per 1 000 invånare 0–20 år",
+        definition="Antalet inkomna orosanmälningar under perioden per 1 000 invånare i åldern 0–20 år.",
+        kind=Kind.RATE, source="reports", polarity=Polarity.NEUTRAL, unit="per 1 000 invånare 0–20 år", format="decimal",
+        population="Orosanmälningar om barn 0–20 år; befolkningen 0–20 år.",
+        numerator_text="Inkomna orosanmälningar.",
+        denominator_text="Invånare 0–20 år det kalenderår perioden börjar (per område vid uppdelning på område).",
+        numerator="TRUE",
         edge_cases="Värdet räknas inte om till helår: en månad ger en månads anmälningar per "
                    "1 000. Kan bara delas upp på område. Saknas befolkning för året ges inget värde."),
     Indicator(
-        "report_change", "Förändring av antalet orosanmälningar jämfört med året innan",
-        "Antalet inkomna orosanmälningar under perioden jämfört med samma period ett år tidigare, "
+        name="report_change", label="Förändring av antalet orosanmälningar jämfört med året innan",
+        definition="Antalet inkomna orosanmälningar under perioden jämfört med samma period ett år tidigare, "
         "som relativ förändring.",
-        "change", "reports", "neutral", "förändring", "percent",
-        "Orosanmälningar om barn 0–20 år.",
-        "Anmälningar under perioden.", "Anmälningar under samma period ett år tidigare.",
-        "TRUE",
+        kind=Kind.CHANGE, source="reports", polarity=Polarity.NEUTRAL, unit="förändring", format="percent",
+        population="Orosanmälningar om barn 0–20 år.",
+        numerator_text="Anmälningar under perioden.", denominator_text="Anmälningar under samma period ett år tidigare.",
+        numerator="TRUE",
         edge_cases="Inga anmälningar året innan ger inget värde (ingen division med noll)."),
     Indicator(
-        "school_system_share", "Skolväsendets andel av orosanmälningarna",
-        "Andelen av periodens orosanmälningar som kom från skola, förskola eller elevhälsa.",
-        "share", "reports", "neutral", "andel", "percent",
-        "Orosanmälningar om barn 0–20 år.",
-        "Anmälningar från skola, förskola eller elevhälsa.", "Alla anmälningar.",
-        f"reporter_category IN {_SCHOOL_SYSTEM}"),
+        name="school_system_share", label="Skolväsendets andel av orosanmälningarna",
+        definition="Andelen av periodens orosanmälningar som kom från skola, förskola eller elevhälsa.",
+        kind=Kind.SHARE, source="reports", polarity=Polarity.NEUTRAL, unit="andel", format="percent",
+        population="Orosanmälningar om barn 0–20 år.",
+        numerator_text="Anmälningar från skola, förskola eller elevhälsa.", denominator_text="Alla anmälningar.",
+        numerator=f"reporter_category IN {_SCHOOL_SYSTEM}"),
     Indicator(
-        "investigation_share", "Andel anmälningar som leder till utredning",
-        "Andelen av de förhandsbedömda anmälningarna där förhandsbedömningen ledde till att en "
+        name="investigation_share",
+        label="Andel som leder till utredning, av förhandsbedömda anmälningar",
+        definition="Andelen av de förhandsbedömda anmälningarna där förhandsbedömningen ledde till att en "
         "utredning inleddes.",
-        "share", "reports", "neutral", "andel", "percent",
-        "Orosanmälningar som förhandsbedömts (utredning inleds eller inleds ej).",
-        "Anmälningar där utredning inleds.",
-        "Anmälningar med beslut 'utredning inleds' eller 'utredning inleds ej'.",
-        "decision = 'utredning_inleds'", _ASSESSED,
+        kind=Kind.SHARE, source="reports", polarity=Polarity.NEUTRAL, unit="andel", format="percent",
+        population="Orosanmälningar som förhandsbedömts (utredning inleds eller inleds ej).",
+        numerator_text="Anmälningar där utredning inleds.",
+        denominator_text="Anmälningar med beslut 'utredning inleds' eller 'utredning inleds ej'.",
+        numerator="decision = 'utredning_inleds'", denominator=_ASSESSED,
         edge_cases="Anmälningar som gäller ett barn med pågående utredning och anmälningar som "
-                   "ännu inte bedömts ingår inte i nämnaren; de redovisas i egna indikatorer."),
+                   "ännu inte bedömts ingår inte i nämnaren; de redovisas i egna indikatorer. Andelen "
+                   "av alla inkomna anmälningar är en egen indikator (investigation_share_all)."),
     Indicator(
-        "ongoing_investigation_share", "Andel anmälningar om barn med pågående utredning",
-        "Andelen av periodens anmälningar som gällde ett barn där en utredning redan pågick.",
-        "share", "reports", "neutral", "andel", "percent",
-        "Orosanmälningar om barn 0–20 år.",
-        "Anmälningar med beslut 'pågående utredning'.", "Alla anmälningar.",
-        "decision = 'pagaende_utredning'"),
+        name="investigation_share_all",
+        label="Andel som leder till utredning, av alla inkomna anmälningar",
+        definition="Andelen av periodens alla inkomna anmälningar där förhandsbedömningen ledde till att en "
+        "utredning inleddes.",
+        kind=Kind.SHARE, source="reports", polarity=Polarity.NEUTRAL, unit="andel", format="percent",
+        population="Orosanmälningar om barn 0–20 år.",
+        numerator_text="Anmälningar där utredning inleds.",
+        denominator_text="Alla inkomna anmälningar, oavsett beslut.",
+        numerator="decision = 'utredning_inleds'",
+        edge_cases="Anmälningar om barn med pågående utredning och obedömda anmälningar ingår i "
+                   "nämnaren, så andelen är lägre än andelen av de förhandsbedömda och sjunker för de "
+                   "senaste veckorna innan anmälningarna hunnit bedömas."),
     Indicator(
-        "unassessed_share", "Andel anmälningar som ännu inte bedömts",
-        "Andelen av periodens anmälningar som ännu saknar förhandsbedömning.",
-        "share", "reports", "lower_better", "andel", "percent",
-        "Orosanmälningar om barn 0–20 år.",
-        "Anmälningar med beslut 'ej bedömd'.", "Alla anmälningar.",
-        "decision = 'ej_bedomd'",
+        name="ongoing_investigation_share", label="Andel anmälningar om barn med pågående utredning",
+        definition="Andelen av periodens anmälningar som gällde ett barn där en utredning redan pågick.",
+        kind=Kind.SHARE, source="reports", polarity=Polarity.NEUTRAL, unit="andel", format="percent",
+        population="Orosanmälningar om barn 0–20 år.",
+        numerator_text="Anmälningar med beslut 'pågående utredning'.", denominator_text="Alla anmälningar.",
+        numerator="decision = 'pagaende_utredning'"),
+    Indicator(
+        name="unassessed_share", label="Andel anmälningar som ännu inte bedömts",
+        definition="Andelen av periodens anmälningar som ännu saknar förhandsbedömning.",
+        kind=Kind.SHARE, source="reports", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
+        population="Orosanmälningar om barn 0–20 år.",
+        numerator_text="Anmälningar med beslut 'ej bedömd'.", denominator_text="Alla anmälningar.",
+        numerator="decision = 'ej_bedomd'",
         edge_cases="Höga värden är väntade för de senaste två veckorna före dataleveransen."),
     Indicator(
-        "assessment_within_14_days", "Andel förhandsbedömningar inom 14 dagar",
-        "Andelen förhandsbedömda anmälningar där beslutet fattades högst 14 dagar efter att "
-        "anmälan inkom.",
-        "share", "reports", "higher_better", "andel", "percent",
-        "Förhandsbedömda anmälningar (utredning inleds eller inleds ej) med beslutsdatum.",
-        "Anmälningar med beslutsdatum högst 14 dagar efter inkomstdatum.",
-        "Förhandsbedömda anmälningar med beslutsdatum.",
-        "decision_date - received_date <= 14", f"{_ASSESSED} AND decision_date IS NOT NULL",
-        edge_cases="Exakt 14 dagar räknas som inom tidsgränsen. Anmälningar som ännu inte bedömts "
-                   "ingår inte (se 'Andel anmälningar som ännu inte bedömts')."),
+        name="assessment_within_14_days", label="Andel förhandsbedömningar inom 14 dagar",
+        definition="Andelen av de anmälningar vars 14 dagar har gått där förhandsbedömningen var klar "
+        "högst 14 dagar efter att anmälan inkom; en anmälan som ännu inte är bedömd efter 14 dagar "
+        "räknas som för sen.",
+        kind=Kind.SHARE, source="reports", polarity=Polarity.HIGHER_BETTER, unit="andel", format="percent",
+        population="Orosanmälningar som inkom minst 14 dagar före datadatum, utom anmälningar om barn med "
+                   "pågående utredning och bedömda anmälningar utan beslutsdatum.",
+        numerator_text="Anmälningar som förhandsbedömts (utredning inleds eller inleds ej) högst 14 dagar "
+                       "efter inkomstdatum.",
+        denominator_text="Anmälningar vars 14 dagar har gått: bedömda med beslutsdatum, och obedömda "
+                         "(räknas som för sena).",
+        numerator=f"{_ASSESSED} AND decision_date - received_date <= 14",
+        denominator=f"received_date + 14 <= as_of AND ((decision = 'ej_bedomd') "
+                    f"OR ({_ASSESSED} AND decision_date IS NOT NULL))",
+        edge_cases="Exakt 14 dagar räknas som inom tidsgränsen. Datadatum är den senaste dagen med "
+                   "anmälningsdata (eller importloggens datum om det är senare). Anmälningar från de "
+                   "senaste 14 dagarna före datadatum ingår inte ännu: deras tid har inte gått ut. En "
+                   "obedömd anmälan vars 14 dagar har gått räknas som för sen, inte som bortfall."),
     Indicator(
-        "feedback_share", "Andel anmälningar från skolväsendet med återkoppling",
-        "Andelen bedömda anmälningar från skola, förskola eller elevhälsa där anmälaren fick veta "
+        name="feedback_share", label="Andel anmälningar från skolväsendet med återkoppling",
+        definition="Andelen bedömda anmälningar från skola, förskola eller elevhälsa där anmälaren fick veta "
         "om en utredning inleddes.",
-        "share", "reports", "higher_better", "andel", "percent",
-        "Anmälningar från skola, förskola eller elevhälsa som har bedömts.",
-        "Anmälningar där återkoppling gavs.",
-        "Anmälningar från skolväsendet med annat beslut än 'ej bedömd'.",
-        "feedback_given IS TRUE", "decision <> 'ej_bedomd'",
+        kind=Kind.SHARE, source="reports", polarity=Polarity.HIGHER_BETTER, unit="andel", format="percent",
+        population="Anmälningar från skola, förskola eller elevhälsa som har bedömts.",
+        numerator_text="Anmälningar där återkoppling gavs.",
+        denominator_text="Anmälningar från skolväsendet med annat beslut än 'ej bedömd'.",
+        numerator="feedback_given IS TRUE", denominator="decision <> 'ej_bedomd'",
         where=f"reporter_category IN {_SCHOOL_SYSTEM}",
         edge_cases="Saknad uppgift om återkoppling räknas som att återkoppling inte gavs."),
     Indicator(
-        "feedback_days", "Dagar till återkoppling",
-        "Genomsnittligt antal dagar från att anmälan inkom till att anmälaren fick återkoppling, "
+        name="feedback_days", label="Dagar till återkoppling",
+        definition="Genomsnittligt antal dagar från att anmälan inkom till att anmälaren fick återkoppling, "
         "för anmälningar från skolväsendet.",
-        "mean", "reports", "lower_better", "dagar", "decimal",
-        "Anmälningar från skola, förskola eller elevhälsa med återkopplingsdatum.",
-        "Summan av dagar från inkomstdatum till återkopplingsdatum.",
-        "Anmälningar med återkopplingsdatum.",
-        "feedback_date - received_date", "feedback_given IS TRUE AND feedback_date IS NOT NULL",
+        kind=Kind.MEAN, source="reports", polarity=Polarity.LOWER_BETTER, unit="dagar", format="decimal",
+        population="Anmälningar från skola, förskola eller elevhälsa med återkopplingsdatum.",
+        numerator_text="Summan av dagar från inkomstdatum till återkopplingsdatum.",
+        denominator_text="Anmälningar med återkopplingsdatum.",
+        numerator="feedback_date - received_date", denominator="feedback_given IS TRUE AND feedback_date IS NOT NULL",
         where=f"reporter_category IN {_SCHOOL_SYSTEM}"),
     Indicator(
-        "meeting_share", "Andel anmälningar från skolväsendet med anmälningsmöte",
-        "Andelen anmälningar från skola, förskola eller elevhälsa där ett anmälningsmöte hölls.",
-        "share", "reports", "higher_better", "andel", "percent",
-        "Anmälningar från skola, förskola eller elevhälsa med uppgift om anmälningsmöte.",
-        "Anmälningar där anmälningsmöte hölls.", "Anmälningar med uppgift om anmälningsmöte.",
-        "meeting_held IS TRUE", "meeting_held IS NOT NULL",
+        name="meeting_share", label="Andel anmälningar från skolväsendet med anmälningsmöte",
+        definition="Andelen anmälningar från skola, förskola eller elevhälsa där ett anmälningsmöte hölls.",
+        kind=Kind.SHARE, source="reports", polarity=Polarity.HIGHER_BETTER, unit="andel", format="percent",
+        population="Anmälningar från skola, förskola eller elevhälsa med uppgift om anmälningsmöte.",
+        numerator_text="Anmälningar där anmälningsmöte hölls.", denominator_text="Anmälningar med uppgift om anmälningsmöte.",
+        numerator="meeting_held IS TRUE", denominator="meeting_held IS NOT NULL",
         where=f"reporter_category IN {_SCHOOL_SYSTEM}",
         edge_cases="Anmälningar utan uppgift om möte ingår inte i nämnaren."),
     Indicator(
-        "meeting_attended_share", "Andel anmälningsmöten där anmälaren deltog",
-        "Andelen hållna anmälningsmöten om anmälningar från skolväsendet där skolan eller "
+        name="meeting_attended_share", label="Andel anmälningsmöten där anmälaren deltog",
+        definition="Andelen hållna anmälningsmöten om anmälningar från skolväsendet där skolan eller "
         "förskolan deltog.",
-        "share", "reports", "higher_better", "andel", "percent",
-        "Anmälningsmöten om anmälningar från skola, förskola eller elevhälsa.",
-        "Möten där anmälaren deltog.", "Hållna möten med uppgift om deltagande.",
-        "reporter_attended IS TRUE", "meeting_held IS TRUE AND reporter_attended IS NOT NULL",
+        kind=Kind.SHARE, source="reports", polarity=Polarity.HIGHER_BETTER, unit="andel", format="percent",
+        population="Anmälningsmöten om anmälningar från skola, förskola eller elevhälsa.",
+        numerator_text="Möten där anmälaren deltog.", denominator_text="Hållna möten med uppgift om deltagande.",
+        numerator="reporter_attended IS TRUE", denominator="meeting_held IS TRUE AND reporter_attended IS NOT NULL",
         where=f"reporter_category IN {_SCHOOL_SYSTEM}"),
     Indicator(
-        "interventions_active", "Barn med aktiv insats",
-        "Antalet barn som hade en insats aktiv någon gång under perioden.",
-        "count", "interventions_active", "neutral", "antal", "integer",
-        "Barn med insats.", "Unika barn med minst en aktiv insats.", "–", "TRUE",
+        name="interventions_active", label="Barn med aktiv insats",
+        definition="Antalet barn som hade en insats aktiv någon gång under perioden.",
+        kind=Kind.COUNT, source="interventions_active", polarity=Polarity.NEUTRAL, unit="antal", format="integer",
+        population="Barn med insats.", numerator_text="Unika barn med minst en aktiv insats.", denominator_text="–", numerator="TRUE",
         edge_cases="Ett barn med flera insatstyper räknas en gång per typ men en gång i totalen, "
                    "så typerna summerar inte alltid till totalen. En insats som startar efter "
                    "periodens slut räknas inte.",
         distinct_children=True),
     Indicator(
-        "interventions_started", "Nya insatser",
-        "Antalet insatser som startade under perioden.",
-        "count", "interventions_started", "neutral", "antal", "integer",
-        "Insatser.", "Insatser med startdatum i perioden.", "–", "TRUE"),
+        name="interventions_started", label="Nya insatser",
+        definition="Antalet insatser som startade under perioden.",
+        kind=Kind.COUNT, source="interventions_started", polarity=Polarity.NEUTRAL, unit="antal", format="integer",
+        population="Insatser.", numerator_text="Insatser med startdatum i perioden.", denominator_text="–", numerator="TRUE"),
     Indicator(
-        "intervention_duration_days", "Insatsernas längd i dagar",
-        "Genomsnittlig längd i dagar för insatser som avslutades under perioden.",
-        "mean", "interventions_ended", "neutral", "dagar", "decimal",
-        "Insatser som avslutades under perioden.",
-        "Summan av dagar från start till slut.", "Avslutade insatser.",
-        "end_date - start_date", "TRUE",
+        name="intervention_duration_days", label="Insatsernas längd i dagar",
+        definition="Genomsnittlig längd i dagar för insatser som avslutades under perioden.",
+        kind=Kind.MEAN, source="interventions_ended", polarity=Polarity.NEUTRAL, unit="dagar", format="decimal",
+        population="Insatser som avslutades under perioden.",
+        numerator_text="Summan av dagar från start till slut.", denominator_text="Avslutade insatser.",
+        numerator="end_date - start_date", denominator="TRUE",
         edge_cases="Pågående insatser ingår inte."),
 )
 

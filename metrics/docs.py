@@ -8,14 +8,6 @@ from __future__ import annotations
 
 from metrics import catalog, suppression
 
-KIND_TEXT = {
-    "share": "andel = täljare / nämnare, med 95 % Wilsonintervall",
-    "count": "antal (täljaren)",
-    "rate": "täljare / nämnare × 1 000",
-    "mean": "medelvärde = täljare / nämnare",
-    "change": "relativ förändring = täljare / nämnare − 1",
-}
-
 
 def metrics_markdown() -> str:
     t = suppression.Thresholds()
@@ -67,7 +59,7 @@ def metrics_markdown() -> str:
             "",
             ind.definition,
             "",
-            f"- Kind: `{ind.kind}` ({KIND_TEXT[ind.kind]}); unit: {ind.unit}; "
+            f"- Kind: `{ind.kind}` ({ind.spec.text}); unit: {ind.unit}; "
             f"polarity: {catalog.POLARITIES[ind.polarity]}",
             f"- Source: `{ind.source}`; breakdowns: {', '.join(f'`{d}`' for d in ind.dims)}",
             f"- Population: {ind.population}",
@@ -75,6 +67,10 @@ def metrics_markdown() -> str:
             f"- Denominator: {ind.denominator_text}",
             f"- Computed as: population `{ind.where}`; numerator `{ind.numerator}`; "
             f"denominator `{ind.denominator}`" + ("; children counted once (distinct)" if ind.distinct_children else ""),
+            f"- Filters: {', '.join(f'`{f}`' for f in ind.filters)}",
+            "- Goals: " + ("can carry a goal" if ind.goal_capable else
+                           "cannot carry a goal (" + ("no direction" if ind.spec.goal_capable else
+                                                      f"a {ind.kind.value}, not a share") + ")"),
         ]
         if ind.edge_cases:
             out.append(f"- Edge cases: {ind.edge_cases}")

@@ -17,15 +17,13 @@ from datetime import date
 import polars as pl
 
 from data import settings
-from data.warehouse import Warehouse
-from metrics import catalog, periods, stats, suppression
+from data.warehouse import PUPIL_PICK, Warehouse
+from metrics import catalog, periods, suppression
 from metrics.catalog import Indicator
 from metrics.periods import Period
 
 Filters = Mapping[str, Sequence[str] | bool]
 
-# Columns of each source's unit relation that filters may name besides its dimensions.
-_EXTRA_FILTERS = {"pupils": ("with_intervention",)}
 
 # Pupils: periods that are whole terms or school years are read from pupil_periods (summed at
 # write time); other periods (months, date ranges, calendar years) sum the monthly rows here.
@@ -42,14 +40,16 @@ _m AS (
     WHERE a.month IN ({months})
 ),
 _pu_raw AS (
-    -- Sum each pupil's minutes over the whole period first; thresholds are applied later.
-    SELECT period, pupil_key, school_form,
-           arg_max(school_id, month) AS school, arg_max(grade, month) AS grade,
-           arg_max(gender, month) AS gender,
-           sum(scheduled_minutes)::BIGINT AS scheduled, sum(absent_minutes)::BIGINT AS absent,
-           sum(invalid_absent_minutes)::BIGINT AS invalid,
-           count(invalid_absent_minutes) AS n_invalid, count(*) AS n_months
-    FROM _m GROUP BY period, pupil_key, school_form
+    -- Sum each pupil's minutes over the whole period first; thresholds are applied later. One
+    -- row per pupil: school, form, grade and gender by the school-move rule (PUPIL_PICK).
+    SELECT period, pupil_key, pick.school_form, pick.school, pick.grade, pick.gender,
+           scheduled, absent, invalid, n_invalid, n_months
+    FROM (
+        SELECT period, pupil_key, {pick} AS pick,
+               sum(scheduled_minutes)::BIGINT AS scheduled, sum(absent_minutes)::BIGINT AS absent,
+               sum(invalid_absent_minutes)::BIGINT AS invalid,
+               count(invalid_absent_minutes) AS n_invalid, count(*) AS n_months
+        FROM _m a GROUP BY period, pupil_key)
 ),"""
 
 _ACTIVE = """
@@ -57,6 +57,7 @@ _act AS (
     SELECT DISTINCT _p.period, i.child_key
     FROM interventions i
     JOIN _p ON i.start_date <= _p.p_end AND (i.end_date IS NULL OR i.end_date >= _p.p_start)
+    WHERE {which}
 ),"""
 _NO_ACTIVE = """
 _act AS (SELECT NULL::VARCHAR AS period, NULL::VARCHAR AS child_key WHERE false),"""
@@ -78,7 +79,9 @@ unit AS (
 MATERIALISED_KINDS = ("term", "school_year")
 
 
-def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: bool) -> str:
+def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: str | None) -> str:
+    """``with_intervention``: the SQL condition on interventions that make a pupil 'with
+    intervention' (None: the join is not needed)."""
     stored = [p for p in ps if materialised and p.kind in MATERIALISED_KINDS]
     raw = [p for p in ps if p not in stored]
     ctes, branches = [], []
@@ -87,7 +90,9 @@ def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: boo
         rows = ", ".join(f"('{code}', DATE '{m.isoformat()}')" if m else f"('{code}', NULL::DATE)"
                          for code, m in pairs)
         months = ", ".join(sorted({f"DATE '{m.isoformat()}'" for _, m in pairs if m})) or "NULL"
-        ctes.append(_PUPILS_RAW.format(rows=rows, months=months))
+        # PUPIL_PICK reads a.* and s.school_form; in _m both are columns of the alias a
+        pick = PUPIL_PICK.replace("s.school_form", "a.school_form")
+        ctes.append(_PUPILS_RAW.format(rows=rows, months=months, pick=pick))
         branches.append("SELECT * FROM _pu_raw")
     if stored:
         codes = ", ".join(f"'{p.code}'" for p in stored)
@@ -95,13 +100,14 @@ def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: boo
                         f"invalid, n_invalid, n_months FROM pupil_periods WHERE period IN ({codes})")
     ctes.append("_pu AS (" + "\nUNION ALL\n".join(branches) + "),")
     # the join to interventions is only made when the indicator or a filter needs it
-    ctes.append(_ACTIVE if with_intervention else _NO_ACTIVE)
+    ctes.append(_ACTIVE.format(which=with_intervention) if with_intervention else _NO_ACTIVE)
     return "".join(ctes) + _PUPILS_UNIT
 
 
 _REPORTS = """
 unit AS (
-    SELECT _p.period, r.* EXCLUDE (area, gender, school_id),
+    -- as_of: the reports' data date (a report's 14 days have passed when received_date + 14 <= as_of)
+    SELECT _p.period, r.* EXCLUDE (area, gender, school_id), {as_of} AS as_of,
            coalesce(r.area, s.area, 'okänt') AS area,
            coalesce(r.gender, 'okänt') AS gender,
            coalesce(r.school_id, 'okänd') AS school,
@@ -138,17 +144,37 @@ class MetricError(ValueError):
     """A request the engine cannot answer (unknown breakdown or filter); Swedish message."""
 
 
-def _uses_interventions(ind: Indicator, filters: Filters | None) -> bool:
+def _interventions_counted(ind: Indicator, filters: Filters | None) -> str | None:
+    """The condition on interventions that make a pupil 'with intervention', or None when
+    neither the indicator nor a filter needs it. Values were checked against the catalog's code
+    list (``_filter_sql``), so they are safe as literals.
+
+    Example: ``{"intervention_committee": ["sn"]}`` -> ``i.committee IN ('sn')``."""
     text = " ".join((ind.numerator, ind.denominator, ind.where))
-    return "with_intervention" in text or "with_intervention" in (filters or {})
+    chosen = [(ind.filter_spec(k), v) for k, v in (filters or {}).items()]
+    chosen = [(f, v) for f, v in chosen if f is not None and f.intervention_column]
+    if "with_intervention" not in text and "with_intervention" not in (filters or {}) and not chosen:
+        return None
+    conds = [f"i.{f.intervention_column} IN ({', '.join(repr(str(x)) for x in v)})" for f, v in chosen if v]
+    return " AND ".join(conds) or "TRUE"
 
 
-def _unit_sql(source: str, ps: Sequence[Period], materialised: bool, with_intervention: bool = True) -> str:
+def _unit_sql(source: str, ps: Sequence[Period], materialised: bool, with_intervention: str | None = "TRUE",
+              as_of: str = "NULL::DATE") -> str:
     if source == "pupils":
         return _pupils_sql(ps, materialised, with_intervention)
     if source == "reports":
-        return _REPORTS
+        return _REPORTS.format(as_of=as_of)
     return _INTERVENTIONS.format(cond=_INTERVENTION_COND[source])
+
+
+def _as_of_sql(wh: Warehouse, ind: Indicator) -> str:
+    """The source's data date as a SQL literal, for indicators that need it (the 14-day rule)."""
+    text = " ".join((ind.numerator, ind.denominator, ind.where))
+    if "as_of" not in text:
+        return "NULL::DATE"
+    d = data_until(wh, ind.source)
+    return f"DATE '{d.isoformat()}'" if d else "NULL::DATE"
 
 
 def _periods_sql(ps: Sequence[Period]) -> str:
@@ -157,13 +183,25 @@ def _periods_sql(ps: Sequence[Period]) -> str:
 
 
 def _filter_sql(ind: Indicator, filters: Filters | None) -> tuple[str, list]:
-    allowed = set(catalog.SOURCES[ind.source].dims) | set(_EXTRA_FILTERS.get(ind.source, ()))
     clauses, params = [], []
     for key, values in (filters or {}).items():
-        if key not in allowed:
+        if key not in ind.filters:
             raise MetricError(
                 f"Indikatorn '{ind.name}' kan inte filtreras på '{key}'. "
-                f"Möjliga filter: {', '.join(sorted(allowed))}.")
+                f"Möjliga filter: {', '.join(sorted(ind.filters))}.")
+        spec = ind.filter_spec(key)
+        if spec is not None and spec.intervention_column:
+            bad = [str(v) for v in ([values] if isinstance(values, bool) else values) if str(v) not in spec.values]
+            if bad:
+                raise MetricError(f"Filtret '{key}' har okända värden ({', '.join(bad)}). "
+                                  f"Möjliga: {', '.join(spec.values)}.")
+            if "with_intervention" not in " ".join((ind.numerator, ind.denominator, ind.where)) \
+                    and "with_intervention" not in (filters or {}):
+                raise MetricError(
+                    f"Filtret '{key}' väljer vilka insatser som räknas när det avgörs om en elev har en "
+                    f"insats, men indikatorn '{ind.name}' använder inte insatser. Lägg till filtret "
+                    f"with_intervention (sant) eller välj en indikator om barn med insats.")
+            continue  # applied to the interventions, not the unit (_interventions_counted)
         if isinstance(values, bool):
             clauses.append(f"{key} = ?")
             params.append(values)
@@ -177,13 +215,9 @@ def _filter_sql(ind: Indicator, filters: Filters | None) -> tuple[str, list]:
 
 
 def _aggregates(ind: Indicator) -> tuple[str, str]:
-    num, den = f"({ind.numerator})", f"({ind.denominator})"
-    if ind.kind == "share":
-        return f"count(*) FILTER (WHERE {den} AND {num})", f"count(*) FILTER (WHERE {den})"
-    if ind.kind == "mean":
-        return f"sum({ind.numerator}) FILTER (WHERE {den})::DOUBLE", f"count(*) FILTER (WHERE {den})"
     counted = "DISTINCT child_key" if ind.distinct_children else "*"
-    return f"count({counted}) FILTER (WHERE {num})", "NULL::BIGINT"
+    return (ind.spec.numerator_sql(ind.numerator, f"({ind.denominator})", counted),
+            ind.spec.denominator_sql(f"({ind.denominator})", counted))
 
 
 def _counts_sql(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
@@ -196,11 +230,17 @@ def _counts_sql(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequenc
     group = f"GROUP BY period, CUBE({dims})" if by else "GROUP BY period"
     sql = (
         f"WITH {_periods_sql(ps)}, "
-        f"{_unit_sql(ind.source, ps, materialised and wh.has_table('pupil_periods'), _uses_interventions(ind, filters))}\n"
+        f"{_unit_sql(ind.source, ps, materialised and wh.has_table('pupil_periods'), _interventions_counted(ind, filters), _as_of_sql(wh, ind))}\n"
         f"SELECT period, {select_dims}{num_agg} AS numerator, {den_agg} AS denominator\n"
         f"FROM unit WHERE ({ind.where}) AND ({where})\n{group}"
     )
     return sql, params
+
+
+_DENOMINATOR_NOTE = {
+    "population": ["-- nämnare: invånare 0–20 år ur tabellen population för det år perioden börjar"],
+    "previous_year": ["-- nämnare: samma fråga för samma period ett år tidigare"],
+}
 
 
 def explain(wh: Warehouse, name: str, period: str | Period | Sequence[str | Period], by: Sequence[str] = (),
@@ -211,10 +251,7 @@ def explain(wh: Warehouse, name: str, period: str | Period | Sequence[str | Peri
     ps = [periods.parse(p) for p in ([period] if isinstance(period, str | Period) else period)]
     sql, params = _counts_sql(wh, ind, ps, list(dict.fromkeys(by)), filters)
     out = [f"-- {ind.name}: {ind.label}", f"-- parametrar (?): {params}" if params else "-- inga parametrar", sql]
-    if ind.kind == "rate":
-        out.append("-- nämnare: invånare 0–20 år ur tabellen population för det år perioden börjar")
-    if ind.kind == "change":
-        out.append("-- nämnare: samma fråga för samma period ett år tidigare")
+    out.extend(_DENOMINATOR_NOTE.get(ind.spec.denominator_source, []))
     out.append(f"-- sedan: undertryckning på de exakta antalen ({', '.join(map(str, settings.suppression_thresholds()))}), "
                f"avrundning till närmaste {settings.rounding_base()} och värdet ur de avrundade antalen "
                "(DISCLOSURE.md)")
@@ -226,7 +263,7 @@ def _counts(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[st
     sql, params = _counts_sql(wh, ind, ps, by, filters, materialised)
     df = wh.sql(sql, params=params or None)
     schema = {"period": pl.String, **{d: pl.String for d in by},
-              "numerator": pl.Float64 if ind.kind == "mean" else pl.Int64, "denominator": pl.Int64}
+              "numerator": pl.Float64 if ind.spec.numerator_is_sum else pl.Int64, "denominator": pl.Int64}
     df = df.cast({k: v for k, v in schema.items() if k in df.columns})
     # Every requested period gets a grand-total row, also when it has no data (0 / 0).
     totals = pl.DataFrame({"period": [p.code for p in ps]}).with_columns(
@@ -234,10 +271,14 @@ def _counts(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[st
     missing = totals.join(df.select("period", *by), on=["period", *by], how="anti", nulls_equal=True)
     if missing.height:
         fill = missing.with_columns(numerator=pl.lit(0, schema["numerator"]),
-                                    denominator=pl.lit(None if ind.kind in ("count", "rate", "change") else 0,
-                                                       pl.Int64))
+                                    denominator=pl.lit(0 if _counts_denominator(ind) else None, pl.Int64))
         df = pl.concat([df, fill.select(df.columns)], how="vertical")
     return df
+
+
+def _counts_denominator(ind: Indicator) -> bool:
+    """Whether the query itself counts a denominator (a share's or a mean's)."""
+    return not ind.spec.denominator_sql("TRUE", "*").startswith("NULL")
 
 
 def _population(wh: Warehouse, ps: Sequence[Period], by: Sequence[str],
@@ -263,30 +304,6 @@ def _population(wh: Warehouse, ps: Sequence[Period], by: Sequence[str],
     per_period = pl.DataFrame({"period": [p.code for p in ps], "year": [p.start.year for p in ps]},
                               schema={"period": pl.String, "year": pl.Int32})
     return per_period.join(rows, on="year", how="left").drop("year")
-
-
-def _value(ind: Indicator) -> list[pl.Expr]:
-    num, den = pl.col("numerator"), pl.col("denominator")
-    valid = den > 0
-    if ind.kind == "share":
-        low, high = stats.wilson_expr(num, den)
-        return [pl.when(valid).then(num / den).alias("value"), low.alias("ci_low"), high.alias("ci_high")]
-    if ind.kind == "count":
-        value = num.cast(pl.Float64)
-    elif ind.kind == "rate":
-        value = pl.when(valid).then(num / den * 1000)
-    elif ind.kind == "mean":
-        value = pl.when(valid).then(num / den)
-    else:  # change
-        value = pl.when(valid).then(num / den - 1)
-    none = pl.lit(None, pl.Float64)
-    return [value.cast(pl.Float64).alias("value"), none.alias("ci_low"), none.alias("ci_high")]
-
-
-# What is rounded for each kind (DISCLOSURE.md): the counts a reader could combine. A mean's
-# numerator is a sum of days, not of children: its value stays exact, its number of cases is rounded.
-_ROUNDED = {"share": ("numerator", "denominator"), "count": ("numerator",), "rate": ("numerator",),
-            "change": ("numerator", "denominator"), "mean": ("denominator",)}
 
 
 def _check_public(ind: Indicator, ps: Sequence[Period], filters: Filters | None) -> None:
@@ -331,11 +348,12 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     if not exact:
         _check_public(ind, ps, filters)
     df = _counts(wh, ind, ps, by, filters, materialised)
-    if ind.kind == "rate":
+    spec = ind.spec
+    if spec.denominator_source == "population":
         df = df.drop("denominator").join(
             _population(wh, ps, by, (filters or {}).get("area")).rename({"residents": "denominator"}),
             on=["period", *by], how="left", nulls_equal=True)
-    elif ind.kind == "change":
+    elif spec.denominator_source == "previous_year":
         prev = [p.shift_years(-1) for p in ps]
         before = _counts(wh, ind, prev, by, filters, materialised).select(
             pl.col("period").replace_strict({q.code: p.code for p, q in zip(ps, prev, strict=True)}),
@@ -347,12 +365,12 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     if suppress:  # decided on the exact counts
         t = thresholds or suppression.Thresholds(*settings.suppression_thresholds())
         hidden = suppression.flags(df, ind.kind, by, t, group_cols=["period"])
-    if ind.kind == "mean":
-        df = df.with_columns(_value(ind))  # exact value; only the number of cases is rounded
+    if not spec.value_from_rounded:
+        df = df.with_columns(spec.value())  # e.g. a mean of days: exact; its number of cases is rounded
     base = 1 if exact else settings.rounding_base()
-    df = df.with_columns([suppression.rounded(pl.col(c), base) for c in _ROUNDED[ind.kind]])
-    if ind.kind != "mean":
-        df = df.with_columns(_value(ind))
+    df = df.with_columns([suppression.rounded(pl.col(c), base) for c in spec.rounded])
+    if spec.value_from_rounded:
+        df = df.with_columns(spec.value())
     df = suppression.blank(df, hidden)
     if "school" in by:
         names = wh.sql("SELECT school_id AS school, school_name FROM schools")

@@ -64,6 +64,9 @@ class Goal(_Model):
     title: str = Field(min_length=1)
     committee: list[str] = Field(default_factory=list)
     description: str = ""
+    # Who is counted, in the committee's words (shown on the goal card); None: inherited from the
+    # parent goal, else the indicator's population. The filter is always shown beside it.
+    population: str | None = None
     indicator: str | None = None
     filter: dict[str, FilterValue] = Field(default_factory=dict)
     baseline_period: str | None = None
@@ -126,8 +129,11 @@ class GoalConfig(_Model):
         target = goal.target or (parent.target if parent else None)
         flt = {**(parent.filter if parent else {}), **goal.filter}
         committees = goal.committee or (parent.committee if parent else [])
+        population = goal.population or (parent.population if parent else None)
+        if population is None and ind in catalog.BY_NAME:
+            population = catalog.BY_NAME[ind].population
         return ResolvedGoal(goal=goal, indicator=ind, baseline_period=base, target=target,
-                            filter=flt, committee=committees)
+                            filter=flt, committee=committees, population=population)
 
     def committee_name(self, cid: str) -> str:
         return next((c.name for c in self.committees if c.id == cid), cid)
@@ -141,6 +147,7 @@ class ResolvedGoal(BaseModel):
     target: Target | None
     filter: dict[str, FilterValue]
     committee: list[str]
+    population: str | None = None
 
 
 def _walk(goal: Goal, loc: str, parent: Goal | None = None):
@@ -158,14 +165,84 @@ def _check_resolved(loc: str, g: Goal, parent: Goal | None) -> list[str]:
         if getattr(g, field) is None and (parent is None or getattr(parent, field) is None):
             problems.append(f"{loc} → {field}: saknas (ange det på målet eller på dess överordnade mål)")
     ind = g.indicator or (parent.indicator if parent else None)
-    if ind in catalog.BY_NAME:
-        allowed = set(catalog.SOURCES[catalog.BY_NAME[ind].source].dims) | {"with_intervention"}
-        flt = {**(parent.filter if parent else {}), **g.filter}
-        for key in flt:
-            if key not in allowed:
-                problems.append(f"{loc} → filter → {key}: indikatorn '{ind}' kan inte filtreras på "
-                                f"'{key}'; möjliga: {', '.join(sorted(allowed))}")
+    if ind not in catalog.BY_NAME:
+        return problems
+    flt = {**(parent.filter if parent else {}), **g.filter}
+    target = g.target or (parent.target if parent else None)
+    return problems + goal_rule_problems(loc, catalog.BY_NAME[ind], flt, target)
+
+
+# The code lists a filter's values are checked against (dimensions without one, such as school
+# or area, depend on the data and are not checked here).
+_CODE_LISTS = {d: tuple(v) for d, v in catalog.VALUE_LABELS.items() if d not in ("grade",)}
+
+
+def goal_rule_problems(loc: str, ind: catalog.Indicator, flt: dict, target: Target | None) -> list[str]:
+    """Every problem of a goal against the catalog's rules, each with where it is and a hint:
+    an indicator that cannot carry a goal, an unknown filter or value, a target whose sign
+    contradicts the indicator's polarity. The engine uses the same catalog, so a goal that passes
+    here does not fail at runtime."""
+    problems = []
+    if not ind.goal_capable:
+        why = (f"är {ind.spec.noun}, inte en andel" if not ind.spec.goal_capable
+               else "saknar riktning (varken högre eller lägre är i sig bättre)")
+        capable = ", ".join(i.name for i in catalog.INDICATORS if i.goal_capable)
+        problems.append(f"{loc} → indicator: '{ind.name}' kan inte bära ett mål: den {why}. "
+                        f"Mål sätts på andelar med riktning: {capable}")
+    for key, values in flt.items():
+        if key not in ind.filters:
+            problems.append(f"{loc} → filter → {key}: indikatorn '{ind.name}' kan inte filtreras på "
+                            f"'{key}'; möjliga: {', '.join(sorted(ind.filters))}")
+            continue
+        spec = ind.filter_spec(key)
+        allowed = spec.values if spec is not None else _CODE_LISTS.get(key)
+        if spec is not None and spec.values is None:
+            if not isinstance(values, bool):
+                problems.append(f"{loc} → filter → {key}: ska vara true eller false")
+            continue
+        if isinstance(values, bool):
+            problems.append(f"{loc} → filter → {key}: ska vara en lista med värden, t.ex. [{(allowed or ['...'])[0]}]")
+            continue
+        if allowed is not None:
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                problems.append(f"{loc} → filter → {key}: okänt värde {', '.join(repr(v) for v in bad)}; "
+                                f"möjliga: {', '.join(allowed)}")
+        if spec is not None and spec.intervention_column and "with_intervention" not in (
+                ind.where + ind.numerator + ind.denominator) and "with_intervention" not in flt:
+            problems.append(f"{loc} → filter → {key}: väljer vilka insatser som räknas, men indikatorn "
+                            f"'{ind.name}' använder inte insatser; lägg till with_intervention: true")
+    if target is not None and target.kind != "level" and ind.polarity in SIGN_OF_IMPROVEMENT:
+        sign = SIGN_OF_IMPROVEMENT[ind.polarity]
+        if target.value == 0 or (target.value > 0) != (sign > 0):
+            better = catalog.POLARITIES[ind.polarity]
+            example = -abs(target.value or 2.0) if sign < 0 else abs(target.value or 2.0)
+            problems.append(f"{loc} → target → value: {target.value:g} är ingen förbättring för "
+                            f"'{ind.name}' ({better}); ett mål om förbättring är "
+                            f"{'negativt' if sign < 0 else 'positivt'}, t.ex. {example:g}")
+    if target is not None and target.kind == "level" and not 0 <= target.value <= 100:
+        problems.append(f"{loc} → target → value: en nivå anges i procent mellan 0 och 100 (fick {target.value:g})")
     return problems
+
+
+def filter_text(flt: dict) -> str:
+    """A goal's filter in Swedish words, e.g. ``{"operator": ["kommunal"], "school_form":
+    ["grundskola"]}`` -> 'Huvudman: Kommunal; Skolform: Grundskola' ('' for no filter)."""
+    labels = {**{d.name: d.label for d in catalog.DIMENSIONS.values()},
+              **{f.name: f.label for s in catalog.SOURCES.values() for f in s.filters}}
+    parts = []
+    for key, values in flt.items():
+        if isinstance(values, bool):
+            text = "ja" if values else "nej"
+        else:
+            names = catalog.VALUE_LABELS.get({"intervention_committee": "committee"}.get(key, key), {})
+            text = ", ".join(names.get(v, v) for v in values)
+        parts.append(f"{labels.get(key, key)}: {text}")
+    return "; ".join(parts)
+
+
+# The sign of a change that is an improvement: a target must point that way.
+SIGN_OF_IMPROVEMENT = {catalog.Polarity.LOWER_BETTER: -1, catalog.Polarity.HIGHER_BETTER: 1}
 
 
 def _format_errors(path: Path, err: ValidationError) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from metrics import kinds
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -27,28 +29,12 @@ class Thresholds:
     min_denominator: int = 10
 
 
-def small(count: pl.Expr, minimum: int) -> pl.Expr:
-    """True where 0 < count < minimum (zero is shown)."""
-    return (count > 0) & (count < minimum)
+small = kinds.small
 
 
 def primary(df: pl.DataFrame, kind: str, t: Thresholds) -> pl.Series:
-    """Primary suppression flags for an indicator kind (see metrics.catalog.KINDS)."""
-    num, den = pl.col("numerator"), pl.col("denominator")
-    if kind == "count":
-        rule = small(num, t.min_count)
-    elif kind == "share":
-        rule = small(num, t.min_count) | small(den, t.min_count) | small(den, t.min_denominator)
-    elif kind == "mean":
-        # numerator is a sum of days, not a count of children: only the number of cases matters
-        rule = small(den, t.min_denominator)
-    elif kind == "rate":
-        # denominator is the resident population (public statistics): only the count matters
-        rule = small(num, t.min_count)
-    elif kind == "change":
-        rule = small(num, t.min_count) | small(den, t.min_count)
-    else:
-        raise ValueError(f"unknown kind {kind!r}")
+    """Primary suppression flags for an indicator kind (the rule is ``metrics.kinds.SPECS``)."""
+    rule = kinds.SPECS[kinds.Kind(kind)].suppress(t.min_count, t.min_denominator)
     return df.select(rule.fill_null(False).alias("s"))["s"]
 
 

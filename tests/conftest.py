@@ -46,6 +46,10 @@ _SCHEMAS = {
     "interventions": {"intervention_id": pl.String, "child_key": pl.String,
                       "intervention_type": pl.String, "committee": pl.String,
                       "start_date": pl.Date, "end_date": pl.Date, "school_id": pl.String},
+    "import_ledger": {"import_id": pl.String, "kind": pl.String, "source": pl.String, "file_name": pl.String,
+                      "file_hash": pl.String, "period": pl.String, "rows_added": pl.Int64,
+                      "rows_replaced": pl.Int64, "rows_rejected": pl.Int64, "data_until": pl.Date,
+                      "imported_by": pl.String, "key_version": pl.String, "imported_at": pl.Datetime},
 }
 
 

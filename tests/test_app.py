@@ -80,7 +80,47 @@ def test_a_broken_goal_file_gives_a_friendly_message(app_env, tmp_path, monkeypa
     monkeypatch.setenv("SAMVERKAN_GOALS", str(bad))
     at = start()
     assert not at.exception
-    assert any("Något gick fel" in e.value for e in at.error)
+    assert any("målfilen är felaktig" in e.value for e in at.error)
+    assert any("inte giltig YAML" in c.value for c in at.code)
+
+
+BAD_RULES = """
+mandate_period: {start: 2023, end: 2026}
+committees: [{id: BUN, name: Barn- och utbildningsnämnden}]
+goals:
+  - id: antal
+    committee: BUN
+    title: Ett antal kan inte bära ett mål
+    indicator: report_count
+    baseline_period: "2022/23"
+    target: {kind: absolute_change, value: -2}
+  - id: tecken
+    committee: BUN
+    title: Stigande frånvaro som mål
+    indicator: high_absence_share
+    baseline_period: "2022/23"
+    target: {kind: absolute_change, value: 2}
+    filter: {decision: [ej_bedomd]}
+"""
+
+
+def test_goal_rule_problems_are_shown_on_the_page_as_the_cli_gives_them(app_env, tmp_path, monkeypatch, capsys):
+    import cli
+
+    bad = tmp_path / "goals.yaml"
+    bad.write_text(BAD_RULES, encoding="utf-8")
+    monkeypatch.setenv("SAMVERKAN_GOALS", str(bad))
+    assert cli.main(["status"]) == 2
+    err = capsys.readouterr().err
+    for expected in ("goals → 0 → indicator: 'report_count' kan inte bära ett mål",
+                     "goals → 1 → filter → decision: indikatorn 'high_absence_share' kan inte filtreras",
+                     "goals → 1 → target → value: 2 är ingen förbättring"):
+        assert expected in err
+    at = start()
+    assert not at.exception
+    page_text = at.code[0].value
+    assert page_text.strip() in err  # the very same message
+    assert "Oväntat fel" not in err and not any("Något gick fel" in e.value for e in at.error)
 
 
 def page(path: str, **query) -> AppTest:
@@ -129,10 +169,15 @@ def test_sn_page_year_changes_the_funnel(app_env):
 def test_steering_page_month_and_status_changes(app_env):
     at = page("pages/steering.py")
     assert [s.value for s in at.subheader] == ["Målen", "Nyckeltal", "Nämndernas analyser"]
-    # October 2026: the official status (2025/26) is unchanged; the preliminary one moved
+    # October 2026: the official status (2025/26) is unchanged, and so is every preliminary one
     assert any("Ingen officiell status har ändrats" in m.value for m in at.success)
-    assert any("Ej uppnått → Delvis uppnått (HT 2026 t\\.o\\.m\\. oktober)" in m.value for m in at.info)
+    assert not any("Preliminärt" in m.value for m in at.info)
     goals_before = at.dataframe[0].value
+    # September 2026: gymnasieskola's preliminary result moved (a signal, apart from the official)
+    at.selectbox(key="manad").set_value("2026-09").run()
+    assert any("Ingen officiell status har ändrats" in m.value for m in at.success)
+    moved = [m.value for m in at.info if "Preliminärt" in m.value]
+    assert len(moved) == 1 and "Gymnasieskolan" in moved[0] and "september" in moved[0], moved
     at.selectbox(key="manad").set_value("2026-06").run()
     assert not at.exception
     assert not at.dataframe[0].value.equals(goals_before)

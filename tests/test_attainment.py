@@ -72,16 +72,19 @@ ROWS = (
     pupils("gb", "G1", "5", BASE, 20, 6) + pupils("gc", "G1", "6", CUR, 20, 5)
     # gymnasieskola: 5 of 12 -> 5 of 12 (no change: not met)
     + pupils("yb", "Y1", "2", BASE, 12, 5) + pupils("yc", "Y1", "2", CUR, 12, 5)
-    # F-9 municipal with an intervention: 10 of 25 (40 %) -> 8 of 25 (32 %): exactly -20 %
+    # F-9 municipal with an SN intervention: 10 of 25 (40 %) -> 8 of 25 (32 %): exactly -20 %
     + pupils("sb", "G2", "8", BASE, 25, 10) + pupils("sc", "G2", "8", CUR, 25, 8)
+    # F-9 municipal with a joint (not SN's own) intervention: outside SN's population
+    + pupils("jb", "G2", "7", BASE, 10, 0) + pupils("jc", "G2", "7", CUR, 10, 0)
     # independent school with intervention: outside SN's population (would spoil it: all high)
     + pupils("fb", "G3", "8", BASE, 12, 12) + pupils("fc", "G3", "8", CUR, 12, 12)
     # a spring month so that 2025/26 is complete and 2023/24 exists for the series
     + pupils("gd", "G1", "6", date(2026, 6, 1), 20, 5)
 )
 INTERVENTIONS = (
-    [(f"i-sb{i}", f"sb{i}", "sip", "gemensam", date(2022, 9, 1), date(2023, 5, 1), "G2") for i in range(25)]
-    + [(f"i-sc{i}", f"sc{i}", "tsi", "gemensam", date(2025, 9, 1), None, "G2") for i in range(25)]
+    [(f"i-sb{i}", f"sb{i}", "starka", "sn", date(2022, 9, 1), date(2023, 5, 1), "G2") for i in range(25)]
+    + [(f"i-sc{i}", f"sc{i}", "foraldraskapsstod", "sn", date(2025, 9, 1), None, "G2") for i in range(25)]
+    + [(f"i-j{w}{i}", f"j{w}{i}", "sip", "gemensam", date(2022, 8, 1), None, "G2") for w in "bc" for i in range(10)]
     + [(f"i-f{w}{i}", f"f{w}{i}", "sip", "sn", date(2022, 8, 1), None, "G3") for w in "bc" for i in range(12)]
 )
 
@@ -105,9 +108,9 @@ def share(prefix_filter) -> Fraction:
 def test_bun_goal_needs_both_school_forms(wh, cfg):
     (bun, _sn) = attainment.evaluate_all(wh, cfg, "2025/26")
     grund, gym = bun.parts
-    # independent: grundskola includes G1, G2 and the independent G3 (all of the school form)
-    base_g = share(lambda r: r[4] == BASE and r[1].startswith("G"))
-    cur_g = share(lambda r: r[4] in (CUR, date(2026, 6, 1)) and r[1].startswith("G"))
+    # independent: BUN's own, municipal grundskolor G1 and G2; the independent G3 is outside
+    base_g = share(lambda r: r[4] == BASE and r[1] in ("G1", "G2"))
+    cur_g = share(lambda r: r[4] in (CUR, date(2026, 6, 1)) and r[1] in ("G1", "G2"))
     assert grund.baseline.value == pytest.approx(float(base_g))
     assert grund.current.value == pytest.approx(float(cur_g))
     assert grund.progress == pytest.approx(float((cur_g - base_g) / Fraction(-2, 100)))
@@ -119,7 +122,8 @@ def test_bun_goal_needs_both_school_forms(wh, cfg):
 
 def test_sn_goal_relative_change_in_its_population(wh, cfg):
     (_bun, sn) = attainment.evaluate_all(wh, cfg, "2025/26")
-    # independent: F-9 municipal pupils with an intervention active in the school year
+    # independent: F-9 municipal pupils with an SN intervention active in the school year (the
+    # joint interventions' pupils, all high now, and the independent school's are outside)
     assert (sn.baseline.numerator, sn.baseline.denominator) == (10, 25)
     assert (sn.current.numerator, sn.current.denominator) == (8, 25)
     assert sn.change == pytest.approx(-0.2)
@@ -150,14 +154,14 @@ def test_school_year_in_progress_is_preliminary_and_apart(tmp_path, cfg):
     assert pre.period == "2025/26" and pre.current.period == "2025-07-01..2025-10-31"
     assert pre.baseline.period == "2022-07-01..2022-10-31"
     assert "pågår" in pre.note and "samma månader HT 2022" in pre.note
-    # grundskola (every school of the form) in the same months: achieved as a preliminary signal only
-    base_g = share(lambda r: r[4] == BASE and r[1].startswith("G"))
-    cur_g = share(lambda r: r[4] == CUR and r[1].startswith("G"))
+    # municipal grundskola in the same months: achieved as a preliminary signal only
+    base_g = share(lambda r: r[4] == BASE and r[1] in ("G1", "G2"))
+    cur_g = share(lambda r: r[4] == CUR and r[1] in ("G1", "G2"))
     assert pre.status == "achieved" and pre.change == pytest.approx(float(cur_g - base_g))
     assert bun.preliminary.status == "not_achieved"  # gymnasieskola unchanged
     out = bun.to_json()
     assert out["current"]["period"] == "2024/25" and out["preliminary"]["period"] == "2025/26"
-    high_now = sum(r[6] * 100 > 15 * r[5] for r in rows if r[4] == CUR and r[1].startswith("G"))
+    high_now = sum(r[6] * 100 > 15 * r[5] for r in rows if r[4] == CUR and r[1] in ("G1", "G2"))
     assert out["parts"][0]["preliminary"]["current"]["numerator"] == high_now
 
 

@@ -277,7 +277,8 @@ def test_the_dashboard_publishes_rounded_counts_and_says_so(app_env, monkeypatch
     at.query_params["lasar"] = "2024/25"
     at.switch_page("pages/overview.py").run()
     notes = " ".join(c.value for c in at.caption).replace("\u00a0", " ")
-    exact = truth(Warehouse(Path(app_env["SAMVERKAN_DB"])), "high_absence_share_intervention", "2024/25").row(0, named=True)
+    exact = truth(Warehouse(Path(app_env["SAMVERKAN_DB"])), "high_absence_share_intervention", "2024/25",
+                  filters={"intervention_committee": ["sn"]}).row(0, named=True)
     assert exact["numerator"] % 5 != 0 or exact["denominator"] % 5 != 0  # else the check proves nothing
     assert f"Underlag: {exact['numerator']:,} av {exact['denominator']:,} elever".replace(",", " ") in notes
 

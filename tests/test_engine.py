@@ -6,7 +6,7 @@ edge cases, written out by hand), never with the engine's own SQL.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 import pytest
@@ -225,8 +225,11 @@ def test_report_shares(wh):
         "unassessed_share": ([r for r in rs if r[8] == "ej_bedomd"], rs),
         "school_system_share": ([r for r in rs if r[5] in SCHOOL_SYSTEM], rs),
     }
-    with_date = [r for r in assessed if r[9] is not None]
-    cases["assessment_within_14_days"] = ([r for r in with_date if (r[9] - r[2]).days <= 14], with_date)
+    as_of = max(r[2] for r in REPORTS)  # the reports' data date: the last receipt
+    due = [r for r in rs if (as_of - r[2]).days >= 14
+           and (r[8] == "ej_bedomd" or (r in assessed and r[9] is not None))]
+    cases["assessment_within_14_days"] = ([r for r in due if r in assessed and (r[9] - r[2]).days <= 14], due)
+    cases["investigation_share_all"] = ([r for r in rs if r[8] == "utredning_inleds"], rs)
     school = [r for r in rs if r[5] in SCHOOL_SYSTEM]
     fb_den = [r for r in school if r[8] != "ej_bedomd"]
     cases["feedback_share"] = ([r for r in fb_den if r[10] is True], fb_den)
@@ -348,3 +351,99 @@ def test_incremental_refresh_after_an_import_matches_a_full_rebuild(tmp_path):
     assert october and incremental.equals(full)
     wh = Warehouse(path)
     assert total(engine.evaluate(wh, "high_absence_share", "HT2024", suppress=False))["denominator"] == 9
+
+
+# --- the 14-day rule (issue 9, item 5) ------------------------------------------------------
+
+AS_OF = date(2025, 3, 31)  # the ledger's data date
+R14 = [
+    # id, received, decision, decision date: what the rule makes of it
+    ("a", date(2025, 3, 1), "utredning_inleds", date(2025, 3, 10)),     # in time
+    ("b", date(2025, 3, 1), "utredning_inleds_ej", date(2025, 3, 15)),  # exactly 14 days: in time
+    ("c", date(2025, 3, 1), "utredning_inleds", date(2025, 3, 16)),     # 15 days: late
+    ("d", date(2025, 3, 5), "ej_bedomd", None),                         # 26 days, unassessed: late
+    ("e", date(2025, 3, 25), "ej_bedomd", None),                        # 6 days: not due yet
+    ("f", date(2025, 3, 25), "utredning_inleds", date(2025, 3, 27)),    # not due yet, though done
+    ("g", date(2025, 3, 2), "pagaende_utredning", None),                # not assessed here: out
+    ("h", date(2025, 3, 2), "utredning_inleds_ej", None),               # no decision date: out
+    ("i", date(2025, 3, 17), "ej_bedomd", None),                        # exactly 14 days ago: late
+]
+
+
+def test_fourteen_days_counts_only_due_reports_and_overdue_unassessed_as_late(tmp_path):
+    rows = [(rid, f"c{rid}", rec, "flicka", 10, "skola", None, "Norr", dec, ddate, None, None, None, None)
+            for rid, rec, dec, ddate in R14]
+    ledger = [("L1", "reports", "fil", "r.csv", "h", "2025-03", 9, 0, 0, AS_OF, "t", None, datetime(2025, 4, 1))]
+    wh = build_warehouse(tmp_path / "w.duckdb", reports=rows, import_ledger=ledger)
+    row = total(ev(wh, "assessment_within_14_days", "2025-03"))
+    # by hand: due = a, b, c, d, i (5); in time = a, b (2)
+    assert (row["numerator"], row["denominator"]) == (2, 5)
+    assert row["value"] == pytest.approx(2 / 5)
+    # the other share of the same reports: of the assessed, and of all received
+    assert (total(ev(wh, "investigation_share", "2025-03"))["numerator"],
+            total(ev(wh, "investigation_share", "2025-03"))["denominator"]) == (3, 5)  # a c f of a b c f h
+    allr = total(ev(wh, "investigation_share_all", "2025-03"))
+    assert (allr["numerator"], allr["denominator"]) == (3, 9)
+
+
+# --- one pupil is one unit: distinct pupils, and the school-move rule -----------------------
+
+MOVES = (
+    # grade 9 in spring (grundskola G1), then gymnasium in autumn (Y1): one pupil in 2024
+    absence_rows("m1", "G1", "9", "pojke", [(date(2024, 3, 1), 1000, 300)])
+    + absence_rows("m1", "Y1", "1", "pojke", [(date(2024, 9, 1), 1000, 0)])
+    # moves from G1 to G2 in October; in October at both (G2 has more scheduled time)
+    + absence_rows("m2", "G1", "5", "flicka", [(date(2024, 9, 1), 1000, 100)])
+    + absence_rows("m2", "G1", "5", "flicka", [(date(2024, 10, 1), 300, 0)])
+    + absence_rows("m2", "G2", "5", "flicka", [(date(2024, 10, 1), 700, 300)])
+    # stays in G2
+    + absence_rows("m3", "G2", "6", "pojke", [(date(2024, 9, 1), 1000, 0), (date(2024, 10, 1), 1000, 0)])
+)
+
+
+@pytest.fixture(scope="module")
+def moves(tmp_path_factory):
+    return build_warehouse(tmp_path_factory.mktemp("moves") / "w.duckdb", absence=MOVES)
+
+
+@pytest.mark.parametrize("materialised", [True, False])
+def test_totals_across_school_forms_count_distinct_pupils(moves, materialised):
+    # 2024: m1 once (not once per school form); absence summed over both schools: 300/2000 = 15 %
+    df = engine.evaluate(moves, "high_absence_share", "2024", by=["school_form"], exact=True,
+                         suppress=False, materialised=materialised)
+    assert total(df)["denominator"] == 3
+    forms = {r["school_form"]: r["denominator"] for r in df.iter_rows(named=True) if r["school_form"]}
+    assert forms == {"gymnasieskola": 1, "grundskola": 2}  # m1 in the latest month's form
+    assert sum(forms.values()) == total(df)["denominator"]  # the forms add up to the total
+    assert total(df)["numerator"] == 1  # m2: 400 of 2000 (20 %); m1 exactly 15 %: not high
+
+
+@pytest.mark.parametrize("period", ["HT2024", "2024/25", "2024-10"])
+def test_a_pupil_who_moves_belongs_to_the_latest_months_school(moves, period):
+    df = engine.evaluate(moves, "high_absence_share", period, by=["school"], exact=True, suppress=False)
+    schools = {r["school"]: (r["numerator"], r["denominator"]) for r in df.iter_rows(named=True) if r["school"]}
+    # m2 is in G2 (October, most scheduled time) with all her minutes: 400 / 2000 = 20 % -> high
+    # (in October alone: 300 / 1000 = 30 %); m1 is in Y1; m3 in G2
+    assert schools["G2"] == (1, 2) and "G1" not in schools
+    assert schools.get("Y1") == (None if period == "2024-10" else (0, 1))  # m1: no October rows
+
+
+def test_intervention_committee_filter_chooses_which_interventions_count(wh):
+    # F-9 municipal pupils with an intervention in HT2024: p1 (gemensam), p7 (gemensam); p9's SN
+    # intervention ended before HT2024 (but p9 is in G2 in October: still municipal F-9)
+    everyone = total(ev(wh, "high_absence_share_intervention", "HT2024"))
+    hand = [p for p, r in pupils_in(date(2024, 7, 1), date(2024, 12, 31)).items()
+            if r["school"] in ("G1", "G2") and active(p, date(2024, 7, 1), date(2024, 12, 31)) and r["s"]]
+    assert everyone["denominator"] == len(hand)
+    joint = total(ev(wh, "high_absence_share_intervention", "HT2024", filters={"intervention_committee": ["gemensam"]}))
+    assert joint["denominator"] == len(hand)  # all of them are joint interventions
+    sn = total(ev(wh, "high_absence_share_intervention", "HT2024", filters={"intervention_committee": ["sn"]}))
+    assert (sn["numerator"], sn["denominator"]) == (0, 0)
+    by_type = total(ev(wh, "high_absence_share_intervention", "HT2024", filters={"intervention_type": ["sip"]}))
+    assert by_type["denominator"] == 2  # p1 (i5) and p7 (i6)
+    coverage = total(ev(wh, "intervention_coverage", "HT2024", filters={"intervention_committee": ["sn"]}))
+    assert coverage["numerator"] == 0 and coverage["denominator"] == total(ev(wh, "intervention_coverage", "HT2024"))["denominator"]
+    with pytest.raises(engine.MetricError, match="använder inte insatser"):
+        ev(wh, "high_absence_share", "HT2024", filters={"intervention_committee": ["sn"]})
+    with pytest.raises(engine.MetricError, match="okända värden"):
+        ev(wh, "high_absence_share_intervention", "HT2024", filters={"intervention_committee": ["x') OR TRUE --"]})

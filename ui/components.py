@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from data import access, importer, settings, store
-from metrics import attainment, catalog, periods
+from metrics import attainment, catalog, goals, periods
 from metrics.attainment import STATUS_LABELS, GoalResult
 from metrics.goals import GoalConfig
 from ui import auth, charts, exports, figures, state
@@ -39,6 +39,12 @@ def friendly_errors() -> Iterator[None]:
     """Show a plain Swedish message instead of a stack trace; the details go to the server log."""
     try:
         yield
+    except goals.GoalConfigError as exc:
+        # the same message as 'python cli.py status' gives, so the administrator can act on it
+        log.warning("Målfilen är felaktig: %s", exc)
+        st.error("Målen kan inte visas: målfilen är felaktig. Be systemförvaltaren rätta den "
+                 "(kommandot `python cli.py status` ger samma besked):")
+        st.code(str(exc), language=None, wrap_lines=True)
     except Exception:
         log.exception("Fel när sidan visades")
         st.error("Något gick fel när sidan skulle visas. Försök igen om en stund; kvarstår felet, "

@@ -44,14 +44,13 @@ def export_frame(df: pl.DataFrame, indicator: str) -> pl.DataFrame:
     ind = catalog.get(indicator)
     out = labelled(df)
     keep = [c for c in out.columns if c in catalog.DIMENSIONS or c == "period"]
-    nums = ["numerator", "denominator", "value"] + (["ci_low", "ci_high"] if ind.kind == "share" else [])
-    if ind.kind in ("count",):
-        nums = ["value"]
+    nums = (["numerator", "denominator"] if ind.spec.table_counts else []) + ["value"] \
+        + (["ci_low", "ci_high"] if ind.spec.interval else [])
     out = out.select(*keep, *nums, "suppressed")
     rename = {"period": "Period", "suppressed": "Visas ej"}
     rename.update({d: catalog.DIMENSIONS[d].label for d in keep if d in catalog.DIMENSIONS})
     rename.update({c: NUMBER_HEADINGS[c] for c in nums})
-    if ind.kind == "count":
+    if not ind.spec.table_counts:  # the value is the count itself
         rename["value"] = ind.label
     return out.with_columns(pl.col("suppressed").replace_strict({True: "ja", False: "nej"},
                                                                  return_dtype=pl.String)).rename(rename)
@@ -72,11 +71,11 @@ def display_frame(df: pl.DataFrame, indicator: str) -> pl.DataFrame:
     value = out["value"].to_list()
     cols = {catalog.DIMENSIONS[d].label: out[d] for d in keep}
     cols[ind.label] = [fmt.indicator_value(v, indicator) for v in value]
-    if ind.kind == "share":
+    if ind.spec.interval:
         cols["Intervall (95 %)"] = [
             f"{fmt.pct(lo)}–{fmt.pct(hi)}" if lo is not None and hi is not None else fmt.MISSING
             for lo, hi in zip(out["ci_low"], out["ci_high"], strict=True)]
-    if ind.kind in ("share", "mean", "rate", "change"):
-        cols["Täljare"] = [fmt.decimal(v, 0) if ind.kind == "mean" else fmt.number(v) for v in out["numerator"]]
+    if ind.spec.table_counts:
+        cols["Täljare"] = [fmt.decimal(v, 0) if ind.spec.numerator_is_sum else fmt.number(v) for v in out["numerator"]]
         cols["Nämnare"] = [fmt.number(v) for v in out["denominator"]]
     return pl.DataFrame(cols)

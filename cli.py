@@ -98,6 +98,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     notes = {r.comparison_note for r in results if r.comparison_note}
     for note in sorted(notes):
         print(note)
+    for r in attainment.flatten(results):
+        if r.problem:
+            print(f"{r.id}: {r.problem}")
     pre = [(r, indent) for r0 in results for r, indent in [(r0, ""), *((p, "  ") for p in r0.parts)]
            if r.preliminary]
     if pre:

@@ -224,3 +224,43 @@ def test_since_when_a_status_has_held(wh, cfg):
         ("2023/24", "no_data"), ("2024/25", "no_data"), ("2025/26", "achieved")]
     assert attainment.status_since(grund, cfg) == "2025/26"
     assert [h[1] for h in attainment.status_history(bun, cfg)] == ["no_data", "no_data", "not_achieved"]
+
+
+ZERO_BASE = """
+mandate_period: {start: 2023, end: 2026}
+committees: [{id: BUN, name: Barn- och utbildningsnämnden}]
+goals:
+  - id: noll
+    committee: BUN
+    title: Relativt mål på ett basvärde som är noll
+    indicator: high_absence_share
+    baseline_period: "2022/23"
+    target: {kind: relative_change, value: -20}
+"""
+
+
+def test_a_relative_target_on_a_zero_baseline_says_why_on_cli_and_page(tmp_path, monkeypatch, capsys):
+    import cli
+    from streamlit.testing.v1 import AppTest
+
+    # baseline: 0 of 20 high; 2025/26: 5 of 20 high; no relative change can be computed from zero
+    rows = pupils("zb", "G1", "5", BASE, 20, 0) + pupils("zc", "G1", "5", date(2026, 3, 1), 20, 5) \
+        + pupils("zd", "G1", "5", date(2026, 6, 1), 20, 5)
+    db = tmp_path / "w.duckdb"
+    wh = build_warehouse(db, absence=rows)
+    path = tmp_path / "goals.yaml"
+    path.write_text(ZERO_BASE, encoding="utf-8")
+    (r,) = attainment.evaluate_all(wh, goals.load(path))
+    assert r.current.period == "2025/26" and r.baseline.value == 0 and r.current.value == pytest.approx(0.25)
+    assert r.status == "no_data" and r.on_track is None and r.target_value is None and r.progress is None
+    assert "Basvärdet (läsåret 2022/23) är 0 %" in r.problem and "absolute_change" in r.problem
+    assert r.to_json()["problem"] == r.problem
+    monkeypatch.setenv("SAMVERKAN_DB", str(db))
+    monkeypatch.setenv("SAMVERKAN_GOALS", str(path))
+    monkeypatch.setenv("SAMVERKAN_STORE_URL", f"sqlite:///{tmp_path / 's.sqlite'}")
+    monkeypatch.setenv("SAMVERKAN_AUTH", "off")  # not the demo: login would be required otherwise
+    assert cli.main(["status"]) == 0
+    assert f"noll: {r.problem}" in capsys.readouterr().out
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert [w.value.replace("\\", "") for w in at.warning if "Basvärdet" in w.value] == [r.problem]

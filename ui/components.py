@@ -159,8 +159,20 @@ def why_text(r: GoalResult) -> str:
     return "Målet är uppnått först när alla delar är det; inte uppnått: " + ", ".join(missing) + "."
 
 
+def population_text(r: GoalResult) -> str:
+    """Who the goal counts, in words, and the goal file's filter that makes it so."""
+    text = f"Population: {r.population}" if r.population else ""
+    if r.selection:
+        text += f"{' ' if text else ''}(Urval: {r.selection}.)"
+    return text
+
+
 def _measure_row(r: GoalResult, report: PageReport | None = None) -> None:
     b, c = r.baseline, r.current
+    if population_text(r):
+        st.caption(fmt.literal(population_text(r)))
+    if r.problem:
+        st.warning(fmt.literal(r.problem), icon=":material/warning:")
     cols = st.columns(3)
     cols[0].metric("Utgångsvärde", fmt.indicator_value(b.value if b else None, r.indicator))
     cols[1].metric("Nuvarande", fmt.indicator_value(c.value if c else None, r.indicator))

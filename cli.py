@@ -99,8 +99,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     for note in sorted(notes):
         print(note)
     for r in attainment.flatten(results):
-        if r.problem:
-            print(f"{r.id}: {r.problem}")
+        for text in (r.problem, r.incomplete):
+            if text:
+                print(f"{r.id}: {text}")
     pre = [(r, indent) for r0 in results for r, indent in [(r0, ""), *((p, "  ") for p in r0.parts)]
            if r.preliminary]
     if pre:
@@ -112,6 +113,9 @@ def cmd_status(args: argparse.Namespace) -> int:
              r.preliminary.current.value if r.preliminary.current else None, r.preliminary.change]
             for r, indent in pre]))
         print(first.note)
+        for r, _indent in pre:
+            if r.preliminary.incomplete:
+                print(f"{r.id} (preliminärt): {r.preliminary.incomplete}")
     return 0
 
 

@@ -302,6 +302,7 @@ class Warehouse:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._tables: dict[tuple[int, int, int], set[str]] = {}
+        self._memo: dict[tuple[int, int, int], dict[str, Any]] = {}
 
     def _identity(self) -> tuple[int, int, int]:
         try:
@@ -354,17 +355,20 @@ class Warehouse:
             self._tables = {stamp: cached}
         return name in cached
 
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per served file (recomputed after a swap): for facts about the whole
+        file that many queries need, e.g. each source's first and last date."""
+        stamp = self._identity()
+        if stamp not in self._memo:
+            self._memo = {stamp: {}}  # only the served file's facts are kept
+        per_file = self._memo[stamp]
+        if key not in per_file:
+            per_file[key] = compute()
+        return per_file[key]
+
     def meta(self) -> dict[str, str]:
         df = self.sql("SELECT key, value FROM meta")
         return dict(zip(df["key"].to_list(), df["value"].to_list(), strict=True))
-
-    def data_until(self) -> dict[str, Any]:
-        """The latest date of data per source (kind), from the import ledger."""
-        df = self.sql(
-            "SELECT kind, max(data_until) AS data_until, max(imported_at) AS imported_at "
-            "FROM import_ledger GROUP BY kind ORDER BY kind"
-        )
-        return {r["kind"]: r for r in df.iter_rows(named=True)}
 
 
 def sql_string(path: Path) -> str:

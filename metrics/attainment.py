@@ -26,7 +26,7 @@ from fractions import Fraction
 import polars as pl
 
 from data.warehouse import Warehouse
-from metrics import catalog, engine, goals, periods, stats
+from metrics import catalog, completeness, engine, goals, periods, stats
 from metrics.goals import GoalConfig, ResolvedGoal, Target
 from metrics.periods import Period
 
@@ -68,6 +68,7 @@ class Preliminary:
     change_ci: tuple[float, float] | None = None
     baseline: Measure | None = None  # None for a goal with parts (see each part)
     current: Measure | None = None
+    incomplete: str = ""  # as GoalResult.incomplete
 
     @property
     def status_label(self) -> str:
@@ -75,6 +76,7 @@ class Preliminary:
 
     def to_json(self) -> dict:
         return {"period": self.period, "label": self.label, "comparison": self.note, "status": self.status,
+                "incomplete": self.incomplete or None,
                 "progress": self.progress, "change": self.change,
                 "change_ci": list(self.change_ci) if self.change_ci else None,
                 "baseline": self.baseline.to_json() if self.baseline else None,
@@ -108,6 +110,8 @@ class GoalResult:
     # target on a zero baseline. None: no such problem.
     problem: str | None = None
     population: str | None = None  # who is counted (Swedish), see GoalConfig.resolved
+    # 'Underlaget är ofullständigt: …' naming what is missing in the compared periods; '' = complete
+    incomplete: str = ""
 
     @property
     def selection(self) -> str:
@@ -140,6 +144,7 @@ class GoalResult:
             "preliminary": self.preliminary.to_json() if self.preliminary else None,
             "problem": self.problem,
             "population": self.population,
+            "incomplete": self.incomplete or None,
             "filter": self.filter,
             "parts": [p.to_json() for p in self.parts],
         }
@@ -250,8 +255,8 @@ def comparison(baseline_code: str, until: date | None, period: str | None = None
     return Comparison(baseline, base_label, current, label, note)
 
 
-def _measure(row: dict, label: str) -> Measure:
-    return Measure(period=row["period"], label=label, value=row["value"],
+def _measure(row: dict, label: str, period: str | None = None) -> Measure:
+    return Measure(period=period or row["period"], label=label, value=row["value"],
                    numerator=row["numerator"], denominator=row["denominator"],
                    ci_low=row["ci_low"], ci_high=row["ci_high"], suppressed=row["suppressed"])
 
@@ -311,26 +316,56 @@ def _on_track(cfg: GoalConfig, r: ResolvedGoal, series: list[Measure], base: Mea
 MIN_YEARS_FOR_PROJECTION = 3
 
 
+def _common_months(wh: Warehouse, source: str, base: Period, cur: Period) -> tuple[Period, Period]:
+    """Both periods without the months missing for the whole municipality in either (monthly
+    absence only): a missing March 2025 leaves March out of 2022/23 too, so the comparison is
+    of the same months."""
+    if source != "pupils":
+        return base, cur
+    missing = completeness.missing_months(wh, "absence")
+    years = cur.start.year - base.start.year
+    left_out = {m for m in cur.months() if m in missing or periods.add_years(m, -years) in missing}
+    if not left_out:
+        return base, cur
+    return (periods.without_months(base, {periods.add_years(m, -years) for m in left_out}),
+            periods.without_months(cur, left_out))
+
+
+def _incomplete(wh: Warehouse, r: ResolvedGoal, source: str, ps: list[Period], restricted: bool) -> str:
+    """What is missing in the compared periods, in the goal's own schools."""
+    found = completeness.relevant(wh, source, ps, completeness.schools_matching(wh, r.filter))
+    text = completeness.summary(found)
+    if text and restricted:
+        text += " Jämförelsen görs på de månader som finns båda åren."
+    return text
+
+
 def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date | None,
                    period: str | None, with_series: bool = True) -> GoalResult:
     ind = catalog.get(r.indicator)
     cmp = comparison(r.baseline_period, until, period)
+    full_base, full_cur = cmp.baseline, cmp.current
+    base_p, cur_p = _common_months(wh, ind.source, cmp.baseline, cmp.current)
     series_p = _series_years(periods.parse(r.baseline_period), until, cmp.current) if with_series else []
-    wanted = list(dict.fromkeys([cmp.baseline, cmp.current, *series_p]))
+    wanted = list(dict.fromkeys([base_p, cur_p, *series_p]))
     df = engine.evaluate(wh, ind.name, wanted, filters=r.filter, exact=True)  # goal level: exact
     rows = {row["period"]: row for row in df.iter_rows(named=True)}
-    baseline = _measure(rows[cmp.baseline.code], cmp.baseline_label)
-    current = _measure(rows[cmp.current.code], cmp.current_label)
+    restricted = cur_p is not cmp.current
+    # the period stays the school year's code (the JSON contract); the label says what is left out
+    baseline = _measure(rows[base_p.code], base_p.label if restricted else cmp.baseline_label, cmp.baseline.code)
+    current = _measure(rows[cur_p.code], cur_p.label if restricted else cmp.current_label, cmp.current.code)
     series = [_measure(rows[p.code], p.label) for p in series_p]
     if current.denominator == 0 and period is None and series:
         # The in-progress term has no school months yet (e.g. July): use the last full year.
         cmp = comparison(r.baseline_period, series_p[-1].end, None)
+        full_base, full_cur = cmp.baseline, cmp.current
         baseline, current = _measure(rows[cmp.baseline.code], cmp.baseline_label), series[-1]
     result = GoalResult(
         id=r.goal.id, committee=r.committee, title=r.goal.title, description=r.goal.description,
         indicator=ind.name, target=r.target, status="no_data", progress=None, significant=None,
         on_track=None, baseline=baseline, current=current, comparison_note=cmp.note, series=series,
-        as_of=until, filter=dict(r.filter), population=r.population)
+        as_of=until, filter=dict(r.filter), population=r.population,
+        incomplete=_incomplete(wh, r, ind.source, [full_base, full_cur], restricted))
     result.target_value = target_level(r.target, baseline.value)
     if baseline.suppressed or current.suppressed or baseline.value is None or current.value is None:
         return result
@@ -375,7 +410,8 @@ def _combine(goal, committees: list[str], parts: list[GoalResult], cfg: GoalConf
         significant=all_of([p.significant for p in parts]),
         on_track=all_of([p.on_track for p in parts]),
         comparison_note=first.comparison_note, parts=parts, as_of=first.as_of,
-        baseline=None, current=None)
+        baseline=None, current=None,
+        incomplete=" ".join(dict.fromkeys(p.incomplete for p in parts if p.incomplete)))
 
 
 def official_period(until: date | None) -> Period | None:
@@ -436,7 +472,7 @@ def _preliminary(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date) -
         return None  # e.g. July: the new school year has no school months yet
     return Preliminary(period=periods.school_year_of(until).code, label=p.current.label, note=p.comparison_note,
                        status=p.status, progress=p.progress, change=p.change, change_ci=p.change_ci,
-                       baseline=p.baseline, current=p.current)
+                       baseline=p.baseline, current=p.current, incomplete=p.incomplete)
 
 
 def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str | None = None,
@@ -469,7 +505,8 @@ def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str
     if pre and all(pre):
         status, progress = _combined_status([p.status for p in pre], [p.progress for p in pre], cfg)
         result.preliminary = Preliminary(period=pre[0].period, label=pre[0].label, note=pre[0].note,
-                                         status=status, progress=progress)
+                                         status=status, progress=progress,
+                                         incomplete=" ".join(dict.fromkeys(p.incomplete for p in pre if p.incomplete)))
     return result
 
 

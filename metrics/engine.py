@@ -82,7 +82,7 @@ MATERIALISED_KINDS = ("term", "school_year")
 def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: str | None) -> str:
     """``with_intervention``: the SQL condition on interventions that make a pupil 'with
     intervention' (None: the join is not needed)."""
-    stored = [p for p in ps if materialised and p.kind in MATERIALISED_KINDS]
+    stored = [p for p in ps if materialised and p.kind in MATERIALISED_KINDS and not p.only]
     raw = [p for p in ps if p not in stored]
     ctes, branches = [], []
     if raw:
@@ -137,7 +137,11 @@ _INTERVENTION_COND = {
     "interventions_ended": "i.end_date BETWEEN _p.p_start AND _p.p_end",
 }
 
-OUTPUT_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high", "suppressed")
+# coverage: 'complete' | 'partial' | 'none' (the data covers the period wholly, partly, not at
+# all: no values then); covered_from / covered_until: where the data starts or ends inside a
+# partial period (else null). See ``coverage``.
+OUTPUT_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high", "suppressed", "coverage",
+                  "covered_from", "covered_until")
 
 
 class MetricError(ValueError):
@@ -349,18 +353,25 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
         _check_public(ind, ps, filters)
     df = _counts(wh, ind, ps, by, filters, materialised)
     spec = ind.spec
+    span = data_span(wh, ind.source)
+    cover = {p.code: coverage(span, p, ind.source) for p in ps}
     if spec.denominator_source == "population":
         df = df.drop("denominator").join(
             _population(wh, ps, by, (filters or {}).get("area")).rename({"residents": "denominator"}),
             on=["period", *by], how="left", nulls_equal=True)
     elif spec.denominator_source == "previous_year":
-        prev = [p.shift_years(-1) for p in ps]
+        # a period the data only partly covers is compared with the same months a year earlier
+        # (2026 to October against January-October 2025), never with the whole earlier period
+        prev = [(p.clip(cover[p.code][2]) if cover[p.code][2] else p).shift_years(-1) for p in ps]
         before = _counts(wh, ind, prev, by, filters, materialised).select(
             pl.col("period").replace_strict({q.code: p.code for p, q in zip(ps, prev, strict=True)}),
             *by, pl.col("numerator").alias("denominator"))
         df = df.drop("denominator").join(before, on=["period", *by], how="full",
                                          nulls_equal=True, coalesce=True)
         df = df.with_columns(pl.col("numerator").fill_null(0), pl.col("denominator").fill_null(0))
+        # no change against a year the data does not wholly cover (2020 against 2019 from August)
+        whole_before = [p.code for p, q in zip(ps, prev, strict=True) if coverage(span, q, ind.source)[0] == "complete"]
+        df = df.with_columns(denominator=pl.when(pl.col("period").is_in(whole_before)).then(pl.col("denominator")))
     hidden = pl.Series("suppressed", [False] * df.height, dtype=pl.Boolean)
     if suppress:  # decided on the exact counts
         t = thresholds or suppression.Thresholds(*settings.suppression_thresholds())
@@ -372,6 +383,14 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     if spec.value_from_rounded:
         df = df.with_columns(spec.value())
     df = suppression.blank(df, hidden)
+    # A period without any data has no value ('..'), not 0 or -100 %; a partial one says so.
+    df = df.with_columns(
+        coverage=pl.col("period").replace_strict({k: v[0] for k, v in cover.items()}, return_dtype=pl.String),
+        covered_from=pl.col("period").replace_strict({k: v[1] for k, v in cover.items()}, return_dtype=pl.Date),
+        covered_until=pl.col("period").replace_strict({k: v[2] for k, v in cover.items()}, return_dtype=pl.Date))
+    none = pl.col("coverage") == "none"
+    df = df.with_columns([pl.when(none).then(None).otherwise(pl.col(c)).alias(c)
+                          for c in ("numerator", "denominator", "value", "ci_low", "ci_high")])
     if "school" in by:
         names = wh.sql("SELECT school_id AS school, school_name FROM schools")
         df = df.join(names, on="school", how="left").with_columns(
@@ -384,16 +403,55 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     return df.select(*lead, *OUTPUT_COLUMNS).cast({"denominator": pl.Int64})
 
 
+def data_span(wh: Warehouse, source: str) -> tuple[date, date] | None:
+    """The first and last date a source has data for (None: no data), once per served file.
+
+    Absence: the first day of its first month to the last day of its last month; the ledger is
+    not believed beyond the rows (a ledger later than the data is a gap, ``metrics.completeness``).
+    Reports and interventions: from the first date to the last date or the ledger's date,
+    whichever is later (no reports in the last days before a delivery is possible)."""
+    def compute() -> tuple[date, date] | None:
+        if source == "pupils":
+            first, last = wh.fetchone("SELECT min(month), last_day(max(month)) FROM absence")
+            return (first, last) if first else None
+        if source == "reports":
+            first, last = wh.fetchone("SELECT min(received_date), max(received_date) FROM reports")
+            kind = "reports"
+        else:
+            first, last = wh.fetchone("SELECT min(start_date), greatest(max(start_date), max(end_date)) "
+                                      "FROM interventions")
+            kind = "interventions"
+        if first is None:
+            return None
+        ledger = wh.fetchone("SELECT max(data_until) FROM import_ledger WHERE kind = ?", [kind])
+        return first, max(d for d in (last, ledger[0] if ledger else None) if d is not None)
+    return wh.memo(f"data_span.{source}", compute)
+
+
 def data_until(wh: Warehouse, source: str) -> date | None:
-    """The last date with data for a source: absence's last month end, reports' last receipt."""
-    if source == "pupils":
-        row = wh.fetchone("SELECT last_day(max(month)) FROM absence")
-    elif source == "reports":
-        row = wh.fetchone("SELECT max(received_date) FROM reports")
-    else:
-        row = wh.fetchone("SELECT greatest(max(start_date), max(end_date)) FROM interventions")
-    ledger = wh.fetchone(
-        "SELECT max(data_until) FROM import_ledger WHERE kind = ?",
-        ["absence" if source == "pupils" else ("reports" if source == "reports" else "interventions")])
-    candidates = [d for d in (row[0] if row else None, ledger[0] if ledger else None) if d is not None]
-    return max(candidates) if candidates else None
+    """The last date with data for a source: absence's last month end, reports' last receipt
+    (or the ledger's date when later)."""
+    span = data_span(wh, source)
+    return span[1] if span else None
+
+
+def coverage(span: tuple[date, date] | None, p: Period, source: str = "") -> tuple[str, date | None, date | None]:
+    """How much of a period the data covers: (coverage, covered_from, covered_until).
+
+    coverage is 'complete', 'partial' or 'none'; covered_from is the first date with data when
+    the data starts inside the period, covered_until the last date when it ends inside it.
+    Absence has no school in July, so data from August covers a school year starting in July.
+
+    Example: reports from 2019-08-01 to 2026-10-31 -> 2019 is ('partial', 2019-08-01, None),
+    2026 is ('partial', None, 2026-10-31), 2026-11 is ('none', None, None)."""
+    if span is None or p.end < span[0] or p.start > span[1]:
+        return "none", None, None
+    start = p.start
+    if source == "pupils" and start.month == 7 and start.day == 1:
+        start = date(start.year, 8, 1)  # July is no school month
+    first_month = date(span[0].year, span[0].month, 1)
+    covered_from = span[0] if first_month > start else None
+    covered_until = span[1] if p.end > span[1] else None
+    if covered_from or covered_until:
+        return "partial", covered_from, covered_until
+    return "complete", None, None

@@ -35,10 +35,17 @@ class Period:
     end: date  # inclusive
     kind: str  # month | term | school_year | year | range
     code: str  # canonical code, e.g. '2024-09', 'HT2024', '2024/25', '2024', '2024-01-01..2024-03-31'
+    # Only these months of the period (first days), when some are left out because data is missing
+    # (see ``without_months``); () = every month. Only monthly absence can be restricted so.
+    only: tuple[date, ...] = ()
 
     @property
     def label(self) -> str:
         """Swedish label: 'september 2024', 'HT 2024', 'läsåret 2024/25', '2024'."""
+        if self.only:
+            left_out = [m for m in Period(self.start, self.end, self.kind, self.code).months() if m not in self.only]
+            base = Period(self.start, self.end, self.kind, self.code.split(" utom ")[0]).label
+            return f"{base} utom {', '.join(month_label(m) for m in left_out)}"
         if self.kind == "month":
             return f"{MONTHS_SV[self.start.month - 1]} {self.start.year}"
         if self.kind == "term":
@@ -66,6 +73,8 @@ class Period:
     def months(self) -> list[date]:
         """First days of the months that belong to the period (a month belongs when its first
         day does): HT2024 -> 2024-07-01 … 2024-12-01."""
+        if self.only:
+            return list(self.only)
         d = date(self.start.year, self.start.month, 1)
         if d < self.start:
             d = _month_end(d.year, d.month) + timedelta(days=1)
@@ -83,6 +92,17 @@ class Period:
 
     def contains(self, d: date) -> bool:
         return self.start <= d <= self.end
+
+
+def without_months(p: Period, left_out: set[date]) -> Period:
+    """The period without some of its months: HT2024 without 2024-10-01 has the code
+    'HT2024 utom 2024-10' and the label 'HT 2024 utom oktober 2024'."""
+    keep = tuple(m for m in p.months() if m not in left_out)
+    gone = [m for m in p.months() if m in left_out]
+    if not gone:
+        return p
+    code = f"{p.code} utom {', '.join(f'{m.year}-{m.month:02d}' for m in gone)}"
+    return Period(p.start, p.end, p.kind, code, keep)
 
 
 def add_years(d: date, years: int) -> date:

@@ -199,7 +199,8 @@ def reports_per_year(wh: Warehouse, year_list: Sequence[int], filters: Filters |
     """Reports per calendar year: count and per 1,000 residents aged 0-20."""
     ps = [str(y) for y in sorted(year_list)]
     count = engine.evaluate(wh, "report_count", ps, filters=filters).select(
-        "period", pl.col("value").alias("reports"), pl.col("suppressed").alias("reports_suppressed"))
+        "period", pl.col("value").alias("reports"), pl.col("suppressed").alias("reports_suppressed"),
+        "coverage", "covered_from", "covered_until")
     rate = engine.evaluate(wh, "report_rate_per_1000", ps,
                            filters={k: v for k, v in (filters or {}).items() if k == "area"}).select(
         "period", pl.col("value").alias("per_1000"), pl.col("denominator").alias("residents"))

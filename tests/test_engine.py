@@ -201,9 +201,30 @@ def test_report_counts_rate_and_change(wh):
     rate = total(ev(wh, "report_rate_per_1000", "2024"))
     assert rate["denominator"] == residents == 1000
     assert rate["value"] == pytest.approx(len(rs) / residents * 1000)
+    # the reports start in June 2023: 2024 is not compared with a 2023 the data only partly covers
     change = total(ev(wh, "report_change", "2024"))
-    assert (change["numerator"], change["denominator"]) == (6, len(reports_in(2023)))
-    assert change["value"] == pytest.approx(6 / 2 - 1)
+    assert (change["numerator"], change["denominator"], change["value"]) == (6, None, None)
+    june = total(ev(wh, "report_change", "2024-06"))  # r6 against r7
+    assert (june["numerator"], june["denominator"], june["value"]) == (1, 1, 0.0)
+    sept = total(ev(wh, "report_change", "2024-09"))  # none against r8: a real fall, inside the data
+    assert (sept["numerator"], sept["denominator"], sept["value"]) == (0, 1, -1.0)
+
+
+def test_periods_outside_the_data_have_no_values_and_partial_ones_say_so(wh):
+    # reports run from 2023-06-01 to 2024-12-20: 2025-01 is after them, 2023-05 before them
+    for period in ("2025-01", "2023-05", "2022"):
+        for name in ("report_count", "report_change", "investigation_share"):
+            row = total(ev(wh, name, period))
+            assert (row["numerator"], row["value"], row["coverage"]) == (None, None, "none"), (name, period)
+    y2023 = total(ev(wh, "report_count", "2023"))
+    assert (y2023["coverage"], y2023["covered_from"], y2023["covered_until"]) == ("partial", date(2023, 6, 1), None)
+    y2024 = total(ev(wh, "report_count", "2024"))
+    assert (y2024["coverage"], y2024["covered_until"]) == ("partial", date(2024, 12, 20))
+    assert total(ev(wh, "report_count", "2024-06"))["coverage"] == "complete"
+    # absence: September 2024 to January 2025; a school year from July counts from August
+    assert total(ev(wh, "high_absence_share", "2024-09"))["coverage"] == "complete"
+    assert total(ev(wh, "high_absence_share", "HT2024"))["coverage"] == "partial"  # from September
+    assert total(ev(wh, "high_absence_share", "2025"))["covered_until"] == date(2025, 1, 31)
 
 
 def test_report_rate_by_area_uses_report_area_then_school_area(wh):
@@ -253,10 +274,10 @@ def test_feedback_days_is_mean_from_receipt(wh):
 
 
 def test_zero_denominator_gives_no_value_not_an_error(wh):
-    row = total(ev(wh, "investigation_share", "2022"))
+    row = total(ev(wh, "investigation_share", "2024-12"))  # r5 only, not yet assessed
     assert (row["numerator"], row["denominator"], row["value"]) == (0, 0, None)
     assert row["ci_low"] is None
-    row = total(ev(wh, "high_absence_share", "2022-03"))
+    row = total(ev(wh, "high_absence_share", "2024-11"))  # inside the data, no rows that month
     assert row["value"] is None and row["denominator"] == 0
 
 
@@ -291,7 +312,7 @@ def test_interventions_started_and_duration(wh):
 def test_every_catalog_indicator_evaluates_with_the_documented_columns(wh):
     for ind in catalog.INDICATORS:
         df = engine.evaluate(wh, ind.name, "2024/25", by=[ind.dims[0]])
-        assert df.columns[-6:] == list(engine.OUTPUT_COLUMNS), ind.name
+        assert df.columns[-len(engine.OUTPUT_COLUMNS):] == list(engine.OUTPUT_COLUMNS), ind.name
         assert df["suppressed"].dtype == pl.Boolean
 
 

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from metrics import stats, views
 from metrics.attainment import Measure
+from ui import tables
 
 SEPARATORS = ",\u202f"
 FONT = "Source Sans Pro, Arial, sans-serif"
@@ -276,13 +277,15 @@ def _label(dim: str | None, value) -> str:
 def trend_from_frame(df, dim: str | None, title: str, targets: dict | None = None,
                      y_title: str = "Andel", period_labels: dict[str, str] | None = None) -> go.Figure:
     """``share_over_time`` for an engine frame evaluated over several periods by one dimension
-    (its totals are dropped when there is a breakdown)."""
+    (its totals are dropped when there is a breakdown). Partial periods are named so
+    ('2026/27 t.o.m. oktober'); ``period_labels`` overrides."""
+    period_labels = {**tables.period_labels(df), **(period_labels or {})}
     rows = []
     for r in df.iter_rows(named=True):
         g = r.get(dim) if dim else None
         if dim and g is None:
             continue
-        rows.append({"group": g, "period": (period_labels or {}).get(r["period"], r["period"]),
+        rows.append({"group": g, "period": period_labels.get(r["period"], r["period"]),
                      "value": r["value"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
     labels = {g: _label(dim, g) for g in {r["group"] for r in rows}}
     return share_over_time(rows, labels, title, targets, y_title)

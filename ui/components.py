@@ -75,6 +75,10 @@ def sidebar() -> None:
             d = until.get(kind)
             lines.append(f"- {name}: t.o.m. {d.isoformat() if d else '..'}")
         st.markdown("**Data**\n" + "\n".join(lines))
+        if info.get("gaps"):
+            gaps = info["gaps"]
+            shown = "; ".join(gaps[:5]) + (f" och {len(gaps) - 5} till" if len(gaps) > 5 else "")
+            st.warning(fmt.literal(f"Underlaget är ofullständigt: {shown}."), icon=":material/warning:")
         st.caption(f"{fmt.SUPPRESSED_NOTE} {fmt.rounding_note()}".strip())
 
 
@@ -171,6 +175,8 @@ def _measure_row(r: GoalResult, report: PageReport | None = None) -> None:
     b, c = r.baseline, r.current
     if population_text(r):
         st.caption(fmt.literal(population_text(r)))
+    if r.incomplete:
+        st.warning(fmt.literal(r.incomplete), icon=":material/warning:")
     if r.problem:
         st.warning(fmt.literal(r.problem), icon=":material/warning:")
     cols = st.columns(3)
@@ -213,6 +219,8 @@ def preliminary_line(p: attainment.Preliminary, indicator: str | None) -> None:
         change = fmt.pp(p.change) if p.change is not None else fmt.MISSING
         text += (f": {fmt.indicator_value(p.current.value, indicator)}{html.escape(interval)} mot {base} "
                  f"samma månader basåret, {change}")
+    if p.incomplete:
+        text += f". {html.escape(p.incomplete.rstrip('.'))}"
     st.markdown(f"<small>{text}. Läsåret {p.period} pågår; den officiella statusen ovan ändras inte.</small>",
                 unsafe_allow_html=True)
 

@@ -72,7 +72,9 @@ def report_funnel(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame
 
 
 def reports_per_year(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
-    """Reports per 1,000 residents 0-20 per calendar year (from ``views.reports_per_year``)."""
+    """Reports per 1,000 residents 0-20 per calendar year (from ``views.reports_per_year``); a
+    year the data covers only partly is named so ('2026 t.o.m. oktober'): its rate is not a year's."""
+    df = tables.with_period_labels(df)
     fig = charts.lines(df["period"].to_list(), {"Per 1 000 invånare 0–20 år": df["per_1000"].to_list()},
                        title, "Anmälningar per 1 000 invånare 0–20 år")
     fig.update_yaxes(tickformat=",.0f")
@@ -88,6 +90,7 @@ def reports_per_year(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFr
 
 def indicator_lines(df: pl.DataFrame, title: str, y_title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """Several share indicators over periods (long frame with indicator, label, period, value)."""
+    df = tables.with_period_labels(df)
     x = df["period"].unique(maintain_order=True).to_list()
     series = {}
     for label in df["label"].unique(maintain_order=True).to_list():
@@ -220,13 +223,16 @@ def scorecard(results, cfg) -> pl.DataFrame:
         value = r.current.value if r.current else None
         rows.append({
             "Mål": indent + r.title,
-            "Status": f"{symbols[r.status]} {STATUS_LABELS[r.status]}",
+            "Status": f"{symbols[r.status]} {STATUS_LABELS[r.status]}"
+                      + (" (underlaget ofullständigt)" if r.incomplete else ""),
             "Sedan": f"läsåret {since}" if since else fmt.MISSING,
             "Nu": f"{fmt.pct(value)} ({r.current.period})" if value is not None else
                   (r.current.period if r.current and r.parts else fmt.MISSING),
             "Målnivå": fmt.pct(r.target_value) if r.target_value is not None else fmt.MISSING,
             "Preliminärt": (f"{symbols[r.preliminary.status]} {STATUS_LABELS[r.preliminary.status]}, "
-                            f"{r.preliminary.label}") if r.preliminary else fmt.MISSING,
+                            f"{r.preliminary.label}"
+                            + (" (underlaget ofullständigt)" if r.preliminary.incomplete else ""))
+                           if r.preliminary else fmt.MISSING,
         })
         for part in r.parts:
             add(part, indent + "  – ")

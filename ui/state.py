@@ -15,7 +15,7 @@ import streamlit as st
 
 from data import demo, settings, store
 from data.warehouse import Warehouse
-from metrics import attainment, goals, views
+from metrics import attainment, completeness, engine, goals, views
 
 log = logging.getLogger("samverkan.app")
 
@@ -72,7 +72,10 @@ def goal_results(period: str | None) -> list[attainment.GoalResult]:
 @st.cache_data(ttl=600, max_entries=4)
 def _dataset_info(db: str, version: tuple) -> dict:
     wh = _warehouse(db)
-    return {"meta": wh.meta(), "until": {k: v["data_until"] for k, v in wh.data_until().items()}}
+    # what the rows say (a ledger promising more is a gap, listed apart), per source
+    until = {kind: engine.data_until(wh, source) for kind, source in
+             (("absence", "pupils"), ("reports", "reports"), ("interventions", "interventions_active"))}
+    return {"meta": wh.meta(), "until": until, "gaps": [g.text for g in completeness.gaps(wh)]}
 
 
 def dataset_info() -> dict:

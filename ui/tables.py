@@ -8,12 +8,41 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics import catalog
+from metrics import catalog, periods
 from ui import format as fmt
 
 TOTAL = "Totalt"
 NUMBER_HEADINGS = {"numerator": "Täljare", "denominator": "Nämnare", "value": "Värde",
                    "ci_low": "Konfidensintervall, nedre", "ci_high": "Konfidensintervall, övre"}
+
+
+def period_label(code: str, coverage: str | None = "complete", covered_from=None, covered_until=None) -> str:
+    """A period as shown in charts and tables, marked when the data covers it only partly:
+    '2026 t.o.m. oktober', '2019 fr.o.m. augusti', '2026-11 (inga data)'."""
+    if coverage == "none":
+        return f"{code} (inga data)"
+    if coverage != "partial":
+        return code
+    if covered_until is not None:
+        return f"{code} t.o.m. {periods.MONTHS_SV[covered_until.month - 1]}"
+    if covered_from is not None:
+        return f"{code} fr.o.m. {periods.MONTHS_SV[covered_from.month - 1]}"
+    return f"{code} (ofullständigt)"
+
+
+def period_labels(df: pl.DataFrame) -> dict[str, str]:
+    """Period code -> label for an engine frame (its coverage columns), e.g. for chart axes."""
+    if "coverage" not in df.columns:
+        return {}
+    rows = df.select("period", "coverage", "covered_from", "covered_until").unique("period", keep="first")
+    return {r["period"]: period_label(r["period"], r["coverage"], r["covered_from"], r["covered_until"])
+            for r in rows.iter_rows(named=True)}
+
+
+def with_period_labels(df: pl.DataFrame) -> pl.DataFrame:
+    """The frame's period column replaced by labels that mark partial periods."""
+    labels = period_labels(df)
+    return df.with_columns(pl.col("period").replace(labels)) if labels else df
 
 
 def dim_label(dim: str, value: str | None) -> str:
@@ -42,7 +71,7 @@ def labelled(df: pl.DataFrame) -> pl.DataFrame:
 def export_frame(df: pl.DataFrame, indicator: str) -> pl.DataFrame:
     """Swedish headings, labels, numeric values (empty where suppressed) and 'Visas ej'."""
     ind = catalog.get(indicator)
-    out = labelled(df)
+    out = labelled(with_period_labels(df))
     keep = [c for c in out.columns if c in catalog.DIMENSIONS or c == "period"]
     nums = (["numerator", "denominator"] if ind.spec.table_counts else []) + ["value"] \
         + (["ci_low", "ci_high"] if ind.spec.interval else [])

@@ -60,7 +60,7 @@ class Preliminary:
     """The school year in progress, term to date against the same months of the baseline term:
     a signal, labelled as such, that never replaces or changes the official status."""
     period: str  # the school year in progress, e.g. '2026/27'
-    label: str  # what is compared, e.g. 'HT 2026 t.o.m. oktober'
+    label: str  # what is compared, e.g. 'höstterminen 2026 t.o.m. oktober'
     note: str
     status: str
     progress: float | None = None
@@ -575,8 +575,10 @@ def frame(results: list[GoalResult]) -> pl.DataFrame:
             "baseline_period": r.baseline.period if r.baseline else None,
             "baseline_value": r.baseline.value if r.baseline else None,
             "current_period": r.current.period if r.current else None,
+            "current_label": r.current.label if r.current else None,
             "current_value": r.current.value if r.current else None,
             "target_value": r.target_value,
+            "incomplete": r.incomplete or (r.preliminary.incomplete if r.preliminary else "") or None,
             "preliminary_label": r.preliminary.label if r.preliminary else None,
             "preliminary_status": r.preliminary.status if r.preliminary else None,
             "preliminary_value": (r.preliminary.current.value
@@ -588,6 +590,7 @@ def frame(results: list[GoalResult]) -> pl.DataFrame:
     for r in results:
         add(r, None)
     return pl.DataFrame(rows, schema_overrides={"preliminary_label": pl.String, "preliminary_status": pl.String,
-                                                "preliminary_value": pl.Float64, "current_period": pl.String,
+                                                "preliminary_value": pl.Float64, "current_period": pl.String, "current_label": pl.String,
+                                                "incomplete": pl.String,
                                                 "current_value": pl.Float64, "baseline_value": pl.Float64,
                                                 "target_value": pl.Float64, "progress": pl.Float64})

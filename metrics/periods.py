@@ -41,7 +41,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        """Swedish label: 'september 2024', 'HT 2024', 'läsåret 2024/25', '2024'."""
+        """Swedish label: 'september 2024', 'höstterminen 2024', 'läsåret 2024/25', '2024'."""
         if self.only:
             left_out = [m for m in Period(self.start, self.end, self.kind, self.code).months() if m not in self.only]
             base = Period(self.start, self.end, self.kind, self.code.split(" utom ")[0]).label
@@ -49,7 +49,7 @@ class Period:
         if self.kind == "month":
             return f"{MONTHS_SV[self.start.month - 1]} {self.start.year}"
         if self.kind == "term":
-            return f"{self.code[:2]} {self.code[2:]}"
+            return f"{'höstterminen' if self.code.startswith('HT') else 'vårterminen'} {self.code[2:]}"
         if self.kind == "school_year":
             return f"läsåret {self.code}"
         if self.kind == "year":
@@ -96,7 +96,7 @@ class Period:
 
 def without_months(p: Period, left_out: set[date]) -> Period:
     """The period without some of its months: HT2024 without 2024-10-01 has the code
-    'HT2024 utom 2024-10' and the label 'HT 2024 utom oktober 2024'."""
+    'HT2024 utom 2024-10' and the label 'höstterminen 2024 utom oktober 2024'."""
     keep = tuple(m for m in p.months() if m not in left_out)
     gone = [m for m in p.months() if m in left_out]
     if not gone:

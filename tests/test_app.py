@@ -31,7 +31,7 @@ def test_overview_shows_both_committees_goals(app_env):
     assert list(card.columns) == ["Mål", "Status", "Sedan", "Nu", "Målnivå", "Preliminärt"]
     assert card["Status"].tolist() == ["✗ Ej uppnått", "✗ Ej uppnått", "✓ Uppnått", "◐ Delvis uppnått"]
     assert card["Sedan"].tolist() == ["läsåret 2024/25", "läsåret 2024/25", "läsåret 2023/24", "läsåret 2024/25"]
-    assert all(p.endswith("HT 2026 t.o.m. oktober") for p in card["Preliminärt"])
+    assert all(p.endswith("höstterminen 2026 t.o.m. oktober") for p in card["Preliminärt"])
     titles = [s.value for s in at.subheader]
     assert titles == [BUN_TITLE, SN_TITLE]
     html = " ".join(m.value for m in at.markdown)
@@ -152,7 +152,7 @@ def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
 def test_bun_page_from_a_link(app_env):
     at = page("pages/bun_committee.py", period="HT2024", omrade="Söder", skolform="Grundskola")
     assert at.selectbox(key="period").value == "HT2024"
-    assert [s.value for s in at.subheader][0] == "Söder: per skolenhet – HT 2024"
+    assert [s.value for s in at.subheader][0] == "Söder: per skolenhet – höstterminen 2024"
 
 
 def test_sn_page_year_changes_the_funnel(app_env):

@@ -154,7 +154,7 @@ def test_school_year_in_progress_is_preliminary_and_apart(tmp_path, cfg):
     pre = part.preliminary
     assert pre.period == "2025/26" and pre.current.period == "2025-07-01..2025-10-31"
     assert pre.baseline.period == "2022-07-01..2022-10-31"
-    assert "pågår" in pre.note and "samma månader HT 2022" in pre.note
+    assert "pågår" in pre.note and "samma månader höstterminen 2022" in pre.note
     # municipal grundskola in the same months: achieved as a preliminary signal only
     base_g = share(lambda r: r[4] == BASE and r[1] in ("G1", "G2"))
     cur_g = share(lambda r: r[4] == CUR and r[1] in ("G1", "G2"))
@@ -197,7 +197,7 @@ def test_periods_without_an_official_status_are_refused(wh, cfg, period, words):
 
 
 def test_an_incomplete_period_is_refused(wh, cfg):
-    with pytest.raises(periods.PeriodError, match="HT 2025 är inte avslutat|är inte avslutat"):
+    with pytest.raises(periods.PeriodError, match="Höstterminen 2025 är inte avslutat|är inte avslutat"):
         attainment.evaluate_all(wh, cfg, "VT2026", until=date(2026, 3, 31))
 
 

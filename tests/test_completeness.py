@@ -107,7 +107,7 @@ def test_a_ledger_ahead_of_the_absence_rows_is_a_gap_not_a_silent_change(demo_db
     # exactly what the full data said at the end of September, never three months against two
     (bun_sep, sn_sep) = attainment.evaluate_all(full, cfg, until=date(2026, 9, 30))
     for now, then in ((bun.parts[0], bun_sep.parts[0]), (sn, sn_sep)):
-        assert now.preliminary.label == "HT 2026 t.o.m. september"
+        assert now.preliminary.label == "höstterminen 2026 t.o.m. september"
         assert now.preliminary.status == then.preliminary.status
         assert now.preliminary.current.value == then.preliminary.current.value
         assert now.preliminary.incomplete.startswith("Underlaget är ofullständigt: frånvarodata saknas, oktober 2026")

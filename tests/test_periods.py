@@ -7,8 +7,8 @@ from metrics import periods
 
 @pytest.mark.parametrize("code,start,end,kind,label", [
     ("2024-09", date(2024, 9, 1), date(2024, 9, 30), "month", "september 2024"),
-    ("HT2024", date(2024, 7, 1), date(2024, 12, 31), "term", "HT 2024"),
-    ("vt 2025", date(2025, 1, 1), date(2025, 6, 30), "term", "VT 2025"),
+    ("HT2024", date(2024, 7, 1), date(2024, 12, 31), "term", "höstterminen 2024"),
+    ("vt 2025", date(2025, 1, 1), date(2025, 6, 30), "term", "vårterminen 2025"),
     ("2024/25", date(2024, 7, 1), date(2025, 6, 30), "school_year", "läsåret 2024/25"),
     ("2024/2025", date(2024, 7, 1), date(2025, 6, 30), "school_year", "läsåret 2024/25"),
     ("2024", date(2024, 1, 1), date(2024, 12, 31), "year", "2024"),

@@ -527,7 +527,7 @@ def status_changes(goal_months: pl.DataFrame) -> None:
                    "avslutas).", icon=":material/check:")
     else:
         lines = [f"- **{fmt.literal(r['title'])}**: {STATUS_LABELS.get(r['status_before'], '..')} → "
-                 f"{STATUS_LABELS[r['status']]} ({r['current_period']})" for r in changed.iter_rows(named=True)]
+                 f"{STATUS_LABELS[r['status']]} ({r['current_label']})" for r in changed.iter_rows(named=True)]
         st.warning("Ändrad officiell status sedan månaden innan:\n" + "\n".join(lines),
                    icon=":material/change_circle:")
     moved = goal_months.filter(pl.col("preliminary_changed"))

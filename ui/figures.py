@@ -166,7 +166,7 @@ def goal_months(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     status = dict(STATUS_LABELS)
     export = df.select(
         pl.col("title").alias("Mål"), pl.col("committee").alias("Nämnd"),
-        pl.col("current_period").alias("Officiell period"),
+        pl.col("current_label").alias("Officiell period"),
         pl.col("status").replace_strict(status, return_dtype=pl.String).alias("Status"),
         pl.col("status_before").replace_strict(status, return_dtype=pl.String, default=None).alias("Status månaden innan"),
         pl.col("current_value").alias("Nuvarande värde"), pl.col("value_before").alias("Värde månaden innan"),
@@ -175,11 +175,12 @@ def goal_months(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("preliminary_status").replace_strict(status, return_dtype=pl.String, default=None)
         .alias("Preliminär status"),
         pl.col("preliminary_value").alias("Preliminärt värde"),
-        pl.col("preliminary_change").alias("Preliminärt, förändring mot månaden innan"))
+        pl.col("preliminary_change").alias("Preliminärt, förändring mot månaden innan"),
+        pl.col("incomplete").alias("Underlaget"))
     display = pl.DataFrame({
         "Mål": df["title"], "Nämnd": df["committee"],
-        "Status": [f"{status[s]} ({p})" if p else status[s] for s, p in zip(df["status"], df["current_period"],
-                                                                            strict=True)],
+        "Status": [(f"{status[s]} ({p})" if p else status[s]) + (" – underlaget är ofullständigt" if inc else "")
+                   for s, p, inc in zip(df["status"], df["current_label"], df["incomplete"], strict=True)],
         "Ändrad": ["Ja" if c else "" for c in df["status_changed"].fill_null(False)],
         "Nuvarande": _text(df["current_value"], fmt.pct),
         "Målnivå": _text(df["target_value"], fmt.pct),
@@ -226,8 +227,8 @@ def scorecard(results, cfg) -> pl.DataFrame:
             "Status": f"{symbols[r.status]} {STATUS_LABELS[r.status]}"
                       + (" (underlaget ofullständigt)" if r.incomplete else ""),
             "Sedan": f"läsåret {since}" if since else fmt.MISSING,
-            "Nu": f"{fmt.pct(value)} ({r.current.period})" if value is not None else
-                  (r.current.period if r.current and r.parts else fmt.MISSING),
+            "Nu": f"{fmt.pct(value)} ({r.current.label})" if value is not None else
+                  (r.current.label if r.current and r.parts else fmt.MISSING),
             "Målnivå": fmt.pct(r.target_value) if r.target_value is not None else fmt.MISSING,
             "Preliminärt": (f"{symbols[r.preliminary.status]} {STATUS_LABELS[r.preliminary.status]}, "
                             f"{r.preliminary.label}"

@@ -201,8 +201,10 @@ INDICATORS: tuple[Indicator, ...] = (
         denominator_text="Elever i populationen med schemalagd tid.",
         numerator=_HIGH, denominator="scheduled > 0",
         where="school_form = 'grundskola' AND operator = 'kommunal' AND with_intervention",
-        edge_cases="Insatser av alla typer och nämnder räknas; en insats som startar efter "
-                   "periodens slut räknas inte. Elev och insats kopplas med det pseudonyma "
+        edge_cases="Utan filter räknas insatser av alla typer och nämnder; filtren "
+                   "intervention_committee och intervention_type väljer vilka som räknas "
+                   "(socialnämndens mål: bara nämndens egna, intervention_committee = sn). En insats som "
+                   "startar efter periodens slut räknas inte. Elev och insats kopplas med det pseudonyma "
                    "barn-id:t. " + _EDGE_ABSENCE),
     Indicator(
         name="intervention_coverage", label="Andel elever med hög frånvaro som har en insats",

@@ -45,6 +45,37 @@ def metrics_markdown() -> str:
         "and rounds its number of cases). Filters take one value each. Goal statuses are computed on "
         "exact counts. Why, and the limits: `DISCLOSURE.md`.",
         "- **Zero denominator**: no value (null), not an error.",
+        "- **Coverage**: every row says how much of its period the data covers (`coverage`: "
+        "`complete`, `partial` with `covered_from`/`covered_until`, or `none`). A period outside the "
+        "data has no values (not 0 or −100 %); a partial one is labelled in charts and tables "
+        "(\"2026 t.o.m. oktober\"); a change against the year before compares the same months and "
+        "is not given against a year the data covers only partly. Absence has no school in July, so "
+        "data from August covers a school year. Gaps inside the data (a missing month or school, a "
+        "ledger ahead of the data) are found by `metrics/completeness.py` and named wherever a goal "
+        "status is shown.",
+        "- **One pupil, one unit**: a pupil is counted once per period across schools and school "
+        "forms; school, form, grade and gender are those of the latest month in the period (in that "
+        "month the school with the most scheduled time; on a tie the highest school id).",
+        "- **Interventions and pupils**: `with_intervention` is true when the child had an "
+        "intervention active at some time in the period; the filters `intervention_committee` and "
+        "`intervention_type` choose which interventions count (they need an indicator or filter that "
+        "uses `with_intervention`).",
+        "",
+        "## Goals",
+        "",
+        "- **Which indicators can carry a goal**: shares with a direction (lower or higher is better): "
+        + ", ".join(f"`{i.name}`" for i in catalog.INDICATORS if i.goal_capable) + ". Counts, rates, "
+        "means, changes and shares without a direction cannot; the goal file is refused, with the "
+        "place and a hint, as it is for an unknown filter or value and for a target whose sign is no "
+        "improvement.",
+        "- **Official and preliminary**: the official status compares a complete school year (or "
+        "term) with the baseline school year (or the same term of it), by default the last complete "
+        "school year; the school year in progress is compared, term to date, with the same months of "
+        "the baseline term and reported apart as preliminary. Only the months present in both "
+        "periods are compared.",
+        "- **Progress** = achieved change / required change, with exact fractions; `partly` from the "
+        "configured threshold (0.5); a relative target on a zero baseline has no status. `on_track` "
+        "needs three school years from the baseline and never uses data after the evaluated period.",
         "",
         "## Sources",
         "",

@@ -106,3 +106,32 @@ def test_the_004_story_is_visible(demo_wh):
     sn = status["2025/26"][1]
     assert sn.change == pytest.approx(-0.164, abs=0.01) and sn.status == "partly"
     assert sn.progress == pytest.approx(0.82, abs=0.05)
+
+
+def test_the_goals_count_the_populations_the_committees_mean(demo_wh):
+    """Independent plain SQL on the demo: BUN's grundskola part counts municipal schools only, and
+    SN's goal pupils with an intervention of SN's own; both differ from the all-inclusive count."""
+    cfg = goals.load(ROOT / "config" / "goals.yaml")
+    bun, sn = attainment.evaluate_all(demo_wh, cfg, "2025/26")
+
+    def share(where: str, interventions: str | None = None) -> tuple[int, int]:
+        active = "" if interventions is None else f"""
+            AND pupil_key IN (SELECT child_key FROM interventions WHERE {interventions}
+                              AND start_date <= DATE '2026-06-30'
+                              AND (end_date IS NULL OR end_date >= DATE '2025-07-01'))"""
+        return demo_wh.fetchone(f"""
+            WITH p AS (
+                SELECT a.pupil_key, arg_max(s.school_form, a.month) AS form, arg_max(s.operator, a.month) AS op,
+                       sum(a.scheduled_minutes) AS sched, sum(a.absent_minutes) AS absent
+                FROM absence a JOIN schools s USING (school_id)
+                WHERE a.month BETWEEN DATE '2025-07-01' AND DATE '2026-06-30'
+                GROUP BY a.pupil_key)
+            SELECT count(*) FILTER (WHERE absent * 100 > 15 * sched), count(*)
+            FROM p WHERE sched > 0 AND {where} {active}""")
+
+    grund = bun.parts[0]
+    assert (grund.current.numerator, grund.current.denominator) == share("form = 'grundskola' AND op = 'kommunal'")
+    assert share("form = 'grundskola'")[1] > grund.current.denominator  # independent schools left out
+    assert (sn.current.numerator, sn.current.denominator) == share(
+        "form = 'grundskola' AND op = 'kommunal'", "committee = 'sn'")
+    assert share("form = 'grundskola' AND op = 'kommunal'", "TRUE")[1] > sn.current.denominator

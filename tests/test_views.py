@@ -89,3 +89,17 @@ def test_choices_follow_the_data(demo_wh):
     assert views.school_years(demo_wh)[0] == "2025/26" and views.school_years(demo_wh)[-1] == "2019/20"
     assert views.absence_periods(demo_wh)[:3] == ["2026/27", "HT2026", "2025/26"]
     assert views.months(demo_wh)[0] == "2026-10" and views.years(demo_wh)[0] == 2026
+
+
+def test_a_month_at_the_start_of_the_data_compares_with_nothing(demo_wh):
+    # the demo's reports start in August 2019: August 2018 is no "0", and no "+426"
+    first = views.key_indicators_month(demo_wh, "2019-08")
+    reports = first.filter(pl.col("indicator") == "report_count").row(0, named=True)
+    assert reports["value"] > 0
+    assert reports["same_month_last_year"] is None and reports["change_year"] is None
+    assert reports["previous_month"] is None and reports["change_month"] is None
+    # a month after the data ends has no values at all (not 0 reports and not −100 %)
+    from metrics import engine
+    after = engine.evaluate(demo_wh, "report_change", ["2026-10", "2026-11"])
+    assert after["value"][0] is not None and after["value"][1] is None
+    assert after["coverage"].to_list() == ["complete", "none"]

@@ -42,7 +42,7 @@ PAGES = (
     ("/styrgrupp", "Nämndernas analyser"),
     ("/definitioner", "Andel elever med hög frånvaro"),
     ("/bun?omrade=Centrum", "Skolorna jämförda"),
-    ("/styrgrupp?manad=2025-03", "Nämndernas analyser"),
+    ("/styrgrupp?manad=mars+2025", "Nämndernas analyser"),
 )
 
 IDLE = ("() => !document.querySelector('[data-testid=stStatusWidget]')"

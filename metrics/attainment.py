@@ -35,7 +35,11 @@ STATUS_LABELS = {
     "partly": "Delvis uppnått",
     "not_achieved": "Ej uppnått",
     "no_data": "Underlag saknas",
+    # no status at all: the last complete school year is the baseline itself, or lies before it
+    "baseline": "Basår",
+    "before_baseline": "Före basåret",
 }
+NO_STATUS = ("baseline", "before_baseline")
 
 
 @dataclass(frozen=True)
@@ -389,6 +393,9 @@ def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date 
 def _combined_status(statuses: list[str], progresses: list[float | None], cfg: GoalConfig) -> tuple[str, float | None]:
     """A goal with parts is achieved only when every part is; its progress is the smallest."""
     progress = None if any(p is None for p in progresses) else min(progresses)
+    for quiet in NO_STATUS:
+        if quiet in statuses:
+            return quiet, None
     if "no_data" in statuses:
         return "no_data", progress
     if all(s == "achieved" for s in statuses):
@@ -488,8 +495,13 @@ def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str
         official, preliminary = check_period(cfg, r.baseline_period, period, until), False
     else:
         official, preliminary = official_period(until), in_progress(until)
+    base = periods.parse(r.baseline_period) if r.baseline_period else None
+    if base is not None and preliminary and periods.school_year_of(until).end <= base.end:
+        preliminary = False  # the school year in progress is the baseline or before it
     if not goal.parts:
         result = _evaluate_leaf(wh, cfg, r, until, official.code if official else None, with_series)
+        if base is not None and official is not None and official.end <= base.end:
+            _no_status_yet(result, official, base)
         if preliminary:
             result.preliminary = _preliminary(wh, cfg, r, until)
         return result
@@ -508,6 +520,16 @@ def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str
                                          status=status, progress=progress,
                                          incomplete=" ".join(dict.fromkeys(p.incomplete for p in pre if p.incomplete)))
     return result
+
+
+def _no_status_yet(result: GoalResult, official: Period, base: Period) -> None:
+    """The last complete school year is the baseline or earlier: no status, and saying so."""
+    result.status = "baseline" if official == base else "before_baseline"
+    result.progress = result.significant = result.on_track = result.change = result.change_ci = None
+    result.target_value = None
+    first = base.shift_years(1)
+    result.comparison_note = (f"Ingen status ännu: målen jämförs med basåret {base.code}, och {first.label} "
+                              f"är det första läsåret som kan få en status.")
 
 
 def evaluate_all(wh: Warehouse, cfg: GoalConfig, period: str | None = None,

@@ -14,9 +14,9 @@ report = components.PageReport(TITLE, user)
 
 f = components.report_filters()
 
-st.subheader(f"Från anmälan till beslut, {f.year}")
+st.subheader(f"Från anmälan till beslut, {f.year_label}")
 funnel = state.view("report_funnel", period=f.year, filters=f.filters)
-report.view(figures.report_funnel(funnel, f"Orosanmälningar {f.year}{f.category_suffix}"),
+report.view(figures.report_funnel(funnel, f"Orosanmälningar {f.year_label}{f.category_suffix}"),
             f"anmalningar-tratt-{f.year}")
 
 per_year = state.view("reports_per_year", year_list=f.years)
@@ -24,7 +24,7 @@ report.view(figures.reports_per_year(per_year, "Orosanmälningar per 1 000 invå
             "anmalningar-per-1000")
 
 inv = state.view("share_by", indicator="investigation_share", period=f.year, dim="reporter_category")
-report.chart(charts.ranked_from_frame(inv, "reporter_category", f"Andel som leder till utredning per anmälare, {f.year}"),
+report.chart(charts.ranked_from_frame(inv, "reporter_category", f"Andel som leder till utredning per anmälare, {f.year_label}"),
              f"utredning-per-anmalare-{f.year}", tables.export_frame(inv, "investigation_share"),
              tables.display_frame(inv, "investigation_share"), tables.percent_columns("investigation_share"))
 
@@ -32,9 +32,9 @@ quality = state.view("quality_trend", year_list=f.years)
 report.view(figures.indicator_lines(quality, "Bedömning, återkoppling och anmälningsmöten per år", "Andel"),
             "bedomning-aterkoppling", percent_columns=("Andel",))
 
-st.subheader(f"Insatser, {f.year}")
+st.subheader(f"Insatser, {f.year_label}")
 ivs = state.view("interventions_by_type", period=f.year)
-report.view(figures.interventions(ivs, f"Insatser per typ, {f.year}"), f"insatser-per-typ-{f.year}")
+report.view(figures.interventions(ivs, f"Insatser per typ, {f.year_label}"), f"insatser-per-typ-{f.year}")
 
 coverage = state.view("share_by", indicator="intervention_coverage", period=f.school_years, dim=None)
 report.chart(charts.trend_from_frame(coverage, None, "Andel elever med hög frånvaro som har en insats"),

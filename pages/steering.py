@@ -9,7 +9,7 @@ user = auth.require("styrgrupp")
 TITLE = "Styrgruppen – månadsuppföljning"
 components.printable()
 st.title(TITLE)
-month = components.select("Månad", state.view("months"), key="manad",
+month = components.select("Månad", state.view("months"), key="manad", format_func=components.month_label,
                           help="Data till och med månadens slut. Skriv ut sidan med webbläsarens utskrift.")
 label = components.month_label(month)
 st.caption(f"Läget vid utgången av {label}, jämfört med månaden innan och samma månad året innan. "

@@ -150,7 +150,7 @@ def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
 
 
 def test_bun_page_from_a_link(app_env):
-    at = page("pages/bun_committee.py", period="HT2024", omrade="Söder", skolform="Grundskola")
+    at = page("pages/bun_committee.py", period="höstterminen 2024", omrade="Söder", skolform="Grundskola")
     assert at.selectbox(key="period").value == "HT2024"
     assert [s.value for s in at.subheader][0] == "Söder: per skolenhet – höstterminen 2024"
 
@@ -158,7 +158,9 @@ def test_bun_page_from_a_link(app_env):
 def test_sn_page_year_changes_the_funnel(app_env):
     at = page("pages/sn_committee.py")
     before = chart_titles(at)
-    assert "Orosanmälningar 2026" in before
+    assert "Orosanmälningar 2026 t.o.m. oktober" in before  # the year in progress says so
+    at.selectbox(key="ar").set_value("2019").run()
+    assert "Orosanmälningar 2019 fr.o.m. augusti" in chart_titles(at)  # the data starts in August 2019
     at.selectbox(key="ar").set_value("2024").run()
     assert "Orosanmälningar 2024" in chart_titles(at)
     at.selectbox(key="kategori").set_value("Skola").run()

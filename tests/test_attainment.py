@@ -266,3 +266,22 @@ def test_a_relative_target_on_a_zero_baseline_says_why_on_cli_and_page(tmp_path,
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
     assert [w.value.replace("\\", "") for w in at.warning if "Basvärdet" in w.value] == [r.problem]
+
+
+def test_no_status_before_the_first_school_year_after_the_baseline(demo_wh, cfg):
+    # the end of August 2019: the last complete school year 2018/19 lies before the baseline
+    (bun, sn) = attainment.evaluate_all(demo_wh, cfg, until=date(2019, 8, 31))
+    assert bun.status == sn.status == "before_baseline" and bun.parts[0].status == "before_baseline"
+    assert attainment.STATUS_LABELS["before_baseline"] == "Före basåret"
+    assert sn.progress is None and sn.on_track is None and sn.target_value is None
+    assert "läsåret 2023/24 är det första läsåret som kan få en status" in sn.comparison_note
+    assert sn.preliminary is None  # 2019/20 in progress: before the baseline, no signal either
+    # the end of June 2023: the baseline itself is complete -> "Basår"; in October 2023 the first
+    # school year after it is in progress: a preliminary signal, still no official status
+    (bun, sn) = attainment.evaluate_all(demo_wh, cfg, until=date(2023, 6, 30))
+    assert (bun.status, sn.status) == ("baseline", "baseline") and sn.preliminary is None
+    (bun, sn) = attainment.evaluate_all(demo_wh, cfg, until=date(2023, 10, 31))
+    assert sn.status == "baseline" and sn.preliminary is not None and sn.preliminary.period == "2023/24"
+    # June 2024: the first official status
+    (bun, sn) = attainment.evaluate_all(demo_wh, cfg, until=date(2024, 6, 30))
+    assert bun.status == "achieved" and bun.current.period == "2023/24"

@@ -50,7 +50,7 @@ def _no_markup_from_data(pg, requests: list[str]) -> None:
 
 @pytest.mark.parametrize("path,marker,name", [
     ("/", "Nämndens analys, läsåret 2026/27", "oversikt"),
-    ("/styrgrupp?manad=2026-10", "Nämndernas analyser", "styrgrupp"),
+    ("/styrgrupp?manad=oktober+2026", "Nämndernas analyser", "styrgrupp"),
     ("/bun?omrade=Centrum", "Centrum: per skolenhet", "bun-omrade"),
     ("/bun?omrade=Centrum&skola=" + urllib.parse.quote(HOSTILE_SCHOOL), "per årskurs", "bun-skola"),
 ])

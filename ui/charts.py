@@ -22,6 +22,8 @@ STATUS_COLOURS = {
     "partly": "#F0E442",
     "not_achieved": "#D55E00",
     "no_data": "#999999",
+    "baseline": "#dddddd",  # no status yet: light grey, always with its words
+    "before_baseline": "#dddddd",
 }
 SERIES_COLOUR = "#0072B2"
 TARGET_COLOUR = "#CC79A7"

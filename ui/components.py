@@ -23,9 +23,9 @@ from ui import format as fmt
 
 log = logging.getLogger("samverkan.app")
 
-STATUS_SYMBOLS = {"achieved": "✓", "partly": "◐", "not_achieved": "✗", "no_data": "–"}
+STATUS_SYMBOLS = fmt.STATUS_SYMBOLS
 _STATUS_TEXT_COLOUR = {"achieved": "#ffffff", "partly": "#000000", "not_achieved": "#000000",
-                       "no_data": "#000000"}
+                       "no_data": "#000000", "baseline": "#000000", "before_baseline": "#000000"}
 # The URL carries a bound widget's option text, so options are short and readable as they are:
 # ?lasar=2024/25, ?namnd=SN.
 LATEST = "Senaste data"
@@ -153,7 +153,7 @@ def on_track_text(r: GoalResult) -> str:
 
 def why_text(r: GoalResult) -> str:
     """One sentence on why a goal with parts has its status."""
-    if not r.parts:
+    if not r.parts or r.status in attainment.NO_STATUS:
         return ""
     missing = [p.title.lower() for p in r.parts if p.status not in ("achieved",)]
     if r.status == "achieved":
@@ -171,6 +171,19 @@ def population_text(r: GoalResult) -> str:
     return text
 
 
+def _progress_and_notes(r: GoalResult) -> None:
+    b, c = r.baseline, r.current
+    value = 0.0 if r.progress is None else min(max(r.progress, 0.0), 1.0)
+    st.progress(value, text=f"Förändring {_change_text(r)} – {_progress_text(r)}")
+    notes = [t for t in (significance_text(r), on_track_text(r)) if t]
+    if b and c and b.numerator is not None and c.numerator is not None:
+        notes.append(f"Underlag: {fmt.number(c.numerator)} av {fmt.number(c.denominator)} elever "
+                     f"(utgångsvärdet {fmt.number(b.numerator)} av {fmt.number(b.denominator)}).")
+    if any(m.suppressed for m in (b, c) if m):
+        notes.append(fmt.SUPPRESSED_NOTE)
+    st.caption(" ".join(notes))
+
+
 def _measure_row(r: GoalResult, report: PageReport | None = None) -> None:
     b, c = r.baseline, r.current
     if population_text(r):
@@ -185,15 +198,10 @@ def _measure_row(r: GoalResult, report: PageReport | None = None) -> None:
     cols[2].metric("Målnivå", fmt.indicator_value(r.target_value, r.indicator))
     if b and c:
         st.caption(f"Utgångsvärde: {b.label}. Nuvarande: {c.label}.")
-    value = 0.0 if r.progress is None else min(max(r.progress, 0.0), 1.0)
-    st.progress(value, text=f"Förändring {_change_text(r)} – {_progress_text(r)}")
-    notes = [t for t in (significance_text(r), on_track_text(r)) if t]
-    if b and c and b.numerator is not None and c.numerator is not None:
-        notes.append(f"Underlag: {fmt.number(c.numerator)} av {fmt.number(c.denominator)} elever "
-                     f"(utgångsvärdet {fmt.number(b.numerator)} av {fmt.number(b.denominator)}).")
-    if any(m.suppressed for m in (b, c) if m):
-        notes.append(fmt.SUPPRESSED_NOTE)
-    st.caption(" ".join(notes))
+    if r.status in attainment.NO_STATUS:  # the baseline year or before it: no status to show
+        st.caption(fmt.literal(r.comparison_note))
+    else:
+        _progress_and_notes(r)
     if r.preliminary is not None:
         preliminary_line(r.preliminary, r.indicator)
     if r.series and report is not None:
@@ -389,9 +397,10 @@ class PageReport:
             help="En fristående HTML-fil med sidans diagram och tabeller; fungerar utan internet.")
 
 
-def select(label: str, options: list[str], key: str, help: str | None = None) -> str:
-    """A selectbox bound to the URL (?key=value), so a copied link reproduces the view."""
-    return st.selectbox(label, options, key=key, bind="query-params", help=help)
+def select(label: str, options: list[str], key: str, help: str | None = None, format_func=str) -> str:
+    """A selectbox bound to the URL, so a copied link reproduces the view. The URL carries the
+    option as shown (``format_func``'s text): ?manad=oktober+2026."""
+    return st.selectbox(label, options, key=key, bind="query-params", help=help, format_func=format_func)
 
 
 def dataset_caption() -> str:
@@ -415,14 +424,27 @@ class AbsenceFilters:
     drill_heading: str
 
 
+def period_name(code: str, until, first=None) -> str:
+    """A period by name, marked when the data does not cover all of it: 'höstterminen 2024',
+    'läsåret 2026/27 t.o.m. oktober', '2019 fr.o.m. augusti'."""
+    p = periods.parse(code)
+    if until is not None and p.start <= until < p.end:
+        return f"{p.label} t.o.m. {periods.MONTHS_SV[until.month - 1]}"
+    if first is not None and p.start < first <= p.end and (first.year, first.month) != (p.start.year, p.start.month):
+        return f"{p.label} fr.o.m. {periods.MONTHS_SV[first.month - 1]}"
+    return p.label
+
+
 def absence_filters() -> AbsenceFilters:
     """Period, school form and the drill-down area -> school, all bound to the URL."""
     cols = st.columns(4)
     period_options = state.view("absence_periods")
     years = state.view("school_years")
+    until = state.dataset_info()["until"].get("absence")
     with cols[0]:
         period = select("Period", period_options[period_options.index(years[0]):] if years else period_options,
-                        key="period", help="Läsår eller termin. Ett läsår: 1 juli–30 juni.")
+                        key="period", help="Läsår eller termin. Ett läsår: 1 juli–30 juni.",
+                        format_func=lambda code: period_name(code, until))
     with cols[1]:
         form = select("Skolform", [ALL, "Grundskola", "Gymnasieskola"], key="skolform")
     with cols[2]:
@@ -451,7 +473,7 @@ def absence_filters() -> AbsenceFilters:
     else:
         dim, noun, heading = "area", "område", "Per område"
     return AbsenceFilters(
-        period=period, period_label=periods.parse(period).label, years=sorted(years),
+        period=period, period_label=period_name(period, until), years=sorted(years),
         filters={**form_filter, **place}, place_filters=place,
         form_filters={**form_filter, **({"area": place["area"]} if "area" in place else {})},
         drill_dim=dim, drill_noun=noun, drill_heading=heading)
@@ -501,6 +523,7 @@ class ReportFilters:
     school_years: list[str]
     filters: dict
     category_suffix: str
+    year_label: str = ""  # '2026 t.o.m. oktober' when the data does not cover the whole year
 
 
 def report_filters() -> ReportFilters:
@@ -514,8 +537,10 @@ def report_filters() -> ReportFilters:
     with cols[1]:
         category = select("Anmälarkategori (tratten)", [ALL, *by_label], key="kategori")
     filters = {"reporter_category": [by_label[category]]} if category != ALL else {}
+    info = state.dataset_info()
     return ReportFilters(year=year, years=sorted(years), school_years=sorted(state.view("school_years")),
-                         filters=filters, category_suffix="" if category == ALL else f", {category.lower()}")
+                         filters=filters, category_suffix="" if category == ALL else f", {category.lower()}",
+                         year_label=period_name(year, info["until"].get("reports"), info["from"].get("reports")))
 
 
 def status_changes(goal_months: pl.DataFrame) -> None:

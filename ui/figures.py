@@ -216,7 +216,7 @@ def scorecard(results, cfg) -> pl.DataFrame:
     from metrics import attainment
     from metrics.attainment import STATUS_LABELS
 
-    symbols = {"achieved": "✓", "partly": "◐", "not_achieved": "✗", "no_data": "–"}
+    symbols = fmt.STATUS_SYMBOLS
     rows = []
 
     def add(r, indent: str) -> None:

@@ -48,6 +48,10 @@ def literal(text: str | None) -> str:
 _AUTOLINK = re.compile(r":/(?=/)|(?i:\bwww)\.|@(?=\w)")
 
 
+# A symbol beside every status's words, so that colour is never the only signal.
+STATUS_SYMBOLS = {"achieved": "✓", "partly": "◐", "not_achieved": "✗", "no_data": "–", "baseline": "○",
+                  "before_baseline": "○"}
+
 MINUS = "\u2212"  # the true minus sign: Babel's Swedish patterns give the hyphen-minus
 
 

@@ -73,9 +73,11 @@ def goal_results(period: str | None) -> list[attainment.GoalResult]:
 def _dataset_info(db: str, version: tuple) -> dict:
     wh = _warehouse(db)
     # what the rows say (a ledger promising more is a gap, listed apart), per source
-    until = {kind: engine.data_until(wh, source) for kind, source in
+    spans = {kind: engine.data_span(wh, source) for kind, source in
              (("absence", "pupils"), ("reports", "reports"), ("interventions", "interventions_active"))}
-    return {"meta": wh.meta(), "until": until, "gaps": [g.text for g in completeness.gaps(wh)]}
+    return {"meta": wh.meta(), "until": {k: s[1] if s else None for k, s in spans.items()},
+            "from": {k: s[0] if s else None for k, s in spans.items()},
+            "gaps": [g.text for g in completeness.gaps(wh)]}
 
 
 def dataset_info() -> dict:

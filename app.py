@@ -37,6 +37,8 @@ with components.friendly_errors():
         components.sidebar()
         auth.sidebar(user)
         navigation = st.navigation(auth.navigation_pages(user, PAGES))
+        # each page its own browser-tab title ("Socialnämnden – Samverkan"), not "Samverkan" everywhere
+        st.set_page_config(page_title=f"{navigation.title} – Samverkan")
         token = auth.IN_APP.set(True)
         try:
             navigation.run()

@@ -119,6 +119,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from ui import brief  # the Word and PDF renderers (no Streamlit)
+
+    cfg = goals.load(args.goals or settings.goals_path())
+    committee = args.committee if args.committee == "all" else args.committee.upper()
+    if committee != "all" and committee not in {c.id for c in cfg.committees}:
+        raise CliError(f"Okänd nämnd '{args.committee}'. Ange {', '.join(c.id for c in cfg.committees)} eller all.")
+    if args.month:
+        periods.parse(args.month)  # a Swedish message for a bad month
+    b = brief.build(_warehouse(args.db), cfg, settings.store_url(), committee, args.period, args.month)
+    data = brief.docx_bytes(b) if args.format == "docx" else brief.pdf_bytes(b)
+    out = Path(args.out or brief.file_name(b, args.format))
+    out.write_bytes(data)
+    print(f"{b.title}, {b.committee}, {b.period}: {out} ({len(data) // 1024} kB)")
+    return 0
+
+
 def _parse_filters(items: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for item in items or []:
@@ -255,6 +272,16 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--user", help="vem som importerar (standard: inloggad användare)")
     i.add_argument("--dry-run", action="store_true", help="validera och visa vad som skulle ändras")
     i.set_defaults(func=cmd_import)
+
+    r = sub.add_parser("report", help="uppföljningsrapporten till nämnden i Word eller PDF")
+    r.add_argument("--committee", default="all", help="BUN, SN eller all (båda nämnderna; standard)")
+    r.add_argument("--period", help="avslutat läsår eller termin, t.ex. 2025/26 (standard: senaste avslutade läsåret)")
+    r.add_argument("--month", help="styrgruppens version för en månad, t.ex. 2026-10: statusändringar och nyckeltal")
+    r.add_argument("--format", choices=["docx", "pdf"], default="docx")
+    r.add_argument("--out", help="filnamn (standard: uppfoljningsrapport-<nämnd>-<period>.<format>)")
+    r.add_argument("--goals", help="målfil (standard: SAMVERKAN_GOALS)")
+    r.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
+    r.set_defaults(func=cmd_report)
 
     o = sub.add_parser("docs", help="skriv METRICS.md från indikatorkatalogen")
     o.add_argument("--check", action="store_true", help="kontrollera bara att filen stämmer")

@@ -576,10 +576,12 @@ def write_import_files(tables: dict[str, pl.DataFrame], folder: Path) -> dict[st
 
 
 def build_with_examples(path: Path, store_url: str, seed: int) -> dict[str, int]:
-    """The demo warehouse plus the example committee analyses for its latest school year."""
+    """The demo warehouse plus the example committee analyses for its latest school year and the
+    last complete one (the year the committee brief reports on)."""
     spec = DemoSpec(seed=seed)
     counts = build(path, spec)
     d = spec.data_until
-    latest = f"{d.year - (d.month < 7)}/{(d.year - (d.month < 7) + 1) % 100:02d}"
-    store.seed_demo_comments(store_url, latest)
+    autumn = d.year - (d.month < 7)
+    for year in (autumn, autumn - 1):
+        store.seed_demo_comments(store_url, f"{year}/{(year + 1) % 100:02d}")
     return counts

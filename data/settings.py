@@ -97,6 +97,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest unpacked size of an .xlsx import in MB (read from the zip directory before unpacking).",
     ),
     Setting(
+        "SAMVERKAN_MUNICIPALITY",
+        "",
+        "The municipality's name as the source in chart footnotes, exports and the committee brief "
+        "(e.g. 'Helsingborgs stad'). Empty: the demo says 'Demodata – fiktiv kommun'; imported data "
+        "uses the name stored with it.",
+    ),
+    Setting(
         "SAMVERKAN_DEMO_SEED",
         "20261023",
         "Seed of the deterministic demo municipality (same seed, identical tables).",
@@ -155,3 +162,7 @@ def access_path() -> Path:
 
 def auth_off() -> bool:
     return get("SAMVERKAN_AUTH").strip().lower() == "off"
+
+
+def municipality() -> str:
+    return get("SAMVERKAN_MUNICIPALITY").strip()

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from ui import auth, components
+from ui import audit_page, auth
 
 user = auth.require("granskningslogg")
 
 st.title("Granskningslogg")
 st.caption("Inloggningar, importer, sparade analyser, nedladdningar av tabeller och nekade försök. "
            "Loggen innehåller inga uppgifter om barn.")
-filters = components.audit_filters()
-components.audit_table(user, filters)
+filters = audit_page.audit_filters()
+audit_page.audit_table(user, filters)

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import auth, charts, components, figures, state, tables
+from ui import auth, charts, figures, filters, page_report, state, tables
+from ui.page_report import About
 
 user = auth.require("bun")
 
@@ -10,37 +11,45 @@ TITLE = "Barn- och utbildningsnämnden – hög frånvaro"
 st.title(TITLE)
 st.caption("Andel elever vars frånvaro (giltig och ogiltig) är mer än 15 % av den schemalagda tiden. "
            "Strecken visar 95 %-intervall: överlappar de, kan skillnaden bero på slumpen.")
-report = components.PageReport(TITLE, user)
+report = page_report.PageReport(TITLE, user)
 
-f = components.absence_filters()
+f = filters.absence_filters()
+IND = "high_absence_share"
+PCT = tables.percent_columns(IND)
 
-trend = state.view("absence_trend", school_year_codes=f.years, filters=f.place_filters)
-report.chart(charts.trend_from_frame(trend, "school_form", "Andel elever med hög frånvaro per läsår",
-                                     targets=components.goal_targets("high_absence_share", "school_form")),
-             "hog-franvaro-per-lasar", tables.export_frame(trend, "high_absence_share"),
-             tables.display_frame(trend, "high_absence_share"), tables.percent_columns("high_absence_share"))
+trend = state.absence_trend(f.years, f.place_filters)
+title = f"Andel elever med hög frånvaro per läsår – {f.place_label}"
+report.chart(charts.trend_from_frame(trend, "school_form", title, targets=filters.goal_targets(IND, "school_form")),
+             f"hog-franvaro-per-lasar-{f.place_label}", tables.export_frame(trend, IND),
+             tables.display_frame(trend, IND), PCT,
+             about=About(title=title, indicator=IND, period=f"läsåren {f.years[0]}–{f.years[-1]}",
+                         selection=f.place_selection))
 
 st.subheader(f"{f.drill_heading} – {f.period_label}")
-drill = state.view("absence_breakdown", period=f.period, dim=f.drill_dim, filters=f.filters)
-report.chart(charts.ranked_from_frame(drill, f.drill_dim, f"Hög frånvaro per {f.drill_noun}, {f.period_label}"),
-             f"hog-franvaro-per-{f.drill_noun}-{f.period}", tables.export_frame(drill, "high_absence_share"),
-             tables.display_frame(drill, "high_absence_share"), tables.percent_columns("high_absence_share"))
+drill = state.absence_breakdown(f.period, f.drill_dim, f.filters)
+title = f"Hög frånvaro per {f.drill_noun}, {f.period_label} – {f.place_label}"
+report.chart(charts.ranked_from_frame(drill, f.drill_dim, title), f"hog-franvaro-per-{f.drill_noun}-{f.period}",
+             tables.export_frame(drill, IND), tables.display_frame(drill, IND), PCT,
+             about=About(title=title, indicator=IND, period=f.period_label, selection=f.selection))
 
-gender = state.view("absence_breakdown", period=f.period, dim="gender", filters=f.filters)
-report.chart(charts.ranked_from_frame(gender, "gender", f"Hög frånvaro per kön, {f.period_label}"),
-             f"hog-franvaro-per-kon-{f.period}", tables.export_frame(gender, "high_absence_share"),
-             tables.display_frame(gender, "high_absence_share"), tables.percent_columns("high_absence_share"))
+gender = state.absence_breakdown(f.period, "gender", f.filters)
+title = f"Hög frånvaro per kön, {f.period_label} – {f.place_label}"
+report.chart(charts.ranked_from_frame(gender, "gender", title), f"hog-franvaro-per-kon-{f.period}",
+             tables.export_frame(gender, IND), tables.display_frame(gender, IND), PCT,
+             about=About(title=title, indicator=IND, period=f.period_label, selection=f.selection))
 
 st.subheader("Hur stor är frånvaron?")
-dist = state.view("absence_distribution", period=f.period, filters=f.filters)
-report.view(figures.distribution(dist, f"Elever efter frånvaro, {f.period_label}"),
-            f"elever-efter-franvaro-{f.period}", ("Andel",))
+title = f"Elever efter frånvaro, {f.period_label} – {f.place_label}"
+report.view(figures.distribution(state.absence_distribution(f.period, f.filters), title),
+            f"elever-efter-franvaro-{f.period}", ("Andel",),
+            about=About(title=title, indicator="pupil_count", period=f.period_label, selection=f.selection))
 
 st.subheader("Skolorna jämförda")
 st.caption("Trattdiagrammet visar varje skolas andel mot antalet elever. Små skolor varierar mer av "
            "slump; bara skolor utanför 99,8 %-gränsen avviker tydligt från kommunen som helhet.")
-schools = state.view("school_comparison", period=f.period, filters=f.form_filters)
-report.view(figures.school_funnel(schools, f"Skolornas andel med hög frånvaro, {f.period_label}"),
-            f"skolor-jamforda-{f.period}", ("Andel", "Kommunen"))
+title = f"Skolornas andel med hög frånvaro, {f.period_label}"
+report.view(figures.school_funnel(state.school_comparison(f.period, f.form_filters), title),
+            f"skolor-jamforda-{f.period}", ("Andel", "Kommunen"),
+            about=About(title=title, indicator=IND, period=f.period_label, selection=f.selection))
 
-report.download(components.dataset_caption())
+report.download(page_report.dataset_caption())

@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from ui import auth, components
+from ui import auth, definitions_page
 
 user = auth.require("definitioner")
 
 st.title("Definitioner")
 st.caption("Så räknas varje indikator. Texterna kommer direkt från indikatorkatalogen som "
            "beräkningarna använder, så de stämmer alltid med siffrorna.")
-components.method_notes()
+definitions_page.method_notes()
 
 query = st.text_input("Sök indikator", key="sok", bind="query-params", placeholder="t.ex. frånvaro")
-for indicator in components.matching_indicators(query):
-    components.definition(indicator)
+for indicator in definitions_page.matching_indicators(query):
+    definitions_page.definition(indicator)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, components
+from ui import auth, import_page
 
 user = auth.require("import")
 
@@ -11,10 +11,10 @@ st.caption("Filen kontrolleras först. Har den fel visas alla på en gång och i
            "visas vad som läggs till och ersätts, och inget skrivs förrän du bekräftar. Samma fil två "
            "gånger ändrar ingenting. Personnummer ersätts med pseudonymer och sparas aldrig.")
 
-kind, upload, mapping = components.import_form()
+kind, upload, mapping = import_page.import_form()
 if upload is not None:
-    plan = components.import_plan(kind, upload, mapping)
-    components.import_preview(plan, user)
+    plan = import_page.import_plan(kind, upload, mapping)
+    import_page.import_preview(plan, user)
 
 st.subheader("Importlogg")
-components.import_ledger()
+import_page.import_ledger()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, components, state
+from ui import auth, brief_button, goal_card, goal_text, page_report, state
 
 user = auth.require("oversikt")
 
@@ -12,19 +12,21 @@ st.caption("Kommunfullmäktiges mål för barn- och utbildningsnämnden och soci
 
 cfg = state.goal_config()
 st.session_state["_page"] = "pages/overview.py"
-filters = st.columns([1, 2])
+filters = st.columns([1, 2, 1])
 with filters[0]:
-    period = components.period_filter()
+    period = goal_card.period_filter()
 with filters[1]:
-    committee = components.committee_filter(cfg)
+    committee = goal_card.committee_filter(cfg)
+with filters[2]:
+    brief_button.committee(user, committee, period)
 
-report = components.PageReport("Översikt – måluppfyllelse", user)
+report = page_report.PageReport("Översikt – måluppfyllelse", user)
 results = state.goal_results(period)
 shown = [r for r in results if committee is None or committee in r.committee]
-components.scorecard(shown, cfg)
+goal_card.scorecard(shown, cfg)
 for result in shown:
-    follow_up = components.follow_up_year(result)
+    follow_up = goal_text.follow_up_year(result)
     comment = state.comments(follow_up).get(result.id)
-    components.goal_card(result, cfg, comment, follow_up, user, report)
+    goal_card.goal_card(result, cfg, comment, follow_up, user, report)
 
-report.download(components.dataset_caption())
+report.download(page_report.dataset_caption())

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import auth, charts, components, figures, state, tables
+from ui import auth, charts, figures, filters, goal_card, goal_text, page_report, state, tables
+from ui.page_report import About
 
 user = auth.require("sn")
 
@@ -10,43 +11,54 @@ TITLE = "Socialnämnden – orosanmälningar och insatser"
 st.title(TITLE)
 st.caption("Orosanmälningar om barn 0–20 år per kalenderår: hur många som kommer in, hur de bedöms, "
            "om anmälaren får återkoppling, och vilka insatser barnen får.")
-report = components.PageReport(TITLE, user)
+report = page_report.PageReport(TITLE, user)
 
-f = components.report_filters()
+f = filters.report_filters()
+selection = f.category_suffix.strip(", ").capitalize()
+years = f"{f.years[0]}–{f.years[-1]}"
 
 st.subheader(f"Från anmälan till beslut, {f.year_label}")
-funnel = state.view("report_funnel", period=f.year, filters=f.filters)
-report.view(figures.report_funnel(funnel, f"Orosanmälningar {f.year_label}{f.category_suffix}"),
-            f"anmalningar-tratt-{f.year}")
+title = f"Orosanmälningar {f.year_label}{f.category_suffix}"
+report.view(figures.report_funnel(state.report_funnel(f.year, f.filters), title), f"anmalningar-tratt-{f.year}",
+            about=About(title=title, indicator="report_count", period=f.year_label, source="reports",
+                        selection=f"Anmälarkategori: {selection}" if selection else ""))
 
-per_year = state.view("reports_per_year", year_list=f.years)
-report.view(figures.reports_per_year(per_year, "Orosanmälningar per 1 000 invånare 0–20 år"),
-            "anmalningar-per-1000")
+title = "Orosanmälningar per 1 000 invånare 0–20 år"
+report.view(figures.reports_per_year(state.reports_per_year(f.years), title), "anmalningar-per-1000",
+            about=About(title=title, indicator="report_rate_per_1000", period=f"åren {years}", source="reports"))
 
-inv = state.view("share_by", indicator="investigation_share", period=f.year, dim="reporter_category")
-report.chart(charts.ranked_from_frame(inv, "reporter_category", f"Andel som leder till utredning per anmälare, {f.year_label}"),
-             f"utredning-per-anmalare-{f.year}", tables.export_frame(inv, "investigation_share"),
-             tables.display_frame(inv, "investigation_share"), tables.percent_columns("investigation_share"))
+inv = state.share_by("investigation_share", f.year, "reporter_category")
+title = f"Andel som leder till utredning per anmälare, {f.year_label}"
+report.chart(charts.ranked_from_frame(inv, "reporter_category", title), f"utredning-per-anmalare-{f.year}",
+             tables.export_frame(inv, "investigation_share"), tables.display_frame(inv, "investigation_share"),
+             tables.percent_columns("investigation_share"),
+             about=About(title=title, indicator="investigation_share", period=f.year_label, source="reports"))
 
-quality = state.view("quality_trend", year_list=f.years)
-report.view(figures.indicator_lines(quality, "Bedömning, återkoppling och anmälningsmöten per år", "Andel"),
-            "bedomning-aterkoppling", percent_columns=("Andel",))
+title = "Bedömning, återkoppling och anmälningsmöten per år"
+report.view(figures.indicator_lines(state.quality_trend(f.years), title, "Andel"), "bedomning-aterkoppling",
+            percent_columns=("Andel",),
+            about=About(title=title, period=f"åren {years}", source="reports",
+                        population="Orosanmälningar om barn 0–20 år; varje indikators population i Definitioner"))
 
 st.subheader(f"Insatser, {f.year_label}")
-ivs = state.view("interventions_by_type", period=f.year)
-report.view(figures.interventions(ivs, f"Insatser per typ, {f.year_label}"), f"insatser-per-typ-{f.year}")
+title = f"Insatser per typ, {f.year_label}"
+report.view(figures.interventions(state.interventions_by_type(f.year), title), f"insatser-per-typ-{f.year}",
+            about=About(title=title, indicator="interventions_active", period=f.year_label, source="interventions"))
 
-coverage = state.view("share_by", indicator="intervention_coverage", period=f.school_years, dim=None)
-report.chart(charts.trend_from_frame(coverage, None, "Andel elever med hög frånvaro som har en insats"),
-             "tackning-insatser", tables.export_frame(coverage, "intervention_coverage"),
-             tables.display_frame(coverage, "intervention_coverage"), tables.percent_columns("intervention_coverage"))
+coverage = state.share_by("intervention_coverage", f.school_years)
+title = "Andel elever med hög frånvaro som har en insats, per läsår"
+report.chart(charts.trend_from_frame(coverage, None, title), "tackning-insatser",
+             tables.export_frame(coverage, "intervention_coverage"), tables.display_frame(coverage, "intervention_coverage"),
+             tables.percent_columns("intervention_coverage"),
+             about=About(title=title, indicator="intervention_coverage",
+                         period=f"läsåren {f.school_years[0]}–{f.school_years[-1]}"))
 
 st.subheader("Socialnämndens mål")
 st.session_state["_page"] = "pages/sn_committee.py"  # no link from the card back to this page
 cfg = state.goal_config()
 for result in state.goal_results(None):
     if "SN" in result.committee:
-        follow_up = components.follow_up_year(result)
-        components.goal_card(result, cfg, state.comments(follow_up).get(result.id), follow_up, user)
+        follow_up = goal_text.follow_up_year(result)
+        goal_card.goal_card(result, cfg, state.comments(follow_up).get(result.id), follow_up, user, report)
 
-report.download(components.dataset_caption())
+report.download(page_report.dataset_caption())

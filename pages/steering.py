@@ -2,34 +2,42 @@
 
 import streamlit as st
 
-from ui import auth, components, figures, state
+from ui import auth, brief_button, figures, filters, goal_card, page_report, state, tables
+from ui.page_report import About
 
 user = auth.require("styrgrupp")
 
 TITLE = "Styrgruppen – månadsuppföljning"
-components.printable()
+page_report.printable()
 st.title(TITLE)
-month = components.select("Månad", state.view("months"), key="manad", format_func=components.month_label,
-                          help="Data till och med månadens slut. Skriv ut sidan med webbläsarens utskrift.")
-label = components.month_label(month)
+month = filters.select("Månad", state.months(), key="manad", format_func=filters.month_label,
+                       help="Data till och med månadens slut. Skriv ut sidan med webbläsarens utskrift.")
+label = filters.month_label(month)
 st.caption(f"Läget vid utgången av {label}, jämfört med månaden innan och samma månad året innan. "
-           f"{components.dataset_caption()}")
-report = components.PageReport(f"{TITLE}, {label}", user)
+           f"{page_report.dataset_caption()}")
+report = page_report.PageReport(f"{TITLE}, {label}", user)
+brief_button.steering(user, month)
 
 st.subheader("Målen")
 goals = state.goal_status_month(month)
-components.status_changes(goals)
+goal_card.status_changes(goals)
 export, display = figures.goal_months(goals)
-components.table_with_exports(report, f"mal-{month}", export, display, "Målen",
-                              ("Nuvarande värde", "Värde månaden innan", "Målnivå"))
+page_report.table_with_exports(
+    report, f"mal-{month}", export, display, "Målen",
+    ("Nuvarande värde", "Värde månaden innan", "Målnivå", "Andel av förändringen som krävs", "Preliminärt värde"),
+    about=About(title=f"Målen, {label}", period=label), pp_columns=("Preliminärt, förändring mot månaden innan",),
+    html_table=tables.responsive_html(display))
 
 st.subheader("Nyckeltal")
 st.caption("Andelar jämförs i procentenheter (p.e.), antal i antal. '..' = visas ej eller saknas "
            "(till exempel frånvaro i juli, då ingen skola pågår).")
-export, display = figures.key_indicators(state.view("key_indicators_month", month_code=month))
-components.table_with_exports(report, f"nyckeltal-{month}", export, display, "Nyckeltal")
+key = state.key_indicators_month(month)
+export, display = figures.key_indicators(key)
+page_report.table_with_exports(report, f"nyckeltal-{month}", export, display, "Nyckeltal",
+                               about=About(title=f"Nyckeltal, {label}", period=label),
+                               row_formats=figures.key_indicator_formats(key), html_table=tables.responsive_html(display))
 
 st.subheader("Nämndernas analyser")
-components.analyses(components.school_year_of_month(month))
+goal_card.analyses(filters.school_year_of_month(month))
 
-report.download(components.dataset_caption())
+report.download(page_report.dataset_caption())

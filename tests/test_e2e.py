@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -163,17 +164,111 @@ def test_filter_and_downloads_on_the_bun_page(server, page, tmp_path):
     assert "omrade=Norr" in page.url
     assert "Norr: per skolenhet" in body
     # download the data behind the first chart as CSV, and the chart as PNG
+    page.get_by_role("button", name="Ladda ner").first.click()
     with page.expect_download(timeout=60_000) as dl:
         page.get_by_role("button", name="Data (CSV)").first.click()
     csv_path = tmp_path / dl.value.suggested_filename
     dl.value.save_as(csv_path)
     text = csv_path.read_bytes().decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Period;Skolform;") and "," in text.splitlines()[1]
+    assert "Källa;Demodata – fiktiv kommun" in text and "Urval;Område: Norr" in text
     with page.expect_download(timeout=90_000) as dl:
         page.get_by_role("button", name="Bild (PNG)").first.click()
     png = tmp_path / dl.value.suggested_filename
     dl.value.save_as(png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "omrade-norr" in png.name  # the file says which place it shows
+
+
+def _svg_text_outside(page, svg: str) -> list:
+    page.set_content(f"<html><body style='margin:0'>{svg[svg.index('<svg'):]}</body></html>")
+    return page.evaluate("""() => {
+        const svg = document.querySelector('svg'); const box = svg.getBoundingClientRect();
+        return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+            const r = t.getBoundingClientRect();
+            return {text: t.textContent, l: r.left - box.left, r: r.right - box.left, t: r.top - box.top,
+                    b: r.bottom - box.top, w: box.width, h: box.height};
+        }).filter(x => x.l < -0.5 || x.t < -0.5 || x.r > x.w + 0.5 || x.b > x.h + 0.5);
+    }""")
+
+
+@pytest.mark.parametrize("path,marker", [("/bun", "Skolorna jämförda"), ("/sn", "Socialnämndens mål")])
+def test_every_chart_image_from_bun_and_sn_is_whole_and_names_its_source(server, browser, tmp_path, path, marker):
+    """Downloaded as an analyst would: every chart's SVG and PNG, checked in the browser for text
+    outside the image, and for the source and the data's date."""
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    pg.goto(server + path)
+    wait_rendered(pg, marker)
+    assert pg.title().endswith("– Samverkan") and pg.title() != "Samverkan"  # the page's own tab title
+    menus = pg.get_by_role("button", name="Ladda ner")
+    count = menus.count()
+    assert count >= 5
+    checker = context.new_page()
+    for i in range(count):
+        menus.nth(i).click()
+        svg_button = pg.get_by_role("button", name="Bild (SVG)")
+        if svg_button.count() == 0:  # a table's menu (data only)
+            pg.keyboard.press("Escape")
+            continue
+        with pg.expect_download(timeout=90_000) as dl:
+            svg_button.first.click()
+        svg = Path(dl.value.path()).read_text(encoding="utf-8")
+        assert _svg_text_outside(checker, svg) == [], dl.value.suggested_filename
+        assert "Källa: Demodata – fiktiv kommun. Data t.o.m. 2026-10-31." in svg, dl.value.suggested_filename
+        with pg.expect_download(timeout=90_000) as dl:
+            pg.get_by_role("button", name="Bild (PNG)").first.click()
+        png = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(png)
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        pg.keyboard.press("Escape")
+    context.close()
+
+
+def test_steering_page_prints_and_fits_a_tablet(server, browser):
+    context = browser.new_context(locale="sv-SE", viewport={"width": 820, "height": 1180})
+    pg = context.new_page()
+    pg.goto(server + "/styrgrupp")
+    wait_rendered(pg, "Nämndernas analyser")
+    # the goal and key-indicator tables stack into cards: no sideways scrolling, no cut buttons
+    assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    tables = pg.locator("table.sv-table")
+    assert tables.count() == 2
+    for i in range(2):
+        assert pg.evaluate("(t) => t.scrollWidth <= t.parentElement.clientWidth + 1", tables.nth(i).element_handle())
+    pg.screenshot(path=str(SHOTS / "styrgrupp-surfplatta.png"), full_page=True)
+    # print on A4: nothing cut at the right edge
+    pg.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    pg.emulate_media(media="print")
+    pg.wait_for_timeout(500)
+    for i in range(2):
+        assert pg.evaluate("(t) => t.getBoundingClientRect().right <= window.innerWidth + 1",
+                           tables.nth(i).element_handle())
+    pg.screenshot(path=str(SHOTS / "styrgrupp-utskrift.png"), full_page=True)
+    pdf = pg.pdf(format="A4")
+    assert pdf[:4] == b"%PDF"
+    context.close()
+
+
+def test_the_overviews_html_report_and_brief_download(server, page, tmp_path):
+    page.goto(server + "/")
+    wait_rendered(page, "Nämndens analys, läsåret 2026/27")
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name="Ladda ner sidan som HTML-rapport").click()
+    html = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert len(html.encode()) < 1_000_000 and "<script" not in html
+    for status in ("✗ Ej uppnått", "◐ Delvis uppnått", "✓ Uppnått"):
+        assert status in html
+    assert "Nämndens analys" in html and "Demodata: Gymnasieskolan ligger kvar" in html
+    page.get_by_role("button", name="Uppföljningsrapport").click()
+    with page.expect_download(timeout=180_000) as dl:
+        page.get_by_role("button", name="Word (.docx)").click()
+    docx_path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(docx_path)
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(docx_path)).paragraphs)
+    assert "Uppföljningsrapport" in text and "Hög frånvaro ska minska med 20 procent bland barn med insatser" in text
 
 
 @pytest.mark.parametrize("path,marker", [("/sn", "Socialnämndens mål"),

@@ -65,10 +65,38 @@ def test_png_and_svg_are_valid_images(figure):
     assert svg.lstrip().startswith(b"<svg") and b"Norr" in svg
 
 
-def test_html_report_is_self_contained(figure, export):
-    html = exports.html_report("Barn- och utbildningsnämnden", "Demodata", [
-        {"heading": "Hög frånvaro", "figure": figure, "table": export}])
-    assert html.startswith("<!DOCTYPE html>") and "<h2>Hög frånvaro</h2>" in html
-    # plotly.js is inlined (its source mentions its CDN, but nothing is loaded from it)
-    assert "<script src=" not in html and "Plotly.newPlot" in html and len(html) > 1_000_000
-    assert "<td>..</td>" in html  # the suppressed cell
+def test_excel_has_real_formats_no_red_and_a_sheet_about_the_data(export):
+    about = [("Uttag", "Hög frånvaro per kön"), ("Källa", "Demodata – fiktiv kommun"), ("Data t.o.m.", "2026-10-31")]
+    years = pl.DataFrame({"År": ["2024", "2025"], "Antal anmälningar": [2249, 10], "Andel": [0.1234, None],
+                          "Förändring": [-0.001, 0.0125]})
+    data = exports.excel_bytes(years, percent_columns=("Andel",), pp_columns=("Förändring",), about=about)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["Data"]
+    assert [c.value for c in ws[2]] == [2024, 2249, 0.1234, pytest.approx(-0.1)]  # years are numbers
+    assert [c.number_format for c in ws[2]] == ["0", "#,##0", "0.0%", exports.PP]  # a count: no decimals
+    assert ws["D3"].value == pytest.approx(1.25)  # percentage points: 1,25 p.e.
+    formats = {c.number_format for row in ws.iter_rows() for c in row}
+    assert not any("Red" in f for f in formats)  # a fall is often the improvement
+    info = {r[0].value: r[1].value for r in wb["Om uttaget"].iter_rows()}
+    assert info["Källa"] == "Demodata – fiktiv kommun" and info["Data t.o.m."] == "2026-10-31"
+    assert info["Tomma celler"].startswith("'..' betyder")
+    # per-row formats where a column mixes a share and a count (the steering group's key indicators)
+    mixed = pl.DataFrame({"Indikator": ["Andel", "Antal"], "Månaden": [0.13, 597.0], "Förändring": [-0.001, -19.0]})
+    ws = openpyxl.load_workbook(io.BytesIO(exports.excel_bytes(mixed, row_formats=[
+        {"Månaden": "percent", "Förändring": "pp"}, {"Månaden": "count", "Förändring": "change_count"}]))).active
+    assert (ws["B2"].number_format, ws["C2"].value) == ("0.0%", pytest.approx(-0.1))
+    assert (ws["B3"].number_format, ws["C3"].number_format, ws["C3"].value) == ("#,##0", exports.CHANGE_COUNT, -19)
+
+
+def test_csv_rounds_shares_and_says_where_the_data_comes_from(export):
+    import csv
+
+    data = exports.csv_bytes(export, ("Värde", "Konfidensintervall, nedre", "Konfidensintervall, övre"),
+                             [("Källa", "Demodata – fiktiv kommun"), ("Data t.o.m.", "2026-10-31")])
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    header, body = rows[0], rows[1:4]
+    assert body[1][header.index("Värde")] == "0,1408"  # four decimals, stated below
+    assert body[1][header.index("Täljare")] == "1519"
+    tail = {r[0]: r[1] for r in rows[5:] if r}
+    assert tail["Källa"] == "Demodata – fiktiv kommun" and tail["Data t.o.m."] == "2026-10-31"
+    assert tail["Andelar"].startswith("decimaltal med 4 decimaler")

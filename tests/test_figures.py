@@ -95,7 +95,8 @@ def test_goal_trend_exports_the_series_and_the_target():
     r = GoalResult(id="g", committee=["BUN"], title="t", description="", indicator="high_absence_share",
                    target=None, status="no_data", progress=None, significant=None, on_track=None,
                    target_value=0.12, series=series)
-    fig, export, display = figures.goal_trend(r)
+    fig, export, display = figures.goal_trend(r, "Andel elever med hög frånvaro per läsår")
+    assert fig.layout.title.text == "Andel elever med hög frånvaro per läsår"
     assert list(fig.data[0].y) == pytest.approx([14.0]) and list(fig.data[1].y) == pytest.approx([12.0, 12.0])
     assert export.row(0) == ("2022/23", 140, 1000, 0.14, 0.12, 0.16, 0.12, "nej")
     assert export.row(1) == ("2023/24", None, None, None, None, None, 0.12, "ja")

@@ -180,6 +180,37 @@ POSITION_STYLE = {  # colour, marker symbol, Swedish legend text
 }
 
 
+_POSITIONS = (  # textposition, (dx, dy) of the label's centre in label widths / heights
+    ("top center", 0, 1), ("bottom center", 0, -1), ("middle right", 0.55, 0), ("middle left", -0.55, 0),
+    ("top right", 0.55, 1), ("top left", -0.55, 1), ("bottom right", 0.55, -1), ("bottom left", -0.55, -1))
+
+
+def _label_positions(xs: list[float], ys: list[float], names: list[str], x_max: float, y_max: float,
+                     avoid: list[tuple[float, float]] = (), plot_px: tuple[int, int] = (900, 420)) -> list[str]:
+    """A text position per point so that labels do not overlap each other or any marker
+    (``avoid``: every other point), greedily, on an estimate of the plot's pixels: about 6.5 px
+    per character and 14 px per line."""
+    def to_px(x, y):
+        return x / x_max * plot_px[0], y / y_max * plot_px[1]
+
+    px = [to_px(x, y) for x, y in zip(xs, ys, strict=True)]
+    boxes: list[tuple[float, float, float, float]] = [(x - 7, y - 7, x + 7, y + 7)
+                                                      for x, y in px + [to_px(*a) for a in avoid]]
+    out = []
+    for (x, y), name in zip(px, names, strict=True):
+        w, h = 6.5 * len(name) + 4, 14
+        choice = _POSITIONS[0]
+        for option in _POSITIONS:
+            cx, cy = x + option[1] * (w / 2 + 8) * 2 / 1.1, y + option[2] * (h / 2 + 7)
+            box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+                choice = option
+                boxes.append(box)
+                break
+        out.append(choice[0])
+    return out
+
+
 def funnel_plot(names: list[str], n: list[int | None], values: list[float | None],
                 positions: list[str], overall: float | None, title: str) -> go.Figure:
     """Funnel plot: each school's share against its number of pupils, with 95 % and 99.8 %
@@ -198,16 +229,28 @@ def funnel_plot(names: list[str], n: list[int | None], values: list[float | None
                     showlegend=show, hoverinfo="skip"))
         fig.add_hline(y=overall * 100, line={"color": TARGET_COLOUR, "width": 1.5},
                       annotation_text="Hela kommunen", annotation_position="bottom right")
+    named = [i for i, p in enumerate(positions) if p != "inom" and values[i] is not None and n[i]]
+    others = [(n[i], values[i] * 100) for i, p in enumerate(positions) if p == "inom" and values[i] is not None and n[i]]
+    y_top = max([v * 100 for v in values if v is not None]
+                + ([views.funnel_limits(overall, max(5, min(x for x in n if x) // 2), views.Z_998)[1] * 100]
+                   if overall is not None and any(n) else []), default=1)
+    placed = _label_positions([n[i] for i in named], [values[i] * 100 for i in named],
+                              [names[i] for i in named], x_max=max((x for x in n if x), default=1) * 1.1,
+                              y_max=y_top * 1.05, avoid=others)
+    where = dict(zip(named, placed, strict=True))
     for pos, (colour, symbol, label) in POSITION_STYLE.items():
         idx = [i for i, p in enumerate(positions) if p == pos and values[i] is not None]
         if not idx:
             continue
+        outside = pos != "inom"  # the schools that stand out are named on the chart itself
         fig.add_trace(go.Scatter(
-            x=[n[i] for i in idx], y=[values[i] * 100 for i in idx], mode="markers", name=label,
+            x=[n[i] for i in idx], y=[values[i] * 100 for i in idx],
+            mode="markers+text" if outside else "markers", name=label,
             marker={"color": colour, "symbol": symbol, "size": 11, "line": {"color": "white", "width": 1}},
-            text=[names[i] for i in idx],
+            text=[names[i] for i in idx], textposition=[where.get(i, "top center") for i in idx],
+            textfont={"size": 11, "color": colour}, cliponaxis=False,
             hovertemplate="%{text}<br>%{y:.1f} % av %{x} elever<extra></extra>"))
-    fig.update_xaxes(title="Antal elever", gridcolor="#eeeeee", rangemode="tozero")
+    fig.update_xaxes(title="Antal elever", gridcolor="#eeeeee", rangemode="tozero", tickformat=",d")
     _percent_axis(fig, "y", "Andel med hög frånvaro")
     _base(fig, title, 440)
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2})
@@ -243,7 +286,7 @@ def report_funnel(labels: list[str], counts: list[int | None], title: str) -> go
         text=[MISSING_TEXT if c is None else f"{c:,}".replace(",", "\u202f") for c in counts][::-1],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x}<extra></extra>"))
-    fig.update_xaxes(title="Antal anmälningar", gridcolor="#eeeeee")
+    fig.update_xaxes(title="Antal anmälningar", gridcolor="#eeeeee", tickformat=",d")
     fig.update_yaxes(type="category", title=None)
     return _base(fig, title, 380)
 

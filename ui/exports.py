@@ -1,4 +1,4 @@
-"""Exports for analysts: data as Swedish CSV and Excel, charts as PNG/SVG, pages as HTML.
+"""Exports for analysts: data as Swedish CSV and Excel, figures rendered to PNG/SVG.
 
 No streamlit here: every function returns bytes or text, so tests check the files themselves.
 Exports contain exactly what the page shows: suppressed values stay empty, and every export
@@ -7,11 +7,9 @@ carries the explanation of '..'.
 
 from __future__ import annotations
 
-import html
 import io
 import threading
 import warnings
-from datetime import datetime
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -24,28 +22,117 @@ _kaleido_lock = threading.Lock()
 _kaleido_started = False
 
 
-def csv_bytes(df: pl.DataFrame) -> bytes:
-    """Swedish CSV: semicolon separator, decimal comma, UTF-8 with BOM (opens right in Excel)."""
+SHARE_DECIMALS = 4  # shares in CSV: 0.1234 = 12.34 %
+
+
+def csv_bytes(df: pl.DataFrame, percent_columns: tuple[str, ...] = (), about: list[tuple[str, str]] = ()) -> bytes:
+    """Swedish CSV: semicolon separator, decimal comma, UTF-8 with BOM (opens right in Excel).
+
+    Shares are rounded to ``SHARE_DECIMALS`` decimals, and after an empty line the file says
+    what it is: the ``about`` rows (source, data date, suppression) as 'Heading;text'."""
     buf = io.BytesIO()
-    formulas.neutralise(df).write_csv(buf, separator=";", decimal_comma=True, include_bom=True)
+    rounded = df.with_columns([pl.col(c).round(SHARE_DECIMALS) for c in percent_columns if c in df.columns])
+    formulas.neutralise(rounded).write_csv(buf, separator=";", decimal_comma=True, include_bom=True)
+    if about or percent_columns:
+        lines = [""]
+        if percent_columns:
+            lines.append(f"Andelar;decimaltal med {SHARE_DECIMALS} decimaler (0,1234 = 12,34 %)")
+        lines.extend(f"{k};{v}" for k, v in formulas.neutralise(
+            pl.DataFrame({"k": [a for a, _ in about], "v": [b for _, b in about]},
+                         schema={"k": pl.String, "v": pl.String})).iter_rows())
+        buf.write(("\n".join(line.replace("\n", " ") for line in lines) + "\n").encode("utf-8"))
     return buf.getvalue()
 
 
+# Excel number formats (Excel shows them with the reader's own separators: "12,3 %" in Swedish).
+# No format has a [Red] section: a fall is often the improvement.
+PERCENT = "0.0%"
+PP = '+0.0" p.e.";"\u2212"0.0" p.e.";0.0" p.e."'  # a change of a share, in percentage points
+COUNT = "#,##0"
+CHANGE_COUNT = '+#,##0;"\u2212"#,##0;0'
+DECIMAL = "#,##0.0"
+YEAR = "0"
+
+
+def _default_format(dtype: pl.DataType) -> str | None:
+    if dtype.is_integer():
+        return COUNT
+    if dtype.is_float():
+        return DECIMAL
+    return None
+
+
 def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[str, ...] = (),
-                note: str = fmt.SUPPRESSED_NOTE) -> bytes:
-    """An .xlsx with numbers kept numeric (shares formatted as 0.0 %) and the '..' note below."""
-    buf = io.BytesIO()
-    formats = {c: "0.0%" for c in percent_columns if c in df.columns}
+                note: str = fmt.SUPPRESSED_NOTE, about: list[tuple[str, str]] = (),
+                pp_columns: tuple[str, ...] = (), row_formats: list[dict[str, str]] | None = None) -> bytes:
+    """An .xlsx whose numbers stay numbers with real formats: counts as whole numbers, shares as
+    percent with one decimal, changes of shares in percentage points (``pp_columns``, fractions
+    in the frame), years as numbers; no red negatives. ``row_formats`` gives a format per row and
+    column where a column mixes kinds (a share in one row, a count in the next), with the names
+    above ('percent', 'pp', 'count', 'change_count', 'decimal').
+
+    A second sheet "Om uttaget" holds ``about`` (definition, population, period, filters,
+    source, data date) and the suppression and rounding rules."""
     import xlsxwriter
 
+    named = {"percent": PERCENT, "pp": PP, "count": COUNT, "change_count": CHANGE_COUNT, "decimal": DECIMAL}
+    buf = io.BytesIO()
     # text is never turned into a live formula or link, whatever it starts with
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    safe = formulas.neutralise(df)
     with xlsxwriter.Workbook(buf, options) as wb:
-        formulas.neutralise(df).write_excel(wb, worksheet=sheet[:31], column_formats=formats, autofit=True)
-        ws = wb.get_worksheet_by_name(sheet[:31])
-        ws.write(df.height + 2, 0, "Tomma celler: " + note)
+        cache: dict[str, object] = {}
+
+        def style(spec: str | None):
+            if spec is None:
+                return None
+            if spec not in cache:
+                cache[spec] = wb.add_format({"num_format": spec})
+            return cache[spec]
+
+        bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        ws = wb.add_worksheet(sheet[:31])
+        years = {c for c in safe.columns if safe[c].dtype == pl.String and safe[c].drop_nulls().len() > 0
+                 and safe[c].drop_nulls().str.contains(r"^\d{4}$").all()}
+        for j, c in enumerate(safe.columns):
+            ws.write_string(0, j, c, bold)
+        for i, row in enumerate(safe.iter_rows(named=True), start=1):
+            for j, c in enumerate(safe.columns):
+                v = row[c]
+                spec = (row_formats[i - 1].get(c) if row_formats else None)
+                if spec is not None:
+                    spec = named[spec]
+                elif c in percent_columns:
+                    spec = PERCENT
+                elif c in pp_columns:
+                    spec = PP
+                else:
+                    spec = _default_format(safe[c].dtype)
+                if v is None:
+                    continue  # suppressed or missing: an empty cell (see the note below)
+                if c in years:
+                    ws.write_number(i, j, int(v), style(YEAR))
+                elif isinstance(v, bool) or isinstance(v, str):
+                    ws.write_string(i, j, str(v))
+                elif isinstance(v, int | float):
+                    scale = 100 if spec == PP else 1
+                    ws.write_number(i, j, v * scale, style(spec))
+                else:
+                    ws.write_string(i, j, str(v))
+        ws.freeze_panes(1, 0)
+        ws.autofit()
+        ws.write(safe.height + 2, 0, "Tomma celler: " + note)
         if fmt.rounding_note():
-            ws.write(df.height + 3, 0, fmt.rounding_note())
+            ws.write(safe.height + 3, 0, fmt.rounding_note())
+        info = wb.add_worksheet("Om uttaget")
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        info.set_column(0, 0, 22)
+        info.set_column(1, 1, 100)
+        rows = list(about) + [("Tomma celler", note)] + ([("Avrundning", fmt.rounding_note())] if fmt.rounding_note() else [])
+        for i, (k, v) in enumerate(formulas.neutralise(pl.DataFrame(
+                {"k": [a for a, _ in rows], "v": [b for _, b in rows]}, schema={"k": pl.String, "v": pl.String})).iter_rows()):
+            info.write_string(i, 0, k, bold)
+            info.write_string(i, 1, v, wrap)
     return buf.getvalue()
 
 
@@ -69,43 +156,3 @@ def image_bytes(fig: go.Figure, fmt_name: str, width: int = 1000, height: int = 
         warnings.simplefilter("ignore")  # "kopts ignored when using a server"
         return pio.to_image(fig, format=fmt_name, width=width, height=height,
                             scale=2 if fmt_name == "png" else 1)
-
-
-def html_report(title: str, subtitle: str, sections: list[dict]) -> str:
-    """A self-contained HTML page (plotly.js inlined once; works offline).
-
-    Each section: {"heading": str, "figure": go.Figure | None, "table": pl.DataFrame | None,
-    "text": str | None}.
-    """
-    parts = [
-        "<!DOCTYPE html><html lang='sv'><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)}</title>",
-        "<style>body{font-family:'Source Sans Pro',Arial,sans-serif;max-width:1100px;margin:2em auto;"
-        "color:#222}table{border-collapse:collapse;margin:.5em 0 2em}td,th{border:1px solid #ccc;"
-        "padding:4px 8px;text-align:right}th{background:#f2f2f2}td:first-child,th:first-child"
-        "{text-align:left}.note{color:#555;font-size:.9em}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1><p class='note'>{html.escape(subtitle)}</p>",
-    ]
-    plotlyjs_done = False
-    for s in sections:
-        parts.append(f"<h2>{html.escape(s['heading'])}</h2>")
-        if s.get("text"):
-            parts.append(f"<p>{html.escape(s['text'])}</p>")
-        if s.get("figure") is not None:
-            parts.append(pio.to_html(s["figure"], full_html=False,
-                                     include_plotlyjs=not plotlyjs_done, config={"displaylogo": False}))
-            plotlyjs_done = True
-        if s.get("table") is not None:
-            parts.append(_html_table(s["table"]))
-    parts.append(f"<p class='note'>{html.escape(fmt.SUPPRESSED_NOTE)} {html.escape(fmt.rounding_note())}</p>")
-    parts.append(f"<p class='note'>Skapad {datetime.now():%Y-%m-%d %H:%M} ur Samverkan.</p></body></html>")
-    return "".join(parts)
-
-
-def _html_table(df: pl.DataFrame) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
-    rows = []
-    for r in df.iter_rows():
-        cells = "".join(f"<td>{html.escape(fmt.MISSING if v is None else str(v))}</td>" for v in r)
-        rows.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -140,8 +140,23 @@ def _change_text(v, fmt_name: str) -> str:
     return sign + (fmt.number(v) if fmt_name == "integer" else fmt.decimal(v))
 
 
+KEY_VALUE_COLUMNS = ("Månaden", "Månaden innan", "Samma månad året innan")
+KEY_CHANGE_COLUMNS = ("Förändring mot månaden innan", "Förändring mot året innan")
+
+
+def key_indicator_formats(df: pl.DataFrame) -> list[dict[str, str]]:
+    """Excel formats per row of the key-indicator export: a share's values as percent and its
+    changes in percentage points; a count's as whole numbers and signed whole numbers."""
+    out = []
+    for f in df["format"]:
+        value, change = {"percent": ("percent", "pp"), "integer": ("count", "change_count")}.get(f, ("decimal", "decimal"))
+        out.append({**{c: value for c in KEY_VALUE_COLUMNS}, **{c: change for c in KEY_CHANGE_COLUMNS}})
+    return out
+
+
 def key_indicators(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(export, display) of ``views.key_indicators_month``."""
+    """(export, display) of ``views.key_indicators_month``; Excel formats per row:
+    ``key_indicator_formats``."""
     export = df.select(
         pl.col("label").alias("Indikator"), pl.col("value").alias("Månaden"),
         pl.col("previous_month").alias("Månaden innan"), pl.col("change_month").alias("Förändring mot månaden innan"),
@@ -177,25 +192,32 @@ def goal_months(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("preliminary_value").alias("Preliminärt värde"),
         pl.col("preliminary_change").alias("Preliminärt, förändring mot månaden innan"),
         pl.col("incomplete").alias("Underlaget"))
+    # a goal with parts has its values in its parts' rows: blank, not '..' (which means hidden)
+    parents = set(df["parent_id"].drop_nulls())
+    own = [g not in parents for g in df["goal_id"]]
+
+    def values(col: str, show) -> list[str]:
+        return [(show(v) if v is not None else fmt.MISSING) if o else "" for v, o in zip(df[col], own, strict=True)]
+
     display = pl.DataFrame({
         "Mål": df["title"], "Nämnd": df["committee"],
-        "Status": [(f"{status[s]} ({p})" if p else status[s]) + (" – underlaget är ofullständigt" if inc else "")
+        "Status": [(f"{fmt.STATUS_SYMBOLS[s]} {status[s]} ({p})" if p else status[s])
+                   + (" – underlaget är ofullständigt" if inc else "")
                    for s, p, inc in zip(df["status"], df["current_label"], df["incomplete"], strict=True)],
         "Ändrad": ["Ja" if c else "" for c in df["status_changed"].fill_null(False)],
-        "Nuvarande": _text(df["current_value"], fmt.pct),
-        "Målnivå": _text(df["target_value"], fmt.pct),
-        "Preliminärt": [f"{status[s]}, {lbl}" if s else fmt.MISSING
+        "Nuvarande": values("current_value", fmt.pct),
+        "Målnivå": values("target_value", fmt.pct),
+        "Preliminärt": [f"{fmt.STATUS_SYMBOLS[s]} {status[s]}, {lbl}" if s else fmt.MISSING
                         for s, lbl in zip(df["preliminary_status"], df["preliminary_label"], strict=True)],
-        "Preliminärt värde": _text(df["preliminary_value"], fmt.pct),
-        "Sedan månaden innan": [_change_text(v, "percent") for v in df["preliminary_change"]],
+        "Preliminärt värde": values("preliminary_value", fmt.pct),
+        "Sedan månaden innan": values("preliminary_change", lambda v: _change_text(v, "percent")),
     })
     return export, display
 
 
-def goal_trend(r) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+def goal_trend(r, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """A goal's school-year series with its target level (from ``attainment.GoalResult``)."""
-    fig = charts.goal_trend(r.series, r.target_value, "Utveckling per läsår",
-                            current=r.current.period if r.current else None)
+    fig = charts.goal_trend(r.series, r.target_value, title, current=r.current.period if r.current else None)
     ms = r.series
     export = pl.DataFrame({
         "Läsår": [m.period for m in ms], "Täljare": [m.numerator for m in ms],

@@ -7,7 +7,6 @@ restart. Cached values are aggregates only.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -97,18 +96,139 @@ def comment_history(goal_id: str, period: str) -> list[store.GoalComment]:
     return store.comment_history(settings.store_url(), goal_id, period)
 
 
-@st.cache_data(ttl=600, max_entries=512, show_spinner="Hämtar uppgifterna …")
-def _view(db: str, version: tuple, name: str, args_json: str, rounding_base: int):
-    # rounding_base is in the key: what is published depends on it (DISCLOSURE.md)
-    return getattr(views, name)(_warehouse(db), **json.loads(args_json))
-
-
-def view(name: str, **kwargs):
-    """A cached ``metrics.views`` call (aggregates only, the same for every role that may open the
-    page); kwargs must be JSON-serialisable."""
+def _key() -> tuple:
+    """The cache key of everything read from the warehouse: the served file and the rounding
+    base (what is published depends on it, DISCLOSURE.md)."""
     wh = warehouse()
-    return _view(str(wh.path), wh.version, name, json.dumps(kwargs, sort_keys=True, ensure_ascii=False),
-                 settings.rounding_base())
+    return str(wh.path), wh.version, settings.rounding_base()
+
+
+# Cached views, one plain function per view (aggregates only, the same for every role that may
+# open the page). The public function names the arguments; the private one is cached on the key.
+_VIEW = {"ttl": 600, "max_entries": 256, "show_spinner": "Hämtar uppgifterna …"}
+
+
+@st.cache_data(**_VIEW)
+def _absence_trend(key: tuple, years: tuple[str, ...], filters: dict | None):
+    return views.absence_trend(_warehouse(key[0]), list(years), filters)
+
+
+def absence_trend(years, filters: dict | None = None):
+    """High absence per school year and school form (``views.absence_trend``)."""
+    return _absence_trend(_key(), tuple(years), filters)
+
+
+@st.cache_data(**_VIEW)
+def _absence_breakdown(key: tuple, period: str, dim: str, filters: dict | None):
+    return views.absence_breakdown(_warehouse(key[0]), period, dim, filters)
+
+
+def absence_breakdown(period: str, dim: str, filters: dict | None = None):
+    return _absence_breakdown(_key(), period, dim, filters)
+
+
+@st.cache_data(**_VIEW)
+def _absence_distribution(key: tuple, period: str, filters: dict | None):
+    return views.absence_distribution(_warehouse(key[0]), period, filters)
+
+
+def absence_distribution(period: str, filters: dict | None = None):
+    return _absence_distribution(_key(), period, filters)
+
+
+@st.cache_data(**_VIEW)
+def _school_comparison(key: tuple, period: str, filters: dict | None):
+    return views.school_comparison(_warehouse(key[0]), period, filters)
+
+
+def school_comparison(period: str, filters: dict | None = None):
+    return _school_comparison(_key(), period, filters)
+
+
+@st.cache_data(**_VIEW)
+def _report_funnel(key: tuple, period: str, filters: dict | None):
+    return views.report_funnel(_warehouse(key[0]), period, filters)
+
+
+def report_funnel(period: str, filters: dict | None = None):
+    return _report_funnel(_key(), period, filters)
+
+
+@st.cache_data(**_VIEW)
+def _reports_per_year(key: tuple, years: tuple[int, ...]):
+    return views.reports_per_year(_warehouse(key[0]), list(years))
+
+
+def reports_per_year(years):
+    return _reports_per_year(_key(), tuple(years))
+
+
+@st.cache_data(**_VIEW)
+def _share_by(key: tuple, indicator: str, period: str | tuple[str, ...], dim: str | None):
+    return views.share_by(_warehouse(key[0]), indicator, list(period) if isinstance(period, tuple) else period, dim)
+
+
+def share_by(indicator: str, period, dim: str | None = None):
+    """An indicator for one period (or several), by one breakdown (``views.share_by``)."""
+    return _share_by(_key(), indicator, period if isinstance(period, str) else tuple(period), dim)
+
+
+@st.cache_data(**_VIEW)
+def _quality_trend(key: tuple, years: tuple[int, ...]):
+    return views.quality_trend(_warehouse(key[0]), list(years))
+
+
+def quality_trend(years):
+    return _quality_trend(_key(), tuple(years))
+
+
+@st.cache_data(**_VIEW)
+def _interventions_by_type(key: tuple, period: str):
+    return views.interventions_by_type(_warehouse(key[0]), period)
+
+
+def interventions_by_type(period: str):
+    return _interventions_by_type(_key(), period)
+
+
+@st.cache_data(**_VIEW)
+def _key_indicators_month(key: tuple, month: str):
+    return views.key_indicators_month(_warehouse(key[0]), month)
+
+
+def key_indicators_month(month: str):
+    return _key_indicators_month(_key(), month)
+
+
+@st.cache_data(**_VIEW)
+def _choices(key: tuple, name: str):
+    return getattr(views, name)(_warehouse(key[0]))
+
+
+def months() -> list[str]:
+    """Months with data, newest first ('2026-10')."""
+    return _choices(_key(), "months")
+
+
+def absence_periods() -> list[str]:
+    return _choices(_key(), "absence_periods")
+
+
+def school_years() -> list[str]:
+    return _choices(_key(), "school_years")
+
+
+def years() -> list[int]:
+    return _choices(_key(), "years")
+
+
+def areas() -> list[str]:
+    return _choices(_key(), "areas")
+
+
+def schools():
+    """The school register (public: no pupil data)."""
+    return _choices(_key(), "schools")
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner="Beräknar måluppfyllelse per månad …")

@@ -6,6 +6,8 @@ exactly as the page shows them (``13,4 %``, ``12 345``, ``..``).
 
 from __future__ import annotations
 
+import html
+
 import polars as pl
 
 from metrics import catalog, periods
@@ -108,3 +110,33 @@ def display_frame(df: pl.DataFrame, indicator: str) -> pl.DataFrame:
         cols["Täljare"] = [fmt.decimal(v, 0) if ind.spec.numerator_is_sum else fmt.number(v) for v in out["numerator"]]
         cols["Nämnare"] = [fmt.number(v) for v in out["denominator"]]
     return pl.DataFrame(cols)
+
+
+RESPONSIVE_CSS = """<style>
+.sv-table {border-collapse: collapse; width: 100%; font-size: 0.92rem;}
+.sv-table th, .sv-table td {border-bottom: 1px solid #e6e6e6; padding: 6px 8px; text-align: left; vertical-align: top;}
+.sv-table th {background: #f6f6f6; font-weight: 600;}
+/* a tablet (820 px) and narrower: every row a card of label: value lines, no sideways scrolling */
+@media screen and (max-width: 900px) {
+  .sv-table thead {display: none;}
+  .sv-table tr {display: block; border: 1px solid #dddddd; border-radius: 8px; margin: 0 0 10px; padding: 4px 8px;}
+  .sv-table td {display: flex; gap: 8px; border: none; padding: 3px 0;}
+  .sv-table td::before {content: attr(data-label); font-weight: 600; min-width: 42%; flex: 0 0 42%;}
+}
+@media print {
+  .sv-table {font-size: 8.5pt; table-layout: auto;}
+  .sv-table th, .sv-table td {padding: 3px 4px; word-break: normal; overflow-wrap: normal;}
+}
+</style>"""
+
+
+def responsive_html(df: pl.DataFrame) -> str:
+    """A display frame as an HTML table that wraps on screen and paper and turns into stacked
+    cards at tablet width (every value is escaped)."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
+    rows = []
+    for r in df.iter_rows():
+        cells = "".join(f'<td data-label="{html.escape(c)}">{html.escape(fmt.MISSING if v is None else str(v))}</td>'
+                        for c, v in zip(df.columns, r, strict=True))
+        rows.append(f"<tr>{cells}</tr>")
+    return f'{RESPONSIVE_CSS}<table class="sv-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'

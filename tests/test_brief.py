@@ -1,0 +1,191 @@
+"""What analysts put into a committee's documents: chart images with all their text inside and a
+footnote, the pages' HTML reports with the goal cards, and the brief in Word and PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from data.warehouse import Warehouse
+from metrics import attainment, engine, goals, views
+from tests.conftest import ROOT
+from ui import brief, charts, figures, images
+
+NOTE = images.Note(source="Demodata – fiktiv kommun", as_of=date(2026, 10, 31),
+                   population="Elever med schemalagd tid under perioden", period="läsåret 2025/26",
+                   suppressed=True)
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return goals.load(ROOT / "config" / "goals.yaml")
+
+
+@pytest.fixture(scope="module")
+def chart_figures(demo_wh, cfg):
+    """One of each kind of chart the BUN and SN pages export, on the demo's data."""
+    r = attainment.evaluate_all(demo_wh, cfg)[0].parts[0]
+    schools = engine.evaluate(demo_wh, "high_absence_share", "2025/26", by=["school"], filters={"area": ["Söder"]})
+    trend = engine.evaluate(demo_wh, "high_absence_share", ["2022/23", "2023/24", "2024/25", "2025/26", "2026/27"],
+                            by=["school_form"])
+    return {
+        "goal": figures.goal_trend(r, "Andel elever med hög frånvaro per läsår – Grundskolan")[0],
+        "ranked": charts.ranked_from_frame(schools, "school", "Hög frånvaro per skolenhet – område Söder"),
+        "trend": charts.trend_from_frame(trend, "school_form", "Andel elever med hög frånvaro per läsår",
+                                         targets={"grundskola": 0.12, "gymnasieskola": 0.184}),
+        "funnel": figures.school_funnel(views.school_comparison(demo_wh, "2025/26"), "Skolorna jämförda")[0],
+        "reports": figures.reports_per_year(views.reports_per_year(demo_wh, list(range(2019, 2027))),
+                                            "Orosanmälningar per 1 000 invånare 0–20 år")[0],
+        "funnel_reports": figures.report_funnel(views.report_funnel(demo_wh, "2025"), "Orosanmälningar 2025")[0],
+    }
+
+
+def test_the_static_figure_has_a_title_legend_and_footnote(chart_figures):
+    fig = images.static(chart_figures["trend"], NOTE)
+    assert fig.layout.title.text == "Andel elever med hög frånvaro per läsår"
+    assert fig.layout.showlegend is True  # the target lines are named in the legend
+    assert {"Målnivå, grundskola", "Målnivå, gymnasieskola"} <= {t.name for t in fig.data}
+    footnote = fig.layout.xaxis.title.text
+    assert "Källa: Demodata – fiktiv kommun. Data t.o.m. 2026-10-31." in footnote
+    assert "Period: läsåret 2025/26." in footnote and "'..' betyder" in footnote
+    assert fig.layout.separators == ",\u202f"  # decimal comma, thin space between thousands
+    # the interactive figure is untouched
+    assert chart_figures["trend"].layout.xaxis.title.text is None
+
+
+def test_every_svg_keeps_all_its_text_inside_the_image(chart_figures, browser):
+    """Measured in a real browser: every text element's box lies inside the SVG's viewport, and
+    each image names its source and data date."""
+    page = browser.new_page()
+    for name, fig in chart_figures.items():
+        svg = images.svg(fig, NOTE).decode("utf-8")
+        page.set_content(f"<html><body style='margin:0'>{svg[svg.index('<svg'):]}</body></html>")
+        outside = page.evaluate("""() => {
+            const svg = document.querySelector('svg'); const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+                const r = t.getBoundingClientRect();
+                return {text: t.textContent, left: r.left - box.left, right: r.right - box.left,
+                        top: r.top - box.top, bottom: r.bottom - box.top, w: box.width, h: box.height};
+            }).filter(r => r.left < -0.5 || r.top < -0.5 || r.right > r.w + 0.5 || r.bottom > r.h + 0.5);
+        }""")
+        assert outside == [], (name, outside)
+        text = page.evaluate("() => document.querySelector('svg').textContent")
+        assert "Källa: Demodata – fiktiv kommun. Data t.o.m. 2026-10-31." in text, name
+    page.close()
+
+
+def test_the_funnel_names_the_schools_outside_its_limits(demo_wh):
+    df = views.school_comparison(demo_wh, "2025/26")
+    fig = figures.school_funnel(df, "Skolorna jämförda")[0]
+    outside = set(df.filter(df["position"].is_in(["över", "under"]))["school_name"])
+    named = {t for trace in fig.data if trace.mode == "markers+text" for t in trace.text}
+    assert outside and named == outside
+
+
+def test_a_page_report_holds_the_goal_cards_and_stays_small(demo_wh, cfg, app_env):
+    results = attainment.evaluate_all(demo_wh, cfg)
+    sections = [{"goal": brief.goal_block(r, cfg, None, "Demodata – fiktiv kommun", date(2026, 10, 31))}
+                for r in results]
+    html = brief.page_html("Översikt – måluppfyllelse", "Demodata", sections)
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html  # no plotly.js: e-mailable
+    assert len(html.encode("utf-8")) < 1_000_000
+    for r in attainment.flatten(results):
+        assert re.escape(r.title) and r.title in html
+    assert html.count("✗ Ej uppnått") >= 2 and "◐ Delvis uppnått" in html and "✓ Uppnått" in html
+    assert html.count("<svg") == 3  # each goal's trend, as a static image with its footnote
+    assert "Population: Elever i kommunala grundskolor" in html and "Målnivå" in html
+
+
+@pytest.fixture(scope="module")
+def briefs(demo_db, tmp_path_factory):
+    """The brief built by the CLI, as a user would: both committees, Word and PDF."""
+    from data import store
+
+    folder = tmp_path_factory.mktemp("brief")
+    url = f"sqlite:///{folder / 'store.sqlite'}"
+    store.add_comment(url, "sn-hog-franvaro-insats", "2025/26", "SN",
+                      "Analys: insatserna når fler barn men frånvaron minskar för långsamt.", author="SN")
+    env = {"SAMVERKAN_DB": str(demo_db), "SAMVERKAN_STORE_URL": url, "PATH": "/usr/bin:/bin"}
+    out = {}
+    for committee in ("BUN", "SN"):
+        for kind in ("docx", "pdf"):
+            path = folder / f"{committee}.{kind}"
+            done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "report", "--committee", committee,
+                                   "--period", "2025/26", "--format", kind, "--out", str(path)],
+                                  env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr
+            out[committee, kind] = path
+    return out
+
+
+def docx_text(path: Path) -> str:
+    import docx
+
+    doc = docx.Document(str(path))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(str(path)).pages)
+
+
+@pytest.mark.parametrize("kind", ["docx", "pdf"])
+def test_the_brief_holds_titles_statuses_values_and_the_analysis(briefs, kind, demo_wh, cfg):
+    read = docx_text if kind == "docx" else pdf_text
+    bun, sn = (re.sub(r"\s+", " ", read(briefs[c, kind])) for c in ("BUN", "SN"))
+    results = {r.id: r for r in attainment.flatten(attainment.evaluate_all(demo_wh, cfg, "2025/26"))}
+    for text, committee in ((bun, "Barn- och utbildningsnämnden"), (sn, "Socialnämnden")):
+        assert "Uppföljningsrapport" in text and committee in text and "läsåret 2025/26" in text
+        assert "Demodata – fiktiv kommun" in text and "2026-10-31" in text  # source and data date
+    assert "Andelen elever med hög frånvaro ska minska med minst två procentenheter" in bun
+    assert "Grundskolan" in bun and "Gymnasieskolan" in bun and "Hög frånvaro ska minska" not in bun
+    assert "Ej uppnått" in bun and "Uppnått" in bun and "Delvis uppnått" in sn
+    grund = results["bun-hog-franvaro-grundskola"]
+    assert f"{grund.current.value * 100:.1f} %".replace(".", ",") in bun  # 13,9 %
+    assert "Analys: insatserna når fler barn men frånvaron minskar för långsamt." in sn
+    assert "Population: Elever i förskoleklass–årskurs 9 i kommunala skolor" in sn
+    assert "\u2212" in sn  # the true minus sign
+
+
+def test_the_docx_has_the_charts_and_is_swedish(briefs):
+    import docx
+
+    doc = docx.Document(str(briefs["BUN", "docx"]))
+    assert len(doc.inline_shapes) == 2  # grundskola and gymnasieskola trends (PNG)
+    assert doc.core_properties.language == "sv-SE"
+    assert [c.text for c in doc.tables[0].rows[0].cells] == list(brief.SCORECARD_HEADINGS)
+
+
+def test_the_pdf_is_tagged_and_has_its_outline(briefs):
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(briefs["SN", "pdf"]))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]  # tagged (PDF/UA-1)
+    assert "sv" in str(root.get("/Lang", ""))
+    assert reader.metadata.title.startswith("Uppföljningsrapport – Socialnämnden")
+    assert any("Målen" in str(o.title) for o in reader.outline if not isinstance(o, list))
+
+
+def test_the_steering_groups_brief_has_changes_and_key_indicators(demo_db, demo_wh, cfg, tmp_path):
+    b = brief.build(Warehouse(demo_db), cfg, f"sqlite:///{tmp_path / 's.sqlite'}", "all", None, "2026-09")
+    assert b.committee == "Styrgruppen" and b.month == "september 2026"
+    assert any("Gymnasieskolan (preliminärt" in line for line in b.changes)  # as on the steering page
+    assert b.key_indicators is not None and b.key_indicators["Indikator"][0].startswith("Andel elever med hög")
+    text = pdf_text_bytes(brief.pdf_bytes(b))
+    assert "Nyckeltal, september 2026" in text and "Förändringar sedan månaden innan" in text
+
+
+def pdf_text_bytes(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))

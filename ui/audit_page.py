@@ -1,0 +1,51 @@
+"""The audit log page's filters and table (admin only)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+
+import polars as pl
+import streamlit as st
+
+from data import settings, store
+from ui import auth
+from ui import format as fmt
+from ui.filters import ALL
+from ui.page_report import data_downloads
+
+log = logging.getLogger("samverkan.app")
+
+
+def audit_filters() -> dict:
+    """Period, kind of event and user for the audit log."""
+    cols = st.columns([2, 1, 2])
+    today = date.today()
+    with cols[0]:
+        span = st.date_input("Period", (today - timedelta(days=30), today), key="audit_period",
+                             format="YYYY-MM-DD")
+    with cols[1]:
+        labels = {v: k for k, v in store.AUDIT_ACTIONS.items()}
+        action = st.selectbox("Händelse", [ALL, *labels], key="audit_action")
+    with cols[2]:
+        who = st.text_input("Användare (del av id)", key="audit_user")
+    start, end = (span[0], span[-1]) if isinstance(span, tuple | list) and span else (today, today)
+    return {"since": datetime.combine(start, time.min, tzinfo=UTC),
+            "until": datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
+            "action": None if action == ALL else labels[action], "user": who.strip() or None}
+
+
+def audit_table(user: auth.User, filters: dict) -> None:
+    """The audit log as a table, with Excel and CSV (downloads are logged too)."""
+    events = store.audit_events(settings.store_url(), **filters)
+    table = pl.DataFrame({
+        "Tid (UTC)": [e.at.strftime("%Y-%m-%d %H:%M:%S") for e in events],
+        "Användare": [e.user_id for e in events], "Roller": [e.roles for e in events],
+        "Händelse": [store.AUDIT_ACTIONS.get(e.action, e.action) for e in events],
+        "Detaljer": [e.detail for e in events]}, schema={c: pl.String for c in (
+            "Tid (UTC)", "Användare", "Roller", "Händelse", "Detaljer")})
+    st.caption(f"{fmt.number(table.height)} {'händelse' if table.height == 1 else 'händelser'}.")
+    st.dataframe(table, hide_index=True, width="stretch")
+    with st.columns([1, 4])[0].popover("Ladda ner", icon=":material/download:"):
+        data_downloads(st, "granskningslogg", table, (), user,
+                       [("Uttag", "Granskningslogg"), ("Urval", "; ".join(f"{k}: {v}" for k, v in filters.items() if v))])

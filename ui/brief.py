@@ -1,0 +1,486 @@
+"""The committee brief ("Uppföljningsrapport") and the pages' HTML reports, from one content model.
+
+``build`` assembles what a committee receives: a cover (committee, period, data date, source),
+the scorecard, and per goal its status, values, change with interval, preliminary result,
+population, completeness, the committee's analysis and its trend chart (from the one image
+builder, ``ui.images``); the steering group's version adds the status changes since last month
+and the key indicators. ``docx_bytes`` (python-docx) and ``pdf_bytes`` (typst: tagged PDF/UA-1)
+render the same ``Brief``; ``page_html`` renders a page's sections, goal cards included.
+
+No Streamlit here: the dashboard's buttons and ``cli.py report`` call the same functions.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import plotly.graph_objects as go
+import polars as pl
+import typst
+
+from data import store
+from data.warehouse import Warehouse
+from metrics import attainment, engine, periods, views
+from metrics.attainment import STATUS_LABELS, GoalResult
+from metrics.goals import GoalConfig
+from ui import figures, goal_text, images
+from ui import format as fmt
+
+SCORECARD_HEADINGS = ("Mål", "Status", "Basår", "Nu", "Målnivå", "Förändring (95 %-intervall)", "Preliminärt")
+
+
+@dataclass
+class GoalBlock:
+    """One goal (or part) as every report shows it."""
+    title: str
+    committee: str
+    status: str  # attainment status key
+    facts: list[tuple[str, str]]  # (label, value): baseline, current, target, change, …
+    sentences: list[str]  # progress, significance, projection, comparison
+    population: str = ""
+    warnings: list[str] = field(default_factory=list)  # incomplete data, no status possible
+    preliminary: str = ""
+    analysis: str = ""
+    analysis_meta: str = ""
+    figure: go.Figure | None = None
+    note: images.Note | None = None
+    parts: list[GoalBlock] = field(default_factory=list)
+
+    @property
+    def status_text(self) -> str:
+        return f"{fmt.STATUS_SYMBOLS[self.status]} {STATUS_LABELS[self.status]}"
+
+
+@dataclass
+class Brief:
+    title: str
+    committee: str  # 'Barn- och utbildningsnämnden', or 'Styrgruppen' for the steering version
+    period: str  # 'läsåret 2025/26'
+    as_of: date | None
+    source: str
+    scorecard: list[list[str]]
+    goals: list[GoalBlock]
+    changes: list[str] = field(default_factory=list)  # steering: status changes since last month
+    key_indicators: pl.DataFrame | None = None  # steering: the month's key indicators
+    month: str = ""  # steering: 'oktober 2026'
+    notes: list[str] = field(default_factory=list)  # suppression and rounding
+
+
+# --- building ----------------------------------------------------------------------------
+
+def _value(m, indicator: str | None) -> str:
+    if m is None:
+        return fmt.MISSING
+    return f"{fmt.indicator_value(m.value, indicator)} ({m.label})" if indicator else m.label
+
+
+def change_with_interval(r: GoalResult) -> str:
+    text = goal_text.change_text(r)
+    if r.change_ci is not None and r.target is not None:
+        show = fmt.signed_pct if r.target.kind == "relative_change" else fmt.pp
+        text += f"; 95 %-intervall {show(r.change_ci[0])} till {show(r.change_ci[1])}"
+    return text
+
+
+def preliminary_text(r: GoalResult) -> str:
+    p = r.preliminary
+    if p is None:
+        return ""
+    text = f"{fmt.STATUS_SYMBOLS[p.status]} {STATUS_LABELS[p.status]}, {p.label}"
+    if p.current is not None and p.current.value is not None and r.indicator:
+        text += f": {fmt.indicator_value(p.current.value, r.indicator)}"
+        if p.change is not None:
+            text += f" ({fmt.pp(p.change)} mot samma månader basåret)"
+    text += ". Preliminärt: läsåret pågår och den officiella statusen ändras inte."
+    if p.incomplete:
+        text += " " + p.incomplete
+    return text
+
+
+def goal_block(r: GoalResult, cfg: GoalConfig, comment, source: str, as_of: date | None,
+               part: bool = False) -> GoalBlock:
+    committee = " och ".join(cfg.committee_name(c) for c in r.committee)
+    warnings = [t for t in (r.incomplete, r.problem) if t]
+    if r.status in attainment.NO_STATUS:
+        warnings.append(r.comparison_note)
+    facts, sentences = [], []
+    if not r.parts:
+        facts = [("Basår", _value(r.baseline, r.indicator)), ("Nu", _value(r.current, r.indicator)),
+                 ("Målnivå", fmt.indicator_value(r.target_value, r.indicator)),
+                 ("Förändring", change_with_interval(r))]
+        if r.status not in attainment.NO_STATUS:
+            sentences = [t for t in (goal_text.progress_text(r), goal_text.significance_text(r),
+                                     goal_text.on_track_text(r)) if t]
+    else:
+        sentences = [t for t in (goal_text.why_text(r),) if t]
+    since = attainment.status_since(r, cfg)
+    if since:
+        facts.insert(0, ("Sedan", f"läsåret {since}"))
+    figure = note = None
+    if r.series and not r.parts:
+        figure = figures.goal_trend(r, goal_text.trend_title(r, part))[0]
+        first, last = r.series[0].period, r.series[-1].period
+        note = images.Note(source=source, as_of=as_of, population=r.population or "",
+                           period=f"läsåren {first}–{last}", suppressed=any(m.suppressed for m in r.series),
+                           extra=(fmt.rounding_note(),))
+    block = GoalBlock(
+        title=r.title, committee=committee, status=r.status, facts=facts, sentences=sentences,
+        population=goal_text.population_text(r), warnings=warnings, preliminary=preliminary_text(r),
+        figure=figure, note=note)
+    if comment is not None:
+        block.analysis = comment.text
+        block.analysis_meta = ", ".join(x for x in (comment.author, f"{comment.created_at:%Y-%m-%d}") if x)
+    block.parts = [goal_block(p, cfg, None, source, as_of, part=True) for p in r.parts]
+    return block
+
+
+def change_short(r: GoalResult) -> str:
+    """The change with its interval, compact for a table: '−0,1 p.e. (−0,9 till +0,7)'."""
+    if r.change is None or r.target is None:
+        return fmt.MISSING
+    show = fmt.signed_pct if r.target.kind == "relative_change" else fmt.pp
+    goal = r.target.value / 100
+    value = fmt.distinct_from(r.change, goal, show) if r.status != "achieved" else show(r.change)
+    text = value + (f" ({show(r.change_ci[0])} till {show(r.change_ci[1])})" if r.change_ci else "")
+    return text.replace(" procentenheter", " p.e.")
+
+
+def scorecard_rows(results: list[GoalResult]) -> list[list[str]]:
+    """One row per goal and part; a goal with parts has its values in its parts' rows."""
+    rows = []
+    for r in attainment.flatten(results):
+        part = any(r in p.parts for p in results)
+        own = not r.parts and r.indicator
+        rows.append([
+            ("– " if part else "") + r.title,
+            f"{fmt.STATUS_SYMBOLS[r.status]} {STATUS_LABELS[r.status]}" + (" (underlaget ofullständigt)" if r.incomplete else ""),
+            fmt.indicator_value(r.baseline.value, r.indicator) if own and r.baseline else "",
+            (fmt.indicator_value(r.current.value, r.indicator) if own else "") + (f" ({r.current.label})" if r.current else ""),
+            fmt.indicator_value(r.target_value, r.indicator) if own else "",
+            change_short(r) if own else "",
+            (f"{fmt.STATUS_SYMBOLS[r.preliminary.status]} {STATUS_LABELS[r.preliminary.status]}, {r.preliminary.label}"
+             if r.preliminary else fmt.MISSING),
+        ])
+    return rows
+
+
+def analysis_for(url: str, r: GoalResult, period: str):
+    """The committee's analysis of the reported school year, else of the year in progress."""
+    found = store.latest_comments(url, period).get(r.id)
+    if found is None and goal_text.follow_up_year(r) != period:
+        found = store.latest_comments(url, goal_text.follow_up_year(r)).get(r.id)
+    return found
+
+
+def build(wh: Warehouse, cfg: GoalConfig, store_url: str, committee: str = "all", period: str | None = None,
+          month: str | None = None) -> Brief:
+    """The brief for one committee ('BUN', 'SN') or both ('all'). With a ``month`` it is the
+    steering group's version: both committees' goals, the status changes since the month before
+    and the month's key indicators."""
+    if committee != "all" and committee not in {c.id for c in cfg.committees}:
+        raise ValueError(f"Okänd nämnd '{committee}'. Ange {', '.join(c.id for c in cfg.committees)} eller all.")
+    info_meta = wh.meta()
+    source = images.source_label(info_meta)
+    until = engine.data_until(wh, "pupils")
+    results = attainment.evaluate_all(wh, cfg, period)
+    results = [r for r in results if committee == "all" or committee in r.committee]
+    official = period or (results[0].current.period if results and results[0].current else "")
+    period_label = periods.parse(official).label if official else fmt.MISSING
+    goals = [goal_block(r, cfg, analysis_for(store_url, r, official), source, until) for r in results]
+    name = (("Styrgruppen" if month else " och ".join(c.name for c in cfg.committees)) if committee == "all"
+            else cfg.committee_name(committee))
+    brief = Brief(title="Uppföljningsrapport", committee=name, period=period_label, as_of=until, source=source,
+                  scorecard=scorecard_rows(results), goals=goals,
+                  notes=[t for t in (fmt.SUPPRESSED_NOTE, fmt.rounding_note()) if t])
+    if month:
+        brief.month = periods.parse(month).label
+        changes = views.goal_status_month(wh, cfg, month)
+        for r in changes.iter_rows(named=True):
+            if r["status_changed"]:
+                brief.changes.append(f"{r['title']}: {STATUS_LABELS.get(r['status_before'], fmt.MISSING)} → "
+                                     f"{STATUS_LABELS[r['status']]} ({r['current_label']}).")
+            if r["preliminary_changed"]:
+                brief.changes.append(f"{r['title']} (preliminärt, {r['preliminary_label']}): "
+                                     f"{STATUS_LABELS.get(r['preliminary_status_before'], fmt.MISSING)} → "
+                                     f"{STATUS_LABELS[r['preliminary_status']]}.")
+        if not brief.changes:
+            brief.changes.append("Ingen status, officiell eller preliminär, har ändrats sedan månaden innan.")
+        brief.key_indicators = figures.key_indicators(views.key_indicators_month(wh, month))[1]
+    return brief
+
+
+# --- HTML (the pages' reports) --------------------------------------------------------------
+
+_CSS = ("body{font-family:'Source Sans Pro',Arial,sans-serif;max-width:1000px;margin:2em auto;color:#222;"
+        "padding:0 1em}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;"
+        "padding:4px 8px;text-align:right;vertical-align:top}th{background:#f2f2f2}td:first-child,"
+        "th:first-child{text-align:left}.note{color:#555;font-size:.9em}.goal{border:1px solid #ccc;"
+        "border-radius:8px;padding:.5em 1.2em;margin:1em 0}.status{font-weight:600;padding:2px 10px;"
+        "border-radius:12px;white-space:nowrap}.warn{background:#fff4e5;padding:.4em .8em;border-radius:6px}"
+        "img,svg{max-width:100%;height:auto}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}"
+        "dt{font-weight:600}dd{margin:0}blockquote{border-left:4px solid #0072B2;margin:.5em 0;padding:.2em 1em;"
+        "background:#f5f9fc}")
+
+
+def _status_span(status: str) -> str:
+    from ui.charts import STATUS_COLOURS
+
+    colour = STATUS_COLOURS[status]
+    text_colour = "#ffffff" if status == "achieved" else "#000000"
+    return (f"<span class='status' style='background:{colour};color:{text_colour}'>"
+            f"{html.escape(fmt.STATUS_SYMBOLS[status] + ' ' + STATUS_LABELS[status])}</span>")
+
+
+def _svg(fig: go.Figure, note: images.Note) -> str:
+    text = images.svg(fig, note).decode("utf-8")
+    return text[text.index("<svg"):]  # inline, without an XML declaration
+
+
+def goal_html(b: GoalBlock, level: int = 2) -> str:
+    e = html.escape
+    out = [f"<div class='goal'><h{level}>{e(b.title)}</h{level}>",
+           f"<p>{_status_span(b.status)} <span class='note'>{e(b.committee)}</span></p>"]
+    if b.population:
+        out.append(f"<p class='note'>{e(b.population)}</p>")
+    out.extend(f"<p class='warn'>{e(w)}</p>" for w in b.warnings)
+    if b.facts:
+        out.append("<dl>" + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in b.facts) + "</dl>")
+    out.extend(f"<p>{e(s)}</p>" for s in b.sentences)
+    if b.preliminary:
+        out.append(f"<p class='note'>{e(b.preliminary)}</p>")
+    if b.figure is not None and b.note is not None:
+        out.append(_svg(b.figure, b.note))
+    out.extend(goal_html(p, level + 1) for p in b.parts)
+    if b.analysis or level == 2:
+        out.append(f"<h{level + 1}>Nämndens analys</h{level + 1}>")
+        out.append(f"<blockquote>{e(b.analysis)}<br><span class='note'>{e(b.analysis_meta)}</span></blockquote>"
+                   if b.analysis else "<p class='note'>Ingen analys är skriven för perioden.</p>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def _table_html(df: pl.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(fmt.MISSING if v is None else str(v))}</td>" for v in r)
+                   + "</tr>" for r in df.iter_rows())
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def page_html(title: str, subtitle: str, sections: list[dict]) -> str:
+    """A page as one self-contained HTML file: goal cards, static SVG charts with their
+    footnotes, tables. No scripts (small enough to e-mail, opens anywhere)."""
+    parts = ["<!DOCTYPE html><html lang='sv'><head><meta charset='utf-8'>",
+             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1><p class='note'>{html.escape(subtitle)}</p>"]
+    for s in sections:
+        if "goal" in s:
+            parts.append(goal_html(s["goal"]))
+            continue
+        parts.append(f"<h2>{html.escape(s['heading'])}</h2>")
+        if s.get("text"):
+            parts.append(f"<p>{html.escape(s['text'])}</p>")
+        if s.get("figure") is not None:
+            parts.append(_svg(s["figure"], s["note"]))
+        if s.get("table") is not None:
+            parts.append(_table_html(s["table"]))
+    parts.append(f"<p class='note'>{html.escape(fmt.SUPPRESSED_NOTE)} {html.escape(fmt.rounding_note())}</p>")
+    parts.append(f"<p class='note'>Skapad {datetime.now():%Y-%m-%d %H:%M} ur Samverkan.</p></body></html>")
+    return "".join(parts)
+
+
+# --- Word ------------------------------------------------------------------------------------
+
+def _cover_lines(b: Brief) -> list[str]:
+    lines = [f"Period: {b.period}", f"Data t.o.m.: {b.as_of.isoformat() if b.as_of else fmt.MISSING}",
+             f"Källa: {b.source}", f"Skapad: {datetime.now():%Y-%m-%d} ur Samverkan"]
+    if b.month:
+        lines.insert(1, f"Månad: {b.month}")
+    return lines
+
+
+def _set_swedish(doc) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    normal = doc.styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(11)
+    rpr = normal.element.get_or_add_rPr()
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.makeelement(qn("w:lang"), {})
+        rpr.append(lang)
+    lang.set(qn("w:val"), "sv-SE")
+
+
+def _docx_table(doc, headings, rows) -> None:
+    table = doc.add_table(rows=1, cols=len(headings))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, headings, strict=True):
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row, strict=True):
+            cell.text = text
+
+
+def _docx_goal(doc, b: GoalBlock, level: int) -> None:
+    from docx.shared import Cm
+
+    doc.add_heading(b.title, level=level)
+    p = doc.add_paragraph()
+    p.add_run(b.status_text).bold = True
+    p.add_run(f"  {b.committee}")
+    if b.population:
+        doc.add_paragraph(b.population).italic = True
+    for w in b.warnings:
+        doc.add_paragraph(w, style="Intense Quote")
+    for k, v in b.facts:
+        p = doc.add_paragraph(style="List Bullet")
+        p.add_run(f"{k}: ").bold = True
+        p.add_run(v)
+    for s in b.sentences:
+        doc.add_paragraph(s)
+    if b.preliminary:
+        doc.add_paragraph(b.preliminary)
+    if b.figure is not None and b.note is not None:
+        doc.add_picture(io.BytesIO(images.png(b.figure, b.note)), width=Cm(16.5))
+    for part in b.parts:
+        _docx_goal(doc, part, level + 1)
+    if level == 2:
+        doc.add_heading("Nämndens analys", level=3)
+        if b.analysis:
+            doc.add_paragraph(b.analysis, style="Quote")
+            doc.add_paragraph(b.analysis_meta)
+        else:
+            doc.add_paragraph("Ingen analys är skriven för perioden.")
+
+
+def docx_bytes(b: Brief) -> bytes:
+    from docx import Document
+    from docx.shared import Cm
+
+    doc = Document()
+    _set_swedish(doc)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2.2))
+    doc.core_properties.title = f"{b.title} – {b.committee}, {b.period}"
+    doc.core_properties.language = "sv-SE"
+    doc.core_properties.author = "Samverkan"
+    doc.add_heading(b.title, level=0)
+    doc.add_paragraph(b.committee).runs[0].bold = True
+    for line in _cover_lines(b):
+        doc.add_paragraph(line)
+    doc.add_heading("Målen i korthet", level=1)
+    _docx_table(doc, SCORECARD_HEADINGS, b.scorecard)
+    if b.changes:
+        doc.add_heading(f"Förändringar sedan månaden innan ({b.month})", level=1)
+        for line in b.changes:
+            doc.add_paragraph(line, style="List Bullet")
+    if b.key_indicators is not None:
+        doc.add_heading(f"Nyckeltal, {b.month}", level=1)
+        _docx_table(doc, b.key_indicators.columns, [[str(v) for v in r] for r in b.key_indicators.iter_rows()])
+    doc.add_heading("Målen", level=1)
+    for g in b.goals:
+        _docx_goal(doc, g, 2)
+    for n in b.notes:
+        doc.add_paragraph(n).runs[0].italic = True
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+# --- PDF (typst) -----------------------------------------------------------------------------
+
+def _t(text: str) -> str:
+    """Text as a typst string literal inserted into markup: nothing in it is read as markup."""
+    return '#"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _typst_table(headings, rows, widths: str | None = None) -> str:
+    cols = widths or f"{len(headings)}"
+    header = ", ".join(f"[*{_t(h)}*]" for h in headings)
+    cells = f"table.header({header}), " + ", ".join(f"[{_t(c)}]" for row in rows for c in row)
+    return f"#table(columns: {cols}, inset: 4pt, align: left, stroke: 0.5pt + gray, {cells})\n"
+
+
+def _typst_goal(b: GoalBlock, level: int, files: dict[str, bytes]) -> str:
+    out = [f"{'=' * level} {_t(b.title)}\n", f"*{_t(b.status_text)}* #h(1em) {_t(b.committee)}\n"]
+    if b.population:
+        out.append(f"#emph[{_t(b.population)}]\n")
+    out.extend(f"#block(fill: rgb(\"#fff4e5\"), inset: 6pt, radius: 4pt)[{_t(w)}]\n" for w in b.warnings)
+    out.extend(f"- *{_t(k)}:* {_t(v)}\n" for k, v in b.facts)
+    out.extend(f"\n{_t(s)}\n" for s in b.sentences)
+    if b.preliminary:
+        out.append(f"\n{_t(b.preliminary)}\n")
+    if b.figure is not None and b.note is not None:
+        name = f"fig{len(files) + 1}.png"
+        files[name] = images.png(b.figure, b.note)
+        alt = f"Diagram: {b.figure.layout.title.text or b.title}. {' '.join(b.note.lines())}"
+        out.append(f'\n#image("{name}", width: 100%, alt: "{alt.replace(chr(34), chr(39))}")\n')
+    for part in b.parts:
+        out.append(_typst_goal(part, level + 1, files))
+    if level == 2:
+        out.append(f"{'=' * (level + 1)} Nämndens analys\n")
+        if b.analysis:
+            out.append(f"#quote(block: true)[{_t(b.analysis)}]\n{_t(b.analysis_meta)}\n")
+        else:
+            out.append(f"{_t('Ingen analys är skriven för perioden.')}\n")
+    return "\n".join(out)
+
+
+def pdf_bytes(b: Brief) -> bytes:
+    """The brief as tagged, accessible PDF (PDF/UA-1) with typst: Swedish hyphenation and
+    quotes (text lang 'sv'), headings as a document outline, alt text on every chart."""
+    files: dict[str, bytes] = {}
+    title = f"{b.title} – {b.committee}, {b.period}"
+    src = [
+        f'#set document(title: "{title.replace(chr(34), chr(39))}", author: "Samverkan")',
+        '#set text(lang: "sv", region: "SE", size: 10.5pt)',
+        '#set page(paper: "a4", margin: (x: 2cm, y: 2.2cm), numbering: "1")',
+        "#set heading(numbering: none)",
+        "#show heading.where(level: 1): set text(size: 16pt)",
+        f"#title[{_t(b.title)}]",
+        f"*{_t(b.committee)}*\n",
+        *[f"{_t(line)}\n" for line in _cover_lines(b)],
+        "= Målen i korthet\n",
+        "#set text(size: 8.5pt)",
+        _typst_table(SCORECARD_HEADINGS, b.scorecard, "(2.2fr, 1.3fr, 1fr, 1.3fr, 1fr, 2fr, 1.8fr)"),
+        "#set text(size: 10.5pt)",
+    ]
+    if b.changes:
+        src.append(f"= {_t(f'Förändringar sedan månaden innan ({b.month})')}\n")
+        src.extend(f"- {_t(line)}" for line in b.changes)
+    if b.key_indicators is not None:
+        src.append(f"\n= {_t(f'Nyckeltal, {b.month}')}\n")
+        src.append("#set text(size: 8.5pt)")
+        src.append(_typst_table(b.key_indicators.columns, [[str(v) for v in r] for r in b.key_indicators.iter_rows()],
+                                "(2.6fr, 1fr, 1fr, 1fr, 1fr, 1fr)"))
+        src.append("#set text(size: 10.5pt)")
+    src.append("= Målen\n")
+    src.extend(_typst_goal(g, 2, files) for g in b.goals)
+    src.extend(f"\n#emph[{_t(n)}]\n" for n in b.notes)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name, data in files.items():
+            (root / name).write_bytes(data)
+        main = root / "brief.typ"
+        main.write_text("\n".join(src), encoding="utf-8")
+        return typst.compile(str(main), root=str(root), format="pdf", pdf_standards=["ua-1"])
+
+
+def file_name(b: Brief, ext: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", f"uppfoljningsrapport {b.committee} {b.period}".lower()
+                  .replace("å", "a").replace("ä", "a").replace("ö", "o")).strip("-")
+    return f"{slug}.{ext}"
+

@@ -1,0 +1,149 @@
+"""Filters bound to the URL: period, school form, area and school; year and reporter category; months."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from metrics import attainment, catalog, periods
+from ui import format as fmt
+from ui import state
+
+log = logging.getLogger("samverkan.app")
+
+
+ALL = "Alla"
+
+
+def select(label: str, options: list[str], key: str, help: str | None = None, format_func=str) -> str:
+    """A selectbox bound to the URL, so a copied link reproduces the view. The URL carries the
+    option as shown (``format_func``'s text): ?manad=oktober+2026."""
+    return st.selectbox(label, options, key=key, bind="query-params", help=help, format_func=format_func)
+
+
+@dataclass
+class AbsenceFilters:
+    period: str
+    period_label: str
+    years: list[str]  # school years for trends
+    filters: dict  # everything chosen: school form, area, school
+    place_filters: dict  # area and school only (trends split by school form)
+    form_filters: dict  # school form and area (schools compared within the area)
+    drill_dim: str  # area -> school -> grade
+    drill_noun: str
+    drill_heading: str
+    place_label: str = "hela kommunen"  # 'område Norr', 'Björkskolan (Norr)'
+    selection: str = ""  # every filter in words: 'Skolform: Grundskola; Område: Norr'
+    place_selection: str = ""  # area and school only, in words
+
+
+def period_name(code: str, until, first=None) -> str:
+    """A period by name, marked when the data does not cover all of it: 'höstterminen 2024',
+    'läsåret 2026/27 t.o.m. oktober', '2019 fr.o.m. augusti'."""
+    p = periods.parse(code)
+    if until is not None and p.start <= until < p.end:
+        return f"{p.label} t.o.m. {periods.MONTHS_SV[until.month - 1]}"
+    if first is not None and p.start < first <= p.end and (first.year, first.month) != (p.start.year, p.start.month):
+        return f"{p.label} fr.o.m. {periods.MONTHS_SV[first.month - 1]}"
+    return p.label
+
+
+def absence_filters() -> AbsenceFilters:
+    """Period, school form and the drill-down area -> school, all bound to the URL."""
+    cols = st.columns(4)
+    period_options = state.absence_periods()
+    years = state.school_years()
+    until = state.dataset_info()["until"].get("absence")
+    with cols[0]:
+        period = select("Period", period_options[period_options.index(years[0]):] if years else period_options,
+                        key="period", help="Läsår eller termin. Ett läsår: 1 juli–30 juni.",
+                        format_func=lambda code: period_name(code, until))
+    with cols[1]:
+        form = select("Skolform", [ALL, "Grundskola", "Gymnasieskola"], key="skolform")
+    with cols[2]:
+        area = select("Område", [ALL, *state.areas()], key="omrade")
+    school_names = {}
+    with cols[3]:
+        if area != ALL:
+            reg = state.schools()
+            reg = reg.filter((pl.col("area") == area) & (pl.col("school_form") != "forskola"))
+            if form != ALL:
+                reg = reg.filter(pl.col("school_form") == form.lower())
+            school_names = dict(zip(reg["school_name"], reg["school_id"], strict=True))
+        school = select("Skolenhet", [ALL, *school_names], key="skola",
+                        help="Välj först ett område.") if school_names else ALL
+    place = {}
+    if area != ALL:
+        place["area"] = [area]
+    if school != ALL and school in school_names:
+        place["school"] = [school_names[school]]
+    form_filter = {"school_form": [form.lower()]} if form != ALL else {}
+    # headings are Markdown: names from the data are escaped (they could hold links or images)
+    if "school" in place:
+        dim, noun, heading = "grade", "årskurs", f"{fmt.literal(school)}: per årskurs"
+    elif "area" in place:
+        dim, noun, heading = "school", "skolenhet", f"{fmt.literal(area)}: per skolenhet"
+    else:
+        dim, noun, heading = "area", "område", "Per område"
+    place_label = (f"{school} ({area})" if "school" in place else f"område {area}" if "area" in place
+                   else "hela kommunen")
+    selection = "; ".join(f"{k}: {v}" for k, v in (("Skolform", form), ("Område", area), ("Skolenhet", school))
+                          if v != ALL)
+    place_selection = "; ".join(f"{k}: {v}" for k, v in (("Område", area), ("Skolenhet", school)) if v != ALL)
+    return AbsenceFilters(
+        place_label=place_label, selection=selection, place_selection=place_selection,
+        period=period, period_label=period_name(period, until), years=sorted(years),
+        filters={**form_filter, **place}, place_filters=place,
+        form_filters={**form_filter, **({"area": place["area"]} if "area" in place else {})},
+        drill_dim=dim, drill_noun=noun, drill_heading=heading)
+
+
+def goal_targets(indicator: str, dim: str) -> dict[str, float]:
+    """Target levels of the configured goals on ``indicator``, per value of ``dim`` in their
+    filter (e.g. {'grundskola': 0.120, 'gymnasieskola': 0.184}) for the latest data."""
+    out = {}
+    for r in attainment.flatten(state.goal_results(None)):
+        values = r.filter.get(dim)
+        if r.indicator == indicator and r.target_value is not None and isinstance(values, list) and len(values) == 1:
+            out[values[0]] = r.target_value
+    return out
+
+
+@dataclass
+class ReportFilters:
+    year: str
+    years: list[int]  # oldest first
+    school_years: list[str]
+    filters: dict
+    category_suffix: str
+    year_label: str = ""  # '2026 t.o.m. oktober' when the data does not cover the whole year
+
+
+def report_filters() -> ReportFilters:
+    """Calendar year and reporter category, bound to the URL (?ar=2025&kategori=Skola)."""
+    years = state.years()
+    labels = catalog.VALUE_LABELS["reporter_category"]
+    by_label = {v: k for k, v in labels.items()}
+    cols = st.columns([1, 2, 3])
+    with cols[0]:
+        year = select("År", [str(y) for y in years], key="ar")
+    with cols[1]:
+        category = select("Anmälarkategori (tratten)", [ALL, *by_label], key="kategori")
+    filters = {"reporter_category": [by_label[category]]} if category != ALL else {}
+    info = state.dataset_info()
+    return ReportFilters(year=year, years=sorted(years), school_years=sorted(state.school_years()),
+                         filters=filters, category_suffix="" if category == ALL else f", {category.lower()}",
+                         year_label=period_name(year, info["until"].get("reports"), info["from"].get("reports")))
+
+
+def month_label(month: str) -> str:
+    """'2026-10' -> 'oktober 2026'."""
+    return periods.parse(month).label
+
+
+def school_year_of_month(month: str) -> str:
+    """'2026-10' -> '2026/27'."""
+    return periods.school_year_of(periods.parse(month).end).code

@@ -1,0 +1,187 @@
+"""A page's charts and tables with their downloads, collected for the page's HTML report; print CSS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+import streamlit as st
+
+from metrics import catalog
+from ui import auth, brief, exports, images, state
+from ui import format as fmt
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c if c.isalnum() else "-" for c in text.lower())
+    for a, b in (("å", "a"), ("ä", "a"), ("ö", "o")):
+        keep = keep.replace(a, b)
+    return "-".join(p for p in keep.split("-") if p)
+
+
+@dataclass(frozen=True)
+class About:
+    """What an exported chart or table is: for its footnote and its "Om uttaget" sheet."""
+    title: str = ""  # what is shown, with the chosen area, school or group
+    indicator: str | None = None  # catalog name: its definition and population
+    period: str = ""  # 'läsåret 2025/26', 'läsåren 2019/20–2025/26'
+    selection: str = ""  # the filters in words; '' = the whole municipality
+    source: str = "absence"  # whose data date is given: absence | reports | interventions
+    population: str = ""  # overrides the indicator's population
+
+
+def note_for(about: About, suppressed: bool = False) -> images.Note:
+    info = state.dataset_info()
+    ind = catalog.get(about.indicator) if about.indicator else None
+    population = about.population or (ind.population if ind else "")
+    if about.selection:
+        population = f"{population.rstrip('.')} ({about.selection})" if population else about.selection
+    return images.Note(source=images.source_label(info["meta"]), as_of=info["until"].get(about.source),
+                       population=population, period=about.period, suppressed=suppressed,
+                       extra=(fmt.rounding_note(),))
+
+
+def about_rows(about: About, page: str) -> list[tuple[str, str]]:
+    """The "Om uttaget" sheet and the CSV's closing lines."""
+    note = note_for(about)
+    ind = catalog.get(about.indicator) if about.indicator else None
+    rows = [("Uttag", about.title), ("Sida", page)]
+    if ind is not None:
+        rows += [("Indikator", ind.label), ("Definition", ind.definition)]
+    rows += [("Population", note.population or "Se sidan."), ("Period", about.period or "Se tabellen."),
+             ("Urval", about.selection or "Hela kommunen"), ("Källa", note.source),
+             ("Data t.o.m.", note.as_of.isoformat() if note.as_of else fmt.MISSING),
+             ("Skapad", f"{datetime.now():%Y-%m-%d %H:%M} ur Samverkan")]
+    return [(k, v) for k, v in rows if v]
+
+
+def data_downloads(container, slug: str, export: pl.DataFrame, percent_columns: tuple[str, ...],
+                   user: auth.User, about: list[tuple[str, str]] = (), pp_columns: tuple[str, ...] = (),
+                   row_formats: list[dict[str, str]] | None = None) -> None:
+    """Excel and Swedish CSV of ``export`` (built only when clicked)."""
+    container.download_button(
+        "Data (Excel)", data=auth.checked_download(
+            user, f"{slug}.xlsx", lambda: exports.excel_bytes(export, percent_columns=percent_columns, about=about,
+                                                              pp_columns=pp_columns, row_formats=row_formats)),
+        file_name=f"{slug}.xlsx", key=f"xlsx-{slug}", on_click="ignore", icon=":material/table:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    container.download_button(
+        "Data (CSV)", data=auth.checked_download(user, f"{slug}.csv",
+                                                 lambda: exports.csv_bytes(export, percent_columns, about)),
+        file_name=f"{slug}.csv", key=f"csv-{slug}", on_click="ignore", mime="text/csv", icon=":material/csv:")
+
+
+class PageReport:
+    """Renders charts with their exports and collects them for the page's HTML report.
+
+    Below every chart: "Ladda ner" (the data as Excel and Swedish CSV, the chart as PNG and SVG
+    from the one static-image builder, ``ui.images``) and "Visa tabell". Files are built only when
+    clicked, and only for a role that may export (``auth.may_export``); other roles see the
+    charts and tables only. The page's HTML report holds what the page shows, the goal cards
+    included, with the static SVG images (no plotly.js: small enough to e-mail).
+    """
+
+    def __init__(self, title: str, user: auth.User):
+        self.title = title
+        self.user = user
+        self.exports = auth.may_export(user)
+        self.sections: list[dict] = []
+
+    def chart(self, fig, name: str, export: pl.DataFrame, display: pl.DataFrame | None = None,
+              percent_columns: tuple[str, ...] = (), heading: str | None = None, about: About | None = None,
+              collect: bool = True) -> None:
+        """A chart with its downloads; ``collect=False`` leaves it out of the page's HTML report
+        (a goal's chart: the report holds the whole goal card)."""
+        slug = _slug(name)
+        about = about or About()
+        if not about.title:
+            about = About(**{**about.__dict__, "title": fig.layout.title.text or name})
+        # no plotly toolbar: its texts are English (Streamlit has no public way to load plotly's
+        # Swedish locale); the downloads below replace it
+        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"chart-{slug}")
+        table = display if display is not None else export
+        note = note_for(about, images.has_hidden(fig) or bool(export.select(pl.any_horizontal(
+            pl.all().is_null())).to_series().any()) if export.width else False)
+        if collect:
+            self.sections.append({"heading": heading or about.title, "figure": fig, "note": note, "table": table})
+        cols = st.columns([1, 1, 3])
+        if self.exports:
+            rows = about_rows(about, self.title)
+            with cols[0].popover("Ladda ner", icon=":material/download:"):
+                data_downloads(st, slug, export, percent_columns, self.user, rows)
+                st.download_button("Bild (PNG)", data=auth.checked_download(self.user, f"{slug}.png",
+                                                                            lambda: images.png(fig, note)),
+                                   file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
+                                   mime="image/png", icon=":material/image:")
+                st.download_button("Bild (SVG)", data=auth.checked_download(self.user, f"{slug}.svg",
+                                                                            lambda: images.svg(fig, note)),
+                                   file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
+                                   mime="image/svg+xml", icon=":material/image:")
+        with cols[1 if self.exports else 0].popover("Visa tabell", icon=":material/view_list:"):
+            st.dataframe(table, hide_index=True)
+
+    def view(self, built: tuple, name: str, percent_columns: tuple[str, ...] = (), about: About | None = None,
+             collect: bool = True) -> None:
+        """Render a (figure, export table, display table) triple from ``ui.figures``."""
+        fig, export, display = built
+        self.chart(fig, name, export, display, percent_columns, about=about, collect=collect)
+
+    def text(self, heading: str, text: str) -> None:
+        self.sections.append({"heading": heading, "figure": None, "table": None, "text": text})
+
+    def goal(self, block) -> None:
+        """A goal card for the report (``ui.brief.GoalBlock``)."""
+        self.sections.append({"goal": block})
+
+    def download(self, subtitle: str) -> None:
+        if not self.exports:
+            return
+        st.divider()
+        st.download_button(
+            "Ladda ner sidan som HTML-rapport", icon=":material/download:",
+            data=auth.checked_download(self.user, f"{_slug(self.title)}.html",
+                                       lambda: brief.page_html(self.title, subtitle, self.sections)),
+            file_name=f"{_slug(self.title)}.html", mime="text/html", key="page-report", on_click="ignore",
+            help="En fristående HTML-fil med sidans mål, diagram och tabeller; fungerar utan internet.")
+
+
+def dataset_caption() -> str:
+    info = state.dataset_info()
+    until = info["until"].get("absence")
+    return f"{images.source_label(info['meta'])}. Data t.o.m. {until.isoformat() if until else '..'}."
+
+
+def table_with_exports(report: PageReport, name: str, export: pl.DataFrame, display: pl.DataFrame,
+                       heading: str, percent_columns: tuple[str, ...] = (), about: About | None = None,
+                       pp_columns: tuple[str, ...] = (), row_formats: list[dict[str, str]] | None = None,
+                       html_table: str | None = None) -> None:
+    """A table with its Excel and CSV downloads, collected for the page's HTML report.
+    ``html_table``: the table as responsive HTML (stacked rows on a tablet), else a dataframe."""
+    slug = _slug(name)
+    if html_table is not None:
+        st.html(html_table)
+    else:
+        st.dataframe(display, hide_index=True, width="stretch")
+    if report.exports:
+        about = about or About(title=heading)
+        with st.columns([1, 4])[0].popover("Ladda ner", icon=":material/download:"):
+            data_downloads(st, slug, export, percent_columns, report.user, about_rows(about, report.title),
+                           pp_columns, row_formats)
+    report.sections.append({"heading": heading, "figure": None, "table": display})
+
+
+PRINT_CSS = """<style>
+@media print {
+  [data-testid=stSidebar], [data-testid=stHeader], [data-testid=stToolbar],
+  .stDownloadButton, [data-testid=stPopover], [data-testid=stSelectbox], [data-testid=stExpander] {display: none !important;}
+  [data-testid=stMain] {margin-left: 0 !important;}
+  .block-container {padding-top: 0 !important; max-width: 100% !important;}
+  [data-testid=stVerticalBlockBorderWrapper] {break-inside: avoid;}
+}
+</style>"""
+
+
+def printable() -> None:
+    """CSS so that the browser's print (Ctrl+P) gives the content without menus and buttons."""
+    st.html(PRINT_CSS)

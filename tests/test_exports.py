@@ -4,6 +4,7 @@ PNG/SVG are valid images, the HTML report is self-contained, suppressed stays su
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import openpyxl
 import plotly.graph_objects as go
@@ -100,3 +101,16 @@ def test_csv_rounds_shares_and_says_where_the_data_comes_from(export):
     tail = {r[0]: r[1] for r in rows[5:] if r}
     assert tail["Källa"] == "Demodata – fiktiv kommun" and tail["Data t.o.m."] == "2026-10-31"
     assert tail["Andelar"].startswith("decimaltal med 4 decimaler")
+
+
+def test_a_trend_table_has_its_period_column():
+    frame = pl.DataFrame({
+        "period": ["2024/25", "2025/26", "2026/27"], "numerator": [10, 12, 11], "denominator": [100, 100, 100],
+        "value": [0.1, 0.12, 0.11], "ci_low": [0.05, 0.07, 0.06], "ci_high": [0.17, 0.2, 0.18],
+        "suppressed": [False] * 3, "coverage": ["complete", "complete", "partial"],
+        "covered_from": [None, None, None], "covered_until": [None, None, date(2026, 10, 31)]},
+        schema_overrides={"covered_from": pl.Date, "covered_until": pl.Date})
+    shown = tables.display_frame(frame, "high_absence_share")
+    assert shown["Period"].to_list() == ["2024/25", "2025/26", "2026/27 t.o.m. oktober"]
+    assert shown.columns[0] == "Period" and shown["Andel elever med hög frånvaro"].to_list()[1] == "12,0 %"
+    assert "Period" not in tables.display_frame(frame.head(1), "high_absence_share").columns

@@ -161,7 +161,8 @@ def scorecard_rows(results: list[GoalResult]) -> list[list[str]]:
             ("– " if part else "") + r.title,
             f"{fmt.STATUS_SYMBOLS[r.status]} {STATUS_LABELS[r.status]}" + (" (underlaget ofullständigt)" if r.incomplete else ""),
             fmt.indicator_value(r.baseline.value, r.indicator) if own and r.baseline else "",
-            (fmt.indicator_value(r.current.value, r.indicator) if own else "") + (f" ({r.current.label})" if r.current else ""),
+            " ".join(x for x in ((fmt.indicator_value(r.current.value, r.indicator) if own else ""),
+                                 (f"({r.current.label})" if r.current else "")) if x),
             fmt.indicator_value(r.target_value, r.indicator) if own else "",
             change_short(r) if own else "",
             (f"{fmt.STATUS_SYMBOLS[r.preliminary.status]} {STATUS_LABELS[r.preliminary.status]}, {r.preliminary.label}"
@@ -319,17 +320,29 @@ def _set_swedish(doc) -> None:
     lang.set(qn("w:val"), "sv-SE")
 
 
-def _docx_table(doc, headings, rows) -> None:
+def _docx_table(doc, headings, rows, widths_cm: tuple[float, ...] | None = None) -> None:
+    """A table in 9 pt with its column widths (Word otherwise gives every column the same)."""
+    from docx.shared import Cm, Pt
+
     table = doc.add_table(rows=1, cols=len(headings))
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, headings, strict=True):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
+    table.autofit = False
+
+    def fill(cells, texts, bold=False):
+        for j, (cell, text) in enumerate(zip(cells, texts, strict=True)):
             cell.text = text
+            if widths_cm:
+                cell.width = Cm(widths_cm[j])
+            for run in cell.paragraphs[0].runs:
+                run.font.size = Pt(9)
+                run.bold = bold
+
+    fill(table.rows[0].cells, headings, bold=True)
+    for row in rows:
+        fill(table.add_row().cells, row)
+    if widths_cm:  # the grid too: LibreOffice and some Word versions read only the grid's widths
+        for j, w in enumerate(widths_cm):
+            table.columns[j].width = Cm(w)
 
 
 def _docx_goal(doc, b: GoalBlock, level: int) -> None:
@@ -382,14 +395,15 @@ def docx_bytes(b: Brief) -> bytes:
     for line in _cover_lines(b):
         doc.add_paragraph(line)
     doc.add_heading("Målen i korthet", level=1)
-    _docx_table(doc, SCORECARD_HEADINGS, b.scorecard)
+    _docx_table(doc, SCORECARD_HEADINGS, b.scorecard, (3.5, 2.2, 1.6, 2.4, 1.6, 2.6, 2.7))
     if b.changes:
         doc.add_heading(f"Förändringar sedan månaden innan ({b.month})", level=1)
         for line in b.changes:
             doc.add_paragraph(line, style="List Bullet")
     if b.key_indicators is not None:
         doc.add_heading(f"Nyckeltal, {b.month}", level=1)
-        _docx_table(doc, b.key_indicators.columns, [[str(v) for v in r] for r in b.key_indicators.iter_rows()])
+        _docx_table(doc, b.key_indicators.columns, [[str(v) for v in r] for r in b.key_indicators.iter_rows()],
+                    (5.6, 2.0, 2.0, 2.2, 2.4, 2.4))
     doc.add_heading("Målen", level=1)
     for g in b.goals:
         _docx_goal(doc, g, 2)

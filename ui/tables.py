@@ -97,10 +97,12 @@ def percent_columns(indicator: str) -> tuple[str, ...]:
 def display_frame(df: pl.DataFrame, indicator: str) -> pl.DataFrame:
     """Formatted text as the page shows it: '13,4 %', '12 345', '..' for suppressed."""
     ind = catalog.get(indicator)
-    out = labelled(df)
+    out = labelled(with_period_labels(df))
     keep = [c for c in out.columns if c in catalog.DIMENSIONS]
     value = out["value"].to_list()
-    cols = {catalog.DIMENSIONS[d].label: out[d] for d in keep}
+    # a trend's table says which period each row is (a single period is in the title)
+    cols = {"Period": out["period"]} if out["period"].n_unique() > 1 else {}
+    cols.update({catalog.DIMENSIONS[d].label: out[d] for d in keep})
     cols[ind.label] = [fmt.indicator_value(v, indicator) for v in value]
     if ind.spec.interval:
         cols["Intervall (95 %)"] = [

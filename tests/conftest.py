@@ -139,3 +139,17 @@ def browser():
             "--disable-component-update", "--disable-sync", "--no-first-run"])
         yield b
         b.close()
+
+
+def svg_text_outside(page, svg: str) -> list[dict]:
+    """Every non-empty text element of an SVG image whose box, measured in a real browser, lies
+    (partly) outside the image: [] when all text is inside."""
+    page.set_content(f"<html><body style='margin:0'>{svg[svg.index('<svg'):]}</body></html>")
+    return page.evaluate("""() => {
+        const svg = document.querySelector('svg'); const box = svg.getBoundingClientRect();
+        return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+            const r = t.getBoundingClientRect();
+            return {text: t.textContent, l: r.left - box.left, r: r.right - box.left, t: r.top - box.top,
+                    b: r.bottom - box.top, w: box.width, h: box.height};
+        }).filter(x => x.l < -0.5 || x.t < -0.5 || x.r > x.w + 0.5 || x.b > x.h + 0.5);
+    }""")

@@ -10,12 +10,13 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import plotly.graph_objects as go
 import pytest
 
 from data.warehouse import Warehouse
 from metrics import attainment, engine, goals, views
-from tests.conftest import ROOT
-from ui import brief, charts, figures, images
+from tests.conftest import ROOT, svg_text_outside
+from ui import brief, charts, exports, figures, images
 
 NOTE = images.Note(source="Demodata – fiktiv kommun", as_of=date(2026, 10, 31),
                    population="Elever med schemalagd tid under perioden", period="läsåret 2025/26",
@@ -63,17 +64,14 @@ def test_every_svg_keeps_all_its_text_inside_the_image(chart_figures, browser):
     """Measured in a real browser: every text element's box lies inside the SVG's viewport, and
     each image names its source and data date."""
     page = browser.new_page()
+    # the check itself: labels pushed out of an image by a too-narrow margin are found
+    clipped = go.Figure(go.Scatter(x=[1, 2], y=["Tekniska gymnasiet", "Fläderskolan"], mode="markers"))
+    clipped.update_layout(margin={"l": 5, "r": 5, "t": 5, "b": 5}).update_yaxes(automargin=False)
+    found = svg_text_outside(page, exports.image_bytes(clipped, "svg", 600, 300).decode("utf-8"))
+    assert [x["text"] for x in found] == ["Tekniska gymnasiet", "Fläderskolan"]
     for name, fig in chart_figures.items():
         svg = images.svg(fig, NOTE).decode("utf-8")
-        page.set_content(f"<html><body style='margin:0'>{svg[svg.index('<svg'):]}</body></html>")
-        outside = page.evaluate("""() => {
-            const svg = document.querySelector('svg'); const box = svg.getBoundingClientRect();
-            return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
-                const r = t.getBoundingClientRect();
-                return {text: t.textContent, left: r.left - box.left, right: r.right - box.left,
-                        top: r.top - box.top, bottom: r.bottom - box.top, w: box.width, h: box.height};
-            }).filter(r => r.left < -0.5 || r.top < -0.5 || r.right > r.w + 0.5 || r.bottom > r.h + 0.5);
-        }""")
+        outside = svg_text_outside(page, svg)
         assert outside == [], (name, outside)
         text = page.evaluate("() => document.querySelector('svg').textContent")
         assert "Källa: Demodata – fiktiv kommun. Data t.o.m. 2026-10-31." in text, name

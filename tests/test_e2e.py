@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from data import store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, svg_text_outside
 
 pytestmark = pytest.mark.e2e
 
@@ -180,18 +180,6 @@ def test_filter_and_downloads_on_the_bun_page(server, page, tmp_path):
     assert "omrade-norr" in png.name  # the file says which place it shows
 
 
-def _svg_text_outside(page, svg: str) -> list:
-    page.set_content(f"<html><body style='margin:0'>{svg[svg.index('<svg'):]}</body></html>")
-    return page.evaluate("""() => {
-        const svg = document.querySelector('svg'); const box = svg.getBoundingClientRect();
-        return [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
-            const r = t.getBoundingClientRect();
-            return {text: t.textContent, l: r.left - box.left, r: r.right - box.left, t: r.top - box.top,
-                    b: r.bottom - box.top, w: box.width, h: box.height};
-        }).filter(x => x.l < -0.5 || x.t < -0.5 || x.r > x.w + 0.5 || x.b > x.h + 0.5);
-    }""")
-
-
 @pytest.mark.parametrize("path,marker", [("/bun", "Skolorna jämförda"), ("/sn", "Socialnämndens mål")])
 def test_every_chart_image_from_bun_and_sn_is_whole_and_names_its_source(server, browser, tmp_path, path, marker):
     """Downloaded as an analyst would: every chart's SVG and PNG, checked in the browser for text
@@ -214,7 +202,7 @@ def test_every_chart_image_from_bun_and_sn_is_whole_and_names_its_source(server,
         with pg.expect_download(timeout=90_000) as dl:
             svg_button.first.click()
         svg = Path(dl.value.path()).read_text(encoding="utf-8")
-        assert _svg_text_outside(checker, svg) == [], dl.value.suggested_filename
+        assert svg_text_outside(checker, svg) == [], dl.value.suggested_filename
         assert "Källa: Demodata – fiktiv kommun. Data t.o.m. 2026-10-31." in svg, dl.value.suggested_filename
         with pg.expect_download(timeout=90_000) as dl:
             pg.get_by_role("button", name="Bild (PNG)").first.click()

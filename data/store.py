@@ -57,7 +57,7 @@ _lock = threading.Lock()
 
 
 def engine(url: str) -> Engine:
-    """One engine per URL per process, with the tables created on first use."""
+    """One engine per URL per process, its schema migrated to the latest version on first use."""
     with _lock:
         eng = _engines.get(url)
         if eng is None:
@@ -65,18 +65,46 @@ def engine(url: str) -> Engine:
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             args = {"check_same_thread": False} if url.startswith("sqlite") else {}
             eng = create_engine(url, connect_args=args)
-            SQLModel.metadata.create_all(eng)
-            _upgrade(eng)
+            migrate(eng)
             _engines[url] = eng
         return eng
 
 
-def _upgrade(eng: Engine) -> None:
-    """Columns added since a store was created (create_all adds tables, not columns)."""
-    have = {c["name"] for c in inspect(eng).get_columns("goal_comment")}
-    if "user_id" not in have:
-        with eng.begin() as con:
-            con.execute(sql("ALTER TABLE goal_comment ADD COLUMN user_id VARCHAR(200) NOT NULL DEFAULT ''"))
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def schema_revision(eng: Engine) -> str | None:
+    """The Alembic revision a store is at (None: a store from before migrations existed, or empty)."""
+    with eng.connect() as con:
+        if not inspect(con).has_table("alembic_version"):
+            return None
+        return con.execute(sql("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _revision_before_alembic(con) -> str | None:
+    """Which revision a store made before migrations matches: its tables tell (None: empty)."""
+    insp = inspect(con)
+    if not insp.has_table("goal_comment"):
+        return None
+    has_user = "user_id" in {c["name"] for c in insp.get_columns("goal_comment")}
+    return "0002" if has_user and insp.has_table("audit_event") else "0001"
+
+
+def migrate(eng: Engine) -> None:
+    """Upgrade the store in place to the latest schema (data/migrations, Alembic); a store from
+    before migrations is first stamped with the revision its tables match."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with eng.begin() as con:
+        cfg.attributes["connection"] = con
+        if not inspect(con).has_table("alembic_version"):
+            found = _revision_before_alembic(con)
+            if found is not None:
+                command.stamp(cfg, found)
+        command.upgrade(cfg, "head")
 
 
 class CommentError(ValueError):

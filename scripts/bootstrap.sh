@@ -30,3 +30,14 @@ ensure_chromium() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
+
+ensure_postgresql() {
+  if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "Installerar Debians postgresql (store-testerna körs mot en riktig PostgreSQL-server) …"
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+}

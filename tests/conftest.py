@@ -153,3 +153,71 @@ def svg_text_outside(page, svg: str) -> list[dict]:
                     b: r.bottom - box.top, w: box.width, h: box.height};
         }).filter(x => x.l < -0.5 || x.t < -0.5 || x.r > x.w + 0.5 || x.b > x.h + 0.5);
     }""")
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real, throwaway PostgreSQL cluster from Debian's postgresql package (installed by the
+    README's test command), on a free loopback port; stopped at the end of the session. As root,
+    the server runs as the 'postgres' user (initdb refuses root)."""
+    import pwd
+    import shutil
+    import socket
+    import subprocess
+
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL saknas: ./scripts/test.sh installerar Debians postgresql-paket.")
+    import tempfile
+
+    # not under pytest's temporary folder: it is private to root, and the server runs as postgres
+    base = Path(tempfile.mkdtemp(prefix="samverkan-pg-"))
+    data = base / "data"
+    data.mkdir()
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        run_as = ["runuser", "-u", "postgres", "--"]
+        pg = pwd.getpwnam("postgres")
+        for path in (data.parent, data):
+            os.chown(path, pg.pw_uid, pg.pw_gid)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    subprocess.run([*run_as, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "samverkan",
+                    "--encoding", "UTF8", "--locale", "C.UTF-8"], check=True, capture_output=True)
+    log = data.parent / "server.log"
+    if run_as:
+        log.touch()
+        shutil.chown(log, "postgres", "postgres")
+    subprocess.run([*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o",
+                    f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://samverkan@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """An empty store on SQLite and on a real PostgreSQL server (a fresh database per test)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    import uuid
+
+    import sqlalchemy
+
+    server = request.getfixturevalue("postgres_server")
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = sqlalchemy.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as con:
+        con.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{server}/{name}"

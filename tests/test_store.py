@@ -1,8 +1,10 @@
+"""The store on SQLite and on a real PostgreSQL server (``store_url``)."""
+
 from data import store
 
 
-def test_latest_comment_per_goal_and_period(tmp_path):
-    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+def test_latest_comment_per_goal_and_period(store_url):
+    url = store_url
     store.add_comment(url, "g1", "2025/26", "BUN", "Första analysen")
     store.add_comment(url, "g1", "2025/26", "BUN", "  Reviderad analys  ", author="Controller")
     store.add_comment(url, "g1", "2024/25", "BUN", "Förra året")
@@ -12,8 +14,8 @@ def test_latest_comment_per_goal_and_period(tmp_path):
     assert store.latest_comments(url, "2023/24") == {}
 
 
-def test_empty_or_too_long_comment_is_refused(tmp_path):
-    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+def test_empty_or_too_long_comment_is_refused(store_url):
+    url = store_url
     for text in ("   ", "x" * (store.MAX_COMMENT_CHARS + 1)):
         try:
             store.add_comment(url, "g1", "2025/26", "BUN", text)
@@ -23,8 +25,8 @@ def test_empty_or_too_long_comment_is_refused(tmp_path):
     assert store.latest_comments(url, "2025/26") == {}
 
 
-def test_demo_comments_are_seeded_once(tmp_path):
-    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+def test_demo_comments_are_seeded_once(store_url):
+    url = store_url
     assert store.seed_demo_comments(url, "2026/27") == 2
     assert store.seed_demo_comments(url, "2026/27") == 0
     assert all(c.text.startswith("Demodata") for c in store.latest_comments(url, "2026/27").values())

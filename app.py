@@ -26,6 +26,8 @@ PAGES = {
     "sn": {"page": "pages/sn_committee.py", "title": "Socialnämnden", "icon": ":material/diversity_3:"},
     "styrgrupp": {"page": "pages/steering.py", "title": "Styrgruppen – månadsuppföljning",
                   "icon": ":material/calendar_month:"},
+    "uppfoljning": {"page": "pages/follow_up.py", "title": "Uppföljning – åtgärder, uppdrag och beslut",
+                    "icon": ":material/task_alt:"},
     "definitioner": {"page": "pages/definitions.py", "title": "Definitioner", "icon": ":material/menu_book:"},
     "import": {"page": "pages/import_data.py", "title": "Importera data", "icon": ":material/upload_file:"},
     "granskningslogg": {"page": "pages/audit_log.py", "title": "Granskningslogg", "icon": ":material/policy:"},

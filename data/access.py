@@ -45,6 +45,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "bun": frozenset({Role.LEDAMOT, Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
     "sn": frozenset({Role.LEDAMOT, Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
     "styrgrupp": frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
+    "uppfoljning": frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
     "definitioner": frozenset(Role),
     "import": frozenset({Role.DATAFORVALTARE, Role.ADMIN}),
     "granskningslogg": frozenset({Role.ADMIN}),
@@ -52,6 +53,9 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
 COMMITTEE_PAGES = {"bun": "BUN", "sn": "SN"}  # page id -> the committee whose members may open it
 EXPORT_ROLES = frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN})
 IMPORT_ROLES = frozenset({Role.DATAFORVALTARE, Role.ADMIN})
+# The follow-up registers (actions, assignments, recommendations, meetings, decisions, annotations)
+# are kept by the steering group and the analysts; committee members read them on the goal cards.
+REGISTER_ROLES = frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN})
 
 
 class _Model(BaseModel):
@@ -176,6 +180,10 @@ def may_export(grants: Iterable[Grant]) -> bool:
 
 def may_import(grants: Iterable[Grant]) -> bool:
     return bool(roles(grants) & IMPORT_ROLES)
+
+
+def may_edit_registers(grants: Iterable[Grant]) -> bool:
+    return bool(roles(grants) & REGISTER_ROLES)
 
 
 def may_write_analysis(grants: Iterable[Grant], committees: Iterable[str]) -> bool:

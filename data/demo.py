@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from data import store, warehouse
+from data import demo_registers, store, warehouse
 
 DEMO_LABEL = "Demodata – fiktiv kommun"
 MUNICIPALITY = "Demo kommun (fiktiv)"
@@ -584,4 +584,5 @@ def build_with_examples(path: Path, store_url: str, seed: int) -> dict[str, int]
     autumn = d.year - (d.month < 7)
     for year in (autumn, autumn - 1):
         store.seed_demo_comments(store_url, f"{year}/{(year + 1) % 100:02d}")
+    demo_registers.seed(store_url)
     return counts

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, charts, figures, filters, page_report, state, tables
+from ui import auth, charts, figures, filters, follow_up, page_report, state, tables
 from ui.page_report import About
 
 user = auth.require("bun")
@@ -19,7 +19,9 @@ PCT = tables.percent_columns(IND)
 
 trend = state.absence_trend(f.years, f.place_filters)
 title = f"Andel elever med hög frånvaro per läsår – {f.place_label}"
-report.chart(charts.trend_from_frame(trend, "school_form", title, targets=filters.goal_targets(IND, "school_form")),
+events = follow_up.marks(IND, f.place_filters.get("area", [None])[0], tables.period_labels(trend))
+report.chart(charts.annotate(charts.trend_from_frame(trend, "school_form", title,
+                                                     targets=filters.goal_targets(IND, "school_form")), events),
              f"hog-franvaro-per-lasar-{f.place_label}", tables.export_frame(trend, IND),
              tables.display_frame(trend, IND), PCT,
              about=About(title=title, indicator=IND, period=f"läsåren {f.years[0]}–{f.years[-1]}",

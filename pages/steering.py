@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, brief_button, figures, filters, goal_card, page_report, state, tables
+from ui import auth, brief_button, figures, filters, follow_up, goal_card, page_report, state, tables
 from ui.page_report import About
 
 user = auth.require("styrgrupp")
@@ -36,6 +36,9 @@ export, display = figures.key_indicators(key)
 page_report.table_with_exports(report, f"nyckeltal-{month}", export, display, "Nyckeltal",
                                about=About(title=f"Nyckeltal, {label}", period=label),
                                row_formats=figures.key_indicator_formats(key), html_table=tables.responsive_html(display))
+
+st.subheader("Att följa upp")
+follow_up.due_section(user)
 
 st.subheader("Nämndernas analyser")
 goal_card.analyses(filters.school_year_of_month(month))

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from data import demo, store, warehouse
+from data import demo, demo_registers, store, warehouse
 from data.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +104,7 @@ def app_env(demo_db, tmp_path, monkeypatch):
     monkeypatch.setenv("SAMVERKAN_DB", str(demo_db))
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     store.seed_demo_comments(url, "2026/27")  # as `cli.py demo` does
+    demo_registers.seed(url)
     monkeypatch.setenv("SAMVERKAN_STORE_URL", url)
     monkeypatch.setenv("SAMVERKAN_GOALS", str(ROOT / "config" / "goals.yaml"))
     yield os.environ

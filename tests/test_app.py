@@ -175,12 +175,16 @@ def test_sn_page_year_changes_the_funnel(app_env):
 
 def test_steering_page_month_and_status_changes(app_env):
     at = page("pages/steering.py")
-    assert [s.value for s in at.subheader] == ["Målen", "Nyckeltal", "Nämndernas analyser"]
+    assert [s.value for s in at.subheader] == ["Målen", "Nyckeltal", "Att följa upp", "Nämndernas analyser"]
+    # the demo's overdue items and open decisions (from the registers), as of today
+    due = next(h.proto.body for h in at.get("html") if "Post" in h.proto.body and "sv-table" in h.proto.body)
+    assert "Framarbeta gemensamma juridiska ramverk" in due  # a recommendation not yet answered
+    assert any("Öppna beslut" in m.value for m in at.markdown)
     # October 2026: the official status (2025/26) is unchanged, and so is every preliminary one
     assert any("Ingen officiell status har ändrats" in m.value for m in at.success)
     assert not any("Preliminärt" in m.value for m in at.info)
     def goal_table() -> str:
-        return next(h.proto.body for h in at.get("html") if "sv-table" in h.proto.body)
+        return next(h.proto.body for h in at.get("html") if "sv-table" in h.proto.body and "Grundskolan" in h.proto.body)
 
     goals_before = goal_table()
     assert "Grundskolan" in goals_before and 'data-label="Status"' in goals_before  # stacks on a tablet
@@ -201,3 +205,25 @@ def test_definitions_come_from_the_catalog_and_can_be_searched(app_env):
     at.text_input(key="sok").input("återkoppling").run()
     assert [e.label for e in at.expander] == ["Andel anmälningar från skolväsendet med återkoppling",
                                               "Dagar till återkoppling"]
+
+
+def test_the_follow_up_page_adds_an_action_that_the_goal_card_shows(app_env):
+    at = page("pages/follow_up.py")
+    assert [s.value for s in at.subheader][:2] == ["Försenat och förfaller snart", "Åtgärder"]
+    table = at.dataframe[0].value
+    assert "Närvaroteam i årskurs 7–9 på skolorna i Väster och Kustbygden" in table["Åtgärd"].to_list()
+    at.text_input(key="form-atgarder-ny-goal_id").input("sn-hog-franvaro-insats")
+    at.text_input(key="form-atgarder-ny-title").input("Läxhjälp i samverkan med fritidsgårdarna")
+    at.selectbox(key="form-atgarder-ny-status").set_value("planerad")
+    next(b for b in at.button if b.label == "Lägg till åtgärd").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Läxhjälp i samverkan med fritidsgårdarna" in at.dataframe[0].value["Åtgärd"].to_list()
+    # the goal card on the Översikt lists it under Åtgärder
+    at.switch_page("pages/overview.py").run()
+    actions = " ".join(m.value for m in at.markdown)
+    assert "Läxhjälp i samverkan med fritidsgårdarna" in shown(actions)
+    # every register can be opened
+    for name in ("uppdrag", "rekommendationer", "moten", "beslut", "handelser"):
+        at.switch_page("pages/follow_up.py").run()
+        at.segmented_control(key="register").set_value(name).run()
+        assert not at.exception and len(at.dataframe[0].value) > 0, name

@@ -59,8 +59,9 @@ def test_roles_come_from_the_claim_and_the_allow_list(tmp_path):
 BUN_MEMBER = [Grant(role=Role.LEDAMOT, committee="BUN")]
 EXPECTED_PAGES = {  # written out by hand from the issue
     "ledamot BUN": (BUN_MEMBER, {"oversikt", "bun", "definitioner"}),
-    "styrgrupp": ([Grant(role=Role.STYRGRUPP)], {"oversikt", "bun", "sn", "styrgrupp", "definitioner"}),
-    "analytiker": ([Grant(role=Role.ANALYTIKER)], {"oversikt", "bun", "sn", "styrgrupp", "definitioner"}),
+    "styrgrupp": ([Grant(role=Role.STYRGRUPP)], {"oversikt", "bun", "sn", "styrgrupp", "uppfoljning", "definitioner"}),
+    "analytiker": ([Grant(role=Role.ANALYTIKER)], {"oversikt", "bun", "sn", "styrgrupp", "uppfoljning",
+                                                   "definitioner"}),
     "dataforvaltare": ([Grant(role=Role.DATAFORVALTARE)], {"oversikt", "definitioner", "import"}),
     "admin": ([Grant(role=Role.ADMIN)], set(access.PAGE_ROLES)),
     "ingen roll": ([], set()),

@@ -68,7 +68,7 @@ def test_every_svg_keeps_all_its_text_inside_the_image(chart_figures, browser):
     clipped = go.Figure(go.Scatter(x=[1, 2], y=["Tekniska gymnasiet", "Fläderskolan"], mode="markers"))
     clipped.update_layout(margin={"l": 5, "r": 5, "t": 5, "b": 5}).update_yaxes(automargin=False)
     found = svg_text_outside(page, exports.image_bytes(clipped, "svg", 600, 300).decode("utf-8"))
-    assert [x["text"] for x in found] == ["Tekniska gymnasiet", "Fläderskolan"]
+    assert {"Tekniska gymnasiet", "Fläderskolan"} <= {x["text"] for x in found}
     for name, fig in chart_figures.items():
         svg = images.svg(fig, NOTE).decode("utf-8")
         outside = svg_text_outside(page, svg)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from data import store
+from data import demo_registers, store
 from tests.conftest import ROOT, svg_text_outside
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +36,7 @@ def server(demo_db, tmp_path_factory):
     port = _free_port()
     store_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'store.sqlite'}"
     store.seed_demo_comments(store_url, "2026/27")
+    demo_registers.seed(store_url)
     env = {**os.environ, "SAMVERKAN_DB": str(demo_db), "SAMVERKAN_STORE_URL": store_url,
            "SAMVERKAN_GOALS": str(ROOT / "config" / "goals.yaml")}
     log = tmp_path_factory.mktemp("e2e-log") / "server.log"
@@ -138,6 +139,7 @@ PAGES = [
     ("/bun", "bun", "Skolorna jämförda"),
     ("/sn", "sn", "Socialnämndens mål"),
     ("/styrgrupp", "styrgrupp", "Nämndernas analyser"),
+    ("/uppfoljning", "uppfoljning", "Försenat och förfaller snart"),
     ("/definitioner", "definitioner", "Andel elever med hög frånvaro"),
     ("/import", "import", "Importlogg"),
 ]
@@ -221,15 +223,15 @@ def test_steering_page_prints_and_fits_a_tablet(server, browser):
     # the goal and key-indicator tables stack into cards: no sideways scrolling, no cut buttons
     assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     tables = pg.locator("table.sv-table")
-    assert tables.count() == 2
-    for i in range(2):
+    assert tables.count() == 4  # goals, key indicators, what is due, open decisions
+    for i in range(4):
         assert pg.evaluate("(t) => t.scrollWidth <= t.parentElement.clientWidth + 1", tables.nth(i).element_handle())
     pg.screenshot(path=str(SHOTS / "styrgrupp-surfplatta.png"), full_page=True)
     # print on A4: nothing cut at the right edge
     pg.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     pg.emulate_media(media="print")
     pg.wait_for_timeout(500)
-    for i in range(2):
+    for i in range(4):
         assert pg.evaluate("(t) => t.getBoundingClientRect().right <= window.innerWidth + 1",
                            tables.nth(i).element_handle())
     pg.screenshot(path=str(SHOTS / "styrgrupp-utskrift.png"), full_page=True)
@@ -290,3 +292,27 @@ def test_a_deep_link_as_the_first_request_to_a_fresh_server_runs_inside_the_app(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_an_action_added_on_the_follow_up_page_shows_on_the_overview_and_the_steering_page(server, page):
+    page.goto(server + "/")  # a fresh server's first deep link shows Streamlit's "Page not found" (README)
+    wait_rendered(page, "Nämndens analys")
+    page.goto(server + "/uppfoljning")
+    wait_rendered(page, "Försenat och förfaller snart")
+    page.locator("[data-testid=stExpander] summary").filter(has_text="Lägg till åtgärd").click()
+    page.get_by_role("textbox", name="Mål (id) *").fill("bun-hog-franvaro")
+    page.get_by_role("textbox", name="Åtgärd *").fill("Lovskola för elever med hög frånvaro")
+    page.get_by_role("textbox", name="Ansvarig (roll eller namn)").fill("Rektor Björkskolan")
+    due = page.locator("[data-testid=stDateInput]").filter(has_text="Klart senast").locator("input")
+    due.fill("2026-01-15")
+    due.press("Enter")
+    page.get_by_role("button", name="Lägg till åtgärd").click()
+    body = wait_rendered(page, "Lovskola för elever med hög frånvaro")
+    assert "Inget sparades" not in body
+    page.goto(server + "/?namnd=BUN")
+    body = wait_rendered(page, "Lovskola för elever med hög frånvaro")
+    assert "⚠ Lovskola för elever med hög frånvaro" in body  # overdue: marked on the goal card
+    page.goto(server + "/styrgrupp")
+    body = wait_rendered(page, "Att följa upp")
+    body = wait_rendered(page, "Lovskola för elever med hög frånvaro")
+    assert "Rektor Björkskolan" in body and "Öppna beslut" in body

@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 import polars as pl
 import typst
 
-from data import store
+from data import registers, store
 from data.warehouse import Warehouse
 from metrics import attainment, engine, periods, views
 from metrics.attainment import STATUS_LABELS, GoalResult
@@ -51,6 +51,7 @@ class GoalBlock:
     figure: go.Figure | None = None
     note: images.Note | None = None
     parts: list[GoalBlock] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # the goal's actions with owner, date and status
 
     @property
     def status_text(self) -> str:
@@ -67,6 +68,7 @@ class Brief:
     scorecard: list[list[str]]
     goals: list[GoalBlock]
     changes: list[str] = field(default_factory=list)  # steering: status changes since last month
+    due: list[str] = field(default_factory=list)  # steering: overdue and due before the next meeting
     key_indicators: pl.DataFrame | None = None  # steering: the month's key indicators
     month: str = ""  # steering: 'oktober 2026'
     notes: list[str] = field(default_factory=list)  # suppression and rounding
@@ -104,7 +106,8 @@ def preliminary_text(r: GoalResult) -> str:
 
 
 def goal_block(r: GoalResult, cfg: GoalConfig, comment, source: str, as_of: date | None,
-               part: bool = False) -> GoalBlock:
+               part: bool = False, store_url: str | None = None) -> GoalBlock:
+    """``store_url``: where the goal's actions and the chart annotations are (None: neither)."""
     committee = " och ".join(cfg.committee_name(c) for c in r.committee)
     warnings = [t for t in (r.incomplete, r.problem) if t]
     if r.status in attainment.NO_STATUS:
@@ -124,7 +127,8 @@ def goal_block(r: GoalResult, cfg: GoalConfig, comment, source: str, as_of: date
         facts.insert(0, ("Sedan", f"läsåret {since}"))
     figure = note = None
     if r.series and not r.parts:
-        figure = figures.goal_trend(r, goal_text.trend_title(r, part))[0]
+        marks = goal_text.school_year_marks(registers.annotations_for(store_url, r.id, r.indicator)) if store_url else {}
+        figure = figures.goal_trend(r, goal_text.trend_title(r, part), marks)[0]
         first, last = r.series[0].period, r.series[-1].period
         note = images.Note(source=source, as_of=as_of, population=r.population or "",
                            period=f"läsåren {first}–{last}", suppressed=any(m.suppressed for m in r.series),
@@ -136,7 +140,14 @@ def goal_block(r: GoalResult, cfg: GoalConfig, comment, source: str, as_of: date
     if comment is not None:
         block.analysis = comment.text
         block.analysis_meta = ", ".join(x for x in (comment.author, f"{comment.created_at:%Y-%m-%d}") if x)
-    block.parts = [goal_block(p, cfg, None, source, as_of, part=True) for p in r.parts]
+    block.parts = [goal_block(p, cfg, None, source, as_of, part=True, store_url=store_url) for p in r.parts]
+    if store_url and not part:
+        reg = registers.REGISTERS["atgarder"]
+        now = date.today()
+        block.actions = [f"{a.title} – {a.owner or 'ansvarig saknas'}"
+                         + (f", klart senast {a.due.isoformat()}" if a.due else "")
+                         + f" ({registers.status_of(reg, a, now)})"
+                         for a in registers.current(store_url, reg) if a.goal_id == r.id]
     return block
 
 
@@ -193,7 +204,8 @@ def build(wh: Warehouse, cfg: GoalConfig, store_url: str, committee: str = "all"
     results = [r for r in results if committee == "all" or committee in r.committee]
     official = period or (results[0].current.period if results and results[0].current else "")
     period_label = periods.parse(official).label if official else fmt.MISSING
-    goals = [goal_block(r, cfg, analysis_for(store_url, r, official), source, until) for r in results]
+    goals = [goal_block(r, cfg, analysis_for(store_url, r, official), source, until, store_url=store_url)
+             for r in results]
     name = (("Styrgruppen" if month else " och ".join(c.name for c in cfg.committees)) if committee == "all"
             else cfg.committee_name(committee))
     brief = Brief(title="Uppföljningsrapport", committee=name, period=period_label, as_of=until, source=source,
@@ -213,6 +225,12 @@ def build(wh: Warehouse, cfg: GoalConfig, store_url: str, committee: str = "all"
         if not brief.changes:
             brief.changes.append("Ingen status, officiell eller preliminär, har ändrats sedan månaden innan.")
         brief.key_indicators = figures.key_indicators(views.key_indicators_month(wh, month))[1]
+        now = date.today()
+        nxt = registers.next_meeting(store_url, now)
+        brief.due = [f"{'Försenad' if d.overdue else 'Förfaller'} {d.due.isoformat()}: {d.register.lower()} – {d.title}"
+                     + (f" ({d.owner})" if d.owner else "") for d in registers.due_items(store_url, now, nxt)]
+        if not brief.due:
+            brief.due = ["Inget är försenat och inget förfaller före nästa möte."]
     return brief
 
 
@@ -258,6 +276,8 @@ def goal_html(b: GoalBlock, level: int = 2) -> str:
     if b.figure is not None and b.note is not None:
         out.append(_svg(b.figure, b.note))
     out.extend(goal_html(p, level + 1) for p in b.parts)
+    if b.actions:
+        out.append(f"<h{level + 1}>Åtgärder</h{level + 1}><ul>" + "".join(f"<li>{e(a)}</li>" for a in b.actions) + "</ul>")
     if b.analysis or level == 2:
         out.append(f"<h{level + 1}>Nämndens analys</h{level + 1}>")
         out.append(f"<blockquote>{e(b.analysis)}<br><span class='note'>{e(b.analysis_meta)}</span></blockquote>"
@@ -368,6 +388,10 @@ def _docx_goal(doc, b: GoalBlock, level: int) -> None:
         doc.add_picture(io.BytesIO(images.png(b.figure, b.note)), width=Cm(16.5))
     for part in b.parts:
         _docx_goal(doc, part, level + 1)
+    if b.actions:
+        doc.add_heading("Åtgärder", level=level + 1)
+        for a in b.actions:
+            doc.add_paragraph(a, style="List Bullet")
     if level == 2:
         doc.add_heading("Nämndens analys", level=3)
         if b.analysis:
@@ -399,6 +423,10 @@ def docx_bytes(b: Brief) -> bytes:
     if b.changes:
         doc.add_heading(f"Förändringar sedan månaden innan ({b.month})", level=1)
         for line in b.changes:
+            doc.add_paragraph(line, style="List Bullet")
+    if b.due:
+        doc.add_heading("Att följa upp: försenat och förfaller före nästa möte", level=1)
+        for line in b.due:
             doc.add_paragraph(line, style="List Bullet")
     if b.key_indicators is not None:
         doc.add_heading(f"Nyckeltal, {b.month}", level=1)
@@ -444,6 +472,9 @@ def _typst_goal(b: GoalBlock, level: int, files: dict[str, bytes]) -> str:
         out.append(f'\n#image("{name}", width: 100%, alt: "{alt.replace(chr(34), chr(39))}")\n')
     for part in b.parts:
         out.append(_typst_goal(part, level + 1, files))
+    if b.actions:
+        out.append(f"{'=' * (level + 1)} Åtgärder\n")
+        out.extend(f"- {_t(a)}" for a in b.actions)
     if level == 2:
         out.append(f"{'=' * (level + 1)} Nämndens analys\n")
         if b.analysis:
@@ -475,6 +506,9 @@ def pdf_bytes(b: Brief) -> bytes:
     if b.changes:
         src.append(f"= {_t(f'Förändringar sedan månaden innan ({b.month})')}\n")
         src.extend(f"- {_t(line)}" for line in b.changes)
+    if b.due:
+        src.append(f"\n= {_t('Att följa upp: försenat och förfaller före nästa möte')}\n")
+        src.extend(f"- {_t(line)}" for line in b.due)
     if b.key_indicators is not None:
         src.append(f"\n= {_t(f'Nyckeltal, {b.month}')}\n")
         src.append("#set text(size: 8.5pt)")

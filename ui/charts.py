@@ -93,6 +93,23 @@ def goal_trend(series: list[Measure], target_value: float | None, title: str | N
     fig.update_yaxes(ticksuffix=" %", title=None, gridcolor="#eeeeee", rangemode="tozero")
     return _base(fig, title, height)
 
+def annotate(fig: go.Figure, marks: dict[str, list[str]]) -> go.Figure:
+    """Dated events drawn on a chart over periods: a dotted line at the period (an x category)
+    and the events' text beside it, inside the plot, so a change in a curve can be read against
+    what was done. ``marks``: x category -> texts (from the annotations register)."""
+    shown = set()
+    for trace in fig.data:
+        shown.update(x for x in (trace.x or ()) if isinstance(x, str))
+    for i, (x, texts) in enumerate(sorted(marks.items())):
+        if x not in shown:
+            continue
+        fig.add_vline(x=x, line={"color": "#555555", "dash": "dot", "width": 1})
+        fig.add_annotation(x=x, y=1 - 0.12 * (i % 3), yref="paper", xanchor="left", yanchor="top", showarrow=False,
+                           text="<br>".join(_plain(t) for t in texts),  # user text: shown literally
+                           font={"size": 11, "color": "#333333"}, bgcolor="rgba(255,255,255,0.85)", xshift=3)
+    return fig
+
+
 # Okabe-Ito, in an order where neighbours differ in lightness too.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
 MISSING_TEXT = ".."

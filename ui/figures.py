@@ -215,9 +215,12 @@ def goal_months(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return export, display
 
 
-def goal_trend(r, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
-    """A goal's school-year series with its target level (from ``attainment.GoalResult``)."""
+def goal_trend(r, title: str, marks: dict[str, list[str]] | None = None) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """A goal's school-year series with its target level (from ``attainment.GoalResult``) and the
+    dated events of the annotations register (``marks``: school year -> texts)."""
     fig = charts.goal_trend(r.series, r.target_value, title, current=r.current.period if r.current else None)
+    if marks:
+        charts.annotate(fig, marks)
     ms = r.series
     export = pl.DataFrame({
         "Läsår": [m.period for m in ms], "Täljare": [m.numerator for m in ms],

@@ -8,11 +8,12 @@ import html
 import polars as pl
 import streamlit as st
 
-from data import access
+from data import access, registers, settings
 from metrics import attainment
 from metrics.attainment import STATUS_LABELS, GoalResult
 from metrics.goals import GoalConfig
 from ui import auth, brief, charts, figures, goal_text, images, page_report, state
+from ui import follow_up as follow_up_ui
 from ui import format as fmt
 from ui.filters import ALL
 from ui.page_report import PageReport
@@ -101,15 +102,16 @@ def _measure_row(r: GoalResult, report: PageReport | None = None, part: bool = F
     if r.preliminary is not None:
         preliminary_line(r.preliminary, r.indicator)
     title = goal_text.trend_title(r, part)
+    marks = goal_text.school_year_marks(registers.annotations_for(settings.store_url(), r.id, r.indicator))
     if r.series and report is not None:
         about = page_report.About(title=title, indicator=r.indicator, population=r.population or "",
                                   period=f"läsåren {r.series[0].period}–{r.series[-1].period}")
-        report.view(figures.goal_trend(r, title), f"{r.id}-utveckling",
+        report.view(figures.goal_trend(r, title, marks), f"{r.id}-utveckling",
                     ("Andel", "Konfidensintervall, nedre", "Konfidensintervall, övre", "Målnivå"),
                     about=about, collect=False)  # the report has the whole goal card instead
     elif r.series:
-        st.plotly_chart(charts.goal_trend(r.series, r.target_value, title,
-                                          current=r.current.period if r.current else None),
+        st.plotly_chart(charts.annotate(charts.goal_trend(r.series, r.target_value, title,
+                                                          current=r.current.period if r.current else None), marks),
                         width="stretch", config={"displayModeBar": False}, key=f"trend-{r.id}")
 
 
@@ -172,10 +174,12 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: aut
                     and access.may_open(user.grants, c.lower())):
                 st.page_link(COMMITTEE_PAGES[c], label=f"Mer om målet: {fmt.literal(cfg.committee_name(c).lower())}s sida",
                              icon=":material/arrow_forward:")
+        follow_up_ui.goal_actions(r.id)
         _comment_block(r, comment, follow_up, user)
     if report is not None:
         info = state.dataset_info()
-        report.goal(brief.goal_block(r, cfg, comment, images.source_label(info["meta"]), info["until"].get("absence")))
+        report.goal(brief.goal_block(r, cfg, comment, images.source_label(info["meta"]), info["until"].get("absence"),
+                                     store_url=settings.store_url()))
 
 
 def _comment_block(r: GoalResult, comment, follow_up: str, user: auth.User) -> None:

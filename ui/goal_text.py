@@ -90,3 +90,12 @@ def trend_title(r: GoalResult, part: bool = False) -> str:
     """A goal chart's title that says what is shown: 'Andel elever med hög frånvaro per läsår –
     Grundskolan' for a part, the indicator per school year for a goal without parts."""
     return f"{catalog.get(r.indicator).label} per läsår" + (f" – {r.title}" if part else "")
+
+
+def school_year_marks(annotations) -> dict[str, list[str]]:
+    """Annotations by the school year they fall in, as a goal trend's x axis names it:
+    {'2023/24': ['Skolsociala team: pilot startar']}."""
+    out: dict[str, list[str]] = {}
+    for a in annotations:
+        out.setdefault(periods.school_year_of(a.on).code, []).append(a.text)
+    return out

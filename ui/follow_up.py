@@ -1,0 +1,178 @@
+"""The follow-up loop on screen: a register's items with their history, forms to add, change and
+withdraw them, Excel out and in; a goal's actions on its card; what is due on the steering page.
+
+Forms, tables and the Excel files are all built from ``data.registers.REGISTERS``.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from data import access, registers, settings
+from data.registers import REGISTERS, Register
+from ui import auth, goal_text, tables
+from ui import format as fmt
+
+
+def today() -> date:
+    return date.today()
+
+
+def _url() -> str:
+    return settings.store_url()
+
+
+def due_table(items: list[registers.Due], now: date) -> pl.DataFrame:
+    return pl.DataFrame({
+        "Vad": [d.register for d in items], "Post": [d.title for d in items], "Ansvarig": [d.owner for d in items],
+        "Datum": [d.due.isoformat() for d in items],
+        "Läge": [(f"⚠ {-d.days(now)} dagar sen" if d.overdue else f"om {d.days(now)} dagar") for d in items],
+        "Status": [d.status for d in items]}, schema={c: pl.String for c in
+                                                      ("Vad", "Post", "Ansvarig", "Datum", "Läge", "Status")})
+
+
+def due_section(user: auth.User) -> None:
+    """The steering page's list: what is overdue, and what falls due before the next meeting."""
+    now = today()
+    nxt = registers.next_meeting(_url(), now)
+    items = registers.due_items(_url(), now, nxt)
+    when = f"nästa möte {nxt.isoformat()}" if nxt else "inget möte är inplanerat"
+    if not items:
+        st.success(f"Inget är försenat och inget förfaller före {when}.", icon=":material/check:")
+        return
+    late = sum(d.overdue for d in items)
+    st.markdown(f"**{late} försenade**, {len(items) - late} förfaller före {html.escape(when)}.")
+    st.html(tables.responsive_html(due_table(items, now)))
+    open_decisions = [d for d in registers.current(_url(), REGISTERS["beslut"]) if d.status == "öppet"]
+    if open_decisions:
+        st.markdown("**Öppna beslut**")
+        st.html(tables.responsive_html(pl.DataFrame({
+            "Möte": [d.meeting.isoformat() if d.meeting else fmt.MISSING for d in open_decisions],
+            "Beslut": [d.text for d in open_decisions], "Ansvarig": [d.owner for d in open_decisions],
+            "Klart senast": [d.due.isoformat() if d.due else fmt.MISSING for d in open_decisions]})))
+    if access.may_open(user.grants, "uppfoljning"):
+        st.page_link("pages/follow_up.py", label="Till registren: åtgärder, uppdrag, rekommendationer och beslut",
+                     icon=":material/arrow_forward:")
+
+
+def goal_actions(goal_id: str) -> None:
+    """A goal card's actions: title, owner, due date and status; overdue ones marked."""
+    now = today()
+    reg = REGISTERS["atgarder"]
+    items = [a for a in registers.current(_url(), reg) if a.goal_id == goal_id]
+    st.markdown("**Åtgärder**")
+    if not items:
+        st.caption("Inga åtgärder är registrerade för målet.")
+        return
+    lines = []
+    for a in items:
+        status = registers.status_of(reg, a, now)
+        mark = "⚠ " if status == "försenad" else ""
+        due = f", klart senast {a.due.isoformat()}" if a.due else ""
+        owner = f" – {a.owner}" if a.owner else ""
+        lines.append(f"- {mark}**{fmt.literal(a.title)}**{fmt.literal(owner)}{due} · *{status}*"
+                     + (f"  \n  {fmt.literal(a.comment)} ({a.comment_date.isoformat()})" if a.comment and a.comment_date
+                        else ""))
+    st.markdown("\n".join(lines))
+
+
+def _value_widget(f: registers.FieldSpec, current, key: str):
+    label = f.label + (" *" if f.required else "")
+    if f.kind == "date":
+        return st.date_input(label, value=current, key=key, format="YYYY-MM-DD", help=f.help or None)
+    if f.kind == "choice":
+        return st.selectbox(label, f.choices, index=f.choices.index(current) if current in f.choices else 0,
+                            key=key, help=f.help or None)
+    if f.kind == "long":
+        return st.text_area(label, value=current or "", key=key, help=f.help or None)
+    return st.text_input(label, value=current or "", key=key, help=f.help or None)
+
+
+def item_form(reg: Register, user: auth.User, item=None) -> None:
+    """A form for a new item (``item`` None) or a new version of one."""
+    form_key = f"form-{reg.name}-{item.key if item else 'ny'}"
+    with st.form(form_key, clear_on_submit=item is None):
+        values = {f.name: _value_widget(f, getattr(item, f.name) if item else None, f"{form_key}-{f.name}")
+                  for f in reg.fields}
+        note = st.text_input("Vad ändras och varför (sparas i historiken)", key=f"{form_key}-note") if item else ""
+        if st.form_submit_button("Spara ny version" if item else f"Lägg till {reg.noun}"):
+            try:
+                saved = registers.save(_url(), reg, values, user.id or user.name, key=item.key if item else None,
+                                       note=note)
+            except registers.RegisterError as exc:
+                st.error("Inget sparades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems))
+                return
+            auth.record(user, "write", f"{reg.noun}: {saved.key} v{saved.version}")
+            st.success(f"Sparat ({reg.noun}, version {saved.version}).")
+            st.rerun()
+
+
+def register_view(reg: Register, user: auth.User) -> None:
+    """A register: its items, each with history and its forms; Excel out and in."""
+    now = today()
+    items = registers.current(_url(), reg)
+    editable = access.may_edit_registers(user.grants)
+    df = registers.frame(_url(), reg, now)
+    shown = df.select(["Nyckel", *[f.label for f in reg.fields if f.kind != "long"], "Version", "Ändrad av"])
+    st.dataframe(shown.with_columns([pl.col(c).cast(pl.String) for c in shown.columns]), hide_index=True,
+                 width="stretch")
+    cols = st.columns([1, 1, 3])
+    cols[0].download_button(
+        "Registret (Excel)", data=auth.checked_download(user, f"{reg.name}.xlsx",
+                                                        lambda: registers.excel_bytes(_url(), reg, now)),
+        file_name=f"{reg.name}.xlsx", key=f"xlsx-{reg.name}", on_click="ignore", icon=":material/table:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if not editable:
+        return
+    with cols[1].popover("Importera Excel", icon=":material/upload_file:"):
+        st.caption("Ladda upp registrets exportfil med dina ändringar. Rader med nyckel blir nya versioner, "
+                   "rader utan nyckel nya poster. Allt eller inget: ett fel stoppar hela filen.")
+        upload = st.file_uploader("Excelfil", type=["xlsx"], key=f"upload-{reg.name}")
+        if upload is not None and st.button("Importera", key=f"import-{reg.name}"):
+            try:
+                n = registers.import_excel(_url(), reg, upload.getvalue(), upload.name, user.id or user.name)
+            except registers.RegisterError as exc:
+                st.error("Inget importerades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems[:50]))
+            else:
+                auth.record(user, "write", f"{reg.noun}: import av {n} rader")
+                st.success(f"{n} rader importerade.")
+    with st.expander(f"Lägg till {reg.noun}"):
+        item_form(reg, user)
+    if not items:
+        return
+    labels = {i.key: f"{str(getattr(i, reg.title_field))[:90]} ({i.key})" for i in items}
+    chosen = st.selectbox(f"Ändra, följ upp eller dra tillbaka en {reg.noun}", [None, *labels],
+                          format_func=lambda k: "Välj …" if k is None else labels[k], key=f"pick-{reg.name}")
+    if chosen is None:
+        return
+    item = next(i for i in items if i.key == chosen)
+    item_form(reg, user, item)
+    with st.expander("Historik"):
+        for v in registers.history(_url(), reg, chosen):
+            who = fmt.literal(v.changed_by or "okänd")
+            note = f" – {fmt.literal(v.change_note)}" if v.change_note else ""
+            flag = " (tillbakadragen)" if v.withdrawn else ""
+            st.markdown(f"**Version {v.version}**{flag}, {v.changed_at:%Y-%m-%d %H:%M}, {who}{note}")
+    with st.form(f"withdraw-{reg.name}-{chosen}"):
+        reason = st.text_input("Varför dras posten tillbaka? (den finns kvar i historiken)",
+                               key=f"withdraw-reason-{chosen}")
+        if st.form_submit_button("Dra tillbaka"):
+            try:
+                registers.withdraw(_url(), reg, chosen, user.id or user.name, reason)
+            except registers.RegisterError as exc:
+                st.error(fmt.literal(str(exc)))
+            else:
+                auth.record(user, "write", f"{reg.noun}: {chosen} tillbakadragen")
+                st.rerun()
+
+
+def marks(indicator: str | None = None, area: str | None = None, labels: dict[str, str] | None = None,
+          goal_id: str | None = None) -> dict[str, list[str]]:
+    """The annotations register's events for a trend over school years, keyed by the chart's own
+    x labels (``labels``: school year -> label, e.g. '2026/27' -> '2026/27 t.o.m. oktober')."""
+    found = goal_text.school_year_marks(registers.annotations_for(_url(), goal_id, indicator, area))
+    return {(labels or {}).get(k, k): v for k, v in found.items()}

@@ -14,7 +14,7 @@ st.caption("Det som beslutats ska följas upp: åtgärder kopplade till målen, 
            "med vem och när; inget raderas.")
 
 st.subheader("Försenat och förfaller snart")
-follow_up.due_section(user)
+follow_up.due_section(user, link=False)
 
 names = list(REGISTERS)
 chosen = st.segmented_control("Register", names, format_func=lambda n: REGISTERS[n].label, default=names[0],

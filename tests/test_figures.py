@@ -101,3 +101,23 @@ def test_goal_trend_exports_the_series_and_the_target():
     assert export.row(0) == ("2022/23", 140, 1000, 0.14, 0.12, 0.16, 0.12, "nej")
     assert export.row(1) == ("2023/24", None, None, None, None, None, 0.12, "ja")
     assert display["Andel"].to_list() == ["14,0 %", ".."]
+
+
+def test_annotations_are_drawn_at_their_school_year_and_shown_literally():
+    from datetime import date
+
+    from data.registers import Annotation
+    from metrics.attainment import Measure
+    from ui import charts, goal_text
+
+    series = [Measure(f"{y}/{(y + 1) % 100:02d}", f"läsåret {y}/{(y + 1) % 100:02d}", 0.14, 140, 1000)
+              for y in range(2019, 2026)]
+    events = [Annotation(key="a", on=date(2023, 8, 21), text="Pilot <b>startar</b>"),
+              Annotation(key="b", on=date(2024, 3, 1), text="Ny rutin"),  # spring 2024: school year 2023/24
+              Annotation(key="c", on=date(2030, 1, 1), text="Utanför diagrammet")]
+    marks = goal_text.school_year_marks(events)
+    assert marks == {"2023/24": ["Pilot <b>startar</b>", "Ny rutin"], "2029/30": ["Utanför diagrammet"]}
+    fig = charts.annotate(charts.goal_trend(series, 0.12, "Test"), marks)
+    assert [s.x0 for s in fig.layout.shapes] == ["2023/24"]  # the year outside the chart is left out
+    (note,) = fig.layout.annotations
+    assert note.text == "Pilot &lt;b&gt;startar&lt;/b&gt;<br>Ny rutin"  # user text is not markup

@@ -97,16 +97,19 @@ def annotate(fig: go.Figure, marks: dict[str, list[str]]) -> go.Figure:
     """Dated events drawn on a chart over periods: a dotted line at the period (an x category)
     and the events' text beside it, inside the plot, so a change in a curve can be read against
     what was done. ``marks``: x category -> texts (from the annotations register)."""
-    shown = set()
+    categories: list[str] = []
     for trace in fig.data:
-        shown.update(x for x in (trace.x or ()) if isinstance(x, str))
+        categories.extend(x for x in (trace.x or ()) if isinstance(x, str) and x not in categories)
     for i, (x, texts) in enumerate(sorted(marks.items())):
-        if x not in shown:
+        if x not in categories:
             continue
+        # text on the side with room: right of the line in the chart's first half, left of it after
+        right = categories.index(x) < len(categories) / 2
         fig.add_vline(x=x, line={"color": "#555555", "dash": "dot", "width": 1})
-        fig.add_annotation(x=x, y=1 - 0.12 * (i % 3), yref="paper", xanchor="left", yanchor="top", showarrow=False,
+        fig.add_annotation(x=x, y=1 - 0.12 * (i % 3), yref="paper", xanchor="left" if right else "right",
+                           xshift=3 if right else -3, yanchor="top", showarrow=False,
                            text="<br>".join(_plain(t) for t in texts),  # user text: shown literally
-                           font={"size": 11, "color": "#333333"}, bgcolor="rgba(255,255,255,0.85)", xshift=3)
+                           font={"size": 11, "color": "#333333"}, bgcolor="rgba(255,255,255,0.85)")
     return fig
 
 

@@ -35,8 +35,9 @@ def due_table(items: list[registers.Due], now: date) -> pl.DataFrame:
                                                       ("Vad", "Post", "Ansvarig", "Datum", "Läge", "Status")})
 
 
-def due_section(user: auth.User) -> None:
-    """The steering page's list: what is overdue, and what falls due before the next meeting."""
+def due_section(user: auth.User, link: bool = True) -> None:
+    """The steering page's list: what is overdue, and what falls due before the next meeting
+    (``link``: to the registers' page, not shown on that page itself)."""
     now = today()
     nxt = registers.next_meeting(_url(), now)
     items = registers.due_items(_url(), now, nxt)
@@ -54,7 +55,7 @@ def due_section(user: auth.User) -> None:
             "Möte": [d.meeting.isoformat() if d.meeting else fmt.MISSING for d in open_decisions],
             "Beslut": [d.text for d in open_decisions], "Ansvarig": [d.owner for d in open_decisions],
             "Klart senast": [d.due.isoformat() if d.due else fmt.MISSING for d in open_decisions]})))
-    if access.may_open(user.grants, "uppfoljning"):
+    if link and access.may_open(user.grants, "uppfoljning"):
         st.page_link("pages/follow_up.py", label="Till registren: åtgärder, uppdrag, rekommendationer och beslut",
                      icon=":material/arrow_forward:")
 

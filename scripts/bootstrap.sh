@@ -20,24 +20,19 @@ ensure_venv() {  # $1: requirements file relative to ROOT
   fi
 }
 
-ensure_chromium() {
-  if command -v chromium >/dev/null 2>&1; then
-    return 0
-  fi
-  echo "Installerar Debians chromium (behövs för webbläsartester och bildexport) …"
+apt_install() {  # $1: Debian package, $2: why (printed)
+  echo "Installerar Debians $1 ($2) …"
   local sudo=""
   if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$1" >/dev/null
+}
+
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 || apt_install chromium "behövs för webbläsartester och bildexport"
 }
 
 ensure_postgresql() {
-  if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
-    return 0
-  fi
-  echo "Installerar Debians postgresql (store-testerna körs mot en riktig PostgreSQL-server) …"
-  local sudo=""
-  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
+    || apt_install postgresql "store-testerna körs mot en riktig PostgreSQL-server"
 }

@@ -30,12 +30,15 @@ USERS = {
 NAV = {  # what each role's navigation lists, written out from the issue
     "ledamot.bun@kommun.se": ["Översikt", "Barn- och utbildningsnämnden", "Definitioner"],
     "styrgrupp@kommun.se": ["Översikt", "Barn- och utbildningsnämnden", "Socialnämnden",
-                            "Styrgruppen – månadsuppföljning", "Definitioner"],
+                            "Styrgruppen – månadsuppföljning", "Uppföljning – åtgärder, uppdrag och beslut",
+                            "Definitioner"],
     "analytiker@kommun.se": ["Översikt", "Barn- och utbildningsnämnden", "Socialnämnden",
-                             "Styrgruppen – månadsuppföljning", "Definitioner"],
+                             "Styrgruppen – månadsuppföljning", "Uppföljning – åtgärder, uppdrag och beslut",
+                             "Definitioner"],
     "forvaltare@kommun.se": ["Översikt", "Definitioner", "Importera data"],
     "admin@kommun.se": ["Översikt", "Barn- och utbildningsnämnden", "Socialnämnden",
-                        "Styrgruppen – månadsuppföljning", "Definitioner", "Importera data", "Granskningslogg"],
+                        "Styrgruppen – månadsuppföljning", "Uppföljning – åtgärder, uppdrag och beslut",
+                        "Definitioner", "Importera data", "Granskningslogg"],
 }
 
 

@@ -196,10 +196,10 @@ def cached_page_data(db: Path, repeats: int) -> dict:
     sy = views.school_years(Warehouse(db))
     calls = {
         "Översikt": lambda: state.goal_results(None),
-        "Barn- och utbildningsnämnden": lambda: (state.view("absence_trend", school_year_codes=sy, filters={}),
-                                                 state.view("absence_breakdown", period=sy[0], dim="area", filters={}),
-                                                 state.view("school_comparison", period=sy[0], filters={})),
-        "Styrgruppen": lambda: state.view("key_indicators_month", month_code=views.months(Warehouse(db))[0]),
+        "Barn- och utbildningsnämnden": lambda: (state.absence_trend(sy, {}),
+                                                 state.absence_breakdown(sy[0], "area", {}),
+                                                 state.school_comparison(sy[0], {})),
+        "Styrgruppen": lambda: state.key_indicators_month(views.months(Warehouse(db))[0]),
     }
     out = {}
     for name, fn in calls.items():

@@ -2,9 +2,11 @@
 of the audits in ``shared/seeds/`` (each with its source audit), plus plausible actions,
 meetings, decisions and chart annotations. Everything is marked as demo content (``demo``).
 
-The assignments and recommendations are quoted or closely paraphrased from the audit reports;
-the audits concern real municipalities (Helsingborg, Herrljunga, Östersund, a Stockholm audit
-of its district committees), while the demo's numbers are fictional.
+The assignments and recommendations are quoted or closely paraphrased from the audit reports
+(the 2020 Helsingborg report lists improvement areas rather than numbered recommendations; they
+are summarised as one); the audits concern real municipalities (Helsingborg, Herrljunga,
+Östersund, and a city whose district committees were audited in report 4/2015), while the
+demo's numbers are fictional.
 """
 
 from __future__ import annotations

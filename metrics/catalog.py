@@ -144,6 +144,11 @@ class Indicator:
         """Everything a filter may name: the source's dimensions and its extra filters."""
         return SOURCES[self.source].dims + tuple(f.name for f in SOURCES[self.source].filters)
 
+    def reads(self, column: str) -> bool:
+        """Whether the indicator's population, numerator or denominator SQL reads ``column``
+        (e.g. 'with_intervention', or 'as_of' for the 14-day rule)."""
+        return column in " ".join((self.where, self.numerator, self.denominator))
+
     def filter_spec(self, name: str) -> Filter | None:
         """The extra filter called ``name`` (None for a breakdown dimension or unknown name)."""
         return next((f for f in SOURCES[self.source].filters if f.name == name), None)

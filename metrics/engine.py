@@ -154,10 +154,9 @@ def _interventions_counted(ind: Indicator, filters: Filters | None) -> str | Non
     list (``_filter_sql``), so they are safe as literals.
 
     Example: ``{"intervention_committee": ["sn"]}`` -> ``i.committee IN ('sn')``."""
-    text = " ".join((ind.numerator, ind.denominator, ind.where))
     chosen = [(ind.filter_spec(k), v) for k, v in (filters or {}).items()]
     chosen = [(f, v) for f, v in chosen if f is not None and f.intervention_column]
-    if "with_intervention" not in text and "with_intervention" not in (filters or {}) and not chosen:
+    if not ind.reads("with_intervention") and "with_intervention" not in (filters or {}) and not chosen:
         return None
     conds = [f"i.{f.intervention_column} IN ({', '.join(repr(str(x)) for x in v)})" for f, v in chosen if v]
     return " AND ".join(conds) or "TRUE"
@@ -174,8 +173,7 @@ def _unit_sql(source: str, ps: Sequence[Period], materialised: bool, with_interv
 
 def _as_of_sql(wh: Warehouse, ind: Indicator) -> str:
     """The source's data date as a SQL literal, for indicators that need it (the 14-day rule)."""
-    text = " ".join((ind.numerator, ind.denominator, ind.where))
-    if "as_of" not in text:
+    if not ind.reads("as_of"):
         return "NULL::DATE"
     d = data_until(wh, ind.source)
     return f"DATE '{d.isoformat()}'" if d else "NULL::DATE"
@@ -199,8 +197,7 @@ def _filter_sql(ind: Indicator, filters: Filters | None) -> tuple[str, list]:
             if bad:
                 raise MetricError(f"Filtret '{key}' har okända värden ({', '.join(bad)}). "
                                   f"Möjliga: {', '.join(spec.values)}.")
-            if "with_intervention" not in " ".join((ind.numerator, ind.denominator, ind.where)) \
-                    and "with_intervention" not in (filters or {}):
+            if not ind.reads("with_intervention") and "with_intervention" not in (filters or {}):
                 raise MetricError(
                     f"Filtret '{key}' väljer vilka insatser som räknas när det avgörs om en elev har en "
                     f"insats, men indikatorn '{ind.name}' använder inte insatser. Lägg till filtret "

@@ -208,8 +208,8 @@ def goal_rule_problems(loc: str, ind: catalog.Indicator, flt: dict, target: Targ
             if bad:
                 problems.append(f"{loc} → filter → {key}: okänt värde {', '.join(repr(v) for v in bad)}; "
                                 f"möjliga: {', '.join(allowed)}")
-        if spec is not None and spec.intervention_column and "with_intervention" not in (
-                ind.where + ind.numerator + ind.denominator) and "with_intervention" not in flt:
+        if spec is not None and spec.intervention_column and not ind.reads("with_intervention") \
+                and "with_intervention" not in flt:
             problems.append(f"{loc} → filter → {key}: väljer vilka insatser som räknas, men indikatorn "
                             f"'{ind.name}' använder inte insatser; lägg till with_intervention: true")
     if target is not None and target.kind != "level" and ind.polarity in SIGN_OF_IMPROVEMENT:

@@ -100,8 +100,19 @@ _LAST = {
 _MIN_MONTHLY_INTERVENTIONS = 10
 
 
-def _month_gaps(wh: Warehouse, source: str) -> list[Gap]:
-    present = sorted(wh.sql(_MONTHS[source])["month"].to_list())
+def _school_months(source: str, present: list[date], first: date, last: date) -> list[date]:
+    """The months from ``first`` to ``last`` a source should have: every month, but for absence
+    only the calendar months its school years have (no July in any year: no gap)."""
+    calendar = {d.month for d in present} if source == "absence" else set(range(1, 13))
+    out, m = [], periods.month(first.year, first.month)
+    while m.start <= last:
+        if m.start.month in calendar:
+            out.append(m.start)
+        m = m.shift_months(1)
+    return out
+
+
+def _month_gaps(wh: Warehouse, source: str, present: list[date]) -> list[Gap]:
     if len(present) < 2:
         return []
     if source == "interventions":
@@ -109,45 +120,34 @@ def _month_gaps(wh: Warehouse, source: str) -> list[Gap]:
         if n / len(present) < _MIN_MONTHLY_INTERVENTIONS:
             return []
     have = set(present)
-    # absence: only the calendar months that school years have (no July in any year: no gap)
-    calendar = {m.month for m in present} if source == "absence" else set(range(1, 13))
-    expected, m = [], periods.month(present[0].year, present[0].month)
-    while m.start <= present[-1]:
-        if m.start.month in calendar:
-            expected.append(m.start)
-        m = m.shift_months(1)
+    expected = _school_months(source, present, present[0], present[-1])
     if len(expected) < MIN_MONTHS or len(present) < CONTINUOUS * len(expected):
         return []
     return [Gap(source, d) for d in expected if d not in have]
 
 
-def _ledger_gaps(wh: Warehouse, source: str) -> list[Gap]:
+def _ledger_gaps(wh: Warehouse, source: str, present: list[date]) -> list[Gap]:
     row = wh.fetchone("SELECT max(data_until) FROM import_ledger WHERE kind = ?", [source])
     ledger = row[0] if row else None
     last = wh.fetchone(_LAST[source])[0]
     if ledger is None or last is None or (ledger.year, ledger.month) <= (last.year, last.month):
         return []
-    out, m = [], periods.month(last.year, last.month).shift_months(1)
-    calendar = ({d.month for d in wh.sql(_MONTHS[source])["month"].to_list()} if source == "absence"
-                else set(range(1, 13)))
-    while m.start <= ledger:
-        if m.start.month in calendar:
-            out.append(Gap(source, m.start, ledger_until=ledger))
-        m = m.shift_months(1)
-    return out
+    after = periods.month(last.year, last.month).shift_months(1).start
+    return [Gap(source, d, ledger_until=ledger) for d in _school_months(source, present, after, ledger)]
 
 
 def _compute(wh: Warehouse) -> tuple[Gap, ...]:
     gaps: list[Gap] = []
-    whole = {g.month for g in _month_gaps(wh, "absence")}
+    present = {source: sorted(wh.sql(sql)["month"].to_list()) for source, sql in _MONTHS.items()}
+    whole = {g.month for g in _month_gaps(wh, "absence", present["absence"])}
     gaps.extend(Gap("absence", m) for m in sorted(whole))
     for r in wh.sql(_ABSENCE_SCHOOL_GAPS.format(min_months=MIN_MONTHS, share=CONTINUOUS)).iter_rows(named=True):
         if r["month"] not in whole:  # a whole missing month is said once, not once per school
             gaps.append(Gap("absence", r["month"], r["school_id"], r["school_name"]))
-    gaps.extend(_ledger_gaps(wh, "absence"))
+    gaps.extend(_ledger_gaps(wh, "absence", present["absence"]))
     for source in ("reports", "interventions"):
-        gaps.extend(_month_gaps(wh, source))
-        gaps.extend(_ledger_gaps(wh, source))
+        gaps.extend(_month_gaps(wh, source, present[source]))
+        gaps.extend(_ledger_gaps(wh, source, present[source]))
     return tuple(gaps)
 
 

@@ -300,8 +300,8 @@ def page_html(title: str, subtitle: str, sections: list[dict]) -> str:
              f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1><p class='note'>{html.escape(subtitle)}</p>"]
     for s in sections:
-        if "goal" in s:
-            parts.append(goal_html(s["goal"]))
+        if "goal" in s:  # a GoalBlock, or a function that builds one (ui.page_report.PageReport.goal)
+            parts.append(goal_html(s["goal"]() if callable(s["goal"]) else s["goal"]))
             continue
         parts.append(f"<h2>{html.escape(s['heading'])}</h2>")
         if s.get("text"):

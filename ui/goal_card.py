@@ -178,8 +178,8 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: aut
         _comment_block(r, comment, follow_up, user)
     if report is not None:
         info = state.dataset_info()
-        report.goal(brief.goal_block(r, cfg, comment, images.source_label(info["meta"]), info["until"].get("absence"),
-                                     store_url=settings.store_url()))
+        report.goal(lambda: brief.goal_block(r, cfg, comment, images.source_label(info["meta"]),
+                                             info["until"].get("absence"), store_url=settings.store_url()))
 
 
 def _comment_block(r: GoalResult, comment, follow_up: str, user: auth.User) -> None:

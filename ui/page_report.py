@@ -130,9 +130,10 @@ class PageReport:
     def text(self, heading: str, text: str) -> None:
         self.sections.append({"heading": heading, "figure": None, "table": None, "text": text})
 
-    def goal(self, block) -> None:
-        """A goal card for the report (``ui.brief.GoalBlock``)."""
-        self.sections.append({"goal": block})
+    def goal(self, build) -> None:
+        """A goal card for the report: ``build()`` gives its ``ui.brief.GoalBlock``, called only
+        when the report is downloaded (not on every run of the page)."""
+        self.sections.append({"goal": build})
 
     def download(self, subtitle: str) -> None:
         if not self.exports:

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import polars as pl
 
-from data import demo, formulas, importer, personnummer, settings
+from data import demo, formulas, importer, personnummer, settings, warehouse
 from data.warehouse import Warehouse, WarehouseMissing
-from metrics import attainment, catalog, docs, engine, goals, periods
+from metrics import attainment, catalog, docs, engine, goals, periods, precompute
 
 log = logging.getLogger("samverkan.cli")
 
@@ -219,6 +219,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_precompute(args: argparse.Namespace) -> int:
+    """Refill the precomputed first views (every import does this itself; needed after the goal
+    file or a setting changed, since stored values are used only under the context they were
+    computed in)."""
+    wh = _warehouse(args.db)
+    if not args.list:
+        t0 = time.perf_counter()
+        warehouse.write(wh.path, lambda con: None)
+        print(f"Förberäknade vyer uppdaterade på {time.perf_counter() - t0:.1f} s: {wh.path}")
+    stored = precompute.stored(Warehouse(wh.path))
+    ctx = precompute.context()
+    rows = [[r["name"], r["args"], f"{r['seconds'] * 1000:.0f} ms".replace(".", ","),
+             "ja" if r["context"] == ctx else "nej (annan målfil, inställning eller version)"]
+            for r in stored.iter_rows(named=True)]
+    print(_table(["vy", "argument", "beräkningstid", "används"], rows))
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     target = settings.ROOT / "METRICS.md"
     text = docs.metrics_markdown()
@@ -283,6 +301,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
     r.set_defaults(func=cmd_report)
 
+    c = sub.add_parser("precompute", help="beräkna sidornas första vyer på nytt (efter ändrad målfil)")
+    c.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
+    c.add_argument("--list", action="store_true", help="visa bara vad som finns förberäknat")
+    c.set_defaults(func=cmd_precompute)
+
     o = sub.add_parser("docs", help="skriv METRICS.md från indikatorkatalogen")
     o.add_argument("--check", action="store_true", help="kontrollera bara att filen stämmer")
     o.set_defaults(func=cmd_docs)
@@ -292,6 +315,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
+    precompute.install()  # every write from the CLI stores the pages' first views
     try:
         return args.func(args)
     except (CliError, goals.GoalConfigError, periods.PeriodError, engine.MetricError,

@@ -66,6 +66,22 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
+# Aggregates computed when the file was written (metrics/precompute.py): what each page shows
+# before anyone touches a filter, so the first request after a start or an import reads them
+# instead of computing. Emptied at every write and refilled in the same atomic swap. ``context``
+# names what a value depends on besides the data (settings, goal file, engine code); a reader
+# whose context differs uses the engine instead. value: Arrow IPC (format 'ipc') or JSON text.
+PRECOMPUTED_DDL = """
+CREATE TABLE IF NOT EXISTS precomputed (
+    name        VARCHAR NOT NULL,
+    args        VARCHAR NOT NULL,
+    context     VARCHAR NOT NULL,
+    format      VARCHAR NOT NULL,
+    value       BLOB NOT NULL,
+    seconds     DOUBLE NOT NULL,
+    PRIMARY KEY (name, args, context)
+)"""
+
 SCHEMA_SQL = f"""
 CREATE TABLE meta (
     key   VARCHAR PRIMARY KEY,
@@ -143,6 +159,7 @@ CREATE TABLE pupil_periods (
     n_months    BIGINT NOT NULL,
     last_month  DATE NOT NULL
 );
+{PRECOMPUTED_DDL};
 -- One row per loaded file (or demo build). period is e.g. '2024-09', '2024' or a range.
 CREATE TABLE import_ledger (
     import_id     VARCHAR PRIMARY KEY,
@@ -162,7 +179,11 @@ CREATE TABLE import_ledger (
 """
 
 TABLES = ("meta", "schools", "population", "absence", "reports", "interventions", "pupil_periods",
-          "import_ledger")
+          "precomputed", "import_ledger")
+
+# Functions run at the end of every write, on the new file before it is swapped in (see
+# ``on_write``): derived aggregates that must never be older than the data they come from.
+_DERIVERS: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
 
 # The term and the school year a month belongs to (terms: HT = July-December, VT = January-June).
 _TERM = "CASE WHEN month(a.month) >= 7 THEN 'HT' ELSE 'VT' END || year(a.month)"
@@ -180,6 +201,24 @@ PUPIL_PICK = ("arg_max({'school_form': s.school_form, 'school': a.school_id, 'gr
 
 class WarehouseMissing(FileNotFoundError):
     """The configured warehouse file does not exist."""
+
+
+def on_write(derive: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """Run ``derive(con)`` at the end of every write from now on in this process, inside the
+    write (so its results are swapped in atomically with the data). ``data`` cannot import the
+    metric engine; ``metrics.precompute.install()`` registers itself here."""
+    if derive not in _DERIVERS:
+        _DERIVERS.append(derive)
+
+
+def _derive(con: duckdb.DuckDBPyConnection) -> None:
+    # Whatever was derived from the previous data is stale now: emptied first, always, so that a
+    # process that writes without a deriver leaves no precomputed value behind (the dashboard
+    # then computes with the engine). Older files get the table here.
+    con.execute(PRECOMPUTED_DDL)
+    con.execute("DELETE FROM precomputed")
+    for derive in _DERIVERS:
+        derive(con)
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -276,6 +315,7 @@ def write(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], Any], *, fresh
             con = duckdb.connect(str(tmp))
         try:
             result = fill(con)
+            _derive(con)
             con.execute("CHECKPOINT")
         except BaseException:
             con.close()
@@ -322,9 +362,11 @@ class Warehouse:
                 self._con, self._stamp = con, stamp
             return self._con
 
+    _catalog = "wh"  # the name the served file is attached under
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._connection().cursor()
-        cur.execute("USE wh")
+        cur.execute(f'USE "{self._catalog}"')
         return cur
 
     @property
@@ -351,7 +393,7 @@ class Warehouse:
         stamp = self._identity()
         cached = self._tables.get(stamp)
         if cached is None:
-            cached = set(self.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh'")["table_name"])
+            cached = set(self.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [self._catalog])["table_name"])
             self._tables = {stamp: cached}
         return name in cached
 
@@ -369,6 +411,23 @@ class Warehouse:
     def meta(self) -> dict[str, str]:
         df = self.sql("SELECT key, value FROM meta")
         return dict(zip(df["key"].to_list(), df["value"].to_list(), strict=True))
+
+
+class WritingWarehouse(Warehouse):
+    """The file being written, read through the writer's own connection: for what is derived
+    inside a write (``on_write``) with the same engine code the dashboard runs. Cursors see every
+    statement the writer has run so far; the file's identity is constant for this object."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | str = "(under skrivning)"):
+        super().__init__(path)
+        self._con = con
+        self._catalog = con.execute("SELECT current_database()").fetchone()[0]
+
+    def _identity(self) -> tuple[int, int, int]:
+        return (0, 0, 0)
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        return self._con
 
 
 def sql_string(path: Path) -> str:

@@ -17,7 +17,7 @@ from datetime import date
 import polars as pl
 
 from data.warehouse import Warehouse
-from metrics import attainment, catalog, engine, periods, stats
+from metrics import attainment, catalog, completeness, engine, periods, stats
 from metrics.goals import GoalConfig
 
 Filters = Mapping[str, Sequence[str] | bool]
@@ -33,6 +33,16 @@ def schools(wh: Warehouse) -> pl.DataFrame:
 
 def areas(wh: Warehouse) -> list[str]:
     return schools(wh)["area"].unique().sort().to_list()
+
+
+def dataset_info(wh: Warehouse) -> dict:
+    """What the file holds, for the sidebar and every caption: meta, each source's first and last
+    date as the rows say (a ledger promising more is a gap, listed apart) and the gaps."""
+    spans = {kind: engine.data_span(wh, source) for kind, source in
+             (("absence", "pupils"), ("reports", "reports"), ("interventions", "interventions_active"))}
+    return {"meta": wh.meta(), "until": {k: s[1] if s else None for k, s in spans.items()},
+            "from": {k: s[0] if s else None for k, s in spans.items()},
+            "gaps": [g.text for g in completeness.gaps(wh)]}
 
 
 def absence_span(wh: Warehouse) -> tuple[date | None, date | None]:

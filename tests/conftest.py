@@ -12,6 +12,7 @@ import pytest
 
 from data import demo, demo_registers, store, warehouse
 from data.warehouse import Warehouse
+from metrics import precompute
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,6 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # by the tests inherit it). The product's default, base 5, is tested where it matters: the
 # disclosure tests (test_disclosure.py) set it back with monkeypatch.
 os.environ["SAMVERKAN_ROUNDING_BASE"] = "1"
+
+# Every write in the session stores the pages' first views, as the CLI and the dashboard do
+# (not only after the first test that happens to import ui.state): the stored and the engine's
+# figures are compared in test_precompute.py, and the app tests read them on first views.
+precompute.install()
 
 SCHOOLS = [
     # school_id, school_name, school_form, area, operator

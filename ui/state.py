@@ -3,6 +3,10 @@
 Caches are keyed by the warehouse file's identity and the goal file's mtime, so a swapped-in
 warehouse (after an import or a demo rebuild) or an edited goal file is picked up without a
 restart. Cached values are aggregates only.
+
+A cache miss first reads what the writer precomputed for the file (metrics/precompute.py: each
+page's first view) and asks the engine only when that is missing, so the first request after a
+start or an import does not wait for the engine.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import streamlit as st
 
 from data import demo, settings, store
 from data.warehouse import Warehouse
-from metrics import attainment, completeness, engine, goals, views
+from metrics import attainment, goals, precompute
+
+precompute.install()  # an import from the dashboard precomputes like one from the CLI
 
 log = logging.getLogger("samverkan.app")
 
@@ -58,8 +64,7 @@ def goal_config() -> goals.GoalConfig:
 @st.cache_data(ttl=600, max_entries=32, show_spinner="Beräknar måluppfyllelse …")
 def _goal_results(db: str, version: tuple, goals_path: str, goals_mtime: float,
                   period: str | None) -> list[attainment.GoalResult]:
-    cfg = _goal_config(goals_path, goals_mtime)
-    return attainment.evaluate_all(_warehouse(db), cfg, period)
+    return _view(db, "goal_results", (period,), _goal_config(goals_path, goals_mtime))
 
 
 def goal_results(period: str | None) -> list[attainment.GoalResult]:
@@ -70,13 +75,7 @@ def goal_results(period: str | None) -> list[attainment.GoalResult]:
 
 @st.cache_data(ttl=600, max_entries=4)
 def _dataset_info(db: str, version: tuple) -> dict:
-    wh = _warehouse(db)
-    # what the rows say (a ledger promising more is a gap, listed apart), per source
-    spans = {kind: engine.data_span(wh, source) for kind, source in
-             (("absence", "pupils"), ("reports", "reports"), ("interventions", "interventions_active"))}
-    return {"meta": wh.meta(), "until": {k: s[1] if s else None for k, s in spans.items()},
-            "from": {k: s[0] if s else None for k, s in spans.items()},
-            "gaps": [g.text for g in completeness.gaps(wh)]}
+    return _view(db, "dataset_info", ())
 
 
 def dataset_info() -> dict:
@@ -96,6 +95,13 @@ def comment_history(goal_id: str, period: str) -> list[store.GoalComment]:
     return store.comment_history(settings.store_url(), goal_id, period)
 
 
+def _view(db: str, name: str, args: tuple, cfg: goals.GoalConfig | None = None):
+    """A view of the served file: precomputed when the file was written, else from the engine."""
+    wh = _warehouse(db)
+    hit = precompute.lookup(wh, name, args)
+    return precompute.compute(wh, cfg, name, args) if hit is precompute.MISSING else hit
+
+
 def _key() -> tuple:
     """The cache key of everything read from the warehouse: the served file and the rounding
     base (what is published depends on it, DISCLOSURE.md)."""
@@ -110,7 +116,7 @@ _VIEW = {"ttl": 600, "max_entries": 256, "show_spinner": "Hämtar uppgifterna �
 
 @st.cache_data(**_VIEW)
 def _absence_trend(key: tuple, years: tuple[str, ...], filters: dict | None):
-    return views.absence_trend(_warehouse(key[0]), list(years), filters)
+    return _view(key[0], "absence_trend", (list(years), filters))
 
 
 def absence_trend(years, filters: dict | None = None):
@@ -120,7 +126,7 @@ def absence_trend(years, filters: dict | None = None):
 
 @st.cache_data(**_VIEW)
 def _absence_breakdown(key: tuple, period: str, dim: str, filters: dict | None):
-    return views.absence_breakdown(_warehouse(key[0]), period, dim, filters)
+    return _view(key[0], "absence_breakdown", (period, dim, filters))
 
 
 def absence_breakdown(period: str, dim: str, filters: dict | None = None):
@@ -129,7 +135,7 @@ def absence_breakdown(period: str, dim: str, filters: dict | None = None):
 
 @st.cache_data(**_VIEW)
 def _absence_distribution(key: tuple, period: str, filters: dict | None):
-    return views.absence_distribution(_warehouse(key[0]), period, filters)
+    return _view(key[0], "absence_distribution", (period, filters))
 
 
 def absence_distribution(period: str, filters: dict | None = None):
@@ -138,7 +144,7 @@ def absence_distribution(period: str, filters: dict | None = None):
 
 @st.cache_data(**_VIEW)
 def _school_comparison(key: tuple, period: str, filters: dict | None):
-    return views.school_comparison(_warehouse(key[0]), period, filters)
+    return _view(key[0], "school_comparison", (period, filters))
 
 
 def school_comparison(period: str, filters: dict | None = None):
@@ -147,7 +153,7 @@ def school_comparison(period: str, filters: dict | None = None):
 
 @st.cache_data(**_VIEW)
 def _report_funnel(key: tuple, period: str, filters: dict | None):
-    return views.report_funnel(_warehouse(key[0]), period, filters)
+    return _view(key[0], "report_funnel", (period, filters))
 
 
 def report_funnel(period: str, filters: dict | None = None):
@@ -156,7 +162,7 @@ def report_funnel(period: str, filters: dict | None = None):
 
 @st.cache_data(**_VIEW)
 def _reports_per_year(key: tuple, years: tuple[int, ...]):
-    return views.reports_per_year(_warehouse(key[0]), list(years))
+    return _view(key[0], "reports_per_year", (list(years),))
 
 
 def reports_per_year(years):
@@ -165,7 +171,7 @@ def reports_per_year(years):
 
 @st.cache_data(**_VIEW)
 def _share_by(key: tuple, indicator: str, period: str | tuple[str, ...], dim: str | None):
-    return views.share_by(_warehouse(key[0]), indicator, list(period) if isinstance(period, tuple) else period, dim)
+    return _view(key[0], "share_by", (indicator, list(period) if isinstance(period, tuple) else period, dim))
 
 
 def share_by(indicator: str, period, dim: str | None = None):
@@ -175,7 +181,7 @@ def share_by(indicator: str, period, dim: str | None = None):
 
 @st.cache_data(**_VIEW)
 def _quality_trend(key: tuple, years: tuple[int, ...]):
-    return views.quality_trend(_warehouse(key[0]), list(years))
+    return _view(key[0], "quality_trend", (list(years),))
 
 
 def quality_trend(years):
@@ -184,7 +190,7 @@ def quality_trend(years):
 
 @st.cache_data(**_VIEW)
 def _interventions_by_type(key: tuple, period: str):
-    return views.interventions_by_type(_warehouse(key[0]), period)
+    return _view(key[0], "interventions_by_type", (period,))
 
 
 def interventions_by_type(period: str):
@@ -193,7 +199,7 @@ def interventions_by_type(period: str):
 
 @st.cache_data(**_VIEW)
 def _key_indicators_month(key: tuple, month: str):
-    return views.key_indicators_month(_warehouse(key[0]), month)
+    return _view(key[0], "key_indicators_month", (month,))
 
 
 def key_indicators_month(month: str):
@@ -202,7 +208,7 @@ def key_indicators_month(month: str):
 
 @st.cache_data(**_VIEW)
 def _choices(key: tuple, name: str):
-    return getattr(views, name)(_warehouse(key[0]))
+    return _view(key[0], name, ())
 
 
 def months() -> list[str]:
@@ -233,7 +239,7 @@ def schools():
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner="Beräknar måluppfyllelse per månad …")
 def _goal_status_month(db: str, version: tuple, goals_path: str, goals_mtime: float, month: str):
-    return views.goal_status_month(_warehouse(db), _goal_config(goals_path, goals_mtime), month)
+    return _view(db, "goal_status_month", (month,), _goal_config(goals_path, goals_mtime))
 
 
 def goal_status_month(month: str):

@@ -1,0 +1,260 @@
+"""First views computed when the warehouse is written, so that the first request reads them.
+
+Every write (an import, the demo build) ends inside the same atomic swap with ``refresh``: the
+``precomputed`` table is emptied (data.warehouse does that always) and refilled with the results
+of ``first_views`` – what each page shows before anyone touches a filter: the goal statuses,
+the steering group's latest month, the committee pages' default charts and the choices in the
+filters. The dashboard's cached views ask ``lookup`` first and the engine only on a miss, so
+the first request after a start or an import does not wait for the engine.
+
+A stored value is used only under the *context* it was computed in: the rounding base and the
+suppression thresholds (what is published depends on them), the goal file's content and the
+source of the metric code. A dashboard whose context differs (another goal file, a new release)
+misses and computes with the engine – the same code that filled the table, so the numbers are
+the same either way (tests/test_precompute.py compares them).
+
+Values are stored as Arrow IPC (frames) or JSON with an allow-list of classes (never pickle:
+reading the warehouse must not be able to run code).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import io
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from data import settings
+from data import warehouse as wh_module
+from data.warehouse import Warehouse, WritingWarehouse
+from metrics import attainment, goals, views
+from metrics.goals import GoalConfig
+
+log = logging.getLogger("samverkan.precompute")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# name -> how to compute it: (warehouse, goal configuration, *args). One table for the writer
+# (refresh) and the reader (ui.state computes a miss with the same function).
+VIEWS: dict[str, Callable[..., Any]] = {
+    "goal_results": lambda wh, cfg, period: attainment.evaluate_all(wh, cfg, period),
+    "goal_status_month": lambda wh, cfg, month: views.goal_status_month(wh, cfg, month),
+    "dataset_info": lambda wh, cfg: views.dataset_info(wh),
+    "school_years": lambda wh, cfg: views.school_years(wh),
+    "absence_periods": lambda wh, cfg: views.absence_periods(wh),
+    "years": lambda wh, cfg: views.years(wh),
+    "months": lambda wh, cfg: views.months(wh),
+    "areas": lambda wh, cfg: views.areas(wh),
+    "schools": lambda wh, cfg: views.schools(wh),
+    "absence_trend": lambda wh, cfg, years, filters: views.absence_trend(wh, list(years), filters),
+    "absence_breakdown": lambda wh, cfg, period, dim, filters: views.absence_breakdown(wh, period, dim, filters),
+    "absence_distribution": lambda wh, cfg, period, filters: views.absence_distribution(wh, period, filters),
+    "school_comparison": lambda wh, cfg, period, filters: views.school_comparison(wh, period, filters),
+    "report_funnel": lambda wh, cfg, period, filters: views.report_funnel(wh, period, filters),
+    "reports_per_year": lambda wh, cfg, years: views.reports_per_year(wh, list(years)),
+    "share_by": lambda wh, cfg, indicator, period, dim: views.share_by(
+        wh, indicator, list(period) if isinstance(period, list | tuple) else period, dim),
+    "quality_trend": lambda wh, cfg, years: views.quality_trend(wh, list(years)),
+    "interventions_by_type": lambda wh, cfg, period: views.interventions_by_type(wh, period),
+    "key_indicators_month": lambda wh, cfg, month: views.key_indicators_month(wh, month),
+}
+# The views whose result depends on the goal file (the others only on the data and settings).
+USES_GOALS = frozenset({"goal_results", "goal_status_month"})
+
+
+def first_views(wh: Warehouse) -> list[tuple[str, tuple]]:
+    """(name, args) of what the pages show first, with the arguments the pages pass by default
+    (ui/filters.py: the latest complete school year, the newest calendar year, the newest month,
+    no area or school chosen). Example: ('absence_breakdown', ('2025/26', 'area', {}))."""
+    sy = views.school_years(wh)
+    yrs = views.years(wh)
+    months = views.months(wh)
+    out: list[tuple[str, tuple]] = [
+        ("goal_results", (None,)), ("dataset_info", ()), ("school_years", ()), ("absence_periods", ()),
+        ("years", ()), ("months", ()), ("areas", ()), ("schools", ()),
+    ]
+    if months:
+        out += [("goal_status_month", (months[0],)), ("key_indicators_month", (months[0],))]
+    if sy:
+        out += [("absence_trend", (sorted(sy), {})), ("absence_breakdown", (sy[0], "area", {})),
+                ("absence_breakdown", (sy[0], "gender", {})), ("absence_distribution", (sy[0], {})),
+                ("school_comparison", (sy[0], {})), ("share_by", ("intervention_coverage", sorted(sy), None))]
+    if yrs:
+        y = str(yrs[0])
+        out += [("report_funnel", (y, {})), ("reports_per_year", (sorted(yrs),)),
+                ("share_by", ("investigation_share", y, "reporter_category")), ("quality_trend", (sorted(yrs),)),
+                ("interventions_by_type", (y,))]
+    return out
+
+
+# --- context: what a value depends on besides the data -------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """The metric code and the warehouse schema: a new release does not trust older values."""
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "metrics").glob("*.py")) + [ROOT / "data" / "warehouse.py"]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def context(goals_path: Path | None = None) -> str:
+    """'5.5.10.<goal file digest>.<code digest>' – the settings, goal file and code of this process."""
+    path = Path(goals_path or settings.goals_path())
+    goal_digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else "-"
+    min_count, min_den = settings.suppression_thresholds()
+    return f"{settings.rounding_base()}.{min_count}.{min_den}.{goal_digest}.{_code_digest()}"
+
+
+def args_key(args: Sequence[Any]) -> str:
+    """Arguments as canonical text: tuples and lists alike, dict keys sorted.
+    ('2025/26', 'area', {}) -> '["2025/26", "area", {}]'."""
+    return json.dumps(list(args), sort_keys=True, ensure_ascii=False, default=list)
+
+
+# --- values: Arrow IPC for frames, tagged JSON for everything else --------------------------------
+
+# Classes a stored value may contain; decoding builds nothing else.
+_CLASSES: dict[str, type] = {c.__name__: c for c in (
+    attainment.GoalResult, attainment.Measure, attainment.Preliminary, goals.Target)}
+
+
+def _encode(x: Any) -> Any:
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {"__class__": type(x).__name__,
+                "fields": {f.name: _encode(getattr(x, f.name)) for f in dataclasses.fields(x)}}
+    if isinstance(x, goals.Target):
+        return {"__class__": "Target", "fields": {k: _encode(v) for k, v in x.model_dump().items()}}
+    if isinstance(x, datetime):
+        return {"__datetime__": x.isoformat()}
+    if isinstance(x, date):
+        return {"__date__": x.isoformat()}
+    if isinstance(x, tuple):
+        return {"__tuple__": [_encode(v) for v in x]}
+    if isinstance(x, list):
+        return [_encode(v) for v in x]
+    if isinstance(x, dict):
+        if not all(isinstance(k, str) for k in x):
+            raise TypeError("only string keys are stored")
+        return {"__dict__": {k: _encode(v) for k, v in x.items()}}
+    if x is None or isinstance(x, bool | int | float | str):
+        return x
+    raise TypeError(f"cannot store a {type(x).__name__}")
+
+
+def _decode(x: Any) -> Any:
+    if isinstance(x, list):
+        return [_decode(v) for v in x]
+    if not isinstance(x, dict):
+        return x
+    if "__class__" in x:
+        cls = _CLASSES[x["__class__"]]  # KeyError: a class that is not allowed
+        fields = {k: _decode(v) for k, v in x["fields"].items()}
+        return cls.model_validate(fields) if cls is goals.Target else cls(**fields)
+    if "__date__" in x:
+        return date.fromisoformat(x["__date__"])
+    if "__datetime__" in x:
+        return datetime.fromisoformat(x["__datetime__"])
+    if "__tuple__" in x:
+        return tuple(_decode(v) for v in x["__tuple__"])
+    return {k: _decode(v) for k, v in x["__dict__"].items()}
+
+
+def dumps(value: Any) -> tuple[str, bytes]:
+    """(format, bytes) of a value."""
+    if isinstance(value, pl.DataFrame):
+        buf = io.BytesIO()
+        value.write_ipc(buf)
+        return "ipc", buf.getvalue()
+    return "json", json.dumps(_encode(value), ensure_ascii=False).encode()
+
+
+def loads(fmt: str, data: bytes) -> Any:
+    if fmt == "ipc":
+        return pl.read_ipc(io.BytesIO(data))
+    return _decode(json.loads(data.decode()))
+
+
+# --- writing and reading --------------------------------------------------------------------------
+
+def compute(wh: Warehouse, cfg: GoalConfig | None, name: str, args: Sequence[Any]) -> Any:
+    """A view from the engine (what a miss costs)."""
+    return VIEWS[name](wh, cfg, *args)
+
+
+def refresh(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill ``precomputed`` on the file being written (called by data.warehouse.write, after the
+    table was emptied). Returns the number of views stored.
+
+    Never fails a write: data are what the steward imported, and without precomputed values the
+    dashboard computes as before. A goal file that does not load leaves the goal views out (the
+    dashboard shows the goal file's own message)."""
+    t_all = time.perf_counter()
+    wh = WritingWarehouse(con)
+    try:
+        cfg: GoalConfig | None = goals.load(settings.goals_path())
+    except Exception as exc:  # shown by the dashboard from the goal file itself
+        log.warning("precompute: the goal file does not load (%s); goal views left to the engine", exc)
+        cfg = None
+    ctx = context()
+    try:
+        wanted = [(n, a) for n, a in first_views(wh) if cfg is not None or n not in USES_GOALS]
+    except Exception:
+        log.exception("precompute: no first views (the data could not be read)")
+        return 0
+
+    def one(item):
+        name, args = item
+        t0 = time.perf_counter()
+        try:
+            value = compute(wh, cfg, name, args)
+            fmt, data = dumps(value)
+        except Exception:
+            log.exception("precompute: %s%s left to the engine", name, args_key(args))
+            return None
+        return name, args_key(args), ctx, fmt, data, time.perf_counter() - t0
+
+    # Independent queries: two at a time (DuckDB releases the GIL; each gets its own cursor).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        rows = [r for r in pool.map(one, wanted) if r is not None]
+    con.executemany("INSERT INTO precomputed VALUES (?, ?, ?, ?, ?, ?)", rows)
+    log.info("precompute: %d views in %.2f s", len(rows), time.perf_counter() - t_all)
+    return len(rows)
+
+
+MISSING = object()
+
+
+def lookup(wh: Warehouse, name: str, args: Sequence[Any], ctx: str | None = None) -> Any:
+    """The stored value of a view for the served file, or MISSING (not stored, an older file,
+    or stored under another context)."""
+    if not wh.has_table("precomputed"):
+        return MISSING
+    row = wh.fetchone("SELECT format, value FROM precomputed WHERE name = ? AND args = ? AND context = ?",
+                      [name, args_key(args), ctx or context()])
+    return MISSING if row is None else loads(row[0], row[1])
+
+
+def stored(wh: Warehouse) -> pl.DataFrame:
+    """What the served file holds (name, args, context, seconds it took), for the CLI and tests."""
+    if not wh.has_table("precomputed"):
+        return pl.DataFrame(schema={"name": pl.String, "args": pl.String, "context": pl.String,
+                                    "seconds": pl.Float64})
+    return wh.sql("SELECT name, args, context, seconds FROM precomputed ORDER BY name, args")
+
+
+def install() -> None:
+    """Precompute at the end of every warehouse write in this process (cli.py and the dashboard
+    call this once; a process that does not leaves the table empty and the engine computes)."""
+    wh_module.on_write(refresh)

@@ -45,8 +45,9 @@ PAGES = (
     ("/styrgrupp?manad=mars+2025", "Nämndernas analyser"),
 )
 
-IDLE = ("() => !document.querySelector('[data-testid=stStatusWidget]')"
-        " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')")
+# The script has finished: Streamlit 1.67 shows its status widget ("Stop") while a script runs
+# and removes it when the run ends (it never says "Running"). Checked after the page's marker.
+IDLE = "() => !document.querySelector('[data-testid=stStatusWidget]')"
 ERROR_TEXT = "Något gick fel"
 
 

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 
 from bench import pandas_baseline  # noqa: E402
+from bench.load import IDLE  # noqa: E402
 from data import demo, importer  # noqa: E402
 from data.warehouse import Warehouse  # noqa: E402
 from metrics import attainment, engine, goals, views  # noqa: E402
@@ -242,10 +243,7 @@ def dashboard(db: Path, work: Path) -> dict:
             def done(marker):
                 """Wait until the marker is shown and the script run has finished."""
                 page.get_by_text(marker).first.wait_for(timeout=180_000)
-                page.wait_for_function(
-                    "() => !document.querySelector('[data-testid=stStatusWidget]')"
-                    " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')",
-                    timeout=180_000)
+                page.wait_for_function(IDLE, timeout=180_000)
 
             def visit(path, marker):
                 t0 = time.perf_counter()

@@ -22,6 +22,7 @@ every school year and the in-progress autumn give each pupil exactly his or her 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -301,6 +302,13 @@ def _interventions(spec: DemoSpec, rng: np.random.Generator, children: pl.DataFr
 
 def _absence(spec: DemoSpec, rng: np.random.Generator, pupil_years: pl.DataFrame,
              schools: pl.DataFrame, interventions: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat(frame for _y, frame in _absence_years(spec, rng, pupil_years, schools, interventions))
+
+
+def _absence_years(spec: DemoSpec, rng: np.random.Generator, pupil_years: pl.DataFrame,
+                   schools: pl.DataFrame, interventions: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
+    """(school year, its monthly absence rows), one school year at a time (the benchmark streams
+    them to files so that a ×10 city never has to be held in memory at once)."""
     school_info = schools.select("school_id", "operator")
     school_factor = {sid: float(f) for sid, f in zip(
         schools["school_id"].to_list(), rng.lognormal(0.0, 0.22, size=schools.height), strict=True)}
@@ -380,7 +388,7 @@ def _absence(spec: DemoSpec, rng: np.random.Generator, pupil_years: pl.DataFrame
         invalid = np.minimum(absent, np.round(absent * invalid_q[:, None]
                                               * rng.uniform(0.6, 1.4, size=absent.shape)))
         month_dates = np.array([np.datetime64(date(y + (m < 8), m, 1)) for m in months])
-        frames.append(pl.DataFrame({
+        yield y, pl.DataFrame({
             "pupil_key": np.repeat(py["child_key"].to_numpy(), len(months)),
             "school_id": np.repeat(py["school_id"].to_numpy(), len(months)),
             "grade": np.repeat(py["grade"].to_numpy(), len(months)),
@@ -389,8 +397,7 @@ def _absence(spec: DemoSpec, rng: np.random.Generator, pupil_years: pl.DataFrame
             "scheduled_minutes": sched.ravel().astype(np.int32),
             "absent_minutes": absent.ravel().astype(np.int32),
             "invalid_absent_minutes": invalid.ravel().astype(np.int32),
-        }))
-    return pl.concat(frames)
+        })
 
 
 def _reports(spec: DemoSpec, rng: np.random.Generator, children: pl.DataFrame,
@@ -561,18 +568,42 @@ IMPORT_NAMES = {"absence": {"pupil_key": "pupil_id"}, "reports": {"child_key": "
 def write_import_files(tables: dict[str, pl.DataFrame], folder: Path) -> dict[str, Path]:
     """The tables as canonical import files (IMPORT.md): UTF-8, semicolon-separated."""
     folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for name, df in tables.items():
-        df = df.rename(IMPORT_NAMES.get(name, {}))
-        if name == "absence":
-            df = df.with_columns(pl.col("month").dt.strftime("%Y-%m"))
-        for col, dtype in df.schema.items():
-            if dtype == pl.Boolean:
-                df = df.with_columns(pl.col(col).replace_strict({True: "ja", False: "nej"}, return_dtype=pl.String))
-        path = folder / f"{name}.csv"
-        df.write_csv(path, separator=";")
-        out[name] = path
+    return {name: _write_import_file(name, df, folder / f"{name}.csv") for name, df in tables.items()}
+
+
+def stream_import_files(spec: DemoSpec, folder: Path) -> dict[str, list[Path]]:
+    """The same municipality as ``generate(spec)``, written as import files without holding the
+    absence of more than one school year in memory: ``absence`` is one file per school year
+    ('absence-2016.csv' for 2016/17), the other kinds one file each. For the ×10 benchmark."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(spec.seed)  # consumed in generate()'s order: the same data
+    schools = _schools(spec, rng)
+    children = _children(spec, rng, schools)
+    pupil_years = _pupil_years(spec, children)
+    interventions = _interventions(spec, rng, children, pupil_years)
+    out: dict[str, list[Path]] = {"absence": []}
+    for y, frame in _absence_years(spec, rng, pupil_years, schools, interventions):
+        out["absence"].append(_write_import_file("absence", frame.sort("month", "school_id", "pupil_key"),
+                                                 folder / f"absence-{y}.csv"))
+        del frame
+    reports = _reports(spec, rng, children, pupil_years, schools)
+    population = _population(spec, children)
+    for name, df in (("schools", schools), ("population", population), ("reports", reports),
+                     ("interventions", interventions.drop("child"))):
+        out[name] = [_write_import_file(name, df, folder / f"{name}.csv")]
     return out
+
+
+def _write_import_file(name: str, df: pl.DataFrame, path: Path) -> Path:
+    """One table as a canonical import file: UTF-8, semicolon-separated, months as '2024-09'."""
+    df = df.rename(IMPORT_NAMES.get(name, {}))
+    if name == "absence":
+        df = df.with_columns(pl.col("month").dt.strftime("%Y-%m"))
+    for col, dtype in df.schema.items():
+        if dtype == pl.Boolean:
+            df = df.with_columns(pl.col(col).replace_strict({True: "ja", False: "nej"}, return_dtype=pl.String))
+    df.write_csv(path, separator=";")
+    return path
 
 
 def build_with_examples(path: Path, store_url: str, seed: int) -> dict[str, int]:

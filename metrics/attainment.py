@@ -344,16 +344,63 @@ def _incomplete(wh: Warehouse, r: ResolvedGoal, source: str, ps: list[Period], r
     return text
 
 
+class _Rows:
+    """Engine rows for the parts of one goal. Parts on the same indicator whose filters differ in
+    one dimension only, one value each (grundskola and gymnasieskola), are read in one query broken
+    down by it (``each_alone``: every row as its own filtered query would give it); anything
+    else is read part by part. The first part's request reads its siblings' rows too.
+
+    Example: BUN's goal, filters {operator: [kommunal], school_form: [grundskola]} and
+    {…, school_form: [gymnasieskola]} -> one query with by=[school_form], filter {operator: [kommunal]}."""
+
+    def __init__(self, wh: Warehouse, siblings: list[ResolvedGoal]):
+        self.wh = wh
+        self.dim: str | None = None
+        self._cache: dict[tuple, pl.DataFrame] = {}
+        filters = [s.filter for s in siblings]
+        if len(siblings) < 2 or len({s.indicator for s in siblings}) != 1 or len({frozenset(f) for f in filters}) != 1:
+            return
+        differing = [k for k in filters[0] if len({repr(f[k]) for f in filters}) > 1]
+        if len(differing) != 1:
+            return
+        dim = differing[0]
+        if dim not in catalog.get(siblings[0].indicator).dims or not all(
+                isinstance(f[dim], list) and len(f[dim]) == 1 for f in filters):
+            return
+        self.dim, self.indicator = dim, siblings[0].indicator
+        self.common = {k: v for k, v in filters[0].items() if k != dim}
+        self.values = {f[dim][0] for f in filters}
+
+    def get(self, indicator: str, wanted: list[Period], filters: dict) -> dict[str, dict]:
+        """period code -> engine row, for ``indicator`` filtered by ``filters``."""
+        value = (filters.get(self.dim) or [None])[0] if self.dim else None
+        batched = (self.dim is not None and indicator == self.indicator and value in self.values
+                  and {k: v for k, v in filters.items() if k != self.dim} == self.common)
+        if not batched:
+            return self._alone(indicator, wanted, filters)
+        key = tuple(p.code for p in wanted)
+        if key not in self._cache:
+            self._cache[key] = engine.evaluate(self.wh, indicator, wanted, by=[self.dim], filters=self.common,
+                                               exact=True, each_alone=True)
+        part = self._cache[key].filter(pl.col(self.dim) == value).drop(self.dim)
+        rows = {row["period"]: row for row in part.iter_rows(named=True)}
+        # a value with no rows in some period (no such pupils at all): ask for it alone
+        return rows if len(rows) == len(key) else self._alone(indicator, wanted, filters)
+
+    def _alone(self, indicator: str, wanted: list[Period], filters: dict) -> dict[str, dict]:
+        df = engine.evaluate(self.wh, indicator, wanted, filters=filters, exact=True)  # goal level: exact
+        return {row["period"]: row for row in df.iter_rows(named=True)}
+
+
 def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date | None,
-                   period: str | None, with_series: bool = True) -> GoalResult:
+                   period: str | None, with_series: bool = True, shared: _Rows | None = None) -> GoalResult:
     ind = catalog.get(r.indicator)
     cmp = comparison(r.baseline_period, until, period)
     full_base, full_cur = cmp.baseline, cmp.current
     base_p, cur_p = _common_months(wh, ind.source, cmp.baseline, cmp.current)
     series_p = _series_years(periods.parse(r.baseline_period), until, cmp.current) if with_series else []
     wanted = list(dict.fromkeys([base_p, cur_p, *series_p]))
-    df = engine.evaluate(wh, ind.name, wanted, filters=r.filter, exact=True)  # goal level: exact
-    rows = {row["period"]: row for row in df.iter_rows(named=True)}
+    rows = (shared or _Rows(wh, [])).get(ind.name, wanted, r.filter)
     restricted = cur_p is not cmp.current
     # the period stays the school year's code (the JSON contract); the label says what is left out
     baseline = _measure(rows[base_p.code], base_p.label if restricted else cmp.baseline_label, cmp.baseline.code)
@@ -472,9 +519,10 @@ def goal_periods(cfg: GoalConfig, until: date | None) -> list[str]:
     return out
 
 
-def _preliminary(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date) -> Preliminary | None:
+def _preliminary(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date,
+                 shared: _Rows | None = None) -> Preliminary | None:
     """The term to date against the same months of the baseline term, when it has school months."""
-    p = _evaluate_leaf(wh, cfg, r, until, None, with_series=False)
+    p = _evaluate_leaf(wh, cfg, r, until, None, with_series=False, shared=shared)
     if p.current is None or not p.current.denominator:
         return None  # e.g. July: the new school year has no school months yet
     return Preliminary(period=periods.school_year_of(until).code, label=p.current.label, note=p.comparison_note,
@@ -483,11 +531,12 @@ def _preliminary(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date) -
 
 
 def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str | None = None,
-                  until: date | None = None, with_series: bool = True) -> GoalResult:
+                  until: date | None = None, with_series: bool = True, shared: _Rows | None = None) -> GoalResult:
     """The official status (a complete period: ``period``, or by default the last complete school
     year) and, by default while a school year is in progress, the preliminary result apart.
 
-    ``with_series=False`` skips the trend (and so ``on_track``): for a status comparison."""
+    ``with_series=False`` skips the trend (and so ``on_track``): for a status comparison.
+    ``shared``: the engine rows shared with sibling parts (see ``_Rows``); None reads alone."""
     r = cfg.resolved(goal, parent)
     if until is None and r.indicator:
         until = engine.data_until(wh, catalog.get(r.indicator).source)
@@ -499,16 +548,19 @@ def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str
     if base is not None and preliminary and periods.school_year_of(until).end <= base.end:
         preliminary = False  # the school year in progress is the baseline or before it
     if not goal.parts:
-        result = _evaluate_leaf(wh, cfg, r, until, official.code if official else None, with_series)
+        result = _evaluate_leaf(wh, cfg, r, until, official.code if official else None, with_series, shared)
         if base is not None and official is not None and official.end <= base.end:
             _no_status_yet(result, official, base)
         if preliminary:
-            result.preliminary = _preliminary(wh, cfg, r, until)
+            result.preliminary = _preliminary(wh, cfg, r, until, shared)
         return result
     resolved_parent = goal.model_copy(update={
         "indicator": r.indicator, "baseline_period": r.baseline_period, "target": r.target,
         "filter": r.filter, "committee": r.committee, "population": r.population})
-    parts = [evaluate_goal(wh, cfg, part, resolved_parent, period, until, with_series) for part in goal.parts]
+    # parts sharing an indicator (BUN: grundskola, gymnasieskola) are read in one query each time
+    shared = _Rows(wh, [cfg.resolved(part, resolved_parent) for part in goal.parts])
+    parts = [evaluate_goal(wh, cfg, part, resolved_parent, period, until, with_series, shared)
+             for part in goal.parts]
     result = _combine(goal, r.committee, parts, cfg)
     if official is not None:
         result.current = Measure(period=official.code, label=official.label, value=None, numerator=None,

@@ -327,7 +327,7 @@ def _check_public(ind: Indicator, ps: Sequence[Period], filters: Filters | None)
 def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Period],
              by: Sequence[str] = (), filters: Filters | None = None, *, suppress: bool = True,
              thresholds: suppression.Thresholds | None = None, materialised: bool = True,
-             exact: bool = False) -> pl.DataFrame:
+             exact: bool = False, each_alone: bool = False) -> pl.DataFrame:
     """Evaluate indicator ``name`` for one or more periods, broken down by ``by`` with totals.
 
     Published figures (``exact=False``, every page, export and the CLI): standard periods and
@@ -337,7 +337,11 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     as the goal file defines them): exact counts, any period.
 
     ``materialised=False`` sums the monthly absence rows even for whole terms and school years
-    (the reference the stored pupil_periods are tested against)."""
+    (the reference the stored pupil_periods are tested against).
+
+    ``each_alone=True`` (with ``exact=True``: goal parts) makes every row of the breakdown what a
+    query filtered to its value would give: small-count suppression per row, none across rows
+    (the parts are published one by one, never as a table with a total)."""
     ind = catalog.get(name)
     ps = [periods.parse(p) for p in ([period] if isinstance(period, str | Period) else period)]
     by = list(dict.fromkeys(by))
@@ -347,6 +351,8 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
             f"Indikatorn '{name}' kan inte delas upp på {', '.join(bad)}. "
             f"Möjliga uppdelningar: {', '.join(ind.dims)}.")
     if not exact:
+        if each_alone:
+            raise MetricError("each_alone gäller bara målnivå (exact=True).")
         _check_public(ind, ps, filters)
     df = _counts(wh, ind, ps, by, filters, materialised)
     spec = ind.spec
@@ -372,7 +378,7 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     hidden = pl.Series("suppressed", [False] * df.height, dtype=pl.Boolean)
     if suppress:  # decided on the exact counts
         t = thresholds or suppression.Thresholds(*settings.suppression_thresholds())
-        hidden = suppression.flags(df, ind.kind, by, t, group_cols=["period"])
+        hidden = suppression.flags(df, ind.kind, [] if each_alone else by, t, group_cols=["period"])
     if not spec.value_from_rounded:
         df = df.with_columns(spec.value())  # e.g. a mean of days: exact; its number of cases is rounded
     base = 1 if exact else settings.rounding_base()

@@ -285,3 +285,43 @@ def test_no_status_before_the_first_school_year_after_the_baseline(demo_wh, cfg)
     # June 2024: the first official status
     (bun, sn) = attainment.evaluate_all(demo_wh, cfg, until=date(2024, 6, 30))
     assert bun.status == "achieved" and bun.current.period == "2023/24"
+
+
+# --- parts sharing an indicator are read in one query -------------------------------------------
+
+def _alone(wh, cfg, goal, until):
+    """Every part evaluated on its own (no shared rows): the reference for the batched path."""
+    parent = cfg.resolved(goal)
+    resolved_parent = goal.model_copy(update={
+        "indicator": parent.indicator, "baseline_period": parent.baseline_period, "target": parent.target,
+        "filter": parent.filter, "committee": parent.committee, "population": parent.population})
+    return [attainment.evaluate_goal(wh, cfg, part, resolved_parent, until=until) for part in goal.parts]
+
+
+@pytest.mark.parametrize("until", [None, date(2026, 10, 31), date(2026, 9, 30), date(2025, 6, 30), date(2024, 12, 31)])
+def test_parts_read_together_equal_parts_read_alone(demo_wh, cfg, until, monkeypatch):
+    calls = []
+    real = attainment.engine.evaluate
+    monkeypatch.setattr(attainment.engine, "evaluate", lambda *a, **k: calls.append(k.get("by")) or real(*a, **k))
+    bun = attainment.evaluate_goal(demo_wh, cfg, cfg.goals[0], until=until)
+    together = len(calls)
+    assert bun.parts and [p.filter["school_form"] for p in bun.parts] == [["grundskola"], ["gymnasieskola"]]
+    alone = _alone(demo_wh, cfg, cfg.goals[0], until or bun.as_of)
+    assert bun.parts == alone
+    # one query for both parts (and one more for the preliminary result while a year is in progress)
+    assert together == (2 if bun.preliminary else 1) and calls[0] == ["school_form"]
+
+
+def test_a_suppressed_part_does_not_hide_its_sibling(tmp_path, cfg):
+    """Each part is published alone: a small gymnasieskola (suppressed) must not suppress
+    grundskola, as secondary suppression across a breakdown with a total would."""
+    rows = (pupils("gb", "G1", "5", BASE, 20, 6) + pupils("gc", "G1", "6", CUR, 20, 5)
+            + pupils("yb", "Y1", "2", BASE, 6, 2) + pupils("yc", "Y1", "2", CUR, 6, 2)
+            + pupils("gd", "G1", "6", date(2026, 6, 1), 20, 5))
+    wh = build_warehouse(tmp_path / "w.duckdb", absence=rows)
+    bun = attainment.evaluate_all(wh, cfg, "2025/26")[0]
+    grund, gym = bun.parts
+    assert gym.baseline.suppressed and gym.status == "no_data"
+    assert not grund.baseline.suppressed and grund.baseline.value == pytest.approx(6 / 20)
+    assert grund.status == "achieved" and bun.status == "no_data"
+    assert bun.parts == _alone(wh, cfg, cfg.goals[0], None)

@@ -5,6 +5,7 @@ Calibration is checked with plain SQL on the built warehouse, independent of the
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from data import demo
@@ -135,3 +136,17 @@ def test_the_goals_count_the_populations_the_committees_mean(demo_wh):
     assert (sn.current.numerator, sn.current.denominator) == share(
         "form = 'grundskola' AND op = 'kommunal'", "committee = 'sn'")
     assert share("form = 'grundskola' AND op = 'kommunal'", "TRUE")[1] > sn.current.denominator
+
+
+def test_streamed_import_files_hold_the_same_municipality(tmp_path):
+    """The ×10 benchmark writes the city one school year at a time: the same rows as generate()."""
+    spec = demo.DemoSpec.city(0.01)
+    whole = demo.write_import_files(demo.generate(spec), tmp_path / "whole")
+    streamed = demo.stream_import_files(spec, tmp_path / "streamed")
+    assert [p.name for p in streamed["absence"]] == [f"absence-{y}.csv" for y in range(2016, 2027)]
+    read = lambda p: pl.read_csv(p, separator=";", infer_schema=False)  # noqa: E731
+    one = read(whole["absence"])
+    parts = pl.concat([read(p) for p in streamed["absence"]])
+    assert parts.height == one.height and parts.sort(parts.columns).equals(one.sort(one.columns))
+    for kind in ("schools", "population", "reports", "interventions"):
+        assert streamed[kind][0].read_bytes() == whole[kind].read_bytes()

@@ -37,26 +37,21 @@ from bench.load import BROWSER_ARGS, CHROMIUM, IDLE, streamlit_server  # noqa: E
 FIRST = ("Översikt", "/", "Nämndens analys")
 
 
-# Recorded in the page, in ms since navigation started: when a chart was last drawn and when a
-# script run last ended (Streamlit's status widget removed after it was shown).
+# Recorded in the page: the time (ms since navigation started) of the last change to the page.
+# Once the page has been quiet for QUIET_MS with the network idle, that is when it was complete.
 _OBSERVE = """
-window.__drawn = 0; window.__idle = 0; window.__running = false;
-new MutationObserver(() => {
-  const now = performance.now();
-  const drawn = document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length;
-  if (drawn !== window.__charts) { window.__charts = drawn; window.__drawn = now; }
-  const running = !!document.querySelector('[data-testid=stStatusWidget]');
-  if (window.__running && !running) { window.__idle = now; }
-  window.__running = running;
-}).observe(document, {subtree: true, childList: true});
+window.__last = 0;
+new MutationObserver(() => { window.__last = performance.now(); })
+  .observe(document, {subtree: true, childList: true, characterData: true});
 """
+QUIET_MS = 1000
 
 
 def _render(browser, url: str, marker: str) -> dict:
     """A fresh context (no cache, no cookies) opens ``url``: seconds until the browser has the
-    page and its scripts (load), and until the page has rendered: the marker is shown, the
-    script has finished and the last chart is drawn (the charts' code loads lazily, so the page
-    is watched until the network is idle; the times are read from the page, not the waits)."""
+    page and its scripts (load), and until the page was complete – the last change to it, read
+    in the page once the marker is shown, the script has finished, every chart is drawn and
+    nothing has changed for a second (the charts' code loads lazily, after the script)."""
     ctx = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
     ctx.add_init_script(_OBSERVE)
     page = ctx.new_page()
@@ -68,9 +63,11 @@ def _render(browser, url: str, marker: str) -> dict:
         page.wait_for_load_state("networkidle", timeout=180_000)
         page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
                                ".every(c => c.querySelector('.main-svg'))", timeout=180_000)
-        drawn, idle = page.evaluate("() => [window.__drawn, window.__idle]")
+        page.wait_for_function(f"() => performance.now() - window.__last > {QUIET_MS}", timeout=180_000,
+                               polling=100)
+        last = page.evaluate("() => window.__last")
         charts = page.locator("[data-testid=stPlotlyChart]").count()
-        return {"load_s": loaded, "rendered_s": max(drawn, idle) / 1000, "charts": charts}
+        return {"load_s": loaded, "rendered_s": last / 1000, "charts": charts}
     finally:
         ctx.close()
 

@@ -71,7 +71,7 @@ def streamlit_server(env: dict[str, str], log_path: Path, start_timeout: float =
     port = port or free_port()
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+            [sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", *extra_args],
             cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -479,9 +479,12 @@ def _map_columns(df: pl.DataFrame, kind: str, mapping: Mapping, c: _Collector) -
 
 
 def _maybe_personal(col: str) -> pl.Expr:
-    """Native prefilter: only a value with 9 digits or an exponent can hold a personnummer."""
+    """Native prefilter: only a value with 9 digits or an exponent can hold a personnummer, and
+    not one that is a hexadecimal key as a whole (personnummer.spans passes over those too)."""
     c = pl.col(col)
-    return (c.str.count_matches(r"\d") >= personnummer.PREFILTER_DIGITS) | c.str.contains(personnummer.SCIENTIFIC_PATTERN)
+    hex_key = c.str.contains(personnummer.WHOLE_HEX_PATTERN) & c.str.contains(personnummer.HEX_LETTER_PATTERN)
+    return (((c.str.count_matches(r"\d") >= personnummer.PREFILTER_DIGITS) & ~hex_key)
+            | c.str.contains(personnummer.SCIENTIFIC_PATTERN))
 
 
 def _scan_personal(df: pl.DataFrame, skip: set[str], c: _Collector) -> None:
@@ -490,13 +493,19 @@ def _scan_personal(df: pl.DataFrame, skip: set[str], c: _Collector) -> None:
     cols = [col for col in df.columns if col not in skip and col != "_line"]
     if not cols:
         return
-    # one pass over every column; the regex in Python only for the few values that pass
-    hits = df.select([_maybe_personal(col).fill_null(False).any().alias(col) for col in cols]).row(0)
-    for col, hit in zip(cols, hits, strict=True):
-        if not hit:
+    # A column whose longest value is shorter than MIN_CANDIDATE_CHARS holds no candidate (neither
+    # 9 digits nor the shortest exponent form, '1.2e+8'): minutes, grades and codes are skipped
+    # after one length pass. The others are checked on their distinct values, natively, and the
+    # regex in Python runs only for the few values that pass.
+    longest = df.select([pl.col(col).str.len_bytes().max().alias(col) for col in cols]).row(0)
+    for col, n in zip(cols, longest, strict=True):
+        if n is None or n < MIN_CANDIDATE_CHARS:
             continue
-        candidates = df.select("_line", col).filter(_maybe_personal(col))
-        bad = [r for r in candidates.iter_rows() if personnummer.find(r[1])]
+        values = _personal_candidates(df, col)
+        bad_values = [v for v in values if personnummer.find(v)]
+        if not bad_values:
+            continue
+        bad = df.select("_line", col).filter(pl.col(col).is_in(bad_values)).rows()  # in file order
         for line, value in bad[:MAX_PROBLEMS_PER_CHECK]:
             c.add(line, col, f"'{value}'", "ett personnummer (eller ett tal som kan vara ett, t.ex. i "
                   "exponentform eller utan inledande nolla) får inte förekomma i den här kolumnen; ta bort "
@@ -507,12 +516,22 @@ def _scan_personal(df: pl.DataFrame, skip: set[str], c: _Collector) -> None:
             c.total += len(bad) - MAX_PROBLEMS_PER_CHECK
 
 
+MIN_CANDIDATE_CHARS = 6  # len('1.2e+8'): a shorter value holds no personnummer-like number
+
+
+def _personal_candidates(df: pl.DataFrame, col: str) -> list[str]:
+    """The distinct values of a column that may hold a personnummer (the native prefilter run on
+    distinct values: a pupil column at ×1 has 15 million rows but 300,000 values)."""
+    values = df.get_column(col).drop_nulls().unique().to_frame()
+    return values.filter(_maybe_personal(col)).get_column(col).to_list()
+
+
 def _pseudonymise(df: pl.DataFrame, col: str, c: _Collector, file_col: str) -> tuple[pl.DataFrame, str | None]:
     """Replace personnummer in an id column by keyed pseudonyms; other ids stay as they are.
 
     Every spelling that normalises (Unicode dashes and spaces, Excel's ="…") is pseudonymised;
     an id that holds a personnummer-like number in any other form is a problem, never stored."""
-    distinct = df.select(pl.col(col).filter(_maybe_personal(col)).unique()).to_series().drop_nulls().to_list()
+    distinct = _personal_candidates(df, col)
     normalised, unusable = {}, []
     for v in distinct:
         if n := personnummer.normalise(v):
@@ -594,14 +613,44 @@ def _parse_grade(v: str) -> str | None:
     return "F" if g in ("F", "FK", "F-KLASS", "FÖRSKOLEKLASS", "0") else (g or None)
 
 
-def _by_distinct(df: pl.DataFrame, column: str, parse, dtype) -> tuple[pl.Expr, list[str]]:
+def _by_distinct(df: pl.DataFrame, column: str, parse, dtype,
+                 native: tuple[pl.Expr, pl.Expr] | None = None) -> tuple[pl.Expr, list[str]]:
     """Parse each distinct spelling once in Python and map the column with the result.
 
+    ``native``: (which values are canonical, their parsed value), both expressions on the column:
+    canonical spellings ('4400', '2024-09', 'flicka') are parsed natively and only the others go
+    through ``parse`` (a canonical file has none, and no column is then mapped value by value).
     Returns the expression and the blank spellings (whitespace only: counted as missing)."""
-    distinct = df.get_column(column).drop_nulls().unique().to_list()
+    col = pl.col(column)
+    others = df.get_column(column).drop_nulls()
+    if native is not None:
+        canonical, value = native
+        others = df.select(col).filter(col.is_not_null() & ~canonical).get_column(column)
+    distinct = others.unique().to_list()
     blanks = [v for v in distinct if not v.strip()]
     mapping = {v: r for v in distinct if v.strip() and (r := parse(v)) is not None}
-    return pl.col(column).replace_strict(mapping, default=None, return_dtype=dtype), blanks
+    mapped = col.replace_strict(mapping, default=None, return_dtype=dtype)
+    if native is None:
+        return mapped, blanks
+    return pl.when(canonical).then(value).otherwise(mapped if mapping else None), blanks
+
+
+def _native(kind: str, column: str, direct: tuple[str, ...] = ()) -> tuple[pl.Expr, pl.Expr] | None:
+    """(is canonical, parsed value) for the spellings a type's Python parser would read the same
+    way: whole numbers of up to 15 digits, months and dates of 1900-2099 in ISO form (polars gives
+    null for 2024-02-30, as date.fromisoformat refuses it), and ``direct``: values that are their
+    own code. Example: '4400' -> 4400.0, '2024-09' -> 2024-09-01, 'flicka' -> 'flicka'."""
+    c = pl.col(column)
+    ymd = r"(?:19|20)\d{2}-(?:0[1-9]|1[0-2])"
+    if kind == "int":
+        return c.str.contains(r"^-?\d{1,15}$"), c.cast(pl.Int64, strict=False).cast(pl.Float64)
+    if kind == "month":
+        return c.str.contains(f"^{ymd}$"), (c + "-01").str.to_date("%Y-%m-%d", strict=False)
+    if kind == "date":
+        return c.str.contains(f"^{ymd}-(?:0[1-9]|[12]\\d|3[01])$"), c.str.to_date("%Y-%m-%d", strict=False)
+    if direct:
+        return c.is_in(list(direct)), c
+    return None
 
 
 def _validate(kind: str, raw: pl.DataFrame, file_col: dict[str, str], mapping: Mapping,
@@ -623,7 +672,10 @@ def _validate(kind: str, raw: pl.DataFrame, file_col: dict[str, str], mapping: M
             parsed.append(pl.lit(None, _DTYPES.get(spec.type, pl.String)).alias(name))
             continue
         if spec.type in parsers:
-            expr, blanks[name] = _by_distinct(df, rawc, *parsers[spec.type])
+            # a grade is its own value when it is one of the grades as written ('F', '1'-'9')
+            direct = tuple(g for g in (*GRADES_GRUNDSKOLA, *GRADES_GYMNASIESKOLA) if _parse_grade(g) == g)
+            expr, blanks[name] = _by_distinct(df, rawc, *parsers[spec.type],
+                                              native=_native(spec.type, rawc, direct if spec.type == "grade" else ()))
         elif spec.type == "code":
             aliases = {**CODE_ALIASES.get(name, {}), **mapping.values.get(name, {})}
 
@@ -631,9 +683,13 @@ def _validate(kind: str, raw: pl.DataFrame, file_col: dict[str, str], mapping: M
                 code = aliases.get(fold(v), fold(v))
                 return code if code in codes else None
 
-            expr, blanks[name] = _by_distinct(df, rawc, to_code, pl.String)
+            # a code written as itself, and not an alias of another one, is its own value
+            direct = tuple(code for code in spec.codes if to_code(code) == code)
+            expr, blanks[name] = _by_distinct(df, rawc, to_code, pl.String, native=_native("code", rawc, direct))
         else:  # text and ids: surrounding spaces dropped, blank = missing
-            text = pl.col(rawc).str.strip_chars()
+            # (stripped only when some value has them: a copy of 15 million ids costs seconds)
+            padded = df.select(pl.col(rawc).str.contains(r"^\s|\s$").any()).item()
+            text = pl.col(rawc).str.strip_chars() if padded else pl.col(rawc)
             expr, blanks[name] = pl.when(text == "").then(None).otherwise(text), []
         parsed.append(expr.alias(name))
     typed = df.with_columns(parsed)
@@ -674,8 +730,10 @@ def _row_rules(kind: str, df: pl.DataFrame, fc: dict[str, str], c: _Collector,
     the school form of each row's school (``_form``) for those checks."""
     col = pl.col
     if "school_id" in df.columns and kind != "schools":
-        known = schools.select("school_id", pl.col("school_form").alias("_form"))
-        df = df.join(known, on="school_id", how="left", maintain_order="left")
+        # a lookup in the (small) school register, not a join: a join would copy every column
+        forms = dict(zip(schools["school_id"].to_list(), schools["school_form"].to_list(), strict=True))
+        df = df.with_columns(col("school_id").replace_strict(forms, default=None, return_dtype=pl.String)
+                             .alias("_form"))
         c.rows(col("school_id").is_not_null() & col("_form").is_null(), fc.get("school_id"),
                "okänt skolenhets-id – importera skolenheterna först", show="school_id")
     if kind == "population":
@@ -713,7 +771,11 @@ def _row_rules(kind: str, df: pl.DataFrame, fc: dict[str, str], c: _Collector,
 def _duplicates(kind: str, df: pl.DataFrame, fc: dict[str, str], c: _Collector) -> None:
     """Rows whose key occurs more than once in the file (hash first, then exact on candidates)."""
     keys = list(KEYS[kind])
-    hashed = df.select(pl.struct(keys).hash().alias("h"))["h"]
+    # one hash per column, combined: a collision only adds a candidate for the exact check below
+    combined = pl.lit(0, pl.UInt64)
+    for i, k in enumerate(keys):
+        combined = combined ^ pl.col(k).hash(seed=i + 1)  # another seed per column
+    hashed = df.select(combined.alias("h"))["h"]
     if hashed.n_unique() == df.height:  # the common case, and cheap: no two rows share a key
         return
     candidates = df.filter(hashed.is_duplicated())

@@ -35,6 +35,11 @@ _HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Fa-f-]*[A-Fa-f])(?:[0-9A-Fa-f
 # Cheap SQL/polars prefilters: a value can only hold a number when it has 9 digits, or an exponent.
 PREFILTER_DIGITS = 9
 SCIENTIFIC_PATTERN = r"\d[.,]\d+\s?[eE]\+0?(?:8|9|10|11)"
+# A whole value that is one hexadecimal token (as _HEX_TOKEN; the letter is checked apart, since
+# the native regex engines have no look-ahead) holds no number: every digit run lies inside it.
+# Example: the 16-hex pupil keys of another system, '9e8a0c1d2b3f4a56'.
+WHOLE_HEX_PATTERN = r"^(?:[0-9A-Fa-f]{16,}|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})$"
+HEX_LETTER_PATTERN = r"[A-Fa-f]"
 
 KEY_ENV = "SAMVERKAN_PSEUDONYM_KEY"
 KEY_VERSION_ENV = "SAMVERKAN_PSEUDONYM_KEY_VERSION"

@@ -308,17 +308,24 @@ def key_indicators_month(wh: Warehouse, month_code: str) -> pl.DataFrame:
         "change_month": pl.Float64, "change_year": pl.Float64, "suppressed": pl.Boolean})
 
 
-def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str) -> pl.DataFrame:
+def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str,
+                      now: list[attainment.GoalResult] | None = None) -> pl.DataFrame:
     """Every goal (and part) as of the end of a month and of the month before, with changes: the
     official status (which changes when a school year completes) and the preliminary result of
-    the school year in progress (which moves month by month)."""
+    the school year in progress (which moves month by month).
+
+    ``now``: the goals already evaluated as of the month's end (``evaluate_all`` with that
+    ``until``, series included), which are then not evaluated again; None evaluates them."""
     m = periods.parse(month_code)
+    if now is not None and any(r.as_of != m.end for r in now):
+        raise ValueError(f"the goal results given are not as of {m.end}")
     # The two evaluations are independent queries: run them side by side (DuckDB releases the
     # GIL; the warehouse hands each thread its own cursor).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        now_f = pool.submit(attainment.evaluate_all, wh, cfg, None, m.end)
+        now_f = None if now is not None else pool.submit(attainment.evaluate_all, wh, cfg, None, m.end)
         before_f = pool.submit(attainment.evaluate_all, wh, cfg, None, m.shift_months(-1).end, False)
-        now, before = attainment.frame(now_f.result()), attainment.frame(before_f.result())
+        now = attainment.frame(now if now_f is None else now_f.result())
+        before = attainment.frame(before_f.result())
     joined = now.join(before.select("goal_id", pl.col("status").alias("status_before"),
                                     pl.col("current_value").alias("value_before"),
                                     pl.col("progress").alias("progress_before"),

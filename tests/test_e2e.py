@@ -42,7 +42,7 @@ def server(demo_db, tmp_path_factory):
     log = tmp_path_factory.mktemp("e2e-log") / "server.log"
     with open(log, "w") as fh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+            [sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -270,7 +270,7 @@ def test_a_deep_link_as_the_first_request_to_a_fresh_server_runs_inside_the_app(
     # app's url paths are not file names, so the link reaches app.py, query parameters included.
     port = _free_port()
     env = {**os.environ, "SAMVERKAN_DB": str(demo_db), "SAMVERKAN_STORE_URL": f"sqlite:///{tmp_path / 's.sqlite'}"}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.port",
                              str(port), "--server.headless", "true"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

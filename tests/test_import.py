@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from data import importer, personnummer
 from data.warehouse import Warehouse
@@ -307,3 +309,38 @@ def test_upload_page_validates_previews_and_imports(db, tmp_path, monkeypatch):
     assert count(db, "absence") == 8
     ledger = at.dataframe[-1].value
     assert ledger["Fil"].tolist()[0] == "absence.csv" and ledger["Av"].tolist()[0] == "steward@kommun.se"
+
+
+# --- canonical spellings are parsed natively, exactly as the Python parsers read them --------------
+
+_SPELLINGS = {
+    "int": (importer._parse_int, pl.Float64, st.one_of(
+        st.integers(-10**17, 10**17).map(str), st.from_regex(r"-?[0-9 ,.]{1,8}", fullmatch=True))),
+    "month": (importer._parse_month, pl.Date, st.one_of(
+        st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(0, 2200), st.integers(0, 13)),
+        st.from_regex(r"[0-9]{4}-[0-9]{1,2}(-01)?( 00:00:00)?", fullmatch=True))),
+    "date": (importer._parse_date, pl.Date, st.builds(
+        lambda y, m, d: f"{y:04d}-{m:02d}-{d:02d}", st.integers(0, 2200), st.integers(0, 13), st.integers(0, 32))),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(sorted(_SPELLINGS)), st.data())
+def test_native_parsing_equals_the_python_parser(kind, data):
+    parse, dtype, values = _SPELLINGS[kind]
+    column = data.draw(st.lists(st.one_of(values, st.none(), st.just("  ")), min_size=1, max_size=30))
+    df = pl.DataFrame({"v": column}, schema={"v": pl.String})
+    fast, fast_blanks = importer._by_distinct(df, "v", parse, dtype, native=importer._native(kind, "v"))
+    slow, slow_blanks = importer._by_distinct(df, "v", parse, dtype)
+    assert df.select(fast)["v"].to_list() == df.select(slow)["v"].to_list()
+    assert sorted(fast_blanks) == sorted(slow_blanks)
+
+
+def test_codes_written_as_themselves_are_kept_and_aliases_still_mapped(db):
+    csv = HEADER + "\n".join([
+        "p1;EX-G1;5;flicka;2024-09;1000;100;0", "p2;EX-G1;F;Pojke;2024-09;1000;100;0",
+        "p3;EX-G1;0;K;2024-09;1000;100;0", "p4;EX-G1;åk 7;x;2024-09;1000;100;0"]) + "\n"
+    plan = importer.prepare("absence", csv.encode(), "a.csv", db, today=TODAY)
+    assert plan.ok, [str(p) for p in plan.problems]
+    assert plan.rows.sort("pupil_id").select("grade", "gender").rows() == [
+        ("5", "flicka"), ("F", "pojke"), ("F", "flicka"), ("7", "annat")]

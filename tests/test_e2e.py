@@ -76,10 +76,11 @@ def wait_rendered(page, text: str) -> str:
     Idle twice in a row, 0.7 s apart: a URL-bound widget can start a second script run right
     after the first, and text read in between would be half re-rendered."""
     page.get_by_text(text).first.wait_for(timeout=60_000)
+    # the end of the run itself (a loaded machine can take long; a run that never ends still fails)
     for _ in range(2):
-        page.wait_for_function(IDLE, timeout=60_000)
+        page.wait_for_function(IDLE, timeout=150_000)
         page.wait_for_timeout(700)
-    page.wait_for_function(IDLE, timeout=60_000)
+    page.wait_for_function(IDLE, timeout=150_000)
     return page.locator("body").inner_text()
 
 

@@ -16,7 +16,6 @@ log = logging.getLogger("samverkan.app")
 
 def preload() -> None:
     import docx  # noqa: F401  (the committee brief)
-    import openpyxl  # noqa: F401  (Excel import of registers)
 
     import ui.warmup  # noqa: F401  (pandas, plotly, pyarrow, xlsxwriter, Babel's Swedish data)
     from data import access, demo, importer, registers, settings, store  # noqa: F401

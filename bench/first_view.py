@@ -92,7 +92,8 @@ def first_request(db: Path, work: Path) -> dict:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             for label, path in (("precomputed", db), ("engine", _without_precomputed(db, work))):
-                env = {"SAMVERKAN_DB": str(path), "SAMVERKAN_STORE_URL": f"sqlite:///{work / f'store-{label}.sqlite'}"}
+                env = {"SAMVERKAN_DB": str(path),
+                       "SAMVERKAN_STORE_URL": f"sqlite:///{work / f'store-{label}.sqlite'}"}
                 t_start = time.perf_counter()
                 with streamlit_server(env, work / f"server-{label}.log", start_timeout=300) as (_proc, url):
                     started = time.perf_counter() - t_start
@@ -110,7 +111,8 @@ def shared_links(db: Path, work: Path, links: list[tuple[str, str, str]], repeat
 
     env = {"SAMVERKAN_DB": str(db), "SAMVERKAN_STORE_URL": f"sqlite:///{work / 'store-links.sqlite'}"}
     out: dict = {}
-    with streamlit_server(env, work / "server-links.log", start_timeout=300) as (_proc, url), sync_playwright() as p:
+    with (streamlit_server(env, work / "server-links.log", start_timeout=300) as (_proc, url),
+          sync_playwright() as p):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             for _name, path, marker in links:  # warm the server's caches for exactly these views
@@ -138,7 +140,8 @@ def default_links(db: Path) -> list[tuple[str, str, str]]:
     year = views.years(wh)[1]
     month = periods.parse(views.months(wh)[1]).label  # the URL carries the month by name
     return [("Översikt", "/", "Nämndens analys"),
-            ("Barn- och utbildningsnämnden, ett område", f"/bun?omrade={quote_plus(area)}", "Skolorna jämförda"),
+            ("Barn- och utbildningsnämnden, ett område", f"/bun?omrade={quote_plus(area)}",
+             "Skolorna jämförda"),
             ("Socialnämnden, året innan", f"/sn?ar={year}", "Socialnämndens mål"),
             ("Styrgruppen, månaden innan", f"/styrgrupp?manad={quote_plus(month)}", "Nämndernas analyser"),
             ("Definitioner", "/definitioner", "Andel elever med hög frånvaro")]

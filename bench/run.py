@@ -33,9 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from bench import pandas_baseline  # noqa: E402
+from bench import first_view, pandas_baseline  # noqa: E402
 from bench.load import IDLE  # noqa: E402
-from bench import first_view  # noqa: E402
 from data import demo, importer, warehouse  # noqa: E402
 from data.warehouse import Warehouse  # noqa: E402
 from metrics import attainment, engine, goals, precompute, views  # noqa: E402

@@ -312,7 +312,6 @@ def _absence_years(spec: DemoSpec, rng: np.random.Generator, pupil_years: pl.Dat
     school_info = schools.select("school_id", "operator")
     school_factor = {sid: float(f) for sid, f in zip(
         schools["school_id"].to_list(), rng.lognormal(0.0, 0.22, size=schools.height), strict=True)}
-    frames = []
     for y in _school_year_range(spec):
         py = pupil_years.filter(pl.col("school_year") == y).join(school_info, on="school_id")
         win_start, win_end = date(y, 7, 1), min(date(y + 1, 6, 30), spec.data_until)

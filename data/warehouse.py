@@ -183,7 +183,7 @@ TABLES = ("meta", "schools", "population", "absence", "reports", "interventions"
 
 # Functions run at the end of every write, on the new file before it is swapped in (see
 # ``on_write``): derived aggregates that must never be older than the data they come from.
-_DERIVERS: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+_DERIVERS: list[Callable[[duckdb.DuckDBPyConnection], object]] = []
 
 # The term and the school year a month belongs to (terms: HT = July-December, VT = January-June).
 _TERM = "CASE WHEN month(a.month) >= 7 THEN 'HT' ELSE 'VT' END || year(a.month)"
@@ -203,7 +203,7 @@ class WarehouseMissing(FileNotFoundError):
     """The configured warehouse file does not exist."""
 
 
-def on_write(derive: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+def on_write(derive: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
     """Run ``derive(con)`` at the end of every write from now on in this process, inside the
     write (so its results are swapped in atomically with the data). ``data`` cannot import the
     metric engine; ``metrics.precompute.install()`` registers itself here."""
@@ -366,7 +366,7 @@ class Warehouse:
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._connection().cursor()
-        cur.execute(f'USE "{self._catalog}"')
+        cur.execute('USE "' + self._catalog.replace('"', '""') + '"')
         return cur
 
     @property
@@ -393,7 +393,8 @@ class Warehouse:
         stamp = self._identity()
         cached = self._tables.get(stamp)
         if cached is None:
-            cached = set(self.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [self._catalog])["table_name"])
+            cached = set(self.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
+                                  [self._catalog])["table_name"])
             self._tables = {stamp: cached}
         return name in cached
 

@@ -58,7 +58,8 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "areas": lambda wh, cfg: views.areas(wh),
     "schools": lambda wh, cfg: views.schools(wh),
     "absence_trend": lambda wh, cfg, years, filters: views.absence_trend(wh, list(years), filters),
-    "absence_breakdown": lambda wh, cfg, period, dim, filters: views.absence_breakdown(wh, period, dim, filters),
+    "absence_breakdown": lambda wh, cfg, period, dim, filters: views.absence_breakdown(
+        wh, period, dim, filters),
     "absence_distribution": lambda wh, cfg, period, filters: views.absence_distribution(wh, period, filters),
     "school_comparison": lambda wh, cfg, period, filters: views.school_comparison(wh, period, filters),
     "report_funnel": lambda wh, cfg, period, filters: views.report_funnel(wh, period, filters),
@@ -93,7 +94,8 @@ def first_views(wh: Warehouse) -> list[tuple[str, tuple]]:
     if yrs:
         y = str(yrs[0])
         out += [("report_funnel", (y, {})), ("reports_per_year", (sorted(yrs),)),
-                ("share_by", ("investigation_share", y, "reporter_category")), ("quality_trend", (sorted(yrs),)),
+                ("share_by", ("investigation_share", y, "reporter_category")),
+                ("quality_trend", (sorted(yrs),)),
                 ("interventions_by_type", (y,))]
     return out
 
@@ -211,7 +213,8 @@ def refresh(con: duckdb.DuckDBPyConnection) -> int:
     try:
         wanted = [(n, a) for n, a in first_views(wh) if cfg is not None or n not in USES_GOALS]
     except Exception as exc:
-        log.warning("precompute: no first views (%s: %s)", type(exc).__name__, personnummer.mask(str(exc))[:300])
+        log.warning("precompute: no first views (%s: %s)", type(exc).__name__,
+                    personnummer.mask(str(exc))[:300])
         return 0
 
     # The goal statuses first, alone: the steering group's view of the newest month evaluates the

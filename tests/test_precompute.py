@@ -101,8 +101,8 @@ def test_another_context_misses(demo_db, monkeypatch, tmp_path):
     assert precompute.lookup(wh, "months", ()) is precompute.MISSING
     monkeypatch.delenv("SAMVERKAN_SUPPRESS_MIN_COUNT")
     edited = tmp_path / "goals.yaml"
-    edited.write_text(GOALS.read_text(encoding="utf-8").replace("partly_threshold: 0.5", "partly_threshold: 0.6")
-                      + "\n# edited\n", encoding="utf-8")
+    text = GOALS.read_text(encoding="utf-8").replace("partly_threshold: 0.5", "partly_threshold: 0.6")
+    edited.write_text(text + "\n# edited\n", encoding="utf-8")
     monkeypatch.setenv("SAMVERKAN_GOALS", str(edited))
     assert precompute.lookup(wh, "goal_results", (None,)) is precompute.MISSING
     monkeypatch.setenv("SAMVERKAN_GOALS", str(GOALS))

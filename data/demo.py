@@ -545,9 +545,7 @@ def build(path: Path, spec: DemoSpec | None = None) -> dict[str, int]:
             con.unregister("_src")
             counts[name] = df.height
         warehouse.refresh_pupil_periods(con)
-        meta = {"dataset_label": DEMO_LABEL, "municipality": MUNICIPALITY, "is_demo": "1",
-                "demo_seed": str(spec.seed), "built_at": now.isoformat(timespec="seconds")}
-        con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        con.executemany("INSERT INTO meta VALUES (?, ?)", list(_demo_meta(spec, now).items()))
         for i, (name, rows) in enumerate(counts.items()):
             con.execute(
                 "INSERT INTO import_ledger (import_id, kind, source, file_name, period, rows_added, "
@@ -558,6 +556,23 @@ def build(path: Path, spec: DemoSpec | None = None) -> dict[str, int]:
         return counts
 
     return warehouse.write(Path(path), fill, fresh=True)
+
+
+def _demo_meta(spec: DemoSpec, now: datetime) -> dict[str, str]:
+    return {"dataset_label": DEMO_LABEL, "municipality": MUNICIPALITY, "is_demo": "1",
+            "demo_seed": str(spec.seed), "built_at": now.isoformat(timespec="seconds")}
+
+
+def label_as_demo(path: Path, spec: DemoSpec) -> None:
+    """Mark a warehouse loaded from ``stream_import_files`` as the demo generator's fictional
+    data, as ``build`` does: the dashboard then labels it so and runs in demo mode."""
+    meta = _demo_meta(spec, datetime.now(UTC).replace(tzinfo=None))
+
+    def fill(con):
+        con.execute("DELETE FROM meta WHERE key IN (SELECT unnest(?::VARCHAR[]))", [list(meta)])
+        con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+
+    warehouse.write(Path(path), fill)
 
 
 IMPORT_NAMES = {"absence": {"pupil_key": "pupil_id"}, "reports": {"child_key": "child_id"},

@@ -245,6 +245,14 @@ def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = 
                {_TERM} AS term, {_SCHOOL_YEAR} AS school_year FROM _touched a""")
     con.execute("DELETE FROM pupil_periods WHERE period IN (SELECT term FROM _touched_periods) "
                 "OR period IN (SELECT school_year FROM _touched_periods)")
+    # The first and last month of the touched terms, as constants: DuckDB then skips the row
+    # groups of other months (the join below alone would read every monthly row; 155 million at
+    # ×10 for a one-month extract). Months outside the bounds cannot match the join anyway.
+    first, last = con.execute(
+        "SELECT min(make_date(year(month), CASE WHEN month(month) >= 7 THEN 7 ELSE 1 END, 1)), "
+        "max(make_date(year(month), CASE WHEN month(month) >= 7 THEN 12 ELSE 6 END, 1)) FROM _touched").fetchall()[0]
+    if first is None:
+        return
     # Grouped on integers (year, autumn); the label is made once per group, not once per row.
     con.execute(f"""
         INSERT INTO pupil_periods
@@ -260,12 +268,17 @@ def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = 
             JOIN schools s ON s.school_id = a.school_id
             JOIN (SELECT DISTINCT y, autumn FROM _touched_periods) t
               ON t.y = year(a.month) AND t.autumn = (month(a.month) >= 7)
+            WHERE a.month BETWEEN ? AND ?
             GROUP BY ALL
-        )""")
+        )""", [first, last])
     # a term's school year: HT2024 and VT2025 -> 2024/25; the later term's school, form, grade
     # and gender win (its last month is the school year's last month: the same rule as PUPIL_PICK)
     school_year_of_term = ("(CAST(substr(period, 3) AS INTEGER) - (period LIKE 'VT%')::INT)::VARCHAR || '/' || "
                            "lpad(((CAST(substr(period, 3) AS INTEGER) - (period LIKE 'VT%')::INT + 1) % 100)::VARCHAR, 2, '0')")
+    # the two terms of each touched school year, as constants (HT2026 and VT2027 for 2026/27), so
+    # that only their rows are read, not every stored term and school year
+    years = [r[0] for r in con.execute("SELECT DISTINCT y - (NOT autumn)::INT FROM _touched_periods").fetchall()]
+    terms = ", ".join(f"'HT{int(y)}', 'VT{int(y) + 1}'" for y in years)
     con.execute(f"""
         INSERT INTO pupil_periods
         SELECT sy, pupil_key, pick.school_form, pick.school, pick.grade, pick.gender, scheduled, absent,
@@ -277,7 +290,7 @@ def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = 
                    sum(scheduled) AS scheduled, sum(absent) AS absent, sum(invalid) AS invalid,
                    sum(n_invalid) AS n_invalid, sum(n_months) AS n_months, max(last_month) AS last_month
             FROM pupil_periods
-            WHERE (period LIKE 'HT%' OR period LIKE 'VT%')
+            WHERE period IN ({terms})
               AND {school_year_of_term} IN (SELECT school_year FROM _touched_periods)
             GROUP BY ALL
         )""")

@@ -635,6 +635,11 @@ def _by_distinct(df: pl.DataFrame, column: str, parse, dtype,
     return pl.when(canonical).then(value).otherwise(mapped if mapping else None), blanks
 
 
+# A grade is its own value when it is written as one of the grades: 'F', '1'-'9'.
+_GRADES_AS_WRITTEN = tuple(dict.fromkeys(g for g in (*GRADES_GRUNDSKOLA, *GRADES_GYMNASIESKOLA)
+                                         if _parse_grade(g) == g))
+
+
 def _native(kind: str, column: str, direct: tuple[str, ...] = ()) -> tuple[pl.Expr, pl.Expr] | None:
     """(is canonical, parsed value) for the spellings a type's Python parser would read the same
     way: whole numbers of up to 15 digits, months and dates of 1900-2099 in ISO form (polars gives
@@ -648,6 +653,8 @@ def _native(kind: str, column: str, direct: tuple[str, ...] = ()) -> tuple[pl.Ex
         return c.str.contains(f"^{ymd}$"), (c + "-01").str.to_date("%Y-%m-%d", strict=False)
     if kind == "date":
         return c.str.contains(f"^{ymd}-(?:0[1-9]|[12]\\d|3[01])$"), c.str.to_date("%Y-%m-%d", strict=False)
+    if kind == "grade":
+        direct = _GRADES_AS_WRITTEN
     if direct:
         return c.is_in(list(direct)), c
     return None
@@ -672,10 +679,7 @@ def _validate(kind: str, raw: pl.DataFrame, file_col: dict[str, str], mapping: M
             parsed.append(pl.lit(None, _DTYPES.get(spec.type, pl.String)).alias(name))
             continue
         if spec.type in parsers:
-            # a grade is its own value when it is one of the grades as written ('F', '1'-'9')
-            direct = tuple(g for g in (*GRADES_GRUNDSKOLA, *GRADES_GYMNASIESKOLA) if _parse_grade(g) == g)
-            expr, blanks[name] = _by_distinct(df, rawc, *parsers[spec.type],
-                                              native=_native(spec.type, rawc, direct if spec.type == "grade" else ()))
+            expr, blanks[name] = _by_distinct(df, rawc, *parsers[spec.type], native=_native(spec.type, rawc))
         elif spec.type == "code":
             aliases = {**CODE_ALIASES.get(name, {}), **mapping.values.get(name, {})}
 

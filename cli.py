@@ -6,6 +6,8 @@
     python cli.py metric NAME [--period P] [--by DIM ...] [--filter DIM=VALUE ...]
                               [--format table|json|csv] [--explain] [--db PATH]
     python cli.py import KIND FILE [--db PATH] [--mapping FILE] [--dry-run]
+    python cli.py precompute [--db PATH] [--list]
+    python cli.py backup TARGET [--db PATH]
     python cli.py docs [--check]
 
 Errors are printed in Swedish on stderr with exit code 2, never as a traceback.
@@ -237,6 +239,22 @@ def cmd_precompute(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the warehouse: the main file and its school-year partitions
+    (``TARGET`` and ``TARGET.parts/``), taken while no import can swap files."""
+    wh = _warehouse(args.db)
+    target = Path(args.target)
+    if target.resolve() == wh.path.resolve():
+        raise CliError("Kopian kan inte skrivas över databasen själv; ange en annan sökväg.")
+    if not target.parent.is_dir():
+        raise CliError(f"Mappen {target.parent} finns inte.")
+    warehouse.copy(wh.path, target)
+    copied = warehouse.files(target)
+    size = sum(f.stat().st_size for f in copied) / 1e6
+    print(f"Kopierade {len(copied)} filer ({size:,.0f} MB) till {target}".replace(",", " "))
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     target = settings.ROOT / "METRICS.md"
     text = docs.metrics_markdown()
@@ -305,6 +323,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
     c.add_argument("--list", action="store_true", help="visa bara vad som finns förberäknat")
     c.set_defaults(func=cmd_precompute)
+
+    b = sub.add_parser("backup", help="kopiera databasen med alla läsårsfiler (säkerhetskopia)")
+    b.add_argument("target", help="kopians sökväg; läsårsfilerna hamnar i TARGET.parts/")
+    b.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
+    b.set_defaults(func=cmd_backup)
 
     o = sub.add_parser("docs", help="skriv METRICS.md från indikatorkatalogen")
     o.add_argument("--check", action="store_true", help="kontrollera bara att filen stämmer")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
 import tempfile
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.load import BROWSER_ARGS, CHROMIUM, IDLE, streamlit_server  # noqa: E402
+from data import warehouse  # noqa: E402
 
 # (name, path, text shown when the page has rendered, charts drawn when complete)
 FIRST = ("Översikt", "/", "Nämndens analys")
@@ -74,8 +74,8 @@ def _render(browser, url: str, marker: str) -> dict:
 
 def _without_precomputed(db: Path, folder: Path) -> Path:
     copy = folder / "utan-forberakning.duckdb"
-    shutil.copyfile(db, copy)
-    con = duckdb.connect(str(copy))
+    warehouse.copy(db, copy)
+    con = duckdb.connect(str(copy))  # the main file, which holds the precomputed views
     con.execute("DELETE FROM precomputed")
     con.execute("CHECKPOINT")
     con.close()

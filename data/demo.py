@@ -539,11 +539,14 @@ def build(path: Path, spec: DemoSpec | None = None) -> dict[str, int]:
     def fill(con):
         counts = {}
         for name, df in tables.items():
+            counts[name] = df.height
+            if name == "absence":
+                warehouse.replace_absence(con, df)
+                continue
             con.register("_src", df)
             cols = ", ".join(df.columns)
             con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _src")
             con.unregister("_src")
-            counts[name] = df.height
         warehouse.refresh_pupil_periods(con)
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(_demo_meta(spec, now).items()))
         for i, (name, rows) in enumerate(counts.items()):

@@ -932,12 +932,11 @@ def _changes(kind: str, df: pl.DataFrame, db: Path | None) -> pl.DataFrame:
     con = duckdb.connect(":memory:")
     try:
         if db is not None and Path(db).exists():
-            con.execute(f"ATTACH '{warehouse.sql_string(Path(db))}' AS wh (READ_ONLY)")
+            warehouse.attach(con, Path(db))
         else:
             con.execute("ATTACH ':memory:' AS wh")
             con.execute("USE wh")
-            warehouse.create_schema(con)
-        con.execute("USE wh")
+            warehouse.create_schema(con, partitioned=False)
         con.register("_new", new)
         replaced = con.sql(f"SELECT {_PERIOD_EXPR[kind]} AS period, count(*) AS rows_replaced FROM {kind} "
                            f"WHERE {_SUPERSEDED[kind]} GROUP BY period").pl()
@@ -975,11 +974,13 @@ def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
                        [plan.kind, plan.file_hash]).fetchall()[0][0]:
             return -1, 0
         con.register("_new", new)
-        replaced = con.execute(f"DELETE FROM {plan.kind} WHERE {_SUPERSEDED[plan.kind]}").fetchall()[0][0]
-        con.execute(f"INSERT INTO {plan.kind} ({cols}) SELECT {cols} FROM _new")
-        if plan.kind == "absence":
+        if plan.kind == "absence":  # rewrites only the school years the file covers
+            replaced = warehouse.replace_absence(con, new)
             warehouse.refresh_pupil_periods(con, new["month"].unique().to_list())
-        elif plan.kind == "schools" and con.execute("SELECT count(*) FROM absence").fetchall()[0][0]:
+        else:
+            replaced = con.execute(f"DELETE FROM {plan.kind} WHERE {_SUPERSEDED[plan.kind]}").fetchall()[0][0]
+            con.execute(f"INSERT INTO {plan.kind} ({cols}) SELECT {cols} FROM _new")
+        if plan.kind == "schools" and con.execute("SELECT count(*) FROM absence").fetchall()[0][0]:
             warehouse.refresh_pupil_periods(con)  # a school's form may have changed
         con.execute(
             "INSERT INTO import_ledger (import_id, kind, source, file_name, file_hash, period, rows_added, "

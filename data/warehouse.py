@@ -1,16 +1,28 @@
-"""The DuckDB warehouse: schema, atomic writes and a read-only reader that follows swaps.
+"""The DuckDB warehouse: schema, atomic incremental writes and a read-only reader that follows swaps.
+
+Layout: the live file ``<db>`` holds the small tables; the monthly absence rows and the pupil
+sums derived from them (``absence``, ``pupil_periods``) live in one DuckDB file per school year
+in ``<db>.parts/`` ('2024-1f3a9c2e.duckdb' for 2024/25), listed by the live file's table
+``partitions``. Partition files are immutable: a write that changes a school year writes a new
+file under a new name, so a monthly extract rewrites one school year's file and the small main
+file, never the whole history.
 
 Concurrency model (DuckDB 2.0, see STACK_NOTES.md): a file may be open read-write by one process
-or read-only by many, never both. So nothing ever writes the live file in place:
+or read-only by many, never both. So nothing ever writes a live file in place:
 
-* a writer takes an exclusive lock file, builds ``<db>.tmp`` (starting from a copy of the live
-  file when it modifies data), CHECKPOINTs, closes it and ``os.replace``s it over the live file;
-* a reader opens an in-memory connection and ``ATTACH``es the live file READ_ONLY; before each
-  query it compares the file's identity (inode, mtime, size) and re-attaches after a swap.
+* a writer takes an exclusive lock file, builds ``<db>.tmp`` (a copy of the live main file, or an
+  empty one), attaches the unchanged school years read-only and copies a school year to a new
+  partition file only when it changes it (``open_partition``), CHECKPOINTs, closes everything and
+  ``os.replace``s the main file over the live one: that rename is the commit. Partition files no
+  longer listed are deleted afterwards (readers that still have them open keep reading them);
+* a reader opens an in-memory connection, ``ATTACH``es the live main file and its listed
+  partitions READ_ONLY, and sees ``absence`` and ``pupil_periods`` as views over the partitions
+  (``attach``); before each query it compares the main file's identity (inode, mtime, size) and
+  re-attaches after a swap.
 
 A running dashboard therefore never sees a half-written state and never blocks a writer, and a
-writer killed at any moment leaves the previous file untouched (only a stale ``.tmp`` remains,
-which the next writer overwrites).
+writer killed at any moment leaves the previous files untouched (only a stale ``.tmp`` and
+unlisted partition files remain, which the next writer deletes).
 """
 
 from __future__ import annotations
@@ -20,14 +32,16 @@ import fcntl
 import os
 import shutil
 import threading
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 SCHOOL_FORMS = ("forskola", "grundskola", "gymnasieskola")
 OPERATORS = ("kommunal", "fristaende")
@@ -102,18 +116,6 @@ CREATE TABLE population (
     age_to    INTEGER NOT NULL CHECK (age_to >= age_from),
     residents INTEGER NOT NULL CHECK (residents >= 0)
 );
--- One row per pupil, school and month. pupil_key is a pseudonym, never a personal number.
--- month is the first day of the month.
-CREATE TABLE absence (
-    pupil_key              VARCHAR NOT NULL,
-    school_id              VARCHAR NOT NULL,
-    grade                  VARCHAR NOT NULL,
-    gender                 VARCHAR NOT NULL CHECK (gender IN {_in(GENDERS)}),
-    month                  DATE NOT NULL,
-    scheduled_minutes      INTEGER NOT NULL CHECK (scheduled_minutes >= 0),
-    absent_minutes         INTEGER NOT NULL CHECK (absent_minutes >= 0),
-    invalid_absent_minutes INTEGER CHECK (invalid_absent_minutes >= 0)
-);
 -- One row per concern report (orosanmälan). child_key is a pseudonym.
 CREATE TABLE reports (
     report_id         VARCHAR PRIMARY KEY,
@@ -141,23 +143,11 @@ CREATE TABLE interventions (
     end_date          DATE,
     school_id         VARCHAR
 );
--- Absence summed per pupil and school form over each whole term ('HT2024', 'VT2025') and school
--- year ('2024/25'), derived from absence at every write (refresh_pupil_periods). School, grade and
--- gender are the pupil's in the latest month of the period. The metric engine reads it for those
--- periods instead of re-summing the monthly rows; months and date ranges use absence itself.
-CREATE TABLE pupil_periods (
-    period      VARCHAR NOT NULL,
-    pupil_key   VARCHAR NOT NULL,
-    school_form VARCHAR NOT NULL,
-    school      VARCHAR NOT NULL,
-    grade       VARCHAR NOT NULL,
-    gender      VARCHAR NOT NULL,
-    scheduled   BIGINT NOT NULL,
-    absent      BIGINT NOT NULL,
-    invalid     BIGINT,
-    n_invalid   BIGINT NOT NULL,
-    n_months    BIGINT NOT NULL,
-    last_month  DATE NOT NULL
+-- One row per school year's partition file (in '<db>.parts/'; see the module docstring).
+-- school_year is the autumn year: 2024 for 2024/25.
+CREATE TABLE partitions (
+    school_year INTEGER PRIMARY KEY,
+    file        VARCHAR NOT NULL
 );
 {PRECOMPUTED_DDL};
 -- One row per loaded file (or demo build). period is e.g. '2024-09', '2024' or a range.
@@ -178,18 +168,46 @@ CREATE TABLE import_ledger (
 );
 """
 
-TABLES = ("meta", "schools", "population", "absence", "reports", "interventions", "pupil_periods",
-          "precomputed", "import_ledger")
+# The tables of each school year's partition file: July to June's monthly rows, and the pupil sums
+# of that school year's two terms and of the school year itself.
+PARTITION_SQL = f"""
+-- One row per pupil, school and month. pupil_key is a pseudonym, never a personal number.
+-- month is the first day of the month.
+CREATE TABLE absence (
+    pupil_key              VARCHAR NOT NULL,
+    school_id              VARCHAR NOT NULL,
+    grade                  VARCHAR NOT NULL,
+    gender                 VARCHAR NOT NULL CHECK (gender IN {_in(GENDERS)}),
+    month                  DATE NOT NULL,
+    scheduled_minutes      INTEGER NOT NULL CHECK (scheduled_minutes >= 0),
+    absent_minutes         INTEGER NOT NULL CHECK (absent_minutes >= 0),
+    invalid_absent_minutes INTEGER CHECK (invalid_absent_minutes >= 0)
+);
+-- Absence summed per pupil and school form over each whole term ('HT2024', 'VT2025') and school
+-- year ('2024/25'), derived from absence at every write (refresh_pupil_periods). School, grade and
+-- gender are the pupil's in the latest month of the period. The metric engine reads it for those
+-- periods instead of re-summing the monthly rows; months and date ranges use absence itself.
+CREATE TABLE pupil_periods (
+    period      VARCHAR NOT NULL,
+    pupil_key   VARCHAR NOT NULL,
+    school_form VARCHAR NOT NULL,
+    school      VARCHAR NOT NULL,
+    grade       VARCHAR NOT NULL,
+    gender      VARCHAR NOT NULL,
+    scheduled   BIGINT NOT NULL,
+    absent      BIGINT NOT NULL,
+    invalid     BIGINT,
+    n_invalid   BIGINT NOT NULL,
+    n_months    BIGINT NOT NULL,
+    last_month  DATE NOT NULL
+);
+"""
+
+PARTITIONED = ("absence", "pupil_periods")  # in the partition files; the others in the main file
 
 # Functions run at the end of every write, on the new file before it is swapped in (see
 # ``on_write``): derived aggregates that must never be older than the data they come from.
 _DERIVERS: list[Callable[[duckdb.DuckDBPyConnection], object]] = []
-
-# The term and the school year a month belongs to (terms: HT = July-December, VT = January-June).
-_TERM = "CASE WHEN month(a.month) >= 7 THEN 'HT' ELSE 'VT' END || year(a.month)"
-_SCHOOL_YEAR = ("(year(a.month) - (month(a.month) < 7)::INT)::VARCHAR || '/' || "
-                "lpad(((year(a.month) - (month(a.month) < 7)::INT + 1) % 100)::VARCHAR, 2, '0')")
-
 
 # Which school, school form, grade and gender a pupil belongs to in a period (the school-move
 # rule, METRICS.md): those of the latest month with absence rows; within that month the school
@@ -221,9 +239,170 @@ def _derive(con: duckdb.DuckDBPyConnection) -> None:
         derive(con)
 
 
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+def create_schema(con: duckdb.DuckDBPyConnection, *, partitioned: bool = True) -> None:
+    """The main file's tables on ``con``'s current database; with ``partitioned=False`` also the
+    partition tables in the same database (an in-memory stand-in for an empty warehouse)."""
     con.execute(SCHEMA_SQL)
+    if not partitioned:
+        con.execute(PARTITION_SQL)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+
+def parts_dir(path: Path) -> Path:
+    """Where the partition files of the warehouse at ``path`` live."""
+    path = Path(path)
+    return path.with_name(path.name + ".parts")
+
+
+def school_year(month: date) -> int:
+    """The school year a month belongs to, as its autumn year: 2025-03-01 -> 2024 (2024/25)."""
+    return month.year - (month.month < 7)
+
+
+def _alias(year: int) -> str:
+    return f"wh_{int(year)}"
+
+
+def _is_partitioned(con: duckdb.DuckDBPyConnection, catalog: str = "wh") -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' "
+                            "AND table_name = 'partitions'", [catalog]).fetchall()[0][0])
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, years: list[int]) -> None:
+    """``absence`` and ``pupil_periods`` as views over the attached partitions, in ``memory.main``
+    (shared by every cursor of ``con``; the cursors find them through ``search_path``). An empty
+    in-memory stand-in makes the views valid with no partition at all. Leaves ``wh`` in use."""
+    if not con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'wh_none'").fetchall()[0][0]:
+        con.execute("ATTACH ':memory:' AS wh_none")
+        con.execute("USE wh_none")
+        con.execute(PARTITION_SQL)
+        con.execute("USE memory")
+    for table in PARTITIONED:
+        # the stand-in only when there is no partition: in a union it costs every query ~15 %
+        # (an in-memory scan the optimizer cannot prune like the files' row groups)
+        sources = [f"{_alias(y)}.main.{table}" for y in sorted(years)] or ["wh_none.main." + table]
+        con.execute(f"CREATE OR REPLACE VIEW memory.main.{table} AS "
+                    + " UNION ALL ".join(f"SELECT * FROM {src}" for src in sources))
+    _use(con)
+
+
+def _use(con: duckdb.DuckDBPyConnection, catalog: str = "wh") -> None:
+    # Tables are found in the main file first, then the partition views; new tables go to wh.
+    con.execute(f'USE "{catalog}"')
+    con.execute(f"SET search_path = '{catalog}.main,memory.main'")
+
+
+def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Attach the warehouse at ``path`` read-only to the in-memory connection ``con`` as ``wh``:
+    the main file and the partitions it lists, with the partitioned tables as views. A file
+    written before partitions existed (schema version 2) is served as it is."""
+    path = Path(path)
+    con.execute(f"ATTACH '{sql_string(path)}' AS wh (READ_ONLY)")
+    if _is_partitioned(con):
+        listed = con.execute("SELECT school_year, file FROM wh.main.partitions ORDER BY school_year").fetchall()
+        for year, file in listed:
+            con.execute(f"ATTACH '{sql_string(parts_dir(path) / file)}' AS {_alias(year)} (READ_ONLY)")
+        _create_views(con, [y for y, _ in listed])
+    else:
+        _use(con)
+
+
+def files(path: Path) -> list[Path]:
+    """The live files of the warehouse at ``path``: the main file and its listed partitions (what
+    a backup copies, what a scan of stored bytes must read)."""
+    path = Path(path)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{sql_string(path)}' AS wh (READ_ONLY)")
+        if not _is_partitioned(con):
+            return [path]
+        return [path] + [parts_dir(path) / f for (f,) in
+                         con.execute("SELECT file FROM wh.main.partitions ORDER BY school_year").fetchall()]
+    finally:
+        con.close()
+
+
+def copy(source: Path, target: Path) -> None:
+    """A consistent copy of the warehouse at ``source`` as ``target`` (a backup, a test's own
+    copy): taken under the writer lock, so no import swaps files meanwhile."""
+    source, target = Path(source), Path(target)
+    with _writer_lock(source):
+        live = files(source)
+        if parts_dir(target).exists():
+            shutil.rmtree(parts_dir(target))
+        if len(live) > 1:
+            parts_dir(target).mkdir(parents=True)
+        for f in live[1:]:
+            shutil.copyfile(f, parts_dir(target) / f.name)
+        tmp = target.with_name(target.name + ".tmp")
+        shutil.copyfile(live[0], tmp)
+        os.replace(tmp, target)
+
+
+def open_partition(con: duckdb.DuckDBPyConnection, year: int) -> str:
+    """Make the school year's partition writable inside a write and return its catalog alias
+    (``wh_2024``). The first time, the year's file is copied to a new file (or a new one is
+    created) and the main file's ``partitions`` row points to it; the live file stays as it was
+    until the write commits. Only the school years a write touches are ever copied."""
+    alias = _alias(year)
+    attached = con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = ?", [alias]).fetchall()
+    if attached and not attached[0][0]:
+        return alias
+    live = Path(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = 'wh'").fetchall()[0][0])
+    live = live.with_name(live.name.removesuffix(".tmp"))
+    folder = parts_dir(live)
+    folder.mkdir(parents=True, exist_ok=True)
+    new = folder / f"{int(year)}-{uuid.uuid4().hex[:12]}.duckdb"
+    old = con.execute("SELECT file FROM wh.main.partitions WHERE school_year = ?", [int(year)]).fetchall()
+    if attached:
+        con.execute(f"DETACH {alias}")
+    if old:
+        shutil.copyfile(folder / old[0][0], new)
+        con.execute(f"ATTACH '{sql_string(new)}' AS {alias}")
+    else:
+        con.execute(f"ATTACH '{sql_string(new)}' AS {alias}")
+        con.execute(f"USE {alias}")
+        con.execute(PARTITION_SQL)
+    con.execute("INSERT OR REPLACE INTO wh.main.partitions VALUES (?, ?)", [int(year), new.name])
+    _create_views(con, [r[0] for r in con.execute("SELECT school_year FROM wh.main.partitions").fetchall()])
+    return alias
+
+
+def _bounds(year: int) -> tuple[date, date]:
+    return date(int(year), 7, 1), date(int(year) + 1, 6, 1)
+
+
+def replace_absence(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> int:
+    """Inside a write: store monthly absence ``rows`` (absence's columns, or some of them),
+    replacing every stored row of the months they cover; return how many rows were replaced.
+    Only the partitions of the school years in ``rows`` are rewritten."""
+    if rows.height == 0:
+        return 0
+    cols = ", ".join(rows.columns)
+    replaced = 0
+    by_year = rows.with_columns(_sy=pl.col("month").dt.year() - (pl.col("month").dt.month() < 7).cast(pl.Int32))
+    for (year,), part in by_year.partition_by("_sy", as_dict=True, maintain_order=True).items():
+        alias = open_partition(con, year)
+        con.register("_part", part.drop("_sy"))
+        try:
+            replaced += con.execute(f"DELETE FROM {alias}.main.absence WHERE month IN "
+                                    "(SELECT DISTINCT month FROM _part)").fetchall()[0][0]
+            con.execute(f"INSERT INTO {alias}.main.absence ({cols}) SELECT {cols} FROM _part")
+        finally:
+            con.unregister("_part")
+    return replaced
+
+
+def delete_absence(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
+    """Inside a write: delete the stored absence of ``months``; return how many rows."""
+    deleted = 0
+    for year in sorted({school_year(m) for m in months}):
+        if not con.execute("SELECT count(*) FROM wh.main.partitions WHERE school_year = ?", [year]).fetchall()[0][0]:
+            continue
+        alias = open_partition(con, year)
+        deleted += con.execute(f"DELETE FROM {alias}.main.absence WHERE month IN (SELECT unnest(?::DATE[]))",
+                               [[m for m in months if school_year(m) == year]]).fetchall()[0][0]
+    return deleted
 
 
 def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = None) -> None:
@@ -231,69 +410,81 @@ def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = 
     None). Called inside a write, after absence or schools changed.
 
     Terms are summed from the monthly rows; school years from their two terms (the attributes
-    of the term with the later last month win, as in the engine's raw path)."""
-    if months is not None and not months:
-        return
+    of the term with the later last month win, as in the engine's raw path). Each school year's
+    sums live in its own partition, next to its monthly rows."""
     if months is None:
-        con.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT month FROM absence")
+        touched = {y: (True, False) for (y,) in con.execute("SELECT school_year FROM wh.main.partitions").fetchall()}
     else:
-        con.execute("CREATE OR REPLACE TEMP TABLE _touched AS SELECT DISTINCT unnest(?::DATE[]) AS month",
-                    [list(months)])
+        stored = {y for (y,) in con.execute("SELECT school_year FROM wh.main.partitions").fetchall()}
+        touched = {}
+        for m in months:
+            if school_year(m) in stored:  # a year without rows has nothing to sum
+                touched.setdefault(school_year(m), set()).add(m.month >= 7)
+    for year, autumns in sorted(touched.items()):
+        _refresh_partition(con, open_partition(con, year), year, sorted(autumns))
+
+
+def _refresh_partition(con: duckdb.DuckDBPyConnection, alias: str, year: int, autumns: list[bool]) -> None:
+    """pupil_periods of one school year's partition: the touched terms (autumn True = HT of
+    ``year``, False = VT of ``year + 1``) and the school year."""
+    terms = {True: f"HT{year}", False: f"VT{year + 1}"}
+    label = f"{year}/{(year + 1) % 100:02d}"
+    con.execute(f"DELETE FROM {alias}.main.pupil_periods WHERE period IN (SELECT unnest(?::VARCHAR[]))",
+                [[terms[a] for a in autumns] + [label]])
+    for autumn in autumns:
+        first, last = (date(year, 7, 1), date(year, 12, 1)) if autumn else (date(year + 1, 1, 1), date(year + 1, 6, 1))
+        con.execute(f"""
+            INSERT INTO {alias}.main.pupil_periods
+            SELECT ?, pupil_key, pick.school_form, pick.school, pick.grade, pick.gender, scheduled, absent,
+                   invalid, n_invalid, n_months, last_month
+            FROM (
+                SELECT a.pupil_key, {PUPIL_PICK} AS pick,
+                       sum(a.scheduled_minutes) AS scheduled, sum(a.absent_minutes) AS absent,
+                       sum(a.invalid_absent_minutes) AS invalid, count(a.invalid_absent_minutes) AS n_invalid,
+                       count(*) AS n_months, max(a.month) AS last_month
+                FROM {alias}.main.absence a
+                JOIN wh.main.schools s ON s.school_id = a.school_id
+                WHERE a.month BETWEEN ? AND ?
+                GROUP BY ALL
+            )""", [terms[autumn], first, last])
+    # the school year from its two terms: the later term's school, form, grade and gender win
+    # (its last month is the school year's last month: the same rule as PUPIL_PICK)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _touched_periods AS
-        SELECT DISTINCT year(a.month) AS y, month(a.month) >= 7 AS autumn,
-               {_TERM} AS term, {_SCHOOL_YEAR} AS school_year FROM _touched a""")
-    con.execute("DELETE FROM pupil_periods WHERE period IN (SELECT term FROM _touched_periods) "
-                "OR period IN (SELECT school_year FROM _touched_periods)")
-    # The first and last month of the touched terms, as constants: DuckDB then skips the row
-    # groups of other months (the join below alone would read every monthly row; 155 million at
-    # ×10 for a one-month extract). Months outside the bounds cannot match the join anyway.
-    first, last = con.execute(
-        "SELECT min(make_date(year(month), CASE WHEN month(month) >= 7 THEN 7 ELSE 1 END, 1)), "
-        "max(make_date(year(month), CASE WHEN month(month) >= 7 THEN 12 ELSE 6 END, 1)) FROM _touched").fetchall()[0]
-    if first is None:
-        return
-    # Grouped on integers (year, autumn); the label is made once per group, not once per row.
-    con.execute(f"""
-        INSERT INTO pupil_periods
-        SELECT CASE WHEN autumn THEN 'HT' ELSE 'VT' END || y, pupil_key, pick.school_form, pick.school,
-               pick.grade, pick.gender, scheduled, absent, invalid, n_invalid, n_months, last_month
-        FROM (
-            SELECT year(a.month) AS y, month(a.month) >= 7 AS autumn, a.pupil_key,
-                   {PUPIL_PICK} AS pick,
-                   sum(a.scheduled_minutes) AS scheduled, sum(a.absent_minutes) AS absent,
-                   sum(a.invalid_absent_minutes) AS invalid, count(a.invalid_absent_minutes) AS n_invalid,
-                   count(*) AS n_months, max(a.month) AS last_month
-            FROM absence a
-            JOIN schools s ON s.school_id = a.school_id
-            JOIN (SELECT DISTINCT y, autumn FROM _touched_periods) t
-              ON t.y = year(a.month) AND t.autumn = (month(a.month) >= 7)
-            WHERE a.month BETWEEN ? AND ?
-            GROUP BY ALL
-        )""", [first, last])
-    # a term's school year: HT2024 and VT2025 -> 2024/25; the later term's school, form, grade
-    # and gender win (its last month is the school year's last month: the same rule as PUPIL_PICK)
-    school_year_of_term = ("(CAST(substr(period, 3) AS INTEGER) - (period LIKE 'VT%')::INT)::VARCHAR || '/' || "
-                           "lpad(((CAST(substr(period, 3) AS INTEGER) - (period LIKE 'VT%')::INT + 1) % 100)::VARCHAR, 2, '0')")
-    # the two terms of each touched school year, as constants (HT2026 and VT2027 for 2026/27), so
-    # that only their rows are read, not every stored term and school year
-    years = [r[0] for r in con.execute("SELECT DISTINCT y - (NOT autumn)::INT FROM _touched_periods").fetchall()]
-    terms = ", ".join(f"'HT{int(y)}', 'VT{int(y) + 1}'" for y in years)
-    con.execute(f"""
-        INSERT INTO pupil_periods
-        SELECT sy, pupil_key, pick.school_form, pick.school, pick.grade, pick.gender, scheduled, absent,
+        INSERT INTO {alias}.main.pupil_periods
+        SELECT ?, pupil_key, pick.school_form, pick.school, pick.grade, pick.gender, scheduled, absent,
                invalid, n_invalid, n_months, last_month
         FROM (
-            SELECT {school_year_of_term} AS sy, pupil_key,
+            SELECT pupil_key,
                    arg_max({{'school_form': school_form, 'school': school, 'grade': grade, 'gender': gender}},
                            last_month) AS pick,
                    sum(scheduled) AS scheduled, sum(absent) AS absent, sum(invalid) AS invalid,
                    sum(n_invalid) AS n_invalid, sum(n_months) AS n_months, max(last_month) AS last_month
-            FROM pupil_periods
-            WHERE period IN ({terms})
-              AND {school_year_of_term} IN (SELECT school_year FROM _touched_periods)
+            FROM {alias}.main.pupil_periods
+            WHERE period IN (?, ?)
             GROUP BY ALL
-        )""")
+        )""", [label, terms[True], terms[False]])
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, legacy: Path) -> None:
+    """Fill the new, empty main file ``wh`` from a warehouse written before partitions (schema
+    version 2: every table in one file): the small tables as they are, the monthly rows and pupil
+    sums into one partition per school year. Done once, by the first write after the upgrade;
+    a new file rather than the old one minus two tables, since DuckDB does not shrink a file."""
+    con.execute(f"ATTACH '{sql_string(legacy)}' AS wh_legacy (READ_ONLY)")
+    for table in ("schools", "population", "reports", "interventions", "import_ledger"):
+        con.execute(f"INSERT INTO wh.main.{table} BY NAME SELECT * FROM wh_legacy.main.{table}")
+    con.execute("INSERT INTO wh.main.meta SELECT * FROM wh_legacy.main.meta WHERE key <> 'schema_version'")
+    years = [r[0] for r in con.execute(
+        "SELECT DISTINCT year(month) - (month(month) < 7)::INT FROM wh_legacy.main.absence ORDER BY 1").fetchall()]
+    for year in years:
+        alias = open_partition(con, year)
+        first, last = _bounds(year)
+        con.execute(f"INSERT INTO {alias}.main.absence SELECT * FROM wh_legacy.main.absence "
+                    "WHERE month BETWEEN ? AND ? ORDER BY month, school_id, pupil_key", [first, last])
+        label = f"{year}/{(year + 1) % 100:02d}"
+        con.execute(f"INSERT INTO {alias}.main.pupil_periods SELECT * FROM wh_legacy.main.pupil_periods "
+                    "WHERE period IN (?, ?, ?)", [f"HT{year}", f"VT{year + 1}", label])
+    con.execute("DETACH wh_legacy")
 
 
 @contextlib.contextmanager
@@ -308,11 +499,20 @@ def _writer_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
 def write(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], Any], *, fresh: bool = False) -> Any:
     """Apply ``fill`` to a copy of the warehouse and swap it in atomically; return fill's result.
 
-    ``fresh=True`` starts from an empty warehouse with the schema instead of a copy of the live
-    file. If ``fill`` raises, the live file is untouched and the exception propagates.
+    ``fill`` gets an in-memory connection with the new main file attached as the current
+    database ``wh`` and the partitions read-only, ``absence`` and ``pupil_periods`` readable as
+    views; it changes them through ``replace_absence``, ``delete_absence`` and
+    ``refresh_pupil_periods`` (which copy only the touched school years' files).
+    ``fresh=True`` starts from an empty warehouse instead of a copy of the live main file. If
+    ``fill`` raises, the live files are untouched and the exception propagates.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -320,26 +520,69 @@ def write(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], Any], *, fresh
     with _writer_lock(path):
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
-        if fresh or not path.exists():
-            con = duckdb.connect(str(tmp))
-            create_schema(con)
-        else:
-            shutil.copyfile(path, tmp)
-            con = duckdb.connect(str(tmp))
+        # partition files of a failed write (the live ones stay, also for a fresh write: readers
+        # may attach them until the new main file is swapped in)
+        _collect_garbage(path, keep_current=True)
+        con = duckdb.connect(":memory:")
         try:
+            legacy = False
+            if not fresh and path.exists():
+                con.execute(f"ATTACH '{sql_string(path)}' AS wh_live (READ_ONLY)")
+                legacy = not _is_partitioned(con, "wh_live")
+                con.execute("DETACH wh_live")
+            if fresh or legacy or not path.exists():
+                con.execute(f"ATTACH '{sql_string(tmp)}' AS wh")
+                _use(con)
+                create_schema(con)
+                _create_views(con, [])
+                if legacy:
+                    _migrate(con, path)
+            else:
+                shutil.copyfile(path, tmp)
+                con.execute(f"ATTACH '{sql_string(tmp)}' AS wh")
+                listed = con.execute("SELECT school_year, file FROM wh.main.partitions").fetchall()
+                for year, file in listed:
+                    con.execute(f"ATTACH '{sql_string(parts_dir(path) / file)}' AS {_alias(year)} (READ_ONLY)")
+                _create_views(con, [y for y, _ in listed])
             result = fill(con)
             _derive(con)
-            con.execute("CHECKPOINT")
+            written = [r[0] for r in con.execute(
+                "SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'wh\\_%' ESCAPE '\\' "
+                "AND NOT readonly AND database_name <> 'wh_none'").fetchall()]
+            for alias in written:
+                con.execute(f"CHECKPOINT {alias}")
+            con.execute("CHECKPOINT wh")
+            new_parts = [parts_dir(path) / f for (f,) in con.execute(
+                "SELECT file FROM wh.main.partitions WHERE school_year IN (SELECT unnest(?::INTEGER[]))",
+                [[int(a.removeprefix("wh_")) for a in written]]).fetchall()]
         except BaseException:
             con.close()
             tmp.unlink(missing_ok=True)
+            _collect_garbage(path, keep_current=True)  # the new partition files of this write
             raise
         con.close()
-        # fsync so that a crash right after the rename cannot leave an empty file behind it.
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        # fsync so that a crash right after the rename cannot leave an empty file behind it; the
+        # partitions first, as the main file that lists them makes them live.
+        for f in new_parts:
+            _fsync(f)
+        _fsync(tmp)
         os.replace(tmp, path)
+        _collect_garbage(path, keep_current=True)
     return result
+
+
+def _collect_garbage(path: Path, *, keep_current: bool) -> None:
+    """Delete partition files the live main file does not list (superseded by a write, or left by
+    a failed one; all if ``keep_current`` is False or there is no live file). Under the writer
+    lock. A reader that still has a deleted file attached keeps reading it (POSIX semantics);
+    one that has not attached it yet re-reads the main file (``Warehouse._connection``)."""
+    folder = parts_dir(path)
+    if not folder.exists():
+        return
+    keep = {f.name for f in files(path)[1:]} if keep_current and path.exists() else set()
+    for f in folder.iterdir():
+        if f.name.removesuffix(".wal") not in keep:
+            f.unlink(missing_ok=True)
 
 
 class Warehouse:
@@ -368,10 +611,22 @@ class Warehouse:
         stamp = self._identity()
         with self._lock:
             if stamp != self._stamp or self._con is None:
-                con = duckdb.connect(":memory:")
-                con.execute(f"ATTACH '{sql_string(self.path)}' AS wh (READ_ONLY)")
+                for attempt in range(5):
+                    con = duckdb.connect(":memory:")
+                    try:
+                        attach(con, self.path)
+                        break
+                    except duckdb.IOException as exc:
+                        # A writer swapped the main file and deleted the partitions it listed
+                        # between our reading it and attaching them: read the new one.
+                        con.close()
+                        if attempt == 4:
+                            raise WarehouseMissing(
+                                f"Databasen {self.path} pekar på en läsårsfil som saknas i {parts_dir(self.path)}. "
+                                "Återställ databasen och mappen från säkerhetskopian (DEPLOY.md).") from exc
+                        stamp = self._identity()
                 # The previous connection is dropped, not closed: a query still running on one
-                # of its cursors in another thread finishes on the old file.
+                # of its cursors in another thread finishes on the old files.
                 self._con, self._stamp = con, stamp
             return self._con
 
@@ -379,7 +634,7 @@ class Warehouse:
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._connection().cursor()
-        cur.execute('USE "' + self._catalog.replace('"', '""') + '"')
+        _use(cur, self._catalog)
         return cur
 
     @property
@@ -406,8 +661,9 @@ class Warehouse:
         stamp = self._identity()
         cached = self._tables.get(stamp)
         if cached is None:
-            cached = set(self.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
-                                  [self._catalog])["table_name"])
+            cached = set(self.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+                                  "UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'memory' "
+                                  "AND NOT internal", [self._catalog])["table_name"])
             self._tables = {stamp: cached}
         return name in cached
 

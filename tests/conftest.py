@@ -75,6 +75,9 @@ def build_warehouse(path: Path, **tables: list[tuple]) -> Warehouse:
     def fill(con):
         for name, rows in tables.items():
             df = frame(name, rows)
+            if name == "absence":
+                warehouse.replace_absence(con, df)
+                continue
             con.register("_src", df)
             con.execute(f"INSERT INTO {name} ({', '.join(df.columns)}) SELECT {', '.join(df.columns)} FROM _src")
             con.unregister("_src")

@@ -3,7 +3,6 @@ loud, and the official comparison uses only the months present in both periods."
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
@@ -95,8 +94,8 @@ def test_the_official_comparison_uses_only_months_present_in_both_years(wh, cfg)
 def test_a_ledger_ahead_of_the_absence_rows_is_a_gap_not_a_silent_change(demo_db, tmp_path, cfg):
     """The issue's case: October 2026 deleted while the ledger still says 2026-10-31."""
     path = tmp_path / "w.duckdb"
-    shutil.copyfile(demo_db, path)
-    warehouse.write(path, lambda con: (con.execute("DELETE FROM absence WHERE month = DATE '2026-10-01'"),
+    warehouse.copy(demo_db, path)
+    warehouse.write(path, lambda con: (warehouse.delete_absence(con, [date(2026, 10, 1)]),
                                        warehouse.refresh_pupil_periods(con)))
     cut, full = Warehouse(path), Warehouse(demo_db)
     gaps = completeness.gaps(cut)

@@ -3,7 +3,6 @@ once neither deadlock nor break the server."""
 
 from __future__ import annotations
 
-import shutil
 import urllib.parse
 
 import pytest
@@ -24,7 +23,7 @@ HOSTILE_TEXT = ("Analys ![spår](http://127.0.0.1:9/pixel2.png) och [klicka här
 def hostile_server(demo_db, tmp_path_factory):
     work = tmp_path_factory.mktemp("hostile")
     db = work / "hostile.duckdb"
-    shutil.copy(demo_db, db)
+    warehouse.copy(demo_db, db)
 
     def rename(con):
         con.execute("UPDATE schools SET school_name = ? WHERE school_id = (SELECT min(school_id) FROM schools "

@@ -5,13 +5,13 @@ of each role."""
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import pytest
 
 from bench import load
 from data import store
+from data import warehouse
 from data.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.test_e2e import SHOTS, browser, wait_rendered  # noqa: F401 (fixture)
@@ -50,7 +50,7 @@ def login_app(demo_db, tmp_path_factory):
 
     work = tmp_path_factory.mktemp("login")
     db = work / "wh.duckdb"
-    shutil.copy(demo_db, db)
+    warehouse.copy(demo_db, db)
     store_url = f"sqlite:///{work / 'store.sqlite'}"
     store.seed_demo_comments(store_url, "2026/27")
     users = [oidc_provider_mock.User(sub=email, claims={"email": email, "name": email.split("@")[0], "roles": roles})

@@ -361,8 +361,7 @@ def test_incremental_refresh_after_an_import_matches_a_full_rebuild(tmp_path):
     def add_october(con):
         from tests.conftest import frame
 
-        con.register("_src", frame("absence", october))
-        con.execute("INSERT INTO absence SELECT * FROM _src")
+        warehouse.replace_absence(con, frame("absence", october))
         warehouse.refresh_pupil_periods(con, [OCT])
 
     warehouse.write(path, add_october)

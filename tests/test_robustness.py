@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data import formulas, importer, personnummer, store
+from data import formulas, importer, personnummer, store, warehouse
 from data.warehouse import Warehouse
 from tests.conftest import ROOT
 from tests.test_import import HEADER, KEY, TODAY, count, digest, make_pnr, run
@@ -99,7 +99,8 @@ def _all_text(db: Path, store_url: str, log_text: str) -> str:
     for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
         parts.extend(" ".join(str(v) for v in row) for row in con.execute(f'SELECT * FROM "{t}"'))
     con.close()
-    raw = [db.read_bytes().decode("latin-1"), Path(store_url.removeprefix("sqlite:///")).read_bytes().decode("latin-1")]
+    raw = [f.read_bytes().decode("latin-1") for f in warehouse.files(db)]  # the main file and every partition
+    raw.append(Path(store_url.removeprefix("sqlite:///")).read_bytes().decode("latin-1"))
     return "\n".join([*parts, log_text, *raw])
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import streamlit as st
 
+from data.warehouse import WarehouseMissing
 from metrics import goals
 from ui import format as fmt
 from ui import state
@@ -26,6 +27,9 @@ def friendly_errors() -> Iterator[None]:
         st.error("Målen kan inte visas: målfilen är felaktig. Be systemförvaltaren rätta den "
                  "(kommandot `python cli.py status` ger samma besked):")
         st.code(str(exc), language=None, wrap_lines=True)
+    except WarehouseMissing as exc:  # a file of the warehouse is gone: the administrator can act on it
+        log.warning("%s", exc)
+        st.error(str(exc))
     except Exception:
         log.exception("Fel när sidan visades")
         st.error("Något gick fel när sidan skulle visas. Försök igen om en stund; kvarstår felet, "

@@ -629,7 +629,7 @@ def build_with_examples(path: Path, store_url: str, seed: int) -> dict[str, int]
     spec = DemoSpec(seed=seed)
     counts = build(path, spec)
     d = spec.data_until
-    autumn = d.year - (d.month < 7)
+    autumn = warehouse.school_year(d)
     for year in (autumn, autumn - 1):
         store.seed_demo_comments(store_url, f"{year}/{(year + 1) % 100:02d}")
     demo_registers.seed(store_url)

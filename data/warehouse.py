@@ -299,12 +299,18 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     path = Path(path)
     con.execute(f"ATTACH '{sql_string(path)}' AS wh (READ_ONLY)")
     if _is_partitioned(con):
-        listed = con.execute("SELECT school_year, file FROM wh.main.partitions ORDER BY school_year").fetchall()
-        for year, file in listed:
-            con.execute(f"ATTACH '{sql_string(parts_dir(path) / file)}' AS {_alias(year)} (READ_ONLY)")
-        _create_views(con, [y for y, _ in listed])
+        _attach_partitions(con, path)
     else:
         _use(con)
+
+
+def _attach_partitions(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Attach read-only the partitions that ``wh`` lists (files in the folder of the warehouse at
+    ``path``) and make the views over them."""
+    listed = con.execute("SELECT school_year, file FROM wh.main.partitions ORDER BY school_year").fetchall()
+    for year, file in listed:
+        con.execute(f"ATTACH '{sql_string(parts_dir(path) / file)}' AS {_alias(year)} (READ_ONLY)")
+    _create_views(con, [y for y, _ in listed])
 
 
 def files(path: Path) -> list[Path]:
@@ -523,7 +529,7 @@ def write(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], Any], *, fresh
             leftover.unlink(missing_ok=True)
         # partition files of a failed write (the live ones stay, also for a fresh write: readers
         # may attach them until the new main file is swapped in)
-        _collect_garbage(path, keep_current=True)
+        _collect_garbage(path)
         con = duckdb.connect(":memory:")
         try:
             legacy = False
@@ -541,10 +547,7 @@ def write(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], Any], *, fresh
             else:
                 shutil.copyfile(path, tmp)
                 con.execute(f"ATTACH '{sql_string(tmp)}' AS wh")
-                listed = con.execute("SELECT school_year, file FROM wh.main.partitions").fetchall()
-                for year, file in listed:
-                    con.execute(f"ATTACH '{sql_string(parts_dir(path) / file)}' AS {_alias(year)} (READ_ONLY)")
-                _create_views(con, [y for y, _ in listed])
+                _attach_partitions(con, path)
             result = fill(con)
             _derive(con)
             written = [r[0] for r in con.execute(
@@ -559,7 +562,7 @@ def write(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], Any], *, fresh
         except BaseException:
             con.close()
             tmp.unlink(missing_ok=True)
-            _collect_garbage(path, keep_current=True)  # the new partition files of this write
+            _collect_garbage(path)  # the new partition files of this write
             raise
         con.close()
         # fsync so that a crash right after the rename cannot leave an empty file behind it; the
@@ -568,19 +571,19 @@ def write(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], Any], *, fresh
             _fsync(f)
         _fsync(tmp)
         os.replace(tmp, path)
-        _collect_garbage(path, keep_current=True)
+        _collect_garbage(path)
     return result
 
 
-def _collect_garbage(path: Path, *, keep_current: bool) -> None:
+def _collect_garbage(path: Path) -> None:
     """Delete partition files the live main file does not list (superseded by a write, or left by
-    a failed one; all if ``keep_current`` is False or there is no live file). Under the writer
+    a failed one; all when there is no live file). Under the writer
     lock. A reader that still has a deleted file attached keeps reading it (POSIX semantics);
     one that has not attached it yet re-reads the main file (``Warehouse._connection``)."""
     folder = parts_dir(path)
     if not folder.exists():
         return
-    keep = {f.name for f in files(path)[1:]} if keep_current and path.exists() else set()
+    keep = {f.name for f in files(path)[1:]} if path.exists() else set()
     for f in folder.iterdir():
         if f.name.removesuffix(".wal") not in keep:
             f.unlink(missing_ok=True)

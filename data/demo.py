@@ -2,9 +2,10 @@
 
 Everything is drawn from ``numpy.random.default_rng(seed)``: the same seed gives identical tables.
 Sizes and ratios are calibrated to the figures in shared/DOMAIN.md (Helsingborg-sized, ~20,000
-pupils, ~6,000 concern reports a year growing over time, ~51 % of assessed reports and ~60 % of
-the school system's leading to an investigation, preschool reports about a third of school
-reports). The goal story of the Helsingborg 2025 audit is built in exactly:
+pupils; concern reports growing about 13 % a year, as Helsingborg's +65 % in five years and
+Stockholm's +60 % in three; ~52 % of all reports and ~61 % of the school system's leading to an
+investigation; preschool reports about a third of school reports). The goal story of the
+Helsingborg 2025 audit is built in exactly:
 
 * BUN (its own, municipal schools): high absence falls 2.3 pp in grundskola and gymnasieskola in
   2023/24 against the 2022/23 baseline (met), but grundskola is only 0.4 and 0.1 pp below
@@ -16,7 +17,13 @@ To make those shares exact rather than subject to sampling noise, the pupils wit
 are chosen per school year and stratum (exactly round(share x n) of them, by weighted sampling
 so that grades 7-9, some areas and girls in upper grades have more), and each pupil's monthly
 noise is normalised within blocks of months (Aug-Oct, Nov-Dec, Jan-Mar, Apr-Jun), so every term,
-every school year and the in-progress autumn give each pupil exactly his or her latent share.
+every school year and the in-progress autumn give each stratum exactly its share.
+
+The demo also exercises the rules a real municipality's data trigger (see SMALL_SCHOOL_AREAS,
+MOVER_SHARE, TERM_SWITCH_SHARE, GAP_MONTH): small schools, pupils who move school in both
+directions between municipal and independent schools (a stratum is the school of the latest
+month, so the school years stay exact), pupils whose high-absence status differs between terms,
+and one school-month missing in the school year in progress.
 """
 
 from __future__ import annotations
@@ -81,6 +88,24 @@ INTERVENTION_WEIGHTS = {
 }
 SCHOOL_AGE_ONLY = ("skolsocialt_team", "skolfam", "narvaroteam")
 
+# The rules the demo must exercise (DOMAIN.md; issue 21), besides the goal story:
+# * small schools: a village school ("Byskolan") in these areas takes SMALL_SCHOOL_WEIGHT of a
+#   normal school's pupils (about 40), so its grades and genders are small groups;
+SMALL_SCHOOL_AREAS = (1, 5)
+SMALL_SCHOOL_WEIGHT = 0.06
+# * school moves both ways: this share of children moves once during grundskola, in January,
+#   from a municipal school to an independent one or to a municipal school in another area, or
+#   from an independent school to the municipal schools of their area (the school-year rule then
+#   counts them in the new school, the autumn term in the old one);
+MOVER_SHARE = 0.03
+# * high absence that differs between terms: in every stratum this share of the high-absence
+#   pupils is low in the autumn and high in the spring, and as many others high in the autumn and
+#   low in the spring, so the whole year's status (minutes summed first) differs from a term's;
+TERM_SWITCH_SHARE = 0.05
+# * a missing school-month: the first municipal grundskola has no rows for September of the
+#   school year in progress (the preliminary result is flagged; no official goal year is touched).
+GAP_MONTH = 9
+
 
 @dataclass(frozen=True)
 class DemoSpec:
@@ -95,8 +120,8 @@ class DemoSpec:
     gymnasieskolor: int = 5
     cohort_size: int = 1800  # children per birth year living in the municipality
     in_school_share: float = 0.87  # share of them in the municipality's school data
-    reports_first_year: int = 5600  # concern reports in the first full calendar year
-    report_growth: float = 0.035  # per year
+    reports_first_year: int = 4800  # concern reports in the first full calendar year
+    report_growth: float = 0.13  # per year (Helsingborg +65 % in five years, Stockholm +60 % in three)
     intervention_starts_per_year: int = 900
 
     @classmethod
@@ -160,6 +185,9 @@ def _schools(spec: DemoSpec, rng: np.random.Generator) -> pl.DataFrame:
                 name += f" {area}"
             rows.append((f"G{a + 1:02d}{j + 1}", name, "grundskola", area,
                          "fristaende" if independent else "kommunal"))
+        if a in SMALL_SCHOOL_AREAS:  # a small village school: grades and genders are small groups
+            rows.append((f"G{a + 1:02d}{spec.grundskolor_per_area + 1}", f"Byskolan {area}", "grundskola", area,
+                         "kommunal"))
         for j in range(spec.preschools_per_area):
             rows.append((f"F{a + 1:02d}{j + 1}", f"Förskolan {['Solen', 'Månen', 'Stjärnan', 'Regnbågen'][j % 4]} {area}",
                          "forskola", area, "kommunal" if j % 3 != 1 else "fristaende"))
@@ -194,12 +222,32 @@ def _children(spec: DemoSpec, rng: np.random.Generator, schools: pl.DataFrame) -
     # 85 % go to a municipal school in their area, the rest to an independent school anywhere.
     choose_indep = rng.random(n) < 0.15
     indep_ids = g_ids[g_indep]
+    g_small = np.array([name.startswith("Byskolan") for name in grund["school_name"].to_list()])
+    size_w = np.where(g_small, SMALL_SCHOOL_WEIGHT, 1.0)
     for a in range(spec.areas):
-        local = g_ids[(g_area == a) & ~g_indep]
+        local = (g_area == a) & ~g_indep
         sel = (area_idx == a)
-        school[sel] = rng.choice(local, size=int(sel.sum()))
+        school[sel] = rng.choice(g_ids[local], size=int(sel.sum()), p=size_w[local] / size_w[local].sum())
     if len(indep_ids):
         school[choose_indep] = rng.choice(indep_ids, size=int(choose_indep.sum()))
+    # School moves (MOVER_SHARE): the school year of the move (in January) and the new school.
+    move_year = np.full(n, -1, dtype=np.int64)
+    new_school = np.full(n, None, dtype=object)
+    movers = np.flatnonzero(rng.random(n) < MOVER_SHARE)
+    move_grade = rng.integers(1, 10, size=len(movers))
+    to_indep = rng.random(len(movers)) < 0.5
+    pick = rng.random(len(movers))
+    indep_of = dict(zip(g_ids, g_indep, strict=True))
+    for i, grade, indep, u in zip(movers, move_grade, to_indep, pick, strict=True):
+        if indep_of[school[i]]:  # from an independent school to the municipal schools of the home area
+            pool = g_ids[(g_area == area_idx[i]) & ~g_indep & ~g_small]
+        elif indep and len(indep_ids):
+            pool = indep_ids
+        else:  # to a municipal school in another area
+            pool = g_ids[(g_area != area_idx[i]) & ~g_indep & ~g_small]
+        if len(pool):
+            move_year[i] = birth[i] + 6 + grade
+            new_school[i] = pool[int(u * len(pool))]
     gym_ids = np.array(schools.filter(pl.col("school_form") == "gymnasieskola")["school_id"].to_list())
     gym_w = np.linspace(1.4, 0.6, len(gym_ids))
     gym = rng.choice(gym_ids, size=n, p=gym_w / gym_w.sum()).astype(object)
@@ -213,7 +261,9 @@ def _children(spec: DemoSpec, rng: np.random.Generator, schools: pl.DataFrame) -
         "in_school": in_school,
         "grund_school": school.tolist(),
         "gym_school": gym.tolist(),
-    })
+        "move_year": move_year,
+        "new_school": new_school.tolist(),
+    }, schema_overrides={"new_school": pl.String})
 
 
 def _school_year_range(spec: DemoSpec) -> range:
@@ -233,10 +283,19 @@ def _pupil_years(spec: DemoSpec, children: pl.DataFrame) -> pl.DataFrame:
             grade=pl.when(pl.col("k") == 0).then(pl.lit("F"))
             .when(pl.col("k") <= 9).then(pl.col("k").cast(pl.String))
             .otherwise((pl.col("k") - 9).cast(pl.String)),
-            school_id=pl.when(pl.col("k") <= 9).then(pl.col("grund_school")).otherwise(pl.col("gym_school")),
+        )
+        # A mover is in the old school before the school year of the move and in its autumn, in
+        # the new one from its January on; not in a school year whose spring has no data yet.
+        spring = date(y + 1, 1, 1) <= spec.last_month
+        moved = (pl.col("move_year") >= 0) & ((pl.col("move_year") < y) | ((pl.col("move_year") == y) & spring))
+        grund_spring = pl.when(moved).then(pl.col("new_school")).otherwise(pl.col("grund_school"))
+        grund_autumn = pl.when(moved & (pl.col("move_year") < y)).then(pl.col("new_school")).otherwise(pl.col("grund_school"))
+        g = g.with_columns(
+            school_id=pl.when(pl.col("k") <= 9).then(grund_spring).otherwise(pl.col("gym_school")),
+            school_id_autumn=pl.when(pl.col("k") <= 9).then(grund_autumn).otherwise(pl.col("gym_school")),
         ).filter(pl.col("school_id").is_not_null())
         frames.append(g.select("child", "child_key", "gender", "area", "school_year", "stage",
-                               "grade", "k", "school_id"))
+                               "grade", "k", "school_id", "school_id_autumn"))
     return pl.concat(frames)
 
 
@@ -377,19 +436,26 @@ def _absence_years(spec: DemoSpec, rng: np.random.Generator, pupil_years: pl.Dat
         base = np.select([k <= 3, k <= 6, k <= 9], [3600, 4100, 4400], default=4600)
         part_time = np.where(rng.random(n) < 0.03, 0.8, 1.0)
         sched = np.stack([np.round(base * part_time * MONTH_FACTOR[m] / 5) * 5 for m in months], axis=1)
+        autumn = np.array([m >= 8 for m in months])
+        strata = (a_autumn, a_later, rest, gym_m, (stage == "grundskola") & ~muni, (stage == "gymnasieskola") & ~muni)
+        p_autumn, p_spring = _term_shares(rng, p, high, sched, autumn, strata)
         eps = np.clip(rng.gamma(8.0, 1 / 8.0, size=(n, len(months))), 0.4, 1.8)
         blocks = np.array([MONTH_BLOCK[m] for m in months])
         for b in np.unique(blocks):
             cols = blocks == b
             norm = (sched[:, cols] * eps[:, cols]).sum(axis=1) / sched[:, cols].sum(axis=1)
             eps[:, cols] /= norm[:, None]
-        absent = np.minimum(sched, np.round(p[:, None] * sched * eps))
+        share = np.where(autumn[None, :], p_autumn[:, None], p_spring[:, None])
+        absent = np.minimum(sched, np.round(share * sched * eps))
         invalid = np.minimum(absent, np.round(absent * invalid_q[:, None]
                                               * rng.uniform(0.6, 1.4, size=absent.shape)))
         month_dates = np.array([np.datetime64(date(y + (m < 8), m, 1)) for m in months])
-        yield y, pl.DataFrame({
+        # a mover's autumn months are in the old school, the spring months in the new one
+        school = np.where(autumn[None, :], py["school_id_autumn"].to_numpy()[:, None],
+                          py["school_id"].to_numpy()[:, None])
+        frame = pl.DataFrame({
             "pupil_key": np.repeat(py["child_key"].to_numpy(), len(months)),
-            "school_id": np.repeat(py["school_id"].to_numpy(), len(months)),
+            "school_id": school.ravel(),
             "grade": np.repeat(py["grade"].to_numpy(), len(months)),
             "gender": np.repeat(py["gender"].to_numpy(), len(months)),
             "month": np.tile(month_dates, n),
@@ -397,6 +463,52 @@ def _absence_years(spec: DemoSpec, rng: np.random.Generator, pupil_years: pl.Dat
             "absent_minutes": absent.ravel().astype(np.int32),
             "invalid_absent_minutes": invalid.ravel().astype(np.int32),
         })
+        gap = _gap(spec, schools)
+        if gap is not None and y == _school_year_range(spec)[-1]:
+            frame = frame.filter(~((pl.col("school_id") == gap[0]) & (pl.col("month") == gap[1])))
+        yield y, frame
+
+
+def _gap(spec: DemoSpec, schools: pl.DataFrame) -> tuple[str, date] | None:
+    """(school, month) missing from the absence data (GAP_MONTH): the first municipal grundskola,
+    in the school year in progress; None when that month is not in the data yet."""
+    y = _school_year_range(spec)[-1]
+    month = date(y + (GAP_MONTH < 8), GAP_MONTH, 1)
+    if month > spec.last_month or date(y + 1, 6, 30) <= spec.data_until:
+        return None  # not yet in the data, or the last school year is complete (an official year)
+    first = schools.filter((pl.col("school_form") == "grundskola") & (pl.col("operator") == "kommunal")
+                           ).sort("school_id")["school_id"][0]
+    return first, month
+
+
+def _term_shares(rng: np.random.Generator, p: np.ndarray, high: np.ndarray, sched: np.ndarray,
+                 autumn: np.ndarray, strata) -> tuple[np.ndarray, np.ndarray]:
+    """Each pupil's absence share in the autumn and in the spring (TERM_SWITCH_SHARE): by default
+    both are the year's latent share ``p``. In every stratum an equal number ``m`` of high-absence
+    pupils get 10 % in the autumn and of other pupils 17 %, with the spring share chosen so that
+    the school year's share (scheduled minutes summed first) is still exactly ``p``. Each
+    stratum's count of high-absence pupils is then unchanged in the year, in each term and in
+    the autumn so far, while these pupils change status between the terms.
+
+    Example: a pupil with 20 % over the year and 45 % of the minutes in the autumn has 10 % in the
+    autumn and (0.20 - 0.45 * 0.10) / 0.55 = 28.2 % in the spring."""
+    p_autumn, p_spring = p.copy(), p.copy()
+    s_autumn = sched[:, autumn].sum(axis=1)
+    s_spring = sched[:, ~autumn].sum(axis=1)
+    if not s_spring.any():  # only autumn months yet: the switches still keep every count
+        s_spring = np.ones_like(s_autumn)
+    for stratum in strata:
+        up = np.flatnonzero(stratum & high & (p <= 0.4))
+        down = np.flatnonzero(stratum & ~high & (p >= 0.09))
+        m = round(TERM_SWITCH_SHARE * min(len(up), len(down)))
+        if m == 0:
+            continue
+        for idx, autumn_share in ((rng.choice(up, m, replace=False), 0.10),
+                                  (rng.choice(down, m, replace=False), 0.17)):
+            total = p[idx] * (s_autumn[idx] + s_spring[idx])
+            p_autumn[idx] = autumn_share
+            p_spring[idx] = np.clip((total - autumn_share * s_autumn[idx]) / s_spring[idx], 0.0, 1.0)
+    return p_autumn, p_spring
 
 
 def _reports(spec: DemoSpec, rng: np.random.Generator, children: pl.DataFrame,
@@ -432,8 +544,9 @@ def _reports(spec: DemoSpec, rng: np.random.Generator, children: pl.DataFrame,
     near_end = received > last - np.timedelta64(14, "D")
     u = rng.random(n)
     unassessed = np.where(near_end, u < 0.8, u < 0.003)
-    ongoing = ~unassessed & (rng.random(n) < 0.12)
-    p_inv = np.where(school_sys, 0.60, 0.485)
+    ongoing = ~unassessed & (rng.random(n) < 0.06)
+    # of all reports (investigation_share_all): ~61 % of the school system's, ~52 % of all (000_, 001_)
+    p_inv = np.where(school_sys, 0.65, 0.535)
     opened = rng.random(n) < p_inv
     decision = np.where(unassessed, "ej_bedomd", np.where(
         ongoing, "pagaende_utredning", np.where(opened, "utredning_inleds", "utredning_inleds_ej")))

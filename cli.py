@@ -58,8 +58,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _fmt(value) -> str:
-    if value is None:
-        return ".."
+    if value is None:  # suppressed values are marked '..' by the caller (cmd_metric); else empty
+        return ""
     if isinstance(value, bool):
         return "ja" if value else "nej"
     if isinstance(value, float):
@@ -83,41 +83,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
         return 0
-    rows = []
+    from ui import goal_text  # the same words as the dashboard and the brief (no Streamlit)
 
-    def add(r: attainment.GoalResult, indent: str = ""):
-        b, c = r.baseline, r.current
-        rows.append([indent + r.id, ", ".join(r.committee), attainment.STATUS_LABELS[r.status],
-                     r.progress, b.value if b else None, c.value if c else None, r.target_value,
-                     r.significant, r.on_track])
-        for p in r.parts:
-            add(p, indent + "  ")
-
-    for r in results:
-        add(r)
-    print(_table(["mål", "nämnd", "status", "progress", "utgångsvärde", "nuvarande", "målnivå",
-                  "signifikant", "i fas"], rows))
-    notes = {r.comparison_note for r in results if r.comparison_note}
-    for note in sorted(notes):
-        print(note)
-    for r in attainment.flatten(results):
-        for text in (r.problem, r.incomplete):
-            if text:
-                print(f"{r.id}: {text}")
-    pre = [(r, indent) for r0 in results for r, indent in [(r0, ""), *((p, "  ") for p in r0.parts)]
-           if r.preliminary]
-    if pre:
-        first = pre[0][0].preliminary
-        print(f"\nPreliminärt, läsåret {first.period} pågår (ändrar inte den officiella statusen):")
-        print(_table(["mål", "status", "progress", "jämförelsevärde", "hittills", "förändring"], [
-            [indent + r.id, attainment.STATUS_LABELS[r.preliminary.status], r.preliminary.progress,
-             r.preliminary.baseline.value if r.preliminary.baseline else None,
-             r.preliminary.current.value if r.preliminary.current else None, r.preliminary.change]
-            for r, indent in pre]))
-        print(first.note)
-        for r, _indent in pre:
-            if r.preliminary.incomplete:
-                print(f"{r.id} (preliminärt): {r.preliminary.incomplete}")
+    print(goal_text.status_table(results, cfg))
     return 0
 
 
@@ -182,10 +150,16 @@ def cmd_metric(args: argparse.Namespace) -> int:
     else:
         dims = [c for c in df.columns if c not in engine.OUTPUT_COLUMNS]
         df = df.with_columns(pl.col(dims).fill_null("(totalt)"))
+        hidden = ("numerator", "denominator", "value", "ci_low", "ci_high")
+        rows = [[".." if r["suppressed"] and c in hidden else v for c, v in r.items()] for r in df.iter_rows(named=True)]
         print(f"{ind.label} – {periods.parse(period).label}")
-        print(_table(df.columns, [list(r) for r in df.iter_rows()]))
+        print(_table(df.columns, rows))
+        notes = ["'..' = visas inte (för få barn; DISCLOSURE.md)."]
         if settings.rounding_base() > 1:
-            print(f"Antal avrundade till närmaste {settings.rounding_base()}; '..' = visas inte (DISCLOSURE.md).")
+            notes.insert(0, f"Antal avrundade till närmaste {settings.rounding_base()}.")
+        if df["missing"].is_not_null().any():
+            notes.append("coverage 'incomplete' = en skolmånad eller månad saknas i underlaget (kolumnen missing).")
+        print(" ".join(notes))
     return 0
 
 

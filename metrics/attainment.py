@@ -68,11 +68,15 @@ class Preliminary:
     note: str
     status: str
     progress: float | None = None
-    change: float | None = None
+    change: float | None = None  # in the target's unit, as GoalResult.change
     change_ci: tuple[float, float] | None = None
     baseline: Measure | None = None  # None for a goal with parts (see each part)
     current: Measure | None = None
     incomplete: str = ""  # as GoalResult.incomplete
+    difference: float | None = None  # as GoalResult.difference
+    target_value: float | None = None  # the level the term so far must reach (same months)
+    children_gap: float | None = None  # as GoalResult.children_gap
+    significant: bool | None = None
 
     @property
     def status_label(self) -> str:
@@ -83,6 +87,8 @@ class Preliminary:
                 "incomplete": self.incomplete or None,
                 "progress": self.progress, "change": self.change,
                 "change_ci": list(self.change_ci) if self.change_ci else None,
+                "difference": self.difference, "target_level": self.target_value,
+                "children_gap": self.children_gap, "significant": self.significant,
                 "baseline": self.baseline.to_json() if self.baseline else None,
                 "current": self.current.to_json() if self.current else None}
 
@@ -102,7 +108,14 @@ class GoalResult:
     baseline: Measure | None = None
     current: Measure | None = None
     target_value: float | None = None  # the level the current value must reach (a fraction)
-    change: float | None = None  # absolute: p2 - p1; relative: p2 / p1 - 1
+    change: float | None = None  # in the target's unit: absolute and level: p2 - p1; relative: p2 / p1 - 1
+    # p2 - p1 whatever the target's kind (a relative goal's change in percentage points)
+    difference: float | None = None
+    # How many units (pupils) must leave the numerator (lower is better; enter it when higher is
+    # better) for the current value to reach the target level at the current population:
+    # k2 - level * n2. A projection, not a count: > 0 still needed, <= 0 met with that margin.
+    # Example: 1 390 of 10 000 pupils against a level of 12.0 % -> 190. None: not computable.
+    children_gap: float | None = None
     change_ci: tuple[float, float] | None = None
     comparison_note: str = ""
     series: list[Measure] = field(default_factory=list)
@@ -142,6 +155,8 @@ class GoalResult:
                        if self.target else None),
             "change": self.change,
             "change_ci": list(self.change_ci) if self.change_ci else None,
+            "difference": self.difference,
+            "children_gap": self.children_gap,
             "comparison": self.comparison_note,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "series": [m.to_json() for m in self.series],
@@ -433,8 +448,20 @@ def _evaluate_leaf(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date 
     result.significant, result.change_ci = significance(r.target, k1, n1, k2, n2)
     p1, p2 = k1 / n1, k2 / n2
     result.change = (p2 / p1 - 1 if p1 else None) if r.target.kind == "relative_change" else p2 - p1
+    result.difference = p2 - p1
+    result.children_gap = children_gap(result.target_value, k2, n2, ind.polarity)
     result.on_track = _on_track(cfg, r, series, baseline, ind.polarity)
     return result
+
+
+def children_gap(level: float | None, k: int, n: int, polarity: str = "lower_better") -> float | None:
+    """Units that must leave (lower is better) or enter (higher is better) the numerator for k
+    of n to reach ``level``: k - level * n, or level * n - k. > 0: still needed; <= 0: met, with
+    that margin. Example: level 0.12, 1 390 of 10 000 -> 190.0; level 0.184, 1 799 of 10 000 -> -41.0."""
+    if level is None or not n:
+        return None
+    gap = k - level * n
+    return -gap if polarity == "higher_better" else gap
 
 
 def _combined_status(statuses: list[str], progresses: list[float | None], cfg: GoalConfig) -> tuple[str, float | None]:
@@ -527,7 +554,9 @@ def _preliminary(wh: Warehouse, cfg: GoalConfig, r: ResolvedGoal, until: date,
         return None  # e.g. July: the new school year has no school months yet
     return Preliminary(period=periods.school_year_of(until).code, label=p.current.label, note=p.comparison_note,
                        status=p.status, progress=p.progress, change=p.change, change_ci=p.change_ci,
-                       baseline=p.baseline, current=p.current, incomplete=p.incomplete)
+                       baseline=p.baseline, current=p.current, incomplete=p.incomplete,
+                       difference=p.difference, target_value=p.target_value, children_gap=p.children_gap,
+                       significant=p.significant)
 
 
 def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str | None = None,
@@ -554,9 +583,7 @@ def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str
         if preliminary:
             result.preliminary = _preliminary(wh, cfg, r, until, shared)
         return result
-    resolved_parent = goal.model_copy(update={
-        "indicator": r.indicator, "baseline_period": r.baseline_period, "target": r.target,
-        "filter": r.filter, "committee": r.committee, "population": r.population})
+    resolved_parent = cfg.as_parent(goal)
     # parts sharing an indicator (BUN: grundskola, gymnasieskola) are read in one query each time
     shared = _Rows(wh, [cfg.resolved(part, resolved_parent) for part in goal.parts])
     parts = [evaluate_goal(wh, cfg, part, resolved_parent, period, until, with_series, shared)
@@ -657,13 +684,29 @@ def frame(results: list[GoalResult]) -> pl.DataFrame:
             "preliminary_status": r.preliminary.status if r.preliminary else None,
             "preliminary_value": (r.preliminary.current.value
                                   if r.preliminary and r.preliminary.current else None),
+            # what the sentences need: the change in the target's unit and in percentage points,
+            # the population's size (a small one shows its children) and significance
+            "target_kind": r.target.kind if r.target else None,
+            "polarity": catalog.get(r.indicator).polarity.value if r.indicator else None,
+            "change": r.change, "difference": r.difference,
+            "current_numerator": r.current.numerator if r.current else None,
+            "current_denominator": r.current.denominator if r.current else None,
+            "children_gap": r.children_gap,
+            "preliminary_change": r.preliminary.change if r.preliminary else None,
+            "preliminary_difference": r.preliminary.difference if r.preliminary else None,
+            "preliminary_significant": r.preliminary.significant if r.preliminary else None,
         })
         for p in r.parts:
             add(p, r.id)
 
     for r in results:
         add(r, None)
-    return pl.DataFrame(rows, schema_overrides={"preliminary_label": pl.String, "preliminary_status": pl.String,
+    return pl.DataFrame(rows, schema_overrides={
+        "target_kind": pl.String, "polarity": pl.String, "change": pl.Float64, "difference": pl.Float64,
+        "current_numerator": pl.Int64, "current_denominator": pl.Int64, "children_gap": pl.Float64,
+        "preliminary_change": pl.Float64, "preliminary_difference": pl.Float64,
+        "preliminary_significant": pl.Boolean, "significant": pl.Boolean, "on_track": pl.Boolean,
+        "preliminary_label": pl.String, "preliminary_status": pl.String,
                                                 "preliminary_value": pl.Float64, "current_period": pl.String, "current_label": pl.String,
                                                 "incomplete": pl.String,
                                                 "current_value": pl.Float64, "baseline_value": pl.Float64,

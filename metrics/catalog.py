@@ -129,6 +129,9 @@ class Indicator:
     where: str = "TRUE"  # fixed population condition
     edge_cases: str = ""
     distinct_children: bool = False  # count children, not rows (interventions_active)
+    # What one unit of the numerator is, as a plural noun phrase for sentences about a goal's
+    # gap ("… behöver ungefär 290 färre elever med hög frånvaro …"); goal-capable indicators.
+    numerator_noun: str = "fall"
 
     @property
     def spec(self) -> KindSpec:
@@ -172,6 +175,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "av den schemalagda tiden.",
         kind=Kind.SHARE, source="pupils", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
         population="Elever med schemalagd tid under perioden.",
+        numerator_noun="elever med hög frånvaro",
         numerator_text="Elever vars frånvaro är mer än 15 % av den schemalagda tiden.",
         denominator_text="Elever med schemalagd tid under perioden.",
         numerator=_HIGH, denominator="scheduled > 0", edge_cases=_EDGE_ABSENCE),
@@ -181,6 +185,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "tiden (problematisk skolfrånvaro).",
         kind=Kind.SHARE, source="pupils", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
         population="Elever med schemalagd tid under perioden.",
+        numerator_noun="elever med mycket hög frånvaro",
         numerator_text="Elever vars frånvaro är mer än 50 % av den schemalagda tiden.",
         denominator_text="Elever med schemalagd tid under perioden.",
         numerator="absent * 100 > 50 * scheduled", denominator="scheduled > 0",
@@ -191,6 +196,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "tiden.",
         kind=Kind.SHARE, source="pupils", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
         population="Elever med schemalagd tid och registrerad ogiltig frånvaro varje månad i perioden.",
+        numerator_noun="elever med hög ogiltig frånvaro",
         numerator_text="Elever vars ogiltiga frånvaro är mer än 15 % av den schemalagda tiden.",
         denominator_text="Elever med schemalagd tid och uppgift om ogiltig frånvaro för alla periodens månader.",
         numerator="invalid * 100 > 15 * scheduled", denominator="scheduled > 0 AND n_invalid = n_months",
@@ -202,6 +208,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "under perioden vars frånvaro är mer än 15 % av den schemalagda tiden.",
         kind=Kind.SHARE, source="pupils", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
         population="Elever i kommunal grundskola (F–9) som hade en insats aktiv någon gång under perioden.",
+        numerator_noun="elever med hög frånvaro",
         numerator_text="Elever i populationen vars frånvaro är mer än 15 % av den schemalagda tiden.",
         denominator_text="Elever i populationen med schemalagd tid.",
         numerator=_HIGH, denominator="scheduled > 0",
@@ -217,6 +224,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "någon gång under perioden.",
         kind=Kind.SHARE, source="pupils", polarity=Polarity.HIGHER_BETTER, unit="andel", format="percent",
         population="Elever med mer än 15 % frånvaro under perioden.",
+        numerator_noun="elever med hög frånvaro som har en insats",
         numerator_text="Elever med hög frånvaro och en insats aktiv under perioden.",
         denominator_text="Elever med hög frånvaro.",
         numerator="with_intervention", denominator=f"scheduled > 0 AND {_HIGH}",
@@ -300,6 +308,7 @@ INDICATORS: tuple[Indicator, ...] = (
         definition="Andelen av periodens anmälningar som ännu saknar förhandsbedömning.",
         kind=Kind.SHARE, source="reports", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
         population="Orosanmälningar om barn 0–20 år.",
+        numerator_noun="obedömda anmälningar",
         numerator_text="Anmälningar med beslut 'ej bedömd'.", denominator_text="Alla anmälningar.",
         numerator="decision = 'ej_bedomd'",
         edge_cases="Höga värden är väntade för de senaste två veckorna före dataleveransen."),
@@ -311,6 +320,7 @@ INDICATORS: tuple[Indicator, ...] = (
         kind=Kind.SHARE, source="reports", polarity=Polarity.HIGHER_BETTER, unit="andel", format="percent",
         population="Orosanmälningar som inkom minst 14 dagar före datadatum, utom anmälningar om barn med "
                    "pågående utredning och bedömda anmälningar utan beslutsdatum.",
+        numerator_noun="förhandsbedömningar inom 14 dagar",
         numerator_text="Anmälningar som förhandsbedömts (utredning inleds eller inleds ej) högst 14 dagar "
                        "efter inkomstdatum.",
         denominator_text="Anmälningar vars 14 dagar har gått: bedömda med beslutsdatum, och obedömda "
@@ -328,6 +338,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "om en utredning inleddes.",
         kind=Kind.SHARE, source="reports", polarity=Polarity.HIGHER_BETTER, unit="andel", format="percent",
         population="Anmälningar från skola, förskola eller elevhälsa som har bedömts.",
+        numerator_noun="anmälningar med återkoppling",
         numerator_text="Anmälningar där återkoppling gavs.",
         denominator_text="Anmälningar från skolväsendet med annat beslut än 'ej bedömd'.",
         numerator="feedback_given IS TRUE", denominator="decision <> 'ej_bedomd'",
@@ -348,6 +359,7 @@ INDICATORS: tuple[Indicator, ...] = (
         definition="Andelen anmälningar från skola, förskola eller elevhälsa där ett anmälningsmöte hölls.",
         kind=Kind.SHARE, source="reports", polarity=Polarity.HIGHER_BETTER, unit="andel", format="percent",
         population="Anmälningar från skola, förskola eller elevhälsa med uppgift om anmälningsmöte.",
+        numerator_noun="anmälningar med anmälningsmöte",
         numerator_text="Anmälningar där anmälningsmöte hölls.", denominator_text="Anmälningar med uppgift om anmälningsmöte.",
         numerator="meeting_held IS TRUE", denominator="meeting_held IS NOT NULL",
         where=f"reporter_category IN {_SCHOOL_SYSTEM}",
@@ -358,6 +370,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "förskolan deltog.",
         kind=Kind.SHARE, source="reports", polarity=Polarity.HIGHER_BETTER, unit="andel", format="percent",
         population="Anmälningsmöten om anmälningar från skola, förskola eller elevhälsa.",
+        numerator_noun="möten där anmälaren deltog",
         numerator_text="Möten där anmälaren deltog.", denominator_text="Hållna möten med uppgift om deltagande.",
         numerator="reporter_attended IS TRUE", denominator="meeting_held IS TRUE AND reporter_attended IS NOT NULL",
         where=f"reporter_category IN {_SCHOOL_SYSTEM}"),

@@ -18,7 +18,7 @@ import polars as pl
 
 from data import settings
 from data.warehouse import PUPIL_PICK, Warehouse
-from metrics import catalog, periods, suppression
+from metrics import catalog, completeness, periods, suppression
 from metrics.catalog import Indicator
 from metrics.periods import Period
 
@@ -137,11 +137,13 @@ _INTERVENTION_COND = {
     "interventions_ended": "i.end_date BETWEEN _p.p_start AND _p.p_end",
 }
 
-# coverage: 'complete' | 'partial' | 'none' (the data covers the period wholly, partly, not at
+# coverage: 'complete' | 'partial' | 'incomplete' | 'none' (the data covers the period wholly,
+# partly, wholly but with a school-month or month missing inside it that touches the row, not at
 # all: no values then); covered_from / covered_until: where the data starts or ends inside a
-# partial period (else null). See ``coverage``.
+# partial period (else null); missing: what the row lacks, in Swedish ('frånvarodata saknas för
+# Granskolan, september 2026'), else null. See ``coverage`` and ``_missing``.
 OUTPUT_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high", "suppressed", "coverage",
-                  "covered_from", "covered_until")
+                  "covered_from", "covered_until", "missing")
 
 
 class MetricError(ValueError):
@@ -394,6 +396,7 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     none = pl.col("coverage") == "none"
     df = df.with_columns([pl.when(none).then(None).otherwise(pl.col(c)).alias(c)
                           for c in ("numerator", "denominator", "value", "ci_low", "ci_high")])
+    df = _missing(wh, ind, ps, by, filters, df)
     if "school" in by:
         names = wh.sql("SELECT school_id AS school, school_name FROM schools")
         df = df.join(names, on="school", how="left").with_columns(
@@ -404,6 +407,53 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     df = df.sort(["_o", *by], nulls_last=True).drop("_o")
     lead = ["period", *by] + (["school_name"] if "school" in by else [])
     return df.select(*lead, *OUTPUT_COLUMNS).cast({"denominator": pl.Int64})
+
+
+# Breakdowns and filters that are attributes of a school: a gap in one school touches only the
+# rows (and filtered totals) whose school it can be. Any other dimension (grade, gender, …)
+# cannot tell, so a gap touches all its rows.
+_SCHOOL_ATTRIBUTES = {"school": "school_id", "area": "area", "school_form": "school_form", "operator": "operator"}
+
+
+def _missing(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str], filters: Filters | None,
+             df: pl.DataFrame) -> pl.DataFrame:
+    """Completeness on every row, not only on goals: the gaps of ``metrics.completeness`` (a
+    school-month, or a whole month, missing inside the data's span) that touch a row's period
+    and could hold the row's pupils or reports. Such a row gets ``missing`` (what is missing, in
+    Swedish) and, when its period is otherwise wholly covered, ``coverage`` 'incomplete'.
+
+    Example: Granskolan (Norr) lacks September 2026: the rows for 2026/27 of Granskolan, of
+    area Norr, of grundskola and the total are marked; Söder's row and gymnasieskola's are not."""
+    table = completeness.TABLE_OF_SOURCE[ind.source]
+    gaps = [g for g in completeness.gaps(wh) if g.source == table and g.ledger_until is None]
+    if gaps:
+        schools = wh.memo("engine.school_attributes", lambda: {
+            r["school_id"]: r for r in wh.sql("SELECT school_id, school_form, area, operator FROM schools")
+            .iter_rows(named=True)})
+        by_period = {p.code: p for p in ps}
+        chosen = {k: set(map(str, v)) for k, v in (filters or {}).items()
+                  if k in _SCHOOL_ATTRIBUTES and not isinstance(v, bool) and v}
+
+        def could_hold(g, row: dict) -> bool:
+            if g.school is None:  # a whole month is missing: every row
+                return True
+            attrs = schools.get(g.school, {})
+            if any(str(attrs.get(_SCHOOL_ATTRIBUTES[k])) not in v for k, v in chosen.items()):
+                return False
+            return all(row[d] is None or row[d] == attrs.get(_SCHOOL_ATTRIBUTES[d])
+                       for d in by if d in _SCHOOL_ATTRIBUTES)
+
+        texts = []
+        for row in df.select("period", *by).iter_rows(named=True):
+            p = by_period[row["period"]]
+            found = [g.text for g in gaps if p.start <= g.month <= p.end and (not p.only or g.month in p.only)
+                     and could_hold(g, row)]
+            texts.append("; ".join(dict.fromkeys(found)) or None)
+        df = df.with_columns(missing=pl.Series(texts, dtype=pl.String))
+    else:
+        df = df.with_columns(missing=pl.lit(None, pl.String))
+    return df.with_columns(coverage=pl.when((pl.col("coverage") == "complete") & pl.col("missing").is_not_null())
+                           .then(pl.lit("incomplete")).otherwise(pl.col("coverage")))
 
 
 def data_span(wh: Warehouse, source: str) -> tuple[date, date] | None:

@@ -135,6 +135,25 @@ class GoalConfig(_Model):
         return ResolvedGoal(goal=goal, indicator=ind, baseline_period=base, target=target,
                             filter=flt, committee=committees, population=population)
 
+    def as_parent(self, goal: Goal) -> Goal:
+        """A goal with what it inherits filled in, to resolve its parts against."""
+        r = self.resolved(goal)
+        return goal.model_copy(update={
+            "indicator": r.indicator, "baseline_period": r.baseline_period, "target": r.target,
+            "filter": r.filter, "committee": r.committee, "population": r.population})
+
+    def leaves(self) -> list[tuple[ResolvedGoal, bool]]:
+        """Every goal without parts and every part, resolved, with whether it is a part:
+        BUN's two parts and SN's goal in the shipped goal file."""
+        out = []
+        for goal in self.goals:
+            if goal.parts:
+                parent = self.as_parent(goal)
+                out.extend((self.resolved(part, parent), True) for part in goal.parts)
+            else:
+                out.append((self.resolved(goal), False))
+        return out
+
     def committee_name(self, cid: str) -> str:
         return next((c.name for c in self.committees if c.id == cid), cid)
 

@@ -68,16 +68,17 @@ VIEWS: dict[str, Callable[..., Any]] = {
         wh, indicator, list(period) if isinstance(period, list | tuple) else period, dim),
     "quality_trend": lambda wh, cfg, years: views.quality_trend(wh, list(years)),
     "interventions_by_type": lambda wh, cfg, period: views.interventions_by_type(wh, period),
-    "key_indicators_month": lambda wh, cfg, month: views.key_indicators_month(wh, month),
+    "key_indicators_month": lambda wh, cfg, month: views.key_indicators_month(wh, month, cfg),
 }
 # The views whose result depends on the goal file (the others only on the data and settings).
-USES_GOALS = frozenset({"goal_results", "goal_status_month"})
+USES_GOALS = frozenset({"goal_results", "goal_status_month", "key_indicators_month"})
 
 
 def first_views(wh: Warehouse) -> list[tuple[str, tuple]]:
     """(name, args) of what the pages show first, with the arguments the pages pass by default
     (ui/filters.py: the latest complete school year, the newest calendar year, the newest month,
-    no area or school chosen). Example: ('absence_breakdown', ('2025/26', 'area', {}))."""
+    municipal schools, no area or school chosen). Example: ('absence_breakdown', ('2025/26', 'area',
+    {'operator': ['kommunal']}))."""
     sy = views.school_years(wh)
     yrs = views.years(wh)
     months = views.months(wh)
@@ -88,9 +89,10 @@ def first_views(wh: Warehouse) -> list[tuple[str, tuple]]:
     if months:
         out += [("goal_status_month", (months[0],)), ("key_indicators_month", (months[0],))]
     if sy:
-        out += [("absence_trend", (sorted(sy), {})), ("absence_breakdown", (sy[0], "area", {})),
-                ("absence_breakdown", (sy[0], "gender", {})), ("absence_distribution", (sy[0], {})),
-                ("school_comparison", (sy[0], {})), ("share_by", ("intervention_coverage", sorted(sy), None))]
+        bun = views.BUN_DEFAULT_FILTERS
+        out += [("absence_trend", (sorted(sy), bun)), ("absence_breakdown", (sy[0], "area", bun)),
+                ("absence_breakdown", (sy[0], "gender", bun)), ("absence_distribution", (sy[0], bun)),
+                ("school_comparison", (sy[0], bun)), ("share_by", ("intervention_coverage", sorted(sy), None))]
     if yrs:
         y = str(yrs[0])
         out += [("report_funnel", (y, {})), ("reports_per_year", (sorted(yrs),)),

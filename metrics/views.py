@@ -103,6 +103,10 @@ def months(wh: Warehouse) -> list[str]:
 
 # --- barn- och utbildningsnämnden ----------------------------------------------------------
 
+# What the BUN page opens on (ui/filters.py; the precomputed first views use it too): BUN's own,
+# municipal schools, the population of its goal.
+BUN_DEFAULT_FILTERS = {"operator": ["kommunal"]}
+
 def absence_trend(wh: Warehouse, school_year_codes: Sequence[str], filters: Filters | None = None,
                   indicator: str = "high_absence_share") -> pl.DataFrame:
     """The indicator per school year and school form (oldest first), with totals."""
@@ -247,18 +251,18 @@ def interventions_by_type(wh: Warehouse, period: str) -> pl.DataFrame:
 @dataclass(frozen=True)
 class KeyIndicator:
     name: str
-    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    suffix: str = ""  # e.g. ', grundskola'
+    filters: tuple[tuple[str, tuple[str, ...] | bool], ...] = ()
+    suffix: str = ""  # e.g. ' – Grundskolan (målets population)'
 
     @property
     def label(self) -> str:
         return catalog.get(self.name).label + self.suffix
 
 
+GOAL_POPULATION = "målets population"
+
+# The key indicators that are not a goal's: each on its own, whole population.
 KEY_INDICATORS = (
-    KeyIndicator("high_absence_share", (("school_form", ("grundskola",)),), ", grundskola"),
-    KeyIndicator("high_absence_share", (("school_form", ("gymnasieskola",)),), ", gymnasieskola"),
-    KeyIndicator("high_absence_share_intervention"),
     KeyIndicator("report_count"),
     KeyIndicator("investigation_share"),
     KeyIndicator("assessment_within_14_days"),
@@ -268,44 +272,52 @@ KEY_INDICATORS = (
 )
 
 
-def key_indicators_month(wh: Warehouse, month_code: str) -> pl.DataFrame:
-    """Key indicators for a month, the month before and the same month a year earlier.
+def goal_key_indicators(cfg: GoalConfig | None) -> tuple[KeyIndicator, ...]:
+    """One key indicator per goal without parts and per part, on the goal's own indicator and
+    population (its resolved filter), so that what stands next to a goal counts the same
+    pupils: 'Andel elever med hög frånvaro – Grundskolan (målets population)'."""
+    if cfg is None:
+        return ()
+    out = []
+    for r, part in cfg.leaves():
+        if r.indicator:
+            flt = tuple((k, v if isinstance(v, bool) else tuple(v)) for k, v in r.filter.items())
+            out.append(KeyIndicator(r.indicator, flt, (f" – {r.goal.title}" if part else "") + f" ({GOAL_POPULATION})"))
+    return tuple(out)
+
+
+def key_indicators_month(wh: Warehouse, month_code: str, cfg: GoalConfig | None = None) -> pl.DataFrame:
+    """Key indicators for a month, the month before and the same month a year earlier: first one
+    per goal and part on the goal's population (``goal_key_indicators``; needs ``cfg``), then
+    ``KEY_INDICATORS``. Published figures (suppressed and rounded), like every table.
 
     ``change_month`` and ``change_year`` are differences of values (shares: in fraction points);
-    null where either value is missing or suppressed.
+    null where either value is missing or suppressed; ``*_suppressed`` say which value is hidden.
     """
     m = periods.parse(month_code)
     prev, last_year = m.shift_months(-1), m.shift_years(-1)
     ps = [m, prev, last_year]
-    # Indicators that differ only in one filter value (the school forms) share one query,
-    # broken down by that dimension.
-    frames: dict[tuple, pl.DataFrame] = {}
-    for k in KEY_INDICATORS:
-        dim = k.filters[0][0] if len(k.filters) == 1 and len(k.filters[0][1]) == 1 else None
-        key = (k.name, dim) if dim else (k.name, k.filters)
-        if key not in frames:
-            frames[key] = engine.evaluate(wh, k.name, ps, by=[dim] if dim else [],
-                                          filters=None if dim else dict(k.filters))
     rows = []
-    for k in KEY_INDICATORS:
-        dim = k.filters[0][0] if len(k.filters) == 1 and len(k.filters[0][1]) == 1 else None
-        df = frames[(k.name, dim) if dim else (k.name, k.filters)]
-        if dim:
-            df = df.filter(pl.col(dim) == k.filters[0][1][0])
+    for k in (*goal_key_indicators(cfg), *KEY_INDICATORS):
+        df = engine.evaluate(wh, k.name, ps, filters={key: (v if isinstance(v, bool) else list(v))
+                                                      for key, v in k.filters} or None)
         v = {r["period"]: r for r in df.iter_rows(named=True)}
         cur, pm, py = (v[p.code]["value"] if p.code in v else None for p in ps)
+        hidden = [bool(v[p.code]["suppressed"]) if p.code in v else False for p in ps]
         rows.append({
             "indicator": k.name, "label": k.label, "format": catalog.get(k.name).format,
             "polarity": catalog.get(k.name).polarity,
             "value": cur, "previous_month": pm, "same_month_last_year": py,
             "change_month": cur - pm if cur is not None and pm is not None else None,
             "change_year": cur - py if cur is not None and py is not None else None,
-            "suppressed": any(v[p.code]["suppressed"] for p in ps if p.code in v),
+            "suppressed": any(hidden), "value_suppressed": hidden[0], "previous_suppressed": hidden[1],
+            "last_year_suppressed": hidden[2],
         })
     return pl.DataFrame(rows, schema={
         "indicator": pl.String, "label": pl.String, "format": pl.String, "polarity": pl.String,
         "value": pl.Float64, "previous_month": pl.Float64, "same_month_last_year": pl.Float64,
-        "change_month": pl.Float64, "change_year": pl.Float64, "suppressed": pl.Boolean})
+        "change_month": pl.Float64, "change_year": pl.Float64, "suppressed": pl.Boolean,
+        "value_suppressed": pl.Boolean, "previous_suppressed": pl.Boolean, "last_year_suppressed": pl.Boolean})
 
 
 def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str,
@@ -330,9 +342,13 @@ def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str,
                                     pl.col("current_value").alias("value_before"),
                                     pl.col("progress").alias("progress_before"),
                                     pl.col("preliminary_status").alias("preliminary_status_before"),
-                                    pl.col("preliminary_value").alias("preliminary_value_before")),
+                                    pl.col("preliminary_value").alias("preliminary_value_before"),
+                                    pl.col("preliminary_change").alias("preliminary_change_before"),
+                                    pl.col("preliminary_difference").alias("preliminary_difference_before")),
                       on="goal_id", how="left")
+    # preliminary_moved: how the preliminary value moved since the month before, in fraction
+    # points (its direction, better or worse, follows the indicator's polarity)
     return joined.with_columns(
         status_changed=pl.col("status") != pl.col("status_before"),
         preliminary_changed=(pl.col("preliminary_status") != pl.col("preliminary_status_before")).fill_null(False),
-        preliminary_change=pl.col("preliminary_value") - pl.col("preliminary_value_before"))
+        preliminary_moved=pl.col("preliminary_value") - pl.col("preliminary_value_before"))

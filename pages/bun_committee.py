@@ -17,15 +17,17 @@ f = filters.absence_filters()
 IND = "high_absence_share"
 PCT = tables.percent_columns(IND)
 
-trend = state.absence_trend(f.years, f.place_filters)
+trend = tables.with_goal_figures(state.absence_trend(f.years, f.place_filters), state.goal_results(None), IND,
+                                 f.place_filters, "school_form")
 title = f"Andel elever med hög frånvaro per läsår – {f.place_label}"
 events = follow_up.marks(IND, f.place_filters.get("area", [None])[0], tables.period_labels(trend))
-report.chart(charts.annotate(charts.trend_from_frame(trend, "school_form", title,
-                                                     targets=filters.goal_targets(IND, "school_form")), events),
+targets = filters.goal_targets(IND, "school_form", f.place_filters)
+report.chart(charts.annotate(charts.trend_from_frame(trend, "school_form", title, targets=targets,
+                                                     target_from=filters.goal_baseline(IND)), events),
              f"hog-franvaro-per-lasar-{f.place_label}", tables.export_frame(trend, IND),
              tables.display_frame(trend, IND), PCT,
              about=About(title=title, indicator=IND, period=f"läsåren {f.years[0]}–{f.years[-1]}",
-                         selection=f.place_selection))
+                         selection=f.place_selection, notes=filters.target_notes(targets, trend)))
 
 st.subheader(f"{f.drill_heading} – {f.period_label}")
 drill = state.absence_breakdown(f.period, f.drill_dim, f.filters)
@@ -47,11 +49,12 @@ report.view(figures.distribution(state.absence_distribution(f.period, f.filters)
             about=About(title=title, indicator="pupil_count", period=f.period_label, selection=f.selection))
 
 st.subheader("Skolorna jämförda")
-st.caption("Trattdiagrammet visar varje skolas andel mot antalet elever. Små skolor varierar mer av "
-           "slump; bara skolor utanför 99,8 %-gränsen avviker tydligt från kommunen som helhet.")
-title = f"Skolornas andel med hög frånvaro, {f.period_label}"
-report.view(figures.school_funnel(state.school_comparison(f.period, f.form_filters), title),
-            f"skolor-jamforda-{f.period}", ("Andel", "Kommunen"),
+st.caption(f"Trattdiagrammet visar varje skolas andel mot antalet elever, jämfört med {f.operator_label} "
+           "tillsammans. Små skolor varierar mer av slump; bara skolor utanför 99,8 %-gränsen avviker tydligt.")
+title = f"Skolornas andel med hög frånvaro, {f.period_label} – {f.operator_label}"
+report.view(figures.school_funnel(state.school_comparison(f.period, f.form_filters), title,
+                                  f"{f.operator_label.capitalize()} tillsammans"),
+            f"skolor-jamforda-{f.period}", ("Andel", "Alla jämförda skolor"),
             about=About(title=title, indicator=IND, period=f.period_label, selection=f.selection))
 
 report.download(page_report.dataset_caption())

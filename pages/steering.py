@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, brief_button, figures, filters, follow_up, goal_card, page_report, state, tables
+from ui import auth, brief_button, figures, filters, follow_up, goal_card, goal_text, page_report, state, tables
 from ui.page_report import About
 
 user = auth.require("styrgrupp")
@@ -22,14 +22,13 @@ st.subheader("Målen")
 goals = state.goal_status_month(month)
 goal_card.status_changes(goals)
 export, display = figures.goal_months(goals)
-page_report.table_with_exports(
-    report, f"mal-{month}", export, display, "Målen",
-    ("Nuvarande värde", "Värde månaden innan", "Målnivå", "Andel av förändringen som krävs", "Preliminärt värde"),
-    about=About(title=f"Målen, {label}", period=label), pp_columns=("Preliminärt, förändring mot månaden innan",),
-    html_table=tables.responsive_html(display))
+page_report.table_with_exports(report, f"mal-{month}", export, display, "Målen",
+                               about=About(title=f"Målen, {label}", period=label, rounded=False),
+                               row_formats=figures.goal_month_formats(export), html_table=tables.responsive_html(display))
+st.caption(goal_text.STEERING_LEGEND)
 
 st.subheader("Nyckeltal")
-st.caption("Andelar jämförs i procentenheter (p.e.), antal i antal. '..' = visas ej eller saknas "
+st.caption(figures.KEY_LEGEND + "'..' = visas inte (för få barn); ”inga data” = inga uppgifter för månaden "
            "(till exempel frånvaro i juli, då ingen skola pågår).")
 key = state.key_indicators_month(month)
 export, display = figures.key_indicators(key)

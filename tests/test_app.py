@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics import catalog
@@ -28,10 +29,16 @@ def test_overview_shows_both_committees_goals(app_env):
     assert not at.exception and not at.error
     # the scorecard first: the demo's story (BUN missed since 2024/25, SN partly since 2024/25)
     card = at.table[0].value
-    assert list(card.columns) == ["Mål", "Status", "Sedan", "Nu", "Målnivå", "Preliminärt"]
-    assert card["Status"].tolist() == ["✗ Ej uppnått", "✗ Ej uppnått", "✓ Uppnått", "◐ Delvis uppnått"]
-    assert card["Sedan"].tolist() == ["läsåret 2024/25", "läsåret 2024/25", "läsåret 2023/24", "läsåret 2024/25"]
-    assert all(p.endswith("höstterminen 2026 t.o.m. oktober") for p in card["Preliminärt"])
+    assert list(card.columns) == ["Mål", "Status", "Basår", "Nu", "Målnivå", "Förändring (95 %-intervall)",
+                                  "Kvar till målet", "Preliminärt"]
+    # the status since when, marked where the change may be chance (grundskola's −0,1 p.e.)
+    assert card["Status"].tolist() == ["✗ Ej uppnått, sedan läsåret 2024/25",
+                                       "✗ Ej uppnått – osäkert, sedan läsåret 2024/25",
+                                       "✓ Uppnått, sedan läsåret 2023/24", "◐ Delvis uppnått, sedan läsåret 2024/25"]
+    assert card["Nu"][0] == "se delmålen" and "av" in card["Nu"][3]  # SN's small population shows its pupils
+    assert card["Kvar till målet"][1].startswith("ungefär") and card["Kvar till målet"][1].endswith("färre elever med hög frånvaro")
+    assert "%" in card["Förändring (95 %-intervall)"][3] and "p.e." in card["Förändring (95 %-intervall)"][1]
+    assert all("höstterminen 2026 t.o.m. oktober" in p for p in card["Preliminärt"])
     titles = [s.value for s in at.subheader]
     assert titles == [BUN_TITLE, SN_TITLE]
     html = " ".join(m.value for m in at.markdown)
@@ -141,17 +148,44 @@ def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
     at = page("pages/bun_committee.py")
     assert [s.value for s in at.subheader][0] == "Per område – läsåret 2025/26"
     titles = chart_titles(at)
-    assert titles[:2] == ["Andel elever med hög frånvaro per läsår – hela kommunen",
-                          "Hög frånvaro per område, läsåret 2025/26 – hela kommunen"]
+    assert titles[:2] == ["Andel elever med hög frånvaro per läsår – hela kommunen, kommunala skolor",
+                          "Hög frånvaro per område, läsåret 2025/26 – hela kommunen, kommunala skolor"]
     at.selectbox(key="omrade").set_value("Norr").run()
     assert [s.value for s in at.subheader][0] == "Norr: per skolenhet – läsåret 2025/26"
-    assert chart_titles(at)[0] == "Andel elever med hög frånvaro per läsår – område Norr"
+    assert chart_titles(at)[0] == "Andel elever med hög frånvaro per läsår – område Norr, kommunala skolor"
     school = at.selectbox(key="skola").options[1]
     at.selectbox(key="skola").set_value(school).run()
     assert [s.value for s in at.subheader][0] == f"{school}: per årskurs – läsåret 2025/26"
     # the trend says which school it shows (not the municipality's title)
     assert chart_titles(at)[0] == f"Andel elever med hög frånvaro per läsår – {school} (Norr)"
     assert len(at.get("plotly_chart")) == 5
+
+
+def test_bun_page_draws_the_goal_targets_on_the_goals_population_only(app_env, demo_wh):
+    """The BUN page opens on BUN's own (municipal) schools, the goal's population: the target
+    lines are drawn from the baseline on, and the rows that are the goal's population and school
+    year show the goal's exact figures. On all schools, no target line is drawn."""
+    import json
+
+    from metrics import attainment, goals
+
+    def trend(at):
+        return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+    at = page("pages/bun_committee.py")
+    targets = [t for t in trend(at)["data"] if t["name"].startswith("Målnivå")]
+    assert sorted(t["name"] for t in targets) == ["Målnivå, grundskola", "Målnivå, gymnasieskola"]
+    assert all(t["x"][0] == "2022/23" for t in targets)  # not before the baseline
+    bun = attainment.evaluate_all(demo_wh, goals.load(ROOT / "config" / "goals.yaml"))[0]
+    grund = next(t for t in trend(at)["data"] if t["name"] == "Grundskola")
+    exact = {m.period: m.value * 100 for m in bun.parts[0].series}
+    for x, y in zip(grund["x"], grund["y"], strict=False):
+        if x in exact:
+            assert y == pytest.approx(exact[x])  # the goal card's exact value, not a rounded one
+    assert any("exakt" in c.value for c in at.caption)
+    at.selectbox(key="huvudman").set_value("Alla").run()
+    assert not [t for t in trend(at)["data"] if t["name"].startswith("Målnivå")]
+    assert any("Målnivåerna visas bara" in c.value for c in at.caption)
 
 
 def test_bun_page_from_a_link(app_env):
@@ -180,15 +214,21 @@ def test_steering_page_month_and_status_changes(app_env):
     due = next(h.proto.body for h in at.get("html") if "Post" in h.proto.body and "sv-table" in h.proto.body)
     assert "Framarbeta gemensamma juridiska ramverk" in due  # a recommendation not yet answered
     assert any("Öppna beslut" in m.value for m in at.markdown)
-    # October 2026: the official status (2025/26) is unchanged, and so is every preliminary one
+    # October 2026: the official status (2025/26) is unchanged; SN's preliminary result moved
+    # from not met to partly met (September lacked a school-month)
     assert any("Ingen officiell status har ändrats" in m.value for m in at.success)
-    assert not any("Preliminärt" in m.value for m in at.info)
+    moved = [m.value for m in at.info if "Preliminärt" in m.value]
+    assert len(moved) == 1 and "Ej uppnått → Delvis uppnått" in moved[0], moved
+
     def goal_table() -> str:
         return next(h.proto.body for h in at.get("html") if "sv-table" in h.proto.body and "Grundskolan" in h.proto.body)
 
     goals_before = goal_table()
-    assert "Grundskolan" in goals_before and 'data-label="Status"' in goals_before  # stacks on a tablet
-    # September 2026: gymnasieskola's preliminary result moved (a signal, apart from the official)
+    assert "Grundskolan" in goals_before and 'data-label="Officiell status"' in goals_before  # stacks on a tablet
+    # every row says whether its official status changed, and the preliminary result's direction
+    assert goals_before.count('data-label="Ändrad">Nej<') == 4
+    assert "▼ Bättre" in goals_before or "▲ Sämre" in goals_before
+    # September 2026: gymnasieskola's and SN's preliminary results moved (a signal, apart from the official)
     at.selectbox(key="manad").set_value("2026-09").run()
     assert any("Ingen officiell status har ändrats" in m.value for m in at.success)
     moved = [m.value for m in at.info if "Preliminärt" in m.value]

@@ -63,7 +63,7 @@ def test_metric_csv_and_filter(demo_db):
               "school_form=grundskola", "--db", str(demo_db), "--format", "csv")
     assert out.returncode == 0, out.stderr
     header = out.stdout.splitlines()[0]
-    assert header == "area,numerator,denominator,value,ci_low,ci_high,suppressed,coverage,covered_from,covered_until"
+    assert header == "area,numerator,denominator,value,ci_low,ci_high,suppressed,coverage,covered_from,covered_until,missing"
 
 
 @pytest.mark.parametrize("args,message", [

@@ -98,7 +98,8 @@ def test_a_ledger_ahead_of_the_absence_rows_is_a_gap_not_a_silent_change(demo_db
     warehouse.write(path, lambda con: (warehouse.delete_absence(con, [date(2026, 10, 1)]),
                                        warehouse.refresh_pupil_periods(con)))
     cut, full = Warehouse(path), Warehouse(demo_db)
-    gaps = completeness.gaps(cut)
+    # (the demo's own gap, a school's September 2026, is there too)
+    gaps = [g for g in completeness.gaps(cut) if g.school is None]
     assert [(g.month, g.ledger_until) for g in gaps] == [(date(2026, 10, 1), date(2026, 10, 31))]
     assert gaps[0].text == "frånvarodata saknas, oktober 2026 (importloggen anger data t.o.m. 2026-10-31)"
     (bun, sn) = attainment.evaluate_all(cut, cfg)
@@ -109,6 +110,7 @@ def test_a_ledger_ahead_of_the_absence_rows_is_a_gap_not_a_silent_change(demo_db
         assert now.preliminary.label == "höstterminen 2026 t.o.m. september"
         assert now.preliminary.status == then.preliminary.status
         assert now.preliminary.current.value == then.preliminary.current.value
-        assert now.preliminary.incomplete.startswith("Underlaget är ofullständigt: frånvarodata saknas, oktober 2026")
+        assert now.preliminary.incomplete.startswith("Underlaget är ofullständigt: ")
+        assert "frånvarodata saknas, oktober 2026 (importloggen" in now.preliminary.incomplete
     # the official status (2025/26) is untouched and its data complete
     assert bun.status == "not_achieved" and bun.parts[0].incomplete == "" and sn.incomplete == ""

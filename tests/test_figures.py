@@ -83,7 +83,8 @@ def test_key_indicator_changes_are_in_percentage_points():
                        "same_month_last_year": [None, 572.0], "change_month": [-0.005, -19.0],
                        "change_year": [None, 25.0], "suppressed": [False, False]})
     export, display = figures.key_indicators(df)
-    assert display.row(0) == ("Hög", "13,0 %", "13,5 %", "\u22120,5 p.e.", "..", "..")
+    # a month without data says so in words; '..' is only ever a hidden value
+    assert display.row(0) == ("Hög", "13,0 %", "13,5 %", "\u22120,5 p.e.", "inga data", "beräknas inte")
     assert display.row(1) == ("Antal", "597", "616", "\u221219", "572", "+25")
 
 

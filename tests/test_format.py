@@ -13,7 +13,10 @@ def test_swedish_numbers():
     assert fmt.decimal(158.809) == "158,8"
     assert fmt.pp(-0.023) == "\u22122,3 procentenheter"  # the true minus sign
     assert fmt.signed_pct(-0.164) == "\u221216,4 %"
-    assert fmt.pct(None) == fmt.number(None) == ".."
+    # '..' means only "hidden by disclosure control"; a value that does not exist says so in words
+    assert fmt.pct(None) == fmt.number(None) == "inga data"
+    assert fmt.shown(None, True, fmt.pct) == ".." and fmt.shown(None, False, fmt.pct) == "inga data"
+    assert fmt.shown(0.134, False, fmt.pct) == "13,4 %"
     assert fmt.indicator_value(0.5, "investigation_share") == "50,0 %"
     assert fmt.indicator_value(6104, "report_count") == "6\xa0104"
 

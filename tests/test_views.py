@@ -56,9 +56,31 @@ def test_distribution_counts_pupils_per_band(fixture_wh):
     assert got["share"].sum() == pytest.approx(1.0)
 
 
-def test_key_indicators_compare_months(fixture_wh):
-    df = views.key_indicators_month(fixture_wh, "2024-10")
-    row = df.filter(pl.col("label") == "Andel elever med hög frånvaro, grundskola").row(0, named=True)
+GRUND_GOAL = """
+mandate_period: {start: 2023, end: 2026}
+committees: [{id: BUN, name: Barn- och utbildningsnämnden}]
+goals:
+  - id: grund
+    committee: BUN
+    title: Grundskolan
+    indicator: high_absence_share
+    baseline_period: "2022/23"
+    target: {kind: absolute_change, value: -2.0}
+    filter: {school_form: [grundskola]}
+"""
+
+
+def test_key_indicators_compare_months(fixture_wh, tmp_path):
+    from metrics import goals
+
+    (tmp_path / "g.yaml").write_text(GRUND_GOAL, encoding="utf-8")
+    cfg = goals.load(tmp_path / "g.yaml")
+    df = views.key_indicators_month(fixture_wh, "2024-10", cfg)
+    # the goal's own indicator and population come first, named as such
+    assert df["label"][0] == "Andel elever med hög frånvaro (målets population)"
+    assert "Andel elever med hög frånvaro (målets population)" not in views.key_indicators_month(
+        fixture_wh, "2024-10")["label"].to_list()  # no goal file: no goal rows
+    row = df.row(0, named=True)
     # October 2024: p1 (15.0 %), p2 (5.3 %), p3 (15.0 %), p9 (50 %) -> 1 of 4; September: p1 15 %,
     # p2 50 %, p3 15.1 %, p5 60 %, p7 30 %, p8 10 %, p10 20 % -> 5 of 7 (p4 has no scheduled time)
     assert row["value"] == pytest.approx(1 / 4) and row["previous_month"] == pytest.approx(5 / 7)

@@ -32,7 +32,7 @@ from metrics.goals import GoalConfig
 from ui import figures, goal_text, images
 from ui import format as fmt
 
-SCORECARD_HEADINGS = ("Mål", "Status", "Basår", "Nu", "Målnivå", "Förändring (95 %-intervall)", "Preliminärt")
+SCORECARD_HEADINGS = goal_text.SCORECARD_COLUMNS
 
 
 @dataclass
@@ -52,10 +52,11 @@ class GoalBlock:
     note: images.Note | None = None
     parts: list[GoalBlock] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # the goal's actions with owner, date and status
+    significant: bool | None = None  # False: the status is marked 'osäkert'
 
     @property
     def status_text(self) -> str:
-        return f"{fmt.STATUS_SYMBOLS[self.status]} {STATUS_LABELS[self.status]}"
+        return goal_text.status_words(self.status, self.significant)
 
 
 @dataclass
@@ -78,31 +79,14 @@ class Brief:
 
 def _value(m, indicator: str | None) -> str:
     if m is None:
-        return fmt.MISSING
-    return f"{fmt.indicator_value(m.value, indicator)} ({m.label})" if indicator else m.label
+        return fmt.NO_DATA
+    if not indicator:
+        return m.label
+    return f"{fmt.shown(m.value, m.suppressed, lambda v: fmt.indicator_value(v, indicator))} ({m.label})"
 
 
-def change_with_interval(r: GoalResult) -> str:
-    text = goal_text.change_text(r)
-    if r.change_ci is not None and r.target is not None:
-        show = fmt.signed_pct if r.target.kind == "relative_change" else fmt.pp
-        text += f"; 95 %-intervall {show(r.change_ci[0])} till {show(r.change_ci[1])}"
-    return text
-
-
-def preliminary_text(r: GoalResult) -> str:
-    p = r.preliminary
-    if p is None:
-        return ""
-    text = f"{fmt.STATUS_SYMBOLS[p.status]} {STATUS_LABELS[p.status]}, {p.label}"
-    if p.current is not None and p.current.value is not None and r.indicator:
-        text += f": {fmt.indicator_value(p.current.value, r.indicator)}"
-        if p.change is not None:
-            text += f" ({fmt.pp(p.change)} mot samma månader basåret)"
-    text += ". Preliminärt: läsåret pågår och den officiella statusen ändras inte."
-    if p.incomplete:
-        text += " " + p.incomplete
-    return text
+change_with_interval = goal_text.change_with_interval
+preliminary_text = goal_text.preliminary_text
 
 
 def goal_block(r: GoalResult, cfg: GoalConfig, comment, source: str, as_of: date | None,
@@ -114,12 +98,15 @@ def goal_block(r: GoalResult, cfg: GoalConfig, comment, source: str, as_of: date
         warnings.append(r.comparison_note)
     facts, sentences = [], []
     if not r.parts:
-        facts = [("Basår", _value(r.baseline, r.indicator)), ("Nu", _value(r.current, r.indicator)),
-                 ("Målnivå", fmt.indicator_value(r.target_value, r.indicator)),
-                 ("Förändring", change_with_interval(r))]
+        size = goal_text.size_words(r)
+        facts = [("Basår", _value(r.baseline, r.indicator)),
+                 ("Nu", _value(r.current, r.indicator) + (f", {size}" if size else "")),
+                 ("Målnivå", fmt.indicator_value(r.target_value, r.indicator) if r.target_value is not None
+                  else fmt.NOT_COMPUTED),
+                 ("Förändring", goal_text.change_with_interval(r))]
         if r.status not in attainment.NO_STATUS:
-            sentences = [t for t in (goal_text.progress_text(r), goal_text.significance_text(r),
-                                     goal_text.on_track_text(r)) if t]
+            sentences = [t for t in (goal_text.progress_text(r), goal_text.gap_text(r, goal_text.subject(r, part)),
+                                     goal_text.significance_text(r), goal_text.on_track_text(r)) if t]
     else:
         sentences = [t for t in (goal_text.why_text(r),) if t]
     since = attainment.status_since(r, cfg)
@@ -132,11 +119,12 @@ def goal_block(r: GoalResult, cfg: GoalConfig, comment, source: str, as_of: date
         first, last = r.series[0].period, r.series[-1].period
         note = images.Note(source=source, as_of=as_of, population=r.population or "",
                            period=f"läsåren {first}–{last}", suppressed=any(m.suppressed for m in r.series),
-                           extra=(fmt.rounding_note(),))
+                           extra=(goal_text.trend_note(r),))  # goal-level figures: exact, not rounded
+    preliminary = " ".join(t for t in (goal_text.preliminary_text(r), goal_text.preliminary_gap_text(r, part)) if t)
     block = GoalBlock(
         title=r.title, committee=committee, status=r.status, facts=facts, sentences=sentences,
-        population=goal_text.population_text(r), warnings=warnings, preliminary=preliminary_text(r),
-        figure=figure, note=note)
+        population=goal_text.population_text(r), warnings=warnings, preliminary=preliminary,
+        figure=figure, note=note, significant=r.significant)
     if comment is not None:
         block.analysis = comment.text
         block.analysis_meta = ", ".join(x for x in (comment.author, f"{comment.created_at:%Y-%m-%d}") if x)
@@ -151,34 +139,17 @@ def goal_block(r: GoalResult, cfg: GoalConfig, comment, source: str, as_of: date
     return block
 
 
-def change_short(r: GoalResult) -> str:
-    """The change with its interval, compact for a table: '−0,1 p.e. (−0,9 till +0,7)'."""
-    if r.change is None or r.target is None:
-        return fmt.MISSING
-    show = fmt.signed_pct if r.target.kind == "relative_change" else fmt.pp
-    goal = r.target.value / 100
-    value = fmt.distinct_from(r.change, goal, show) if r.status != "achieved" else show(r.change)
-    text = value + (f" ({show(r.change_ci[0])} till {show(r.change_ci[1])})" if r.change_ci else "")
-    return text.replace(" procentenheter", " p.e.")
+change_short = goal_text.change_short
 
 
-def scorecard_rows(results: list[GoalResult]) -> list[list[str]]:
-    """One row per goal and part; a goal with parts has its values in its parts' rows."""
+def scorecard_rows(results: list[GoalResult], cfg: GoalConfig | None = None) -> list[list[str]]:
+    """One row per goal and part, as the Översikt's scorecard (``goal_text.scorecard_row``)."""
     rows = []
     for r in attainment.flatten(results):
         part = any(r in p.parts for p in results)
-        own = not r.parts and r.indicator
-        rows.append([
-            ("– " if part else "") + r.title,
-            f"{fmt.STATUS_SYMBOLS[r.status]} {STATUS_LABELS[r.status]}" + (" (underlaget ofullständigt)" if r.incomplete else ""),
-            fmt.indicator_value(r.baseline.value, r.indicator) if own and r.baseline else "",
-            " ".join(x for x in ((fmt.indicator_value(r.current.value, r.indicator) if own else ""),
-                                 (f"({r.current.label})" if r.current else "")) if x),
-            fmt.indicator_value(r.target_value, r.indicator) if own else "",
-            change_short(r) if own else "",
-            (f"{fmt.STATUS_SYMBOLS[r.preliminary.status]} {STATUS_LABELS[r.preliminary.status]}, {r.preliminary.label}"
-             if r.preliminary else fmt.MISSING),
-        ])
+        since = attainment.status_since(r, cfg) if cfg is not None else None
+        row = goal_text.scorecard_row(r, part, since)
+        rows.append([row[c] for c in SCORECARD_HEADINGS])
     return rows
 
 
@@ -188,6 +159,12 @@ def analysis_for(url: str, r: GoalResult, period: str):
     if found is None and goal_text.follow_up_year(r) != period:
         found = store.latest_comments(url, goal_text.follow_up_year(r)).get(r.id)
     return found
+
+
+def _exact_note() -> str:
+    """Which figures are exact: the goals' own (the rest is rounded, ``fmt.rounding_note``)."""
+    return "Målens värden (målnivå, basår, nu, förändring) räknas på exakta antal och avrundas inte." \
+        if fmt.rounding_note() else ""
 
 
 def build(wh: Warehouse, cfg: GoalConfig, store_url: str, committee: str = "all", period: str | None = None,
@@ -203,28 +180,30 @@ def build(wh: Warehouse, cfg: GoalConfig, store_url: str, committee: str = "all"
     results = attainment.evaluate_all(wh, cfg, period)
     results = [r for r in results if committee == "all" or committee in r.committee]
     official = period or (results[0].current.period if results and results[0].current else "")
-    period_label = periods.parse(official).label if official else fmt.MISSING
+    period_label = periods.parse(official).label if official else fmt.NO_DATA
     goals = [goal_block(r, cfg, analysis_for(store_url, r, official), source, until, store_url=store_url)
              for r in results]
     name = (("Styrgruppen" if month else " och ".join(c.name for c in cfg.committees)) if committee == "all"
             else cfg.committee_name(committee))
     brief = Brief(title="Uppföljningsrapport", committee=name, period=period_label, as_of=until, source=source,
-                  scorecard=scorecard_rows(results), goals=goals,
-                  notes=[t for t in (fmt.SUPPRESSED_NOTE, fmt.rounding_note()) if t])
+                  scorecard=scorecard_rows(results, cfg), goals=goals,
+                  notes=[t for t in (goal_text.SCORECARD_LEGEND, fmt.SUPPRESSED_NOTE, _exact_note(), fmt.rounding_note())
+                         if t])
     if month:
         brief.month = periods.parse(month).label
         changes = views.goal_status_month(wh, cfg, month)
         for r in changes.iter_rows(named=True):
             if r["status_changed"]:
-                brief.changes.append(f"{r['title']}: {STATUS_LABELS.get(r['status_before'], fmt.MISSING)} → "
+                brief.changes.append(f"{r['title']}: {STATUS_LABELS.get(r['status_before'], fmt.NO_DATA)} → "
                                      f"{STATUS_LABELS[r['status']]} ({r['current_label']}).")
             if r["preliminary_changed"]:
                 brief.changes.append(f"{r['title']} (preliminärt, {r['preliminary_label']}): "
-                                     f"{STATUS_LABELS.get(r['preliminary_status_before'], fmt.MISSING)} → "
+                                     f"{STATUS_LABELS.get(r['preliminary_status_before'], fmt.NO_DATA)} → "
                                      f"{STATUS_LABELS[r['preliminary_status']]}.")
         if not brief.changes:
             brief.changes.append("Ingen status, officiell eller preliminär, har ändrats sedan månaden innan.")
-        brief.key_indicators = figures.key_indicators(views.key_indicators_month(wh, month))[1]
+        brief.key_indicators = figures.key_indicators(views.key_indicators_month(wh, month, cfg))[1]
+        brief.notes.insert(0, figures.KEY_LEGEND.strip())
         now = date.today()
         nxt = registers.next_meeting(store_url, now)
         brief.due = [f"{'Försenad' if d.overdue else 'Förfaller'} {d.due.isoformat()}: {d.register.lower()} – {d.title}"
@@ -247,13 +226,13 @@ _CSS = ("body{font-family:'Source Sans Pro',Arial,sans-serif;max-width:1000px;ma
         "background:#f5f9fc}")
 
 
-def _status_span(status: str) -> str:
+def _status_span(status: str, significant: bool | None = None) -> str:
     from ui.charts import STATUS_COLOURS
 
     colour = STATUS_COLOURS[status]
     text_colour = "#ffffff" if status == "achieved" else "#000000"
     return (f"<span class='status' style='background:{colour};color:{text_colour}'>"
-            f"{html.escape(fmt.STATUS_SYMBOLS[status] + ' ' + STATUS_LABELS[status])}</span>")
+            f"{html.escape(goal_text.status_words(status, significant))}</span>")
 
 
 def _svg(fig: go.Figure, note: images.Note) -> str:
@@ -264,7 +243,7 @@ def _svg(fig: go.Figure, note: images.Note) -> str:
 def goal_html(b: GoalBlock, level: int = 2) -> str:
     e = html.escape
     out = [f"<div class='goal'><h{level}>{e(b.title)}</h{level}>",
-           f"<p>{_status_span(b.status)} <span class='note'>{e(b.committee)}</span></p>"]
+           f"<p>{_status_span(b.status, b.significant)} <span class='note'>{e(b.committee)}</span></p>"]
     if b.population:
         out.append(f"<p class='note'>{e(b.population)}</p>")
     out.extend(f"<p class='warn'>{e(w)}</p>" for w in b.warnings)
@@ -288,7 +267,7 @@ def goal_html(b: GoalBlock, level: int = 2) -> str:
 
 def _table_html(df: pl.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(fmt.MISSING if v is None else str(v))}</td>" for v in r)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(fmt.NO_DATA if v is None else str(v))}</td>" for v in r)
                    + "</tr>" for r in df.iter_rows())
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
@@ -318,7 +297,7 @@ def page_html(title: str, subtitle: str, sections: list[dict]) -> str:
 # --- Word ------------------------------------------------------------------------------------
 
 def _cover_lines(b: Brief) -> list[str]:
-    lines = [f"Period: {b.period}", f"Data t.o.m.: {b.as_of.isoformat() if b.as_of else fmt.MISSING}",
+    lines = [f"Period: {b.period}", f"Data t.o.m.: {b.as_of.isoformat() if b.as_of else fmt.NO_DATA}",
              f"Källa: {b.source}", f"Skapad: {datetime.now():%Y-%m-%d} ur Samverkan"]
     if b.month:
         lines.insert(1, f"Månad: {b.month}")
@@ -419,7 +398,7 @@ def docx_bytes(b: Brief) -> bytes:
     for line in _cover_lines(b):
         doc.add_paragraph(line)
     doc.add_heading("Målen i korthet", level=1)
-    _docx_table(doc, SCORECARD_HEADINGS, b.scorecard, (3.5, 2.2, 1.6, 2.4, 1.6, 2.6, 2.7))
+    _docx_table(doc, SCORECARD_HEADINGS, b.scorecard, (3.0, 2.2, 1.4, 2.2, 1.4, 2.4, 1.9, 2.1))
     if b.changes:
         doc.add_heading(f"Förändringar sedan månaden innan ({b.month})", level=1)
         for line in b.changes:
@@ -500,7 +479,7 @@ def pdf_bytes(b: Brief) -> bytes:
         *[f"{_t(line)}\n" for line in _cover_lines(b)],
         "= Målen i korthet\n",
         "#set text(size: 8.5pt)",
-        _typst_table(SCORECARD_HEADINGS, b.scorecard, "(2.2fr, 1.3fr, 1fr, 1.3fr, 1fr, 2fr, 1.8fr)"),
+        _typst_table(SCORECARD_HEADINGS, b.scorecard, "(2fr, 1.4fr, 0.9fr, 1.4fr, 0.9fr, 1.8fr, 1.3fr, 1.6fr)"),
         "#set text(size: 10.5pt)",
     ]
     if b.changes:

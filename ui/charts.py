@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from metrics import stats, views
 from metrics.attainment import Measure
+from ui import format as fmt
 from ui import tables
 
 SEPARATORS = ",\u202f"
@@ -58,8 +59,9 @@ def _base(fig: go.Figure, title: str | None, height: int) -> go.Figure:
 
 
 def goal_trend(series: list[Measure], target_value: float | None, title: str | None = None,
-               height: int = 180, current: str | None = None) -> go.Figure:
-    """A small trend line of a goal's indicator per school year, with the target level dashed and
+               height: int = 180, current: str | None = None, baseline: str | None = None) -> go.Figure:
+    """A small trend line of a goal's indicator per school year, with the target level dashed
+    from the baseline school year on (``baseline``, a period code; None: over the whole line) and
     the evaluated school year (``current``, a period code) marked and labelled.
 
     Suppressed years are left out of the line and named in the hover text of the gap's ends.
@@ -67,8 +69,8 @@ def goal_trend(series: list[Measure], target_value: float | None, title: str | N
     shown = [m for m in series if m.value is not None]
     x = [m.label.replace("läsåret ", "") for m in shown]
     y = [m.value * 100 for m in shown]
-    custom = [[f"{m.numerator:,}".replace(",", "\u202f") if m.numerator is not None else "..",
-               f"{m.denominator:,}".replace(",", "\u202f") if m.denominator is not None else ".."]
+    custom = [[fmt.number(m.numerator) if m.numerator is not None else fmt.SUPPRESSED,
+               fmt.number(m.denominator) if m.denominator is not None else fmt.SUPPRESSED]
               for m in shown]
     fig = go.Figure()
     fig.add_trace(go.Scatter(
@@ -76,9 +78,11 @@ def goal_trend(series: list[Measure], target_value: float | None, title: str | N
         customdata=custom,
         hovertemplate="Läsår %{x}: %{y:.1f} %<br>%{customdata[0]} av %{customdata[1]}<extra></extra>",
     ))
-    if target_value is not None and x:
+    # the target applies from the baseline on: no target line over the years before it
+    after = [xi for xi, m in zip(x, shown, strict=True) if baseline is None or m.period >= baseline]
+    if target_value is not None and after:
         fig.add_trace(go.Scatter(
-            x=[x[0], x[-1]], y=[target_value * 100] * 2, mode="lines", name="Målnivå",
+            x=[after[0], after[-1]], y=[target_value * 100] * 2, mode="lines", name="Målnivå",
             line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
             hovertemplate="Målnivå: %{y:.1f} %<extra></extra>",
         ))
@@ -115,7 +119,7 @@ def annotate(fig: go.Figure, marks: dict[str, list[str]]) -> go.Figure:
 
 # Okabe-Ito, in an order where neighbours differ in lightness too.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
-MISSING_TEXT = ".."
+MISSING_TEXT = fmt.SUPPRESSED  # only where a value is hidden by disclosure control
 
 
 def _pct(values) -> list[float | None]:
@@ -128,9 +132,11 @@ def _percent_axis(fig: go.Figure, axis: str = "y", title: str | None = None) -> 
 
 
 def share_over_time(rows: list[dict], group_label: dict[str | None, str], title: str,
-                    targets: dict[str | None, float] | None = None, y_title: str = "Andel") -> go.Figure:
+                    targets: dict[str | None, float] | None = None, y_title: str = "Andel",
+                    target_from: str | None = None) -> go.Figure:
     """One line per group (e.g. school form) over periods, with 95 % intervals as whiskers and
-    each group's target level as a dashed line of the same colour.
+    each group's target level as a dashed line of the same colour, from the period labelled
+    ``target_from`` on (the goal's baseline; None: over the whole line).
 
     ``rows``: dicts with group, period (label), value, ci_low, ci_high, numerator, denominator.
     """
@@ -143,16 +149,17 @@ def share_over_time(rows: list[dict], group_label: dict[str | None, str], title:
         y = _pct(r["value"] for r in rs)
         err_hi = [None if r["ci_high"] is None else (r["ci_high"] - r["value"]) * 100 for r in rs]
         err_lo = [None if r["ci_low"] is None else (r["value"] - r["ci_low"]) * 100 for r in rs]
-        text = [MISSING_TEXT if r["value"] is None else "" for r in rs]
+        text = [MISSING_TEXT if r["value"] is None and r.get("suppressed", True) else "" for r in rs]
         fig.add_trace(go.Scatter(
             x=x, y=y, name=group_label.get(g, str(g)), mode="lines+markers+text", text=text,
             textposition="top center", line={"color": colour, "width": 2},
             error_y={"type": "data", "array": err_hi, "arrayminus": err_lo, "color": colour,
                      "thickness": 1, "width": 3},
             hovertemplate="%{x}: %{y:.1f} %<extra>" + group_label.get(g, str(g)) + "</extra>"))
-        if targets and targets.get(g) is not None and x:
+        on = x[x.index(target_from):] if target_from in x else x
+        if targets and targets.get(g) is not None and on:
             fig.add_trace(go.Scatter(
-                x=[x[0], x[-1]], y=[targets[g] * 100] * 2, mode="lines",
+                x=[on[0], on[-1]], y=[targets[g] * 100] * 2, mode="lines",
                 name=f"Målnivå, {group_label.get(g, str(g)).lower()}",
                 line={"color": colour, "dash": "dash", "width": 1.5},
                 hovertemplate="Målnivå: %{y:.1f} %<extra></extra>"))
@@ -166,8 +173,9 @@ def share_over_time(rows: list[dict], group_label: dict[str | None, str], title:
 def ranked_shares(labels: list[str], values: list[float | None], lows: list[float | None],
                   highs: list[float | None], title: str, x_title: str = "Andel",
                   reference: float | None = None, reference_label: str = "Hela kommunen",
-                  percent: bool = True) -> go.Figure:
-    """Horizontal dots with 95 % intervals, largest first; suppressed rows show '..'."""
+                  percent: bool = True, suppressed: list[bool] | None = None) -> go.Figure:
+    """Horizontal dots with 95 % intervals, largest first; suppressed rows show '..'
+    (``suppressed``: a flag per row; None: every row without a value is suppressed)."""
     scale = 100 if percent else 1
     order = sorted(range(len(labels)), key=lambda i: (values[i] is None, -(values[i] or 0)))
     ys = [labels[i] for i in order][::-1]
@@ -178,7 +186,8 @@ def ranked_shares(labels: list[str], values: list[float | None], lows: list[floa
         x=xs, y=ys, mode="markers", marker={"color": SERIES_COLOUR, "size": 9},
         error_x={"type": "data", "array": hi, "arrayminus": lo, "color": SERIES_COLOUR, "thickness": 1.5},
         hovertemplate="%{y}: %{x:.1f}" + (" %" if percent else "") + "<extra></extra>", name="Värde"))
-    hidden = [y for y, x in zip(ys, xs, strict=True) if x is None]
+    flags = [values[i] is None if suppressed is None else bool(suppressed[i]) for i in order][::-1]
+    hidden = [y for y, x, h in zip(ys, xs, flags, strict=True) if x is None and h]
     if hidden:
         fig.add_trace(go.Scatter(x=[0] * len(hidden), y=hidden, mode="text", text=[MISSING_TEXT] * len(hidden),
                                  textposition="middle right", hoverinfo="skip", name="Visas ej"))
@@ -232,7 +241,8 @@ def _label_positions(xs: list[float], ys: list[float], names: list[str], x_max: 
 
 
 def funnel_plot(names: list[str], n: list[int | None], values: list[float | None],
-                positions: list[str], overall: float | None, title: str) -> go.Figure:
+                positions: list[str], overall: float | None, title: str,
+                reference_label: str = "Hela kommunen") -> go.Figure:
     """Funnel plot: each school's share against its number of pupils, with 95 % and 99.8 %
     limits around the overall share. A school is only 'above' or 'below' outside the funnel."""
     fig = go.Figure()
@@ -248,7 +258,7 @@ def funnel_plot(names: list[str], n: list[int | None], values: list[float | None
                     line={"color": "#999999", "dash": dash, "width": 1}, name=label,
                     showlegend=show, hoverinfo="skip"))
         fig.add_hline(y=overall * 100, line={"color": TARGET_COLOUR, "width": 1.5},
-                      annotation_text="Hela kommunen", annotation_position="bottom right")
+                      annotation_text=_plain(reference_label), annotation_position="bottom right")
     named = [i for i, p in enumerate(positions) if p != "inom" and values[i] is not None and n[i]]
     others = [(n[i], values[i] * 100) for i, p in enumerate(positions) if p == "inom" and values[i] is not None and n[i]]
     y_top = max([v * 100 for v in values if v is not None]
@@ -340,10 +350,12 @@ def _label(dim: str | None, value) -> str:
 
 
 def trend_from_frame(df, dim: str | None, title: str, targets: dict | None = None,
-                     y_title: str = "Andel", period_labels: dict[str, str] | None = None) -> go.Figure:
+                     y_title: str = "Andel", period_labels: dict[str, str] | None = None,
+                     target_from: str | None = None) -> go.Figure:
     """``share_over_time`` for an engine frame evaluated over several periods by one dimension
     (its totals are dropped when there is a breakdown). Partial periods are named so
-    ('2026/27 t.o.m. oktober'); ``period_labels`` overrides."""
+    ('2026/27 t.o.m. oktober'); ``period_labels`` overrides; ``target_from``: the period code
+    the target lines start at."""
     period_labels = {**tables.period_labels(df), **(period_labels or {})}
     rows = []
     for r in df.iter_rows(named=True):
@@ -351,9 +363,11 @@ def trend_from_frame(df, dim: str | None, title: str, targets: dict | None = Non
         if dim and g is None:
             continue
         rows.append({"group": g, "period": period_labels.get(r["period"], r["period"]),
-                     "value": r["value"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+                     "value": r["value"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                     "suppressed": bool(r.get("suppressed"))})
     labels = {g: _label(dim, g) for g in {r["group"] for r in rows}}
-    return share_over_time(rows, labels, title, targets, y_title)
+    return share_over_time(rows, labels, title, targets, y_title,
+                           target_from=period_labels.get(target_from, target_from) if target_from else None)
 
 
 def ranked_from_frame(df, dim: str, title: str, x_title: str = "Andel", percent: bool = True) -> go.Figure:
@@ -362,4 +376,5 @@ def ranked_from_frame(df, dim: str, title: str, x_title: str = "Andel", percent:
     total = df.filter(df[dim].is_null())
     names = cells["school_name"].to_list() if dim == "school" else [_label(dim, v) for v in cells[dim]]
     return ranked_shares(names, cells["value"].to_list(), cells["ci_low"].to_list(), cells["ci_high"].to_list(),
-                         title, x_title, reference=total["value"][0] if total.height else None, percent=percent)
+                         title, x_title, reference=total["value"][0] if total.height else None, percent=percent,
+                         suppressed=cells["suppressed"].to_list() if "suppressed" in cells.columns else None)

@@ -49,7 +49,7 @@ def sidebar() -> None:
         names = {"absence": "Frånvaro", "reports": "Orosanmälningar", "interventions": "Insatser"}
         for kind, name in names.items():
             d = until.get(kind)
-            lines.append(f"- {name}: t.o.m. {d.isoformat() if d else '..'}")
+            lines.append(f"- {name}: t.o.m. {d.isoformat()}" if d else f"- {name}: {fmt.NO_DATA}")
         st.markdown("**Data**\n" + "\n".join(lines))
         if info.get("gaps"):
             gaps = info["gaps"]

@@ -48,6 +48,7 @@ def csv_bytes(df: pl.DataFrame, percent_columns: tuple[str, ...] = (), about: li
 # No format has a [Red] section: a fall is often the improvement.
 PERCENT = "0.0%"
 PP = '+0.0" p.e.";"\u2212"0.0" p.e.";0.0" p.e."'  # a change of a share, in percentage points
+SIGNED_PERCENT = '+0.0%;"\u2212"0.0%;0.0%'  # a relative change (a relative goal's change against its baseline)
 COUNT = "#,##0"
 CHANGE_COUNT = '+#,##0;"\u2212"#,##0;0'
 DECIMAL = "#,##0.0"
@@ -64,18 +65,21 @@ def _default_format(dtype: pl.DataType) -> str | None:
 
 def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[str, ...] = (),
                 note: str = fmt.SUPPRESSED_NOTE, about: list[tuple[str, str]] = (),
-                pp_columns: tuple[str, ...] = (), row_formats: list[dict[str, str]] | None = None) -> bytes:
+                pp_columns: tuple[str, ...] = (), row_formats: list[dict[str, str]] | None = None,
+                rounded: bool = True) -> bytes:
     """An .xlsx whose numbers stay numbers with real formats: counts as whole numbers, shares as
     percent with one decimal, changes of shares in percentage points (``pp_columns``, fractions
     in the frame), years as numbers; no red negatives. ``row_formats`` gives a format per row and
     column where a column mixes kinds (a share in one row, a count in the next), with the names
-    above ('percent', 'pp', 'count', 'change_count', 'decimal').
+    above ('percent', 'pp', 'count', 'change_count', 'decimal', 'signed_percent').
 
     A second sheet "Om uttaget" holds ``about`` (definition, population, period, filters,
-    source, data date) and the suppression and rounding rules."""
+    source, data date) and the suppression and rounding rules; ``rounded=False`` (a goal's own,
+    exact figures) says that nothing was rounded instead."""
     import xlsxwriter
 
-    named = {"percent": PERCENT, "pp": PP, "count": COUNT, "change_count": CHANGE_COUNT, "decimal": DECIMAL}
+    named = {"percent": PERCENT, "pp": PP, "count": COUNT, "change_count": CHANGE_COUNT, "decimal": DECIMAL,
+             "signed_percent": SIGNED_PERCENT}
     buf = io.BytesIO()
     # text is never turned into a live formula or link, whatever it starts with
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -122,18 +126,27 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
         ws.freeze_panes(1, 0)
         ws.autofit()
         ws.write(safe.height + 2, 0, "Tomma celler: " + note)
-        if fmt.rounding_note():
-            ws.write(safe.height + 3, 0, fmt.rounding_note())
+        rounding = _rounding_text(rounded)
+        if rounding:
+            ws.write(safe.height + 3, 0, rounding)
         info = wb.add_worksheet("Om uttaget")
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         info.set_column(0, 0, 22)
         info.set_column(1, 1, 100)
-        rows = list(about) + [("Tomma celler", note)] + ([("Avrundning", fmt.rounding_note())] if fmt.rounding_note() else [])
+        rows = list(about) + [("Tomma celler", note)] + ([("Avrundning", rounding)] if rounding else [])
         for i, (k, v) in enumerate(formulas.neutralise(pl.DataFrame(
                 {"k": [a for a, _ in rows], "v": [b for _, b in rows]}, schema={"k": pl.String, "v": pl.String})).iter_rows()):
             info.write_string(i, 0, k, bold)
             info.write_string(i, 1, v, wrap)
     return buf.getvalue()
+
+
+EXACT_NOTE = "Målens egna värden räknas på exakta antal och avrundas inte."
+
+
+def _rounding_text(rounded: bool) -> str:
+    """What was rounded: the published rule, or for a goal's own figures that nothing was."""
+    return fmt.rounding_note() if rounded else (EXACT_NOTE if fmt.rounding_note() else "")
 
 
 def _ensure_kaleido() -> None:

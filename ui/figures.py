@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from metrics import catalog
-from ui import charts, tables
+from ui import charts, goal_text, tables
 from ui import format as fmt
 
 
@@ -31,8 +31,8 @@ def distribution(dist: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFram
     # formatted in plain Python: a Python callback inside a polars expression runs on polars'
     # worker threads and can deadlock against Streamlit's to_pandas() under load (issue 12)
     display = pl.DataFrame({"Skolform": labelled["school_form"], "Frånvaro": labelled["absence_band"],
-                            "Antal elever": _text(labelled["numerator"], fmt.number),
-                            "Andel": _text(labelled["share"], fmt.pct)})
+                            "Antal elever": _text(labelled["numerator"], fmt.number, _flags(labelled)),
+                            "Andel": _text(labelled["share"], fmt.pct, _flags(labelled))})
     return fig, export, display
 
 
@@ -40,25 +40,36 @@ POSITION_LABEL = {"över": "Över förväntat", "under": "Under förväntat", "i
                   "visas ej": "Visas ej"}
 
 
-def school_funnel(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
-    """Funnel plot of schools (from ``views.school_comparison``)."""
+def school_funnel(df: pl.DataFrame, title: str, reference_label: str = "Hela kommunen"
+                  ) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """Funnel plot of schools (from ``views.school_comparison``), against the share of all the
+    schools compared (``reference_label`` names them: 'Kommunala skolor tillsammans')."""
     overall = df["overall"][0] if df.height else None
     fig = charts.funnel_plot(df["school_name"].to_list(), df["denominator"].to_list(), df["value"].to_list(),
-                             df["position"].to_list(), overall, title)
+                             df["position"].to_list(), overall, title, reference_label)
     export = df.select(
         pl.col("school_name").alias("Skolenhet"), pl.col("numerator").alias("Elever med hög frånvaro"),
         pl.col("denominator").alias("Elever"), pl.col("value").alias("Andel"),
-        pl.col("overall").alias("Kommunen"),
+        pl.col("overall").alias("Alla jämförda skolor"),
         pl.col("position").replace_strict(POSITION_LABEL, return_dtype=pl.String).alias("Jämfört med kommunen"))
     display = pl.DataFrame({
-        "Skolenhet": df["school_name"], "Andel": _text(df["value"], fmt.pct),
-        "Elever": _text(df["denominator"], fmt.number),
+        "Skolenhet": df["school_name"], "Andel": _text(df["value"], fmt.pct, _flags(df)),
+        "Elever": _text(df["denominator"], fmt.number, _flags(df)),
         "Jämfört med kommunen": pl.Series([POSITION_LABEL[p] for p in df["position"]], dtype=pl.String)})
     return fig, export, display
 
 
-def _text(values, formatter) -> pl.Series:
-    return pl.Series([fmt.MISSING if v is None else formatter(v) for v in values], dtype=pl.String)
+def _flags(df: pl.DataFrame, column: str = "suppressed"):
+    """A frame's suppression flags, or None when it has none (then a missing value is hidden)."""
+    return df[column].fill_null(False) if column in df.columns else None
+
+
+def _text(values, formatter, suppressed=None) -> pl.Series:
+    """Values as text cells: '..' where ``suppressed`` (a flag per value; None: a value that is
+    missing is suppressed, as in frames where only suppression leaves a gap), 'inga data' where
+    there is no value otherwise."""
+    flags = [v is None for v in values] if suppressed is None else list(suppressed)
+    return pl.Series([fmt.shown(v, h, formatter) for v, h in zip(values, flags, strict=True)], dtype=pl.String)
 
 
 def report_funnel(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
@@ -67,7 +78,7 @@ def report_funnel(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame
     export = df.select(pl.col("label").alias("Steg"), pl.col("count").alias("Antal anmälningar"),
                        pl.col("suppressed").replace_strict({True: "ja", False: "nej"},
                                                            return_dtype=pl.String).alias("Visas ej"))
-    display = pl.DataFrame({"Steg": df["label"], "Antal anmälningar": _text(df["count"], fmt.number)})
+    display = pl.DataFrame({"Steg": df["label"], "Antal anmälningar": _text(df["count"], fmt.number, _flags(df))})
     return fig, export, display
 
 
@@ -82,9 +93,9 @@ def reports_per_year(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFr
                        pl.col("residents").alias("Invånare 0–20 år"),
                        pl.col("per_1000").alias("Per 1 000 invånare 0–20 år"))
     display = pl.DataFrame({
-        "År": df["period"], "Antal anmälningar": _text(df["reports"], fmt.number),
-        "Invånare 0–20 år": _text(df["residents"], fmt.number),
-        "Per 1 000 invånare 0–20 år": _text(df["per_1000"], fmt.decimal)})
+        "År": df["period"], "Antal anmälningar": _text(df["reports"], fmt.number, _flags(df, "reports_suppressed")),
+        "Invånare 0–20 år": _text(df["residents"], fmt.number, [False] * df.height),
+        "Per 1 000 invånare 0–20 år": _text(df["per_1000"], fmt.decimal, _flags(df, "reports_suppressed"))})
     return fig, export, display
 
 
@@ -103,9 +114,9 @@ def indicator_lines(df: pl.DataFrame, title: str, y_title: str) -> tuple[go.Figu
                        pl.col("suppressed").replace_strict({True: "ja", False: "nej"},
                                                            return_dtype=pl.String).alias("Visas ej"))
     display = pl.DataFrame({"Indikator": df["label"], "Period": df["period"],
-                            "Andel": _text(df["value"], fmt.pct),
-                            "Täljare": _text(df["numerator"], fmt.number),
-                            "Nämnare": _text(df["denominator"], fmt.number)})
+                            "Andel": _text(df["value"], fmt.pct, _flags(df)),
+                            "Täljare": _text(df["numerator"], fmt.number, _flags(df)),
+                            "Nämnare": _text(df["denominator"], fmt.number, _flags(df))})
     return fig, export, display
 
 
@@ -120,20 +131,23 @@ def interventions(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame
     export = pl.DataFrame({"Insatstyp": names, "Barn med aktiv insats": df["children_active"],
                            "Nya insatser": df["started"]})
     display = pl.DataFrame({"Insatstyp": names,
-                            "Barn med aktiv insats": _text(df["children_active"], fmt.number),
-                            "Nya insatser": _text(df["started"], fmt.number)})
+                            "Barn med aktiv insats": _text(df["children_active"], fmt.number,
+                                                            _flags(df, "active_suppressed")),
+                            "Nya insatser": _text(df["started"], fmt.number, _flags(df, "started_suppressed"))})
     return fig, export, display
 
 
-def _value_text(v, fmt_name: str) -> str:
-    if v is None:
-        return fmt.MISSING
-    return fmt.pct(v) if fmt_name == "percent" else (fmt.number(v) if fmt_name == "integer" else fmt.decimal(v))
+def _value_text(v, fmt_name: str, suppressed: bool = False) -> str:
+    return fmt.shown(v, suppressed, lambda x: fmt.pct(x) if fmt_name == "percent" else
+                     (fmt.number(x) if fmt_name == "integer" else fmt.decimal(x)))
 
 
-def _change_text(v, fmt_name: str) -> str:
+def _change_text(v, fmt_name: str, suppressed: bool = False) -> str:
+    """A key indicator's change: shares in percentage points ('+0,4 p.e.'), counts signed."""
+    if suppressed:
+        return fmt.SUPPRESSED
     if v is None:
-        return fmt.MISSING
+        return fmt.NOT_COMPUTED
     if fmt_name == "percent":
         return fmt.pp(v).replace(" procentenheter", " p.e.")
     sign = "+" if v > 0 else ""
@@ -142,6 +156,9 @@ def _change_text(v, fmt_name: str) -> str:
 
 KEY_VALUE_COLUMNS = ("Månaden", "Månaden innan", "Samma månad året innan")
 KEY_CHANGE_COLUMNS = ("Förändring mot månaden innan", "Förändring mot året innan")
+KEY_LEGEND = ("Andelar jämförs i procentenheter (p.e.), antal i antal. Rader märkta ”målets population” räknas "
+              "på samma elever som målet (till exempel bara kommunala skolor, eller bara socialnämndens egna "
+              "insatser); de är månadsvärden och avrundade, till skillnad från målets läsårsvärden. ")
 
 
 def key_indicator_formats(df: pl.DataFrame) -> list[dict[str, str]]:
@@ -156,7 +173,8 @@ def key_indicator_formats(df: pl.DataFrame) -> list[dict[str, str]]:
 
 def key_indicators(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(export, display) of ``views.key_indicators_month``; Excel formats per row:
-    ``key_indicator_formats``."""
+    ``key_indicator_formats``. '..' only where a value is suppressed; 'inga data' where the
+    month has none (July: no school)."""
     export = df.select(
         pl.col("label").alias("Indikator"), pl.col("value").alias("Månaden"),
         pl.col("previous_month").alias("Månaden innan"), pl.col("change_month").alias("Förändring mot månaden innan"),
@@ -165,104 +183,74 @@ def key_indicators(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     rows = []
     for r in df.iter_rows(named=True):
         f = r["format"]
-        rows.append({"Indikator": r["label"], "Månaden": _value_text(r["value"], f),
-                     "Månaden innan": _value_text(r["previous_month"], f),
-                     "Förändring": _change_text(r["change_month"], f),
-                     "Samma månad året innan": _value_text(r["same_month_last_year"], f),
-                     "Förändring mot året innan": _change_text(r["change_year"], f)})
+        hidden = (r.get("value_suppressed", False), r.get("previous_suppressed", False),
+                  r.get("last_year_suppressed", False))
+        rows.append({"Indikator": r["label"], "Månaden": _value_text(r["value"], f, hidden[0]),
+                     "Månaden innan": _value_text(r["previous_month"], f, hidden[1]),
+                     "Förändring": _change_text(r["change_month"], f, hidden[0] or hidden[1]),
+                     "Samma månad året innan": _value_text(r["same_month_last_year"], f, hidden[2]),
+                     "Förändring mot året innan": _change_text(r["change_year"], f, hidden[0] or hidden[2])})
     return export, pl.DataFrame(rows)
 
 
+GOAL_MONTH_PERCENT = ("Nuvarande värde", "Målnivå", "Andel av förändringen som krävs", "Preliminärt värde")
+
+
+def goal_month_formats(export: pl.DataFrame) -> list[dict[str, str]]:
+    """Excel formats per row of ``goal_months``' export: a change against the baseline in its
+    target's unit (a relative goal's as a signed percent, an absolute one's in percentage points)."""
+    return [{"Preliminär förändring mot basåret": "signed_percent" if unit == "procent av basvärdet" else "pp",
+             "Preliminär förändring mot basåret, procentenheter": "pp",
+             **{c: "percent" for c in GOAL_MONTH_PERCENT}} for unit in export["Förändringens enhet"]]
+
+
 def goal_months(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(export, display) of ``views.goal_status_month``: the official status and, apart, the
-    preliminary result of the school year in progress with its change since the month before."""
-    from metrics.attainment import STATUS_LABELS
-
-    status = dict(STATUS_LABELS)
-    export = df.select(
-        pl.col("title").alias("Mål"), pl.col("committee").alias("Nämnd"),
-        pl.col("current_label").alias("Officiell period"),
-        pl.col("status").replace_strict(status, return_dtype=pl.String).alias("Status"),
-        pl.col("status_before").replace_strict(status, return_dtype=pl.String, default=None).alias("Status månaden innan"),
-        pl.col("current_value").alias("Nuvarande värde"), pl.col("value_before").alias("Värde månaden innan"),
-        pl.col("target_value").alias("Målnivå"), pl.col("progress").alias("Andel av förändringen som krävs"),
-        pl.col("preliminary_label").alias("Preliminärt, period"),
-        pl.col("preliminary_status").replace_strict(status, return_dtype=pl.String, default=None)
-        .alias("Preliminär status"),
-        pl.col("preliminary_value").alias("Preliminärt värde"),
-        pl.col("preliminary_change").alias("Preliminärt, förändring mot månaden innan"),
-        pl.col("incomplete").alias("Underlaget"))
-    # a goal with parts has its values in its parts' rows: blank, not '..' (which means hidden)
-    parents = set(df["parent_id"].drop_nulls())
-    own = [g not in parents for g in df["goal_id"]]
-
-    def values(col: str, show) -> list[str]:
-        return [(show(v) if v is not None else fmt.MISSING) if o else "" for v, o in zip(df[col], own, strict=True)]
-
-    display = pl.DataFrame({
-        "Mål": df["title"], "Nämnd": df["committee"],
-        "Status": [(f"{fmt.STATUS_SYMBOLS[s]} {status[s]} ({p})" if p else status[s])
-                   + (" – underlaget är ofullständigt" if inc else "")
-                   for s, p, inc in zip(df["status"], df["current_label"], df["incomplete"], strict=True)],
-        "Ändrad": ["Ja" if c else "" for c in df["status_changed"].fill_null(False)],
-        "Nuvarande": values("current_value", fmt.pct),
-        "Målnivå": values("target_value", fmt.pct),
-        "Preliminärt": [f"{fmt.STATUS_SYMBOLS[s]} {status[s]}, {lbl}" if s else fmt.MISSING
-                        for s, lbl in zip(df["preliminary_status"], df["preliminary_label"], strict=True)],
-        "Preliminärt värde": values("preliminary_value", fmt.pct),
-        "Sedan månaden innan": values("preliminary_change", lambda v: _change_text(v, "percent")),
-    })
-    return export, display
+    """(export, display) of ``views.goal_status_month``: the official status and whether it
+    changed since the month before, and, apart, the preliminary result of the school year in
+    progress with its change against the baseline (in the target's unit) and its direction since
+    the month before (better or worse by the indicator's polarity, with a symbol and words)."""
+    return goal_text.steering_rows(df)
 
 
 def goal_trend(r, title: str, marks: dict[str, list[str]] | None = None) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
-    """A goal's school-year series with its target level (from ``attainment.GoalResult``) and the
-    dated events of the annotations register (``marks``: school year -> texts)."""
-    fig = charts.goal_trend(r.series, r.target_value, title, current=r.current.period if r.current else None)
+    """A goal's school-year series with its target level from the baseline on (from
+    ``attainment.GoalResult``) and the dated events of the annotations register (``marks``:
+    school year -> texts). Its values are exact (goal level)."""
+    fig = charts.goal_trend(r.series, r.target_value, title, current=r.current.period if r.current else None,
+                            baseline=r.baseline.period if r.baseline else None)
     if marks:
         charts.annotate(fig, marks)
     ms = r.series
+    base = r.baseline.period if r.baseline else None
     export = pl.DataFrame({
         "Läsår": [m.period for m in ms], "Täljare": [m.numerator for m in ms],
         "Nämnare": [m.denominator for m in ms], "Andel": [m.value for m in ms],
         "Konfidensintervall, nedre": [m.ci_low for m in ms], "Konfidensintervall, övre": [m.ci_high for m in ms],
-        "Målnivå": [r.target_value] * len(ms), "Visas ej": ["ja" if m.suppressed else "nej" for m in ms],
+        "Målnivå": [r.target_value if base is None or m.period >= base else None for m in ms],
+        "Visas ej": ["ja" if m.suppressed else "nej" for m in ms],
     }, schema_overrides={"Täljare": pl.Int64, "Nämnare": pl.Int64, "Andel": pl.Float64,
                          "Konfidensintervall, nedre": pl.Float64, "Konfidensintervall, övre": pl.Float64,
                          "Målnivå": pl.Float64})
-    display = pl.DataFrame({"Läsår": export["Läsår"], "Andel": _text(export["Andel"], fmt.pct),
-                            "Elever": [f"{fmt.number(m.numerator)} av {fmt.number(m.denominator)}" for m in ms]})
+    display = pl.DataFrame({
+        "Läsår": export["Läsår"], "Andel": _text(export["Andel"], fmt.pct, [m.suppressed for m in ms]),
+        "Elever": [fmt.SUPPRESSED if m.suppressed else f"{fmt.number(m.numerator)} av {fmt.number(m.denominator)}"
+                   for m in ms]})
     return fig, export, display
 
 
 def scorecard(results, cfg) -> pl.DataFrame:
-    """One line per goal and part (parts indented): status as symbol and words, since when it has
-    held, the official value against the target, and the preliminary signal apart."""
+    """One line per goal and part (parts indented): status as symbol and words with since when it
+    has held, the official value against the target, the change, the gap in children, and the
+    preliminary signal apart (``goal_text.scorecard_row``, as in the brief)."""
     from metrics import attainment
-    from metrics.attainment import STATUS_LABELS
 
-    symbols = fmt.STATUS_SYMBOLS
     rows = []
 
-    def add(r, indent: str) -> None:
-        since = attainment.status_since(r, cfg)
-        value = r.current.value if r.current else None
-        rows.append({
-            "Mål": indent + r.title,
-            "Status": f"{symbols[r.status]} {STATUS_LABELS[r.status]}"
-                      + (" (underlaget ofullständigt)" if r.incomplete else ""),
-            "Sedan": f"läsåret {since}" if since else fmt.MISSING,
-            "Nu": f"{fmt.pct(value)} ({r.current.label})" if value is not None else
-                  (r.current.label if r.current and r.parts else fmt.MISSING),
-            "Målnivå": fmt.pct(r.target_value) if r.target_value is not None else fmt.MISSING,
-            "Preliminärt": (f"{symbols[r.preliminary.status]} {STATUS_LABELS[r.preliminary.status]}, "
-                            f"{r.preliminary.label}"
-                            + (" (underlaget ofullständigt)" if r.preliminary.incomplete else ""))
-                           if r.preliminary else fmt.MISSING,
-        })
-        for part in r.parts:
-            add(part, indent + "  – ")
+    def add(r, part: bool) -> None:
+        rows.append(goal_text.scorecard_row(r, part, attainment.status_since(r, cfg)))
+        for p in r.parts:
+            add(p, True)
 
     for r in results:
-        add(r, "")
-    return pl.DataFrame(rows, schema={c: pl.String for c in ("Mål", "Status", "Sedan", "Nu", "Målnivå", "Preliminärt")})
+        add(r, False)
+    return pl.DataFrame(rows, schema={c: pl.String for c in goal_text.SCORECARD_COLUMNS})

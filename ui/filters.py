@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from metrics import attainment, catalog, periods
+from metrics import attainment, catalog, periods, views
 from ui import format as fmt
 from ui import state
 
@@ -36,8 +36,9 @@ class AbsenceFilters:
     drill_noun: str
     drill_heading: str
     place_label: str = "hela kommunen"  # 'område Norr', 'Björkskolan (Norr)'
-    selection: str = ""  # every filter in words: 'Skolform: Grundskola; Område: Norr'
-    place_selection: str = ""  # area and school only, in words
+    selection: str = ""  # every filter in words: 'Huvudman: Kommunala; Skolform: Grundskola; Område: Norr'
+    place_selection: str = ""  # operator, area and school, in words
+    operator_label: str = "kommunala skolor"  # whose schools: 'kommunala skolor', 'alla skolor', …
 
 
 def period_name(code: str, until, first=None) -> str:
@@ -51,9 +52,16 @@ def period_name(code: str, until, first=None) -> str:
     return p.label
 
 
+# Whose schools the BUN page shows. Municipal schools come first (the default): BUN answers for its
+# own schools, and its goal counts them only, so the page opens on the goal's population.
+OPERATORS = {"Kommunala": views.BUN_DEFAULT_FILTERS["operator"], ALL: None, "Fristående": ["fristaende"]}
+OPERATOR_LABELS = {"Kommunala": "kommunala skolor", ALL: "alla skolor, även fristående",
+                   "Fristående": "fristående skolor"}
+
+
 def absence_filters() -> AbsenceFilters:
-    """Period, school form and the drill-down area -> school, all bound to the URL."""
-    cols = st.columns(4)
+    """Period, operator, school form and the drill-down area -> school, all bound to the URL."""
+    cols = st.columns(5)
     period_options = state.absence_periods()
     years = state.school_years()
     until = state.dataset_info()["until"].get("absence")
@@ -62,20 +70,25 @@ def absence_filters() -> AbsenceFilters:
                         key="period", help="Läsår eller termin. Ett läsår: 1 juli–30 juni.",
                         format_func=lambda code: period_name(code, until))
     with cols[1]:
-        form = select("Skolform", [ALL, "Grundskola", "Gymnasieskola"], key="skolform")
+        operator = select("Huvudman", list(OPERATORS), key="huvudman",
+                          help="Nämndens mål gäller de kommunala skolorna; fristående skolor ligger utanför målet.")
     with cols[2]:
+        form = select("Skolform", [ALL, "Grundskola", "Gymnasieskola"], key="skolform")
+    with cols[3]:
         area = select("Område", [ALL, *state.areas()], key="omrade")
     school_names = {}
-    with cols[3]:
+    with cols[4]:
         if area != ALL:
             reg = state.schools()
             reg = reg.filter((pl.col("area") == area) & (pl.col("school_form") != "forskola"))
             if form != ALL:
                 reg = reg.filter(pl.col("school_form") == form.lower())
+            if OPERATORS[operator]:
+                reg = reg.filter(pl.col("operator").is_in(OPERATORS[operator]))
             school_names = dict(zip(reg["school_name"], reg["school_id"], strict=True))
         school = select("Skolenhet", [ALL, *school_names], key="skola",
                         help="Välj först ett område.") if school_names else ALL
-    place = {}
+    place = {"operator": OPERATORS[operator]} if OPERATORS[operator] else {}
     if area != ALL:
         place["area"] = [area]
     if school != ALL and school in school_names:
@@ -88,28 +101,61 @@ def absence_filters() -> AbsenceFilters:
         dim, noun, heading = "school", "skolenhet", f"{fmt.literal(area)}: per skolenhet"
     else:
         dim, noun, heading = "area", "område", "Per område"
-    place_label = (f"{school} ({area})" if "school" in place else f"område {area}" if "area" in place
-                   else "hela kommunen")
-    selection = "; ".join(f"{k}: {v}" for k, v in (("Skolform", form), ("Område", area), ("Skolenhet", school))
-                          if v != ALL)
-    place_selection = "; ".join(f"{k}: {v}" for k, v in (("Område", area), ("Skolenhet", school)) if v != ALL)
+    place_label = (f"{school} ({area})" if "school" in place else f"område {area}, {OPERATOR_LABELS[operator]}"
+                   if "area" in place else f"hela kommunen, {OPERATOR_LABELS[operator]}")
+    chosen = (("Huvudman", operator), ("Skolform", form), ("Område", area), ("Skolenhet", school))
+    selection = "; ".join(f"{k}: {v}" for k, v in chosen if v != ALL)
+    place_selection = "; ".join(f"{k}: {v}" for k, v in chosen if v != ALL and k != "Skolform")
+    operator_filter = {"operator": OPERATORS[operator]} if OPERATORS[operator] else {}
     return AbsenceFilters(
         place_label=place_label, selection=selection, place_selection=place_selection,
+        operator_label=OPERATOR_LABELS[operator],
         period=period, period_label=period_name(period, until), years=sorted(years),
         filters={**form_filter, **place}, place_filters=place,
-        form_filters={**form_filter, **({"area": place["area"]} if "area" in place else {})},
+        form_filters={**operator_filter, **form_filter, **({"area": place["area"]} if "area" in place else {})},
         drill_dim=dim, drill_noun=noun, drill_heading=heading)
 
 
-def goal_targets(indicator: str, dim: str) -> dict[str, float]:
+
+def goal_baseline(indicator: str) -> str | None:
+    """The baseline school year of the goals on ``indicator`` (a target line starts there)."""
+    bases = {r.baseline.period for r in attainment.flatten(state.goal_results(None))
+             if r.indicator == indicator and r.baseline is not None}
+    return min(bases) if bases else None
+
+
+def goal_targets(indicator: str, dim: str, filters: dict) -> dict[str, float]:
     """Target levels of the configured goals on ``indicator``, per value of ``dim`` in their
-    filter (e.g. {'grundskola': 0.120, 'gymnasieskola': 0.184}) for the latest data."""
+    filter (e.g. {'grundskola': 0.120, 'gymnasieskola': 0.184}) for the latest data – only for
+    goals whose population is exactly what is shown: their filter, but for ``dim``, equals
+    ``filters`` (BUN's goal on all schools' trend would put a target on the wrong pupils)."""
     out = {}
     for r in attainment.flatten(state.goal_results(None)):
         values = r.filter.get(dim)
-        if r.indicator == indicator and r.target_value is not None and isinstance(values, list) and len(values) == 1:
+        rest = {k: v for k, v in r.filter.items() if k != dim}
+        if (r.indicator == indicator and r.target_value is not None and isinstance(values, list) and len(values) == 1
+                and rest == filters):
             out[values[0]] = r.target_value
     return out
+
+
+def target_notes(targets: dict[str, float], trend: pl.DataFrame) -> tuple[str, ...]:
+    """What a trend's footnote says about the goals: which rows are the goal's exact figures,
+    and where the target lines are (only on the goal's own population)."""
+    from ui import tables
+
+    if not targets:
+        from metrics import goals
+
+        wanted = sorted({goals.filter_text({k: v for k, v in r.filter.items() if k != "school_form"})
+                         for r in attainment.flatten(state.goal_results(None))
+                         if r.indicator == "high_absence_share" and not r.parts})
+        where = f" ({'; '.join(w for w in wanted if w)}, hela kommunen)" if any(wanted) else ""
+        return (f"Målnivåerna visas bara när urvalet är målets population{where}.",)
+    notes = ("Streckade linjer: målnivån för målets population, från basåret.",)
+    if "exact" in trend.columns and trend["exact"].any():
+        notes += (tables.EXACT_ROWS_NOTE,)
+    return notes
 
 
 @dataclass

@@ -52,9 +52,9 @@ def due_section(user: auth.User, link: bool = True) -> None:
     if open_decisions:
         st.markdown("**Öppna beslut**")
         st.html(tables.responsive_html(pl.DataFrame({
-            "Möte": [d.meeting.isoformat() if d.meeting else fmt.MISSING for d in open_decisions],
+            "Möte": [d.meeting.isoformat() if d.meeting else "" for d in open_decisions],
             "Beslut": [d.text for d in open_decisions], "Ansvarig": [d.owner for d in open_decisions],
-            "Klart senast": [d.due.isoformat() if d.due else fmt.MISSING for d in open_decisions]})))
+            "Klart senast": [d.due.isoformat() if d.due else "" for d in open_decisions]})))
     if link and access.may_open(user.grants, "uppfoljning"):
         st.page_link("pages/follow_up.py", label="Till registren: åtgärder, uppdrag, rekommendationer och beslut",
                      icon=":material/arrow_forward:")

@@ -1,7 +1,11 @@
 """Swedish number formatting for everything a user sees: ``13,4 %``, ``12 345``, ``..``.
 
-A suppressed or missing value is shown as ``..`` (the convention of Swedish official statistics),
-always explained next to it by ``SUPPRESSED_NOTE``.
+**One meaning per symbol.** ``..`` (``SUPPRESSED``) means only one thing: the value is hidden by
+disclosure control (too few children), always explained by ``SUPPRESSED_NOTE``. Everything else
+that has no number says so in words: the data do not exist (``NO_DATA``), the value cannot be
+computed (``NOT_COMPUTED``), a goal made of parts (``SEE_PARTS``), nothing in progress
+(``NOT_APPLICABLE``). A formatter given None says ``NO_DATA``; a caller that knows a value is
+suppressed shows ``SUPPRESSED`` (``shown``).
 """
 
 from __future__ import annotations
@@ -12,9 +16,13 @@ from babel.numbers import format_decimal, format_percent
 
 from metrics import catalog
 
-MISSING = ".."
-SUPPRESSED_NOTE = ("'..' betyder att värdet inte visas: underlaget är för litet för att visas utan "
-                   "risk att enskilda barn kan identifieras, eller saknas.")
+SUPPRESSED = ".."
+NO_DATA = "inga data"
+NOT_COMPUTED = "beräknas inte"
+SEE_PARTS = "se delmålen"
+NOT_APPLICABLE = "ej aktuellt"
+SUPPRESSED_NOTE = ("'..' betyder att värdet inte visas: för få barn för att visas utan risk att enskilda barn "
+                   "kan identifieras. ”Inga data” betyder att det inte finns uppgifter för perioden.")
 LOCALE = "sv_SE"
 
 
@@ -62,7 +70,7 @@ def _minus(text: str) -> str:
 def pct(x: float | None, decimals: int = 1) -> str:
     """0.134 -> '13,4 %'; -0.05 -> '−5,0 %'."""
     if x is None:
-        return MISSING
+        return NO_DATA
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
     return _minus(format_percent(x, pattern, locale=LOCALE))
 
@@ -70,21 +78,21 @@ def pct(x: float | None, decimals: int = 1) -> str:
 def number(n: float | int | None) -> str:
     """12345 -> '12 345' (non-breaking space); -3 -> '−3'."""
     if n is None:
-        return MISSING
+        return NO_DATA
     return _minus(format_decimal(round(n), "#,##0", locale=LOCALE))
 
 
 def decimal(x: float | None, decimals: int = 1) -> str:
     """158.81 -> '158,8'."""
     if x is None:
-        return MISSING
+        return NO_DATA
     return _minus(format_decimal(x, "#,##0." + "0" * decimals, locale=LOCALE))
 
 
 def pp(x: float | None, decimals: int = 1) -> str:
     """A difference of two shares in percentage points: -0.023 -> '−2,3 procentenheter'."""
     if x is None:
-        return MISSING
+        return NO_DATA
     signed = '+#,##0.' + '0' * decimals + ';-#,##0.' + '0' * decimals
     return f"{_minus(format_decimal(x * 100, signed, locale=LOCALE))} procentenheter"
 
@@ -101,9 +109,17 @@ def distinct_from(x: float, other: float, show, decimals: int = 1, most: int = 3
 def signed_pct(x: float | None, decimals: int = 1) -> str:
     """A relative change: -0.164 -> '-16,4 %', 0.05 -> '+5,0 %'."""
     if x is None:
-        return MISSING
+        return NO_DATA
     pattern = "+#,##0." + "0" * decimals + " %;-#,##0." + "0" * decimals + " %"
     return _minus(format_percent(x, pattern, locale=LOCALE))
+
+
+def shown(x, suppressed: bool | None, formatter) -> str:
+    """A value as a table cell: '..' when suppressed, 'inga data' when there is none, else
+    ``formatter(x)``. Example: shown(None, True, pct) -> '..'; shown(0.134, False, pct) -> '13,4 %'."""
+    if suppressed:
+        return SUPPRESSED
+    return NO_DATA if x is None else formatter(x)
 
 
 def indicator_value(x: float | None, indicator: str) -> str:

@@ -18,9 +18,6 @@ from ui import format as fmt
 from ui.filters import ALL
 from ui.page_report import PageReport
 
-STATUS_SYMBOLS = fmt.STATUS_SYMBOLS
-
-
 _STATUS_TEXT_COLOUR = {"achieved": "#ffffff", "partly": "#000000", "not_achieved": "#000000",
                        "no_data": "#000000", "baseline": "#000000", "before_baseline": "#000000"}
 
@@ -34,13 +31,13 @@ LATEST = "Senaste data"
 COMMITTEE_PAGES = {"BUN": "pages/bun_committee.py", "SN": "pages/sn_committee.py"}
 
 
-def status_badge(status: str) -> str:
-    """HTML for a status: colour-blind-safe colour, a symbol and always the text label."""
+def status_badge(status: str, significant: bool | None = None) -> str:
+    """HTML for a status: colour-blind-safe colour, a symbol and always the text label, marked
+    'osäkert' when the change may be chance (``goal_text.status_words``)."""
     colour = charts.STATUS_COLOURS[status]
     return (f'<span class="status-badge" data-status="{status}" style="background:{colour};'
             f'color:{_STATUS_TEXT_COLOUR[status]};padding:2px 10px;border-radius:12px;'
-            f'font-weight:600;white-space:nowrap">{STATUS_SYMBOLS[status]} '
-            f'{html.escape(STATUS_LABELS[status])}</span>')
+            f'font-weight:600;white-space:nowrap">{html.escape(goal_text.status_words(status, significant))}</span>')
 
 
 def period_options() -> list[str]:
@@ -68,14 +65,17 @@ def committee_filter(cfg: GoalConfig) -> str | None:
     return None if choice in (None, ALL) else choice
 
 
-def _progress_and_notes(r: GoalResult) -> None:
+def _progress_and_notes(r: GoalResult, part: bool) -> None:
     b, c = r.baseline, r.current
     value = 0.0 if r.progress is None else min(max(r.progress, 0.0), 1.0)
     st.progress(value, text=f"Förändring {goal_text.change_text(r)} – {goal_text.progress_text(r)}")
+    gap = goal_text.gap_text(r, goal_text.subject(r, part))
+    if gap:
+        st.markdown(fmt.literal(gap))
     notes = [t for t in (goal_text.significance_text(r), goal_text.on_track_text(r)) if t]
     if b and c and b.numerator is not None and c.numerator is not None:
         notes.append(f"Underlag: {fmt.number(c.numerator)} av {fmt.number(c.denominator)} elever "
-                     f"(utgångsvärdet {fmt.number(b.numerator)} av {fmt.number(b.denominator)}).")
+                     f"(utgångsvärdet {fmt.number(b.numerator)} av {fmt.number(b.denominator)}), exakta antal.")
     if any(m.suppressed for m in (b, c) if m):
         notes.append(fmt.SUPPRESSED_NOTE)
     st.caption(" ".join(notes))
@@ -90,28 +90,36 @@ def _measure_row(r: GoalResult, report: PageReport | None = None, part: bool = F
     if r.problem:
         st.warning(fmt.literal(r.problem), icon=":material/warning:")
     cols = st.columns(3)
-    cols[0].metric("Utgångsvärde", fmt.indicator_value(b.value if b else None, r.indicator))
-    cols[1].metric("Nuvarande", fmt.indicator_value(c.value if c else None, r.indicator))
-    cols[2].metric("Målnivå", fmt.indicator_value(r.target_value, r.indicator))
+
+    def value(m) -> str:
+        return fmt.shown(m.value if m else None, m is not None and m.suppressed,
+                         lambda v: fmt.indicator_value(v, r.indicator))
+
+    cols[0].metric("Utgångsvärde", value(b))
+    cols[1].metric("Nuvarande", value(c))
+    cols[2].metric("Målnivå", fmt.indicator_value(r.target_value, r.indicator) if r.target_value is not None
+                   else fmt.NOT_COMPUTED)
     if b and c:
         st.caption(f"Utgångsvärde: {b.label}. Nuvarande: {c.label}.")
     if r.status in attainment.NO_STATUS:  # the baseline year or before it: no status to show
         st.caption(fmt.literal(r.comparison_note))
     else:
-        _progress_and_notes(r)
+        _progress_and_notes(r, part)
     if r.preliminary is not None:
-        preliminary_line(r.preliminary, r.indicator)
+        preliminary_line(r, part)
     title = goal_text.trend_title(r, part)
     marks = goal_text.school_year_marks(registers.annotations_for(settings.store_url(), r.id, r.indicator))
     if r.series and report is not None:
         about = page_report.About(title=title, indicator=r.indicator, population=r.population or "",
-                                  period=f"läsåren {r.series[0].period}–{r.series[-1].period}")
+                                  period=f"läsåren {r.series[0].period}–{r.series[-1].period}",
+                                  rounded=False, notes=(goal_text.trend_note(r),))
         report.view(figures.goal_trend(r, title, marks), f"{r.id}-utveckling",
                     ("Andel", "Konfidensintervall, nedre", "Konfidensintervall, övre", "Målnivå"),
                     about=about, collect=False)  # the report has the whole goal card instead
     elif r.series:
         st.plotly_chart(charts.annotate(charts.goal_trend(r.series, r.target_value, title,
-                                                          current=r.current.period if r.current else None), marks),
+                                                          current=r.current.period if r.current else None,
+                                                          baseline=r.baseline.period if r.baseline else None), marks),
                         width="stretch", config={"displayModeBar": False}, key=f"trend-{r.id}")
 
 
@@ -119,29 +127,23 @@ PRELIMINARY_BADGE = ('<span class="preliminary-badge" style="border:1px dashed #
                      'padding:1px 8px;border-radius:12px;font-size:.85em;white-space:nowrap">Preliminärt</span>')
 
 
-def preliminary_line(p: attainment.Preliminary, indicator: str | None) -> None:
-    """The school year in progress, badged as preliminary: it never changes the official status."""
-    text = f"{PRELIMINARY_BADGE} &nbsp; {status_badge(p.status)} &nbsp; {html.escape(p.label)}"
-    if p.current is not None and p.current.value is not None and indicator:
-        interval = (f" (95 %-intervall {fmt.pct(p.current.ci_low)}–{fmt.pct(p.current.ci_high)})"
-                    if p.current.ci_low is not None else "")
-        base = fmt.indicator_value(p.baseline.value, indicator) if p.baseline else fmt.MISSING
-        change = fmt.pp(p.change) if p.change is not None else fmt.MISSING
-        text += (f": {fmt.indicator_value(p.current.value, indicator)}{html.escape(interval)} mot {base} "
-                 f"samma månader basåret, {change}")
-    if p.incomplete:
-        text += f". {html.escape(p.incomplete.rstrip('.'))}"
-    st.markdown(f"<small>{text}. Läsåret {p.period} pågår; den officiella statusen ovan ändras inte.</small>",
-                unsafe_allow_html=True)
+def preliminary_line(r: GoalResult, part: bool = False) -> None:
+    """The school year in progress, badged as preliminary: it never changes the official status.
+    The words are ``goal_text.preliminary_text``'s (the brief says the same)."""
+    p = r.preliminary
+    text = (f"{PRELIMINARY_BADGE} &nbsp; {status_badge(p.status, p.significant)} &nbsp; "
+            f"{html.escape(goal_text.preliminary_text(r, with_status=False))}")
+    gap = goal_text.preliminary_gap_text(r, part)
+    if gap:
+        text += f" {html.escape(gap)}"
+    st.markdown(f"<small>{text} Läsåret {html.escape(p.period)} pågår.</small>", unsafe_allow_html=True)
 
 
 def scorecard(results: list[GoalResult], cfg: GoalConfig) -> None:
     """The one-screen summary above the cards: every goal and part on one line."""
     # a static table: long goal titles wrap instead of pushing columns out of sight
     st.table(figures.scorecard(results, cfg), hide_index=True)
-    st.caption("Officiell status för det senaste avslutade läsåret jämfört med basåret. Preliminärt = "
-               "det pågående läsåret hittills mot samma månader basåret; det ändrar inte den officiella "
-               "statusen.")
+    st.caption(goal_text.SCORECARD_LEGEND)
 
 
 def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: auth.User,
@@ -151,7 +153,7 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: aut
     With a ``report``, each trend chart gets its exports and joins the page's HTML report."""
     with st.container(border=True):
         committee = " och ".join(cfg.committee_name(c) for c in r.committee)
-        st.markdown(f"{status_badge(r.status)} &nbsp; <small>{html.escape(committee)}</small>",
+        st.markdown(f"{status_badge(r.status, r.significant)} &nbsp; <small>{html.escape(committee)}</small>",
                     unsafe_allow_html=True)
         st.subheader(fmt.literal(r.title), anchor=r.id)
         if r.description:
@@ -160,9 +162,9 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: aut
         if r.parts:
             st.markdown(fmt.literal(goal_text.why_text(r)))
             if r.preliminary is not None:
-                preliminary_line(r.preliminary, None)
+                preliminary_line(r)
             for part in r.parts:
-                st.markdown(f"**{html.escape(part.title)}** &nbsp; {status_badge(part.status)}",
+                st.markdown(f"**{html.escape(part.title)}** &nbsp; {status_badge(part.status, part.significant)}",
                             unsafe_allow_html=True)
                 _measure_row(part, report, part=True)
         else:
@@ -222,13 +224,13 @@ def status_changes(goal_months: pl.DataFrame) -> None:
         st.success("Ingen officiell status har ändrats sedan månaden innan (den ändras när ett läsår "
                    "avslutas).", icon=":material/check:")
     else:
-        lines = [f"- **{fmt.literal(r['title'])}**: {STATUS_LABELS.get(r['status_before'], '..')} → "
+        lines = [f"- **{fmt.literal(r['title'])}**: {STATUS_LABELS.get(r['status_before'], fmt.NO_DATA)} → "
                  f"{STATUS_LABELS[r['status']]} ({r['current_label']})" for r in changed.iter_rows(named=True)]
         st.warning("Ändrad officiell status sedan månaden innan:\n" + "\n".join(lines),
                    icon=":material/change_circle:")
     moved = goal_months.filter(pl.col("preliminary_changed"))
     if moved.height:
-        lines = [f"- **{fmt.literal(r['title'])}**: {STATUS_LABELS.get(r['preliminary_status_before'], '..')} → "
+        lines = [f"- **{fmt.literal(r['title'])}**: {STATUS_LABELS.get(r['preliminary_status_before'], fmt.NO_DATA)} → "
                  f"{STATUS_LABELS[r['preliminary_status']]} ({fmt.literal(r['preliminary_label'])})"
                  for r in moved.iter_rows(named=True)]
         st.info("Preliminärt, det pågående läsåret – ändrar inte den officiella statusen:\n" + "\n".join(lines),

@@ -29,17 +29,38 @@ class About:
     selection: str = ""  # the filters in words; '' = the whole municipality
     source: str = "absence"  # whose data date is given: absence | reports | interventions
     population: str = ""  # overrides the indicator's population
+    # False: the figures are exact (a goal's own, goal-level figures) and the rounding note is
+    # left out; ``notes`` are further footnote lines (e.g. which rows are exact, what is missing)
+    rounded: bool = True
+    notes: tuple[str, ...] = ()
 
 
-def note_for(about: About, suppressed: bool = False) -> images.Note:
-    info = state.dataset_info()
+def population_of(about: About) -> str:
+    """Who is counted, with the selection: 'Elever med schemalagd tid … (Huvudman: Kommunal)'."""
     ind = catalog.get(about.indicator) if about.indicator else None
     population = about.population or (ind.population if ind else "")
     if about.selection:
         population = f"{population.rstrip('.')} ({about.selection})" if population else about.selection
+    return population
+
+
+def note_for(about: About, suppressed: bool = False, incomplete: str = "") -> images.Note:
+    """The footnote of a chart or table: source, data date, population, period, suppression,
+    what was rounded (or that the figures are exact) and what is missing (``incomplete``)."""
+    info = state.dataset_info()
+    extra = ((fmt.rounding_note(),) if about.rounded else ()) + about.notes + ((incomplete,) if incomplete else ())
     return images.Note(source=images.source_label(info["meta"]), as_of=info["until"].get(about.source),
-                       population=population, period=about.period, suppressed=suppressed,
-                       extra=(fmt.rounding_note(),))
+                       population=population_of(about), period=about.period, suppressed=suppressed,
+                       extra=extra)
+
+
+def incomplete_text(export: pl.DataFrame) -> str:
+    """What the rows of an export lack ('Underlaget är ofullständigt: …'), from its column
+    'Underlaget' (``tables.export_frame``); '' when every row is complete."""
+    if "Underlaget" not in export.columns:
+        return ""
+    missing = [t for t in export["Underlaget"].drop_nulls().unique(maintain_order=True).to_list() if t]
+    return f"Underlaget är ofullständigt: {'; '.join(missing)}." if missing else ""
 
 
 def about_rows(about: About, page: str) -> list[tuple[str, str]]:
@@ -50,20 +71,23 @@ def about_rows(about: About, page: str) -> list[tuple[str, str]]:
     if ind is not None:
         rows += [("Indikator", ind.label), ("Definition", ind.definition)]
     rows += [("Population", note.population or "Se sidan."), ("Period", about.period or "Se tabellen."),
+             *[("Anmärkning", t) for t in about.notes],
              ("Urval", about.selection or "Hela kommunen"), ("Källa", note.source),
-             ("Data t.o.m.", note.as_of.isoformat() if note.as_of else fmt.MISSING),
+             ("Data t.o.m.", note.as_of.isoformat() if note.as_of else fmt.NO_DATA),
              ("Skapad", f"{datetime.now():%Y-%m-%d %H:%M} ur Samverkan")]
     return [(k, v) for k, v in rows if v]
 
 
 def data_downloads(container, slug: str, export: pl.DataFrame, percent_columns: tuple[str, ...],
                    user: auth.User, about: list[tuple[str, str]] = (), pp_columns: tuple[str, ...] = (),
-                   row_formats: list[dict[str, str]] | None = None) -> None:
-    """Excel and Swedish CSV of ``export`` (built only when clicked)."""
+                   row_formats: list[dict[str, str]] | None = None, rounded: bool = True) -> None:
+    """Excel and Swedish CSV of ``export`` (built only when clicked); ``rounded=False``: a goal's
+    own exact figures (the files say so instead of the rounding rule)."""
     container.download_button(
         "Data (Excel)", data=auth.checked_download(
             user, f"{slug}.xlsx", lambda: exports.excel_bytes(export, percent_columns=percent_columns, about=about,
-                                                              pp_columns=pp_columns, row_formats=row_formats)),
+                                                              pp_columns=pp_columns, row_formats=row_formats,
+                                                              rounded=rounded)),
         file_name=f"{slug}.xlsx", key=f"xlsx-{slug}", on_click="ignore", icon=":material/table:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     container.download_button(
@@ -101,15 +125,25 @@ class PageReport:
         # Swedish locale); the downloads below replace it
         st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"chart-{slug}")
         table = display if display is not None else export
+        incomplete = incomplete_text(export)
         note = note_for(about, images.has_hidden(fig) or bool(export.select(pl.any_horizontal(
-            pl.all().is_null())).to_series().any()) if export.width else False)
+            pl.all().is_null())).to_series().any()) if export.width else False, incomplete)
+        # who is counted, under every chart: a page that shows a goal's figures shows other
+        # populations beside them, and each must say which it is (a goal card's own chart
+        # (collect=False) has its population and change on the card already)
+        population = population_of(about)
+        if collect and (population or about.notes):
+            st.caption(fmt.literal(" ".join(t for t in (f"Population: {population.rstrip('.')}." if population else "",
+                                                        *about.notes) if t)))
+        if incomplete:
+            st.warning(fmt.literal(incomplete), icon=":material/warning:")
         if collect:
             self.sections.append({"heading": heading or about.title, "figure": fig, "note": note, "table": table})
         cols = st.columns([1, 1, 3])
         if self.exports:
             rows = about_rows(about, self.title)
             with cols[0].popover("Ladda ner", icon=":material/download:"):
-                data_downloads(st, slug, export, percent_columns, self.user, rows)
+                data_downloads(st, slug, export, percent_columns, self.user, rows, rounded=about.rounded)
                 st.download_button("Bild (PNG)", data=auth.checked_download(self.user, f"{slug}.png",
                                                                             lambda: images.png(fig, note)),
                                    file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
@@ -150,7 +184,7 @@ class PageReport:
 def dataset_caption() -> str:
     info = state.dataset_info()
     until = info["until"].get("absence")
-    return f"{images.source_label(info['meta'])}. Data t.o.m. {until.isoformat() if until else '..'}."
+    return f"{images.source_label(info['meta'])}. Data t.o.m. {until.isoformat() if until else fmt.NO_DATA}."
 
 
 def table_with_exports(report: PageReport, name: str, export: pl.DataFrame, display: pl.DataFrame,
@@ -168,7 +202,7 @@ def table_with_exports(report: PageReport, name: str, export: pl.DataFrame, disp
         about = about or About(title=heading)
         with st.columns([1, 4])[0].popover("Ladda ner", icon=":material/download:"):
             data_downloads(st, slug, export, percent_columns, report.user, about_rows(about, report.title),
-                           pp_columns, row_formats)
+                           pp_columns, row_formats, rounded=about.rounded)
     report.sections.append({"heading": heading, "figure": None, "table": display})
 
 

@@ -198,12 +198,14 @@ def interventions_by_type(period: str):
 
 
 @st.cache_data(**_VIEW)
-def _key_indicators_month(key: tuple, month: str):
-    return _view(key[0], "key_indicators_month", (month,))
+def _key_indicators_month(key: tuple, goals_path: str, goals_mtime: float, month: str):
+    return _view(key[0], "key_indicators_month", (month,), _goal_config(goals_path, goals_mtime))
 
 
 def key_indicators_month(month: str):
-    return _key_indicators_month(_key(), month)
+    """The month's key indicators, the goals' own populations first (``views.key_indicators_month``)."""
+    path = settings.goals_path()
+    return _key_indicators_month(_key(), str(path), path.stat().st_mtime, month)
 
 
 @st.cache_data(**_VIEW)

@@ -77,14 +77,18 @@ def export_frame(df: pl.DataFrame, indicator: str) -> pl.DataFrame:
     keep = [c for c in out.columns if c in catalog.DIMENSIONS or c == "period"]
     nums = (["numerator", "denominator"] if ind.spec.table_counts else []) + ["value"] \
         + (["ci_low", "ci_high"] if ind.spec.interval else [])
-    out = out.select(*keep, *nums, "suppressed")
-    rename = {"period": "Period", "suppressed": "Visas ej"}
+    incomplete = "missing" in out.columns and out["missing"].is_not_null().any()
+    exact = "exact" in out.columns and out["exact"].any()
+    out = out.select(*keep, *nums, "suppressed", *(["missing"] if incomplete else []), *(["exact"] if exact else []))
+    rename = {"period": "Period", "suppressed": "Visas ej", "missing": "Underlaget", "exact": "Exakt (målets värde)"}
+    if exact:
+        out = out.with_columns(pl.col("exact").replace_strict({True: "ja", False: "nej"}, return_dtype=pl.String))
     rename.update({d: catalog.DIMENSIONS[d].label for d in keep if d in catalog.DIMENSIONS})
     rename.update({c: NUMBER_HEADINGS[c] for c in nums})
     if not ind.spec.table_counts:  # the value is the count itself
         rename["value"] = ind.label
     return out.with_columns(pl.col("suppressed").replace_strict({True: "ja", False: "nej"},
-                                                                 return_dtype=pl.String)).rename(rename)
+                                                                 return_dtype=pl.String)).rename(rename, strict=False)
 
 
 def percent_columns(indicator: str) -> tuple[str, ...]:
@@ -95,22 +99,29 @@ def percent_columns(indicator: str) -> tuple[str, ...]:
 
 
 def display_frame(df: pl.DataFrame, indicator: str) -> pl.DataFrame:
-    """Formatted text as the page shows it: '13,4 %', '12 345', '..' for suppressed."""
+    """Formatted text as the page shows it: '13,4 %', '12 345', '..' only for suppressed,
+    'inga data' where the period has none; a row lacking a school-month says so in 'Underlaget'."""
     ind = catalog.get(indicator)
     out = labelled(with_period_labels(df))
     keep = [c for c in out.columns if c in catalog.DIMENSIONS]
-    value = out["value"].to_list()
+    hidden = out["suppressed"].fill_null(False).to_list()
     # a trend's table says which period each row is (a single period is in the title)
     cols = {"Period": out["period"]} if out["period"].n_unique() > 1 else {}
     cols.update({catalog.DIMENSIONS[d].label: out[d] for d in keep})
-    cols[ind.label] = [fmt.indicator_value(v, indicator) for v in value]
+    cols[ind.label] = [fmt.shown(v, h, lambda x: fmt.indicator_value(x, indicator))
+                       for v, h in zip(out["value"], hidden, strict=True)]
     if ind.spec.interval:
         cols["Intervall (95 %)"] = [
-            f"{fmt.pct(lo)}–{fmt.pct(hi)}" if lo is not None and hi is not None else fmt.MISSING
-            for lo, hi in zip(out["ci_low"], out["ci_high"], strict=True)]
+            fmt.SUPPRESSED if h else f"{fmt.pct(lo)}–{fmt.pct(hi)}" if lo is not None and hi is not None else fmt.NO_DATA
+            for lo, hi, h in zip(out["ci_low"], out["ci_high"], hidden, strict=True)]
     if ind.spec.table_counts:
-        cols["Täljare"] = [fmt.decimal(v, 0) if ind.spec.numerator_is_sum else fmt.number(v) for v in out["numerator"]]
-        cols["Nämnare"] = [fmt.number(v) for v in out["denominator"]]
+        count = (lambda v: fmt.decimal(v, 0)) if ind.spec.numerator_is_sum else fmt.number
+        cols["Täljare"] = [fmt.shown(v, h, count) for v, h in zip(out["numerator"], hidden, strict=True)]
+        cols["Nämnare"] = [fmt.shown(v, h, fmt.number) for v, h in zip(out["denominator"], hidden, strict=True)]
+    if "missing" in out.columns and out["missing"].is_not_null().any():
+        cols["Underlaget"] = ["ofullständigt" if m else "" for m in out["missing"]]
+    if "exact" in out.columns and out["exact"].any():
+        cols["Avrundning"] = ["exakt, som målet" if e else "avrundat" for e in out["exact"]]
     return pl.DataFrame(cols)
 
 
@@ -138,7 +149,45 @@ def responsive_html(df: pl.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
     rows = []
     for r in df.iter_rows():
-        cells = "".join(f'<td data-label="{html.escape(c)}">{html.escape(fmt.MISSING if v is None else str(v))}</td>'
+        cells = "".join(f'<td data-label="{html.escape(c)}">{html.escape(fmt.NO_DATA if v is None else str(v))}</td>'
                         for c, v in zip(df.columns, r, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     return f'{RESPONSIVE_CSS}<table class="sv-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def with_goal_figures(df: pl.DataFrame, results, indicator: str, filters: dict, dim: str) -> pl.DataFrame:
+    """Rows that are exactly a goal's population and period carry the goal's exact figures.
+
+    A published table is rounded; a goal's own figures are exact (DISCLOSURE.md), and the same
+    population and school year must not read 14,0 % on the goal card and 15,0 % in the table. A
+    row matches a goal (or part) on ``indicator`` when ``filters`` plus the row's value of
+    ``dim`` is the goal's filter and the row's period is in the goal's school-year series; its
+    counts, value and interval are then the goal's, and ``exact`` is true (else false).
+
+    Example: BUN's grundskola part (operator kommunal, school form grundskola): on the trend of
+    municipal schools by school form, the grundskola rows of 2019/20–2025/26 become exact."""
+    from metrics import attainment
+
+    exact: dict[tuple[str, str], object] = {}
+    for r in attainment.flatten(results):
+        values = r.filter.get(dim)
+        rest = {k: v for k, v in r.filter.items() if k != dim}
+        if r.indicator != indicator or r.parts or not isinstance(values, list) or len(values) != 1 or rest != filters:
+            continue
+        for m in r.series:
+            exact[(m.period, values[0])] = m
+    rows = []
+    for row in df.iter_rows(named=True):
+        m = exact.get((row["period"], row.get(dim)))
+        if m is not None and row.get("coverage") in ("complete", "incomplete"):
+            row = {**row, "numerator": m.numerator, "denominator": m.denominator, "value": m.value,
+                   "ci_low": m.ci_low, "ci_high": m.ci_high, "suppressed": m.suppressed, "exact": True}
+        else:
+            row = {**row, "exact": False}
+        rows.append(row)
+    return pl.DataFrame(rows, schema={**df.schema, "exact": pl.Boolean}) if rows else df.with_columns(
+        exact=pl.lit(False))
+
+
+EXACT_ROWS_NOTE = ("Rader märkta ”exakt” är målets population och läsår och visas med målets exakta värden, "
+                   "som på målkorten; övriga antal är avrundade.")

@@ -452,4 +452,11 @@ METHOD_NOTES = (
     "Målens status räknas på exakta antal.",
     "Målen jämför läsår med basåret. Under ett pågående läsår jämförs terminen hittills med samma "
     "månader basåret.",
+    "Ett mål i procentenheter redovisar sin förändring i procentenheter (p.e.); ett mål i procent redovisar "
+    "den i procent av basvärdet, med procentenheterna inom parentes. Målens egna värden (målkort, "
+    "målnivå, rader märkta ”exakt”) räknas på exakta antal och avrundas inte.",
+    "Orden i tabellerna: '..' = dolt värde (för få barn), ”inga data” = uppgifter saknas för perioden, "
+    "”beräknas inte” = värdet kan inte räknas ut, ”se delmålen” = målet består av delar som redovisas var "
+    "för sig, ”ej aktuellt” = inget pågående läsår i perioden, ”ofullständigt” = en skola eller månad saknas "
+    "i underlaget, ”osäkert” = förändringen kan bero på slumpen.",
 )

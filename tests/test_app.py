@@ -227,7 +227,7 @@ def test_steering_page_month_and_status_changes(app_env):
     assert "Grundskolan" in goals_before and 'data-label="Officiell status"' in goals_before  # stacks on a tablet
     # every row says whether its official status changed, and the preliminary result's direction
     assert goals_before.count('data-label="Ändrad">Nej<') == 4
-    assert "▼ Bättre" in goals_before or "▲ Sämre" in goals_before
+    assert "↑ Bättre" in goals_before and "↓ Sämre" in goals_before  # SN better, gymnasieskola worse
     # September 2026: gymnasieskola's and SN's preliminary results moved (a signal, apart from the official)
     at.selectbox(key="manad").set_value("2026-09").run()
     assert any("Ingen officiell status har ändrats" in m.value for m in at.success)

@@ -124,7 +124,7 @@ def goal_block(r: GoalResult, cfg: GoalConfig, comment, source: str, as_of: date
     block = GoalBlock(
         title=r.title, committee=committee, status=r.status, facts=facts, sentences=sentences,
         population=goal_text.population_text(r), warnings=warnings, preliminary=preliminary,
-        figure=figure, note=note, significant=r.significant)
+        figure=figure, note=note, significant=None if r.parts else r.significant)  # parts carry their own
     if comment is not None:
         block.analysis = comment.text
         block.analysis_meta = ", ".join(x for x in (comment.author, f"{comment.created_at:%Y-%m-%d}") if x)

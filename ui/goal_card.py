@@ -153,7 +153,8 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: aut
     With a ``report``, each trend chart gets its exports and joins the page's HTML report."""
     with st.container(border=True):
         committee = " och ".join(cfg.committee_name(c) for c in r.committee)
-        st.markdown(f"{status_badge(r.status, r.significant)} &nbsp; <small>{html.escape(committee)}</small>",
+        st.markdown(f"{status_badge(r.status, None if r.parts else r.significant)} &nbsp; "
+                    f"<small>{html.escape(committee)}</small>",
                     unsafe_allow_html=True)
         st.subheader(fmt.literal(r.title), anchor=r.id)
         if r.description:

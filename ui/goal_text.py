@@ -326,9 +326,10 @@ def preliminary_text(r: GoalResult, with_status: bool = True) -> str:
                     if p.current.ci_low is not None else "")
         base = fmt.shown(p.baseline.value if p.baseline else None, p.baseline is not None and p.baseline.suppressed,
                          lambda v: fmt.indicator_value(v, r.indicator))
-        size = f" ({size_words(p, r.indicator)})" if size_words(p, r.indicator) else ""
-        text += (f": {fmt.indicator_value(p.current.value, r.indicator)}{size}{interval} mot {base} samma månader "
-                 f"basåret, {change_words(r.target.kind if r.target else None, p.change, p.difference)}")
+        inside = "; ".join(t for t in (size_words(p, r.indicator), interval.strip(" ()")) if t)
+        text += (f": {fmt.indicator_value(p.current.value, r.indicator)}{f' ({inside})' if inside else ''} mot "
+                 f"{base} samma månader basåret, "
+                 f"{change_words(r.target.kind if r.target else None, p.change, p.difference)}")
     text += ". Preliminärt: läsåret pågår och den officiella statusen ändras inte."
     if p.incomplete:
         text += " " + p.incomplete
@@ -440,19 +441,24 @@ STEERING_LEGEND = (
     "Nuvarande och Målnivå: det officiella läsårets värde och den nivå målet kräver. "
     "Preliminärt: det pågående läsåret hittills mot samma månader basåret, med dess förändring mot basåret "
     "(i målets enhet: procentenheter för mål i procentenheter, procent för mål i procent). "
-    "Riktning sedan månaden innan: om det preliminära värdet har blivit bättre eller sämre (▼/▲ visar om "
-    "värdet har sjunkit eller stigit; för andelar där lägre är bättre är ▼ bättre). " + UNCERTAIN_NOTE)
+    "Riktning sedan månaden innan: om den preliminära förändringen mot basåret har rört sig mot målet "
+    "(↑ Bättre) eller bort från det (↓ Sämre) sedan månaden innan; pilen visar bättre eller sämre, inte om "
+    "andelen har stigit eller sjunkit. " + UNCERTAIN_NOTE)
 
 
-def _direction(moved: float | None, polarity: str | None, now: str, before: str) -> str:
-    """Better or worse since the month before, by the indicator's polarity, with a symbol and
-    words: '▼ Bättre', '▲ Sämre', '● Oförändrad' (the change reads the same at one decimal)."""
-    if moved is None:
+def _direction(change_now: float | None, change_before: float | None, polarity: str | None, now: str,
+               before: str) -> str:
+    """Better or worse since the month before: whether the preliminary change against the
+    baseline moved the way the indicator improves (down for lower is better), with a symbol
+    and words: '↑ Bättre', '↓ Sämre', '→ Oförändrad' (the change reads the same as printed).
+    Not the raw value: each month is compared with the same months of the baseline, so the
+    value can rise while the change against the baseline improves."""
+    if change_now is None or change_before is None:
         return fmt.NOT_COMPUTED
-    if now == before or moved == 0:
-        return "● Oförändrad"
-    better = (moved < 0) == (polarity != "higher_better")
-    return f"{'▼' if moved < 0 else '▲'} {'Bättre' if better else 'Sämre'}"
+    if now == before or change_now == change_before:
+        return "→ Oförändrad"
+    better = (change_now < change_before) == (polarity != "higher_better")
+    return "↑ Bättre" if better else "↓ Sämre"
 
 
 @builder
@@ -465,7 +471,7 @@ def steering_rows(df):
     for r in df.iter_rows(named=True):
         own = r["goal_id"] not in parents
         kind = r["target_kind"]
-        status = status_words(r["status"], r["significant"])
+        status = status_words(r["status"], r["significant"] if own else None)  # a goal's parts carry it
         changed = r["status_changed"]
         if r["status_before"] is None:
             change_cell = fmt.NO_DATA
@@ -480,10 +486,11 @@ def steering_rows(df):
             if r["preliminary_change"] is not None else fmt.NOT_COMPUTED
         pre_before = change_words(kind, r["preliminary_change_before"], r["preliminary_difference_before"],
                                   short=True) if r["preliminary_change_before"] is not None else fmt.NOT_COMPUTED
-        direction = _direction(r["preliminary_moved"], r["polarity"], pre_now, pre_before) if own else fmt.SEE_PARTS
+        direction = (_direction(r["preliminary_change"], r["preliminary_change_before"], r["polarity"], pre_now,
+                                pre_before) if own else fmt.SEE_PARTS)
         if own and r["preliminary_change_before"] is not None and direction != fmt.NOT_COMPUTED:
-            direction += f" (månaden innan {pre_before})"
-        pre_status = (f"{status_words(r['preliminary_status'], r['preliminary_significant'])}, "
+            direction += f"; månaden innan {pre_before}"
+        pre_status = (f"{status_words(r['preliminary_status'], r['preliminary_significant'] if own else None)}, "
                       f"{r['preliminary_label']}") if r["preliminary_status"] else fmt.NOT_APPLICABLE
 
         def value(col: str) -> str:

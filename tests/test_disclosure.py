@@ -189,16 +189,19 @@ def test_no_combination_of_published_figures_recovers_a_hidden_count(demo_wh, re
 def test_the_same_arithmetic_on_exact_figures_recovers_hidden_counts(demo_wh):
     # The control: published exactly (suppression on, rounding off, as before issue 10), a year
     # minus its other months finds hidden monthly counts, so the test above can fail.
+    # (2022: a year in which one category has a hidden month; the demo's reports grow, and in
+    # 2025 no month of any category is small enough to be hidden)
     keys = ["period", "reporter_category"]
+    year, months = "2022", [f"2022-{m:02d}" for m in range(1, 13)]
     with env(SAMVERKAN_ROUNDING_BASE="1", SAMVERKAN_SUPPRESS_MIN_COUNT="5", SAMVERKAN_SUPPRESS_MIN_DENOMINATOR="10"):
-        pub = rows(engine.evaluate(demo_wh, "report_count", [YEAR, *MONTHS], by=["reporter_category"]), keys)
-    tru = rows(truth(demo_wh, "report_count", [YEAR, *MONTHS], by=["reporter_category"]), keys)
+        pub = rows(engine.evaluate(demo_wh, "report_count", [year, *months], by=["reporter_category"]), keys)
+    tru = rows(truth(demo_wh, "report_count", [year, *months], by=["reporter_category"]), keys)
     recovered = []
     for (p, g), target in tru.items():
-        others = [pub.get((o, g)) for o in MONTHS if o != p]
-        if p not in MONTHS or pub[(p, g)]["suppressed"] is False or any(r["suppressed"] for r in others):
+        others = [pub.get((o, g)) for o in months if o != p]
+        if p not in months or pub[(p, g)]["suppressed"] is False or any(r["suppressed"] for r in others):
             continue
-        got = pub[(YEAR, g)]["numerator"] - sum(r["numerator"] for r in others)
+        got = pub[(year, g)]["numerator"] - sum(r["numerator"] for r in others)
         recovered.append(got == target["numerator"])
     assert recovered and all(recovered)  # every such hidden month comes out exactly
 
@@ -270,9 +273,14 @@ def test_the_dashboard_publishes_rounded_counts_and_says_so(app_env, monkeypatch
     at.switch_page("pages/bun_committee.py").run()
     assert not at.exception
     assert any("avrundade till närmaste 5" in c.value for c in at.sidebar.caption)
-    counts = [int(v.replace("\u00a0", "").replace(" ", "")) for df in (d.value for d in at.dataframe)
-              if "Täljare" in df.columns for v in df["Täljare"] if v != ".."]
-    assert len(counts) > 20 and all(n % 5 == 0 for n in counts)
+    # every count is rounded, but for the rows that are a goal's own population and school year,
+    # which show the goal's exact figures and say so (issue 21; DISCLOSURE.md: goal level is exact)
+    tables = [d.value for d in at.dataframe if "Täljare" in d.value.columns]
+    counts = [int(v.replace("\u00a0", "").replace(" ", "")) for df in tables
+              for v, how in zip(df["Täljare"], df["Avrundning"] if "Avrundning" in df.columns else [""] * len(df),
+                                strict=True) if v != ".." and how != "exakt, som målet"]
+    assert len(counts) > 10 and all(n % 5 == 0 for n in counts)
+    assert any("Avrundning" in df.columns and "exakt, som målet" in df["Avrundning"].tolist() for df in tables)
     # the goal cards stay exact: the SN goal's counts for 2024/25 as the engine counts them exactly
     at.query_params["lasar"] = "2024/25"
     at.switch_page("pages/overview.py").run()

@@ -175,7 +175,7 @@ def test_filter_and_downloads_on_the_bun_page(server, page, tmp_path):
     dl.value.save_as(csv_path)
     text = csv_path.read_bytes().decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Period;Skolform;") and "," in text.splitlines()[1]
-    assert "Källa;Demodata – fiktiv kommun" in text and "Urval;Område: Norr" in text
+    assert "Källa;Demodata – fiktiv kommun" in text and "Urval;Huvudman: Kommunala; Område: Norr" in text
     with page.expect_download(timeout=90_000) as dl:
         page.get_by_role("button", name="Bild (PNG)").first.click()
     png = tmp_path / dl.value.suggested_filename

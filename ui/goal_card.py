@@ -131,12 +131,11 @@ def preliminary_line(r: GoalResult, part: bool = False) -> None:
     """The school year in progress, badged as preliminary: it never changes the official status.
     The words are ``goal_text.preliminary_text``'s (the brief says the same)."""
     p = r.preliminary
-    text = (f"{PRELIMINARY_BADGE} &nbsp; {status_badge(p.status, p.significant)} &nbsp; "
-            f"{html.escape(goal_text.preliminary_text(r, with_status=False))}")
-    gap = goal_text.preliminary_gap_text(r, part)
-    if gap:
-        text += f" {html.escape(gap)}"
-    st.markdown(f"<small>{text} Läsåret {html.escape(p.period)} pågår.</small>", unsafe_allow_html=True)
+    # the words can name a school from the data (what is missing): escaped for Markdown and HTML
+    words = " ".join(t for t in (goal_text.preliminary_text(r, with_status=False),
+                                 goal_text.preliminary_gap_text(r, part), f"Läsåret {p.period} pågår.") if t)
+    st.markdown(f"<small>{PRELIMINARY_BADGE} &nbsp; {status_badge(p.status, p.significant)} &nbsp; "
+                f"{fmt.literal(words)}</small>", unsafe_allow_html=True)
 
 
 def scorecard(results: list[GoalResult], cfg: GoalConfig) -> None:

@@ -29,6 +29,7 @@ class About:
     selection: str = ""  # the filters in words; '' = the whole municipality
     source: str = "absence"  # whose data date is given: absence | reports | interventions
     population: str = ""  # overrides the indicator's population
+    extra: tuple[str, ...] = ()  # more footnote lines, e.g. that the figures are exact (internal)
 
 
 def note_for(about: About, suppressed: bool = False) -> images.Note:
@@ -39,7 +40,7 @@ def note_for(about: About, suppressed: bool = False) -> images.Note:
         population = f"{population.rstrip('.')} ({about.selection})" if population else about.selection
     return images.Note(source=images.source_label(info["meta"]), as_of=info["until"].get(about.source),
                        population=population, period=about.period, suppressed=suppressed,
-                       extra=(fmt.rounding_note(),))
+                       extra=(*about.extra, fmt.rounding_note()))
 
 
 def about_rows(about: About, page: str) -> list[tuple[str, str]]:
@@ -52,6 +53,7 @@ def about_rows(about: About, page: str) -> list[tuple[str, str]]:
     rows += [("Population", note.population or "Se sidan."), ("Period", about.period or "Se tabellen."),
              ("Urval", about.selection or "Hela kommunen"), ("Källa", note.source),
              ("Data t.o.m.", note.as_of.isoformat() if note.as_of else fmt.MISSING),
+             *(("Obs", line) for line in about.extra),
              ("Skapad", f"{datetime.now():%Y-%m-%d %H:%M} ur Samverkan")]
     return [(k, v) for k, v in rows if v]
 
@@ -90,7 +92,7 @@ class PageReport:
 
     def chart(self, fig, name: str, export: pl.DataFrame, display: pl.DataFrame | None = None,
               percent_columns: tuple[str, ...] = (), heading: str | None = None, about: About | None = None,
-              collect: bool = True) -> None:
+              collect: bool = True, pp_columns: tuple[str, ...] = ()) -> None:
         """A chart with its downloads; ``collect=False`` leaves it out of the page's HTML report
         (a goal's chart: the report holds the whole goal card)."""
         slug = _slug(name)
@@ -109,7 +111,7 @@ class PageReport:
         if self.exports:
             rows = about_rows(about, self.title)
             with cols[0].popover("Ladda ner", icon=":material/download:"):
-                data_downloads(st, slug, export, percent_columns, self.user, rows)
+                data_downloads(st, slug, export, percent_columns, self.user, rows, pp_columns)
                 st.download_button("Bild (PNG)", data=auth.checked_download(self.user, f"{slug}.png",
                                                                             lambda: images.png(fig, note)),
                                    file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
@@ -122,10 +124,11 @@ class PageReport:
             st.dataframe(table, hide_index=True)
 
     def view(self, built: tuple, name: str, percent_columns: tuple[str, ...] = (), about: About | None = None,
-             collect: bool = True) -> None:
-        """Render a (figure, export table, display table) triple from ``ui.figures``."""
+             collect: bool = True, pp_columns: tuple[str, ...] = ()) -> None:
+        """Render a (figure, export table, display table) triple from ``ui.figures``; ``pp_columns``
+        are changes of shares (fractions), exported in percentage points."""
         fig, export, display = built
-        self.chart(fig, name, export, display, percent_columns, about=about, collect=collect)
+        self.chart(fig, name, export, display, percent_columns, about=about, collect=collect, pp_columns=pp_columns)
 
     def text(self, heading: str, text: str) -> None:
         self.sections.append({"heading": heading, "figure": None, "table": None, "text": text})

@@ -18,7 +18,7 @@ import streamlit as st
 
 from data import demo, settings, store
 from data.warehouse import Warehouse
-from metrics import attainment, goals, precompute
+from metrics import attainment, decomposition, goals, precompute
 
 precompute.install()  # an import from the dashboard precomputes like one from the CLI
 
@@ -246,3 +246,17 @@ def goal_status_month(month: str):
     wh = warehouse()
     path = settings.goals_path()
     return _goal_status_month(str(wh.path), wh.version, str(path), path.stat().st_mtime, month)
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner="Hämtar uppgifterna …")
+def _unit_change(key: tuple, goals_path: str, goals_mtime: float, goal_id: str, dim: str, exact: bool):
+    results = _goal_results(key[0], key[1], goals_path, goals_mtime, None)
+    return decomposition.unit_change(_warehouse(key[0]), results, goal_id, dim, exact)
+
+
+def unit_change(goal_id: str, dim: str, exact: bool = False):
+    """A goal's (or part's) indicator per area or school for its baseline and official year
+    (``metrics.decomposition.unit_table``). ``exact`` only for analysts: the caller checks the
+    role (``ui.auth.may_see_exact``), and the flag is part of the cache key."""
+    path = settings.goals_path()
+    return _unit_change(_key(), str(path), path.stat().st_mtime, goal_id, dim, exact)

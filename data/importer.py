@@ -21,9 +21,11 @@ from __future__ import annotations
 import getpass
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -954,6 +956,35 @@ class Result:
     rows_replaced: int
     period: str
     already_imported: bool = False
+    notices: tuple[str, ...] = ()  # what the hooks did after the write (Swedish), e.g. a brief sent
+
+
+log = logging.getLogger("samverkan.import")
+
+# Run around every import that writes (see ``on_apply``): ``hook(db)`` before the write returns
+# ``after(result)``, called once the write succeeded, which returns a notice or None.
+_APPLY_HOOKS: list[Callable[[Path], Callable[[Result], str | None]]] = []
+
+
+def on_apply(hook: Callable[[Path], Callable[[Result], str | None]]) -> None:
+    """Register a hook around every import from now on in this process (``data`` cannot import
+    what builds and mails the brief; ``ui.mailing.install()`` registers itself here). A hook
+    never fails an import: an error in it is logged and the data stay imported."""
+    if hook not in _APPLY_HOOKS:
+        _APPLY_HOOKS.append(hook)
+
+
+def _run_hooks(afters: list, result: Result) -> Result:
+    notices = []
+    for after in afters:
+        try:
+            text = after(result)
+        except Exception as exc:  # the import itself succeeded
+            log.warning("after-import hook failed (%s: %s)", type(exc).__name__, personnummer.mask(str(exc))[:300])
+            continue
+        if text:
+            notices.append(text)
+    return Result(result.kind, result.rows_added, result.rows_replaced, result.period, notices=tuple(notices))
 
 
 def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
@@ -991,10 +1022,16 @@ def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
         con.unregister("_new")
         return new.height, replaced
 
+    afters = []
+    for hook in _APPLY_HOOKS:
+        try:
+            afters.append(hook(Path(db)))
+        except Exception as exc:
+            log.warning("before-import hook failed (%s: %s)", type(exc).__name__, personnummer.mask(str(exc))[:300])
     added, replaced = warehouse.write(Path(db), fill)
     if added < 0:
         return Result(plan.kind, 0, 0, plan.period, already_imported=True)
-    return Result(plan.kind, added, replaced, plan.period)
+    return _run_hooks(afters, Result(plan.kind, added, replaced, plan.period))
 
 
 def _current_user() -> str:

@@ -8,8 +8,10 @@ import polars as pl
 import streamlit as st
 
 from data import access, importer, settings
-from ui import auth
+from ui import auth, mailing
 from ui import format as fmt
+
+mailing.install()  # an import that completes a new month e-mails the steering group's brief
 
 
 def import_form():
@@ -84,6 +86,8 @@ def import_preview(plan: importer.Plan, user: auth.User) -> None:
         else:
             st.success(f"Klart: {fmt.number(result.rows_added)} rader tillagda, "
                        f"{fmt.number(result.rows_replaced)} ersatta. Alla sidor visar de nya uppgifterna.")
+            for notice in result.notices:
+                st.info(fmt.literal(notice), icon=":material/mail:")
 
 
 def import_ledger() -> None:

@@ -46,6 +46,8 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "sn": frozenset({Role.LEDAMOT, Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
     "styrgrupp": frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
     "uppfoljning": frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
+    # public external figures beside the municipality's own published ones: every committee member too
+    "jamforelser": frozenset({Role.LEDAMOT, Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
     "definitioner": frozenset(Role),
     "import": frozenset({Role.DATAFORVALTARE, Role.ADMIN}),
     "granskningslogg": frozenset({Role.ADMIN}),

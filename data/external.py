@@ -366,7 +366,7 @@ def parse_csn(data: bytes, file: str) -> tuple[pl.DataFrame | None, list[Problem
         return None, p.items, p.total
     cols = doc["columns"]
     role: dict[str, int] = {}
-    contents: list[tuple[int, str]] = []  # (position in values, measure)
+    contents: list = []  # (position in values, measure, column index, text)
     dims = [c for c in cols if isinstance(c, dict) and c.get("type") != "c"]
     for k, c in enumerate(cols):
         if not isinstance(c, dict) or "code" not in c:
@@ -374,11 +374,7 @@ def parse_csn(data: bytes, file: str) -> tuple[pl.DataFrame | None, list[Problem
             continue
         text = _fold(f"{c.get('text', '')} {c['code']}")
         if c.get("type") == "c":
-            m = _measure_of(c.get("text", "") or c["code"])
-            if m is None:
-                p.add(f"columns[{k}].text", _show(c.get("text")), "ett mått: antal med studiehjälp, antal med "
-                      "indragen studiehjälp eller andel med indragen studiehjälp")
-            contents.append((len(contents), m))
+            contents.append((len(contents), _measure_of(c.get("text", "") or c["code"]), k, c.get("text")))
             continue
         d = dims.index(c)
         if "kommun" in text or "region" in text or "lan" in text.split():
@@ -397,6 +393,12 @@ def parse_csn(data: bytes, file: str) -> tuple[pl.DataFrame | None, list[Problem
     for needed, what in (("region", "folkbokföring län/kommun"), ("year", "läsår")):
         if needed not in role:
             p.add("columns", "", f"variabeln {what} saknas")
+    if "measure" not in role:  # the measures are the content columns: each must be one of the three
+        for _pos, m, k, text in contents:
+            if m is None:
+                p.add(f"columns[{k}].text", _show(text), "ett mått: antal med studiehjälp, antal med "
+                      "indragen studiehjälp eller andel med indragen studiehjälp")
+    contents = [(pos, m) for pos, m, _k, _t in contents]
     if "measure" not in role and {m for _, m in contents} != {"with_grant", "withdrawn", "share"}:
         p.add("columns", "", "alla tre måtten behövs: antal med studiehjälp, antal med indragen studiehjälp och "
                              "andel med indragen studiehjälp")

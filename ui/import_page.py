@@ -21,7 +21,9 @@ def import_form():
         kind = st.selectbox("Vad innehåller filen?", list(importer.KINDS), key="import_kind",
                             format_func=lambda k: importer.KIND_LABELS[k].capitalize())
     with cols[1]:
-        upload = st.file_uploader("Fil (CSV eller Excel .xlsx)", type=["csv", "txt", "xlsx"], key="import_file")
+        # JSON: Kolada, SCB and CSN files for the comparisons (IMPORT.md "External figures")
+        upload = st.file_uploader("Fil (CSV, Excel .xlsx eller JSON)", type=["csv", "txt", "xlsx", "json"],
+                                  key="import_file")
     mapping = None
     with st.expander("Mappningsfil för leverantörens kolumnnamn (valfri)"):
         mapping_file = st.file_uploader("Mappningsfil (YAML)", type=["yaml", "yml"], key="import_mapping")

@@ -99,21 +99,23 @@ def population_view(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFra
     return fig, export, display
 
 
-OWN_SERIES = "Egna data: elever i gymnasieskolan med hög ogiltig frånvaro (annan population)"
+OWN_SERIES = "Egna data (annan population)"
+OWN_ROW = "Egna data: elever i kommunens gymnasieskolor med hög ogiltig frånvaro (annan population)"
 
 
 def withdrawals_view(df: pl.DataFrame, own: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """CSN's withdrawal share per region and school year, and our own gymnasium invalid-absence
     share beside it as its own, dotted series (a different population, named so)."""
     extra = [(OWN_SERIES, own["period"].to_list(), own["value"].to_list())] if own.height else []
+    # (the series' name is short so the legend keeps its rows; OWN_ROW in the table says what it is)
     fig = lines(df, title, "Andel", scale=100, suffix=" %", extra=extra)
     export, display = _table(df, fmt.pct)
     if own.height:
         by = dict(zip(own["period"], own["value"], strict=True))
         ps = [c for c in export.columns if c not in ("Kommun", "Kod", "Roll")]
-        export = pl.concat([export, pl.DataFrame([{"Kommun": OWN_SERIES, "Kod": "", "Roll": "Egna data",
+        export = pl.concat([export, pl.DataFrame([{"Kommun": OWN_ROW, "Kod": "", "Roll": "Egna data",
                                                    **{p: by.get(p) for p in ps}}], schema=export.schema)])
-        display = pl.concat([display, pl.DataFrame([{"Kommun": OWN_SERIES, "Roll": "Egna data",
+        display = pl.concat([display, pl.DataFrame([{"Kommun": OWN_ROW, "Roll": "Egna data",
                                                      **{p: fmt.pct(by.get(p)) for p in ps}}], schema=display.schema)])
     return fig, export, display
 

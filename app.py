@@ -26,6 +26,7 @@ PAGES = {
     "sn": {"page": "pages/sn_committee.py", "title": "Socialnämnden", "icon": ":material/diversity_3:"},
     "styrgrupp": {"page": "pages/steering.py", "title": "Styrgruppen – månadsuppföljning",
                   "icon": ":material/calendar_month:"},
+    "jamforelser": {"page": "pages/comparisons.py", "title": "Jämförelser", "icon": ":material/compare_arrows:"},
     "uppfoljning": {"page": "pages/follow_up.py", "title": "Uppföljning – åtgärder, uppdrag och beslut",
                     "icon": ":material/task_alt:"},
     "definitioner": {"page": "pages/definitions.py", "title": "Definitioner", "icon": ":material/menu_book:"},

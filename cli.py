@@ -6,6 +6,7 @@
     python cli.py metric NAME [--period P] [--by DIM ...] [--filter DIM=VALUE ...]
                               [--format table|json|csv] [--explain] [--db PATH]
     python cli.py import KIND FILE [--db PATH] [--mapping FILE] [--dry-run]
+    python cli.py send-brief [--month 2026-10] [--db PATH] [--dry-run]
     python cli.py precompute [--db PATH] [--list]
     python cli.py backup TARGET [--db PATH]
     python cli.py docs [--check]
@@ -192,6 +193,27 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     print(f"Importerade {source.name} ({importer.KIND_LABELS[args.kind]}): {result.rows_added} rader tillagda, "
           f"{result.rows_replaced} ersatta, period {result.period or '–'}.")
+    for notice in result.notices:
+        print(notice)
+    return 0
+
+
+def cmd_send_brief(args: argparse.Namespace) -> int:
+    """The steering group's monthly brief to the distribution list (the same e-mail an import
+    that completes a new month sends)."""
+    from ui import mailing
+
+    wh = _warehouse(args.db)
+    try:
+        sent, msg = mailing.send_brief(wh.path, args.month, dry_run=args.dry_run, who=args.user or "cli.py send-brief")
+    except mailing.NotSent as exc:
+        raise CliError(str(exc)) from None
+    if args.dry_run:
+        print(f"Inget skickades (--dry-run). Ämne: {sent.subject}\nBilaga: {sent.attachment} "
+              f"({sent.size // 1024} kB), {sent.recipients} mottagare.\n")
+        print(msg.get_body(("plain",)).get_content())
+        return 0
+    print(mailing.sent_text(sent))
     return 0
 
 
@@ -293,6 +315,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
     r.set_defaults(func=cmd_report)
 
+    e = sub.add_parser("send-brief", help="e-posta styrgruppens månadsrapport till sändlistan")
+    e.add_argument("--month", help="månaden, t.ex. 2026-10 (standard: senaste hela månad med data)")
+    e.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
+    e.add_argument("--user", help="vem som skickar (till granskningsloggen)")
+    e.add_argument("--dry-run", action="store_true", help="bygg rapporten och visa meddelandet, skicka inget")
+    e.set_defaults(func=cmd_send_brief)
+
     c = sub.add_parser("precompute", help="beräkna sidornas första vyer på nytt (efter ändrad målfil)")
     c.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
     c.add_argument("--list", action="store_true", help="visa bara vad som finns förberäknat")
@@ -313,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
     precompute.install()  # every write from the CLI stores the pages' first views
+    if args.command == "import":
+        from ui import mailing  # the brief's renderers: loaded only when an import may send it
+
+        mailing.install()  # an import that completes a new month e-mails the steering group's brief
     try:
         return args.func(args)
     except (CliError, goals.GoalConfigError, periods.PeriodError, engine.MetricError,

@@ -46,6 +46,8 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "sn": frozenset({Role.LEDAMOT, Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
     "styrgrupp": frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
     "uppfoljning": frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
+    # public external figures beside the municipality's own published ones: every committee member too
+    "jamforelser": frozenset({Role.LEDAMOT, Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN}),
     "definitioner": frozenset(Role),
     "import": frozenset({Role.DATAFORVALTARE, Role.ADMIN}),
     "granskningslogg": frozenset({Role.ADMIN}),
@@ -56,6 +58,9 @@ IMPORT_ROLES = frozenset({Role.DATAFORVALTARE, Role.ADMIN})
 # The follow-up registers (actions, assignments, recommendations, meetings, decisions, annotations)
 # are kept by the steering group and the analysts; committee members read them on the goal cards.
 REGISTER_ROLES = frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN})
+# Exact counts below goal level (the decomposition's exact variant): internal work for those who
+# can read the source systems anyway (DOMAIN.md), never published.
+EXACT_ROLES = frozenset({Role.ANALYTIKER, Role.DATAFORVALTARE, Role.ADMIN})
 
 
 class _Model(BaseModel):
@@ -184,6 +189,10 @@ def may_import(grants: Iterable[Grant]) -> bool:
 
 def may_edit_registers(grants: Iterable[Grant]) -> bool:
     return bool(roles(grants) & REGISTER_ROLES)
+
+
+def may_see_exact(grants: Iterable[Grant]) -> bool:
+    return bool(roles(grants) & EXACT_ROLES)
 
 
 def may_write_analysis(grants: Iterable[Grant], committees: Iterable[str]) -> bool:

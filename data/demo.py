@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from data import demo_registers, store, warehouse
+from data import demo_registers, external, store, warehouse
 
 DEMO_LABEL = "Demodata – fiktiv kommun"
 MUNICIPALITY = "Demo kommun (fiktiv)"
@@ -661,6 +661,7 @@ def build(path: Path, spec: DemoSpec | None = None) -> dict[str, int]:
             con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _src")
             con.unregister("_src")
         warehouse.refresh_pupil_periods(con)
+        external.load_examples(con)  # the comparisons page's peers: made-up values in the sources' shapes
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(_demo_meta(spec, now).items()))
         for i, (name, rows) in enumerate(counts.items()):
             con.execute(

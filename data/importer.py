@@ -21,9 +21,11 @@ from __future__ import annotations
 import getpass
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,7 +34,7 @@ import duckdb
 import polars as pl
 import yaml
 
-from data import personnummer, warehouse
+from data import external, peers, personnummer, settings, warehouse
 from data.warehouse import (
     COMMITTEES,
     DECISIONS,
@@ -135,9 +137,11 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("school_id", ("skolenhet_id",), "text", required=False),
     ),
 }
-KINDS = tuple(SPECS)
+# The municipality's own extracts (CSV or Excel, SPECS) and external figures for comparisons
+# (JSON files in each source's own shape, data.external).
+KINDS = (*SPECS, *external.KINDS)
 KIND_LABELS = {"schools": "skolenheter", "population": "befolkning", "absence": "frånvaro",
-               "reports": "orosanmälningar", "interventions": "insatser"}
+               "reports": "orosanmälningar", "interventions": "insatser", **external.KIND_LABELS}
 KEYS = {"schools": ("school_id",), "population": ("year", "area", "age_from", "age_to"),
         "absence": ("pupil_id", "school_id", "month"), "reports": ("report_id",),
         "interventions": ("intervention_id",)}
@@ -814,7 +818,7 @@ def _period_of(kind: str, df: pl.DataFrame) -> str:
 def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Mapping | None = None,
             today: date | None = None) -> Plan:
     """Read and validate a file against the warehouse at ``db``; change nothing."""
-    if kind not in SPECS:
+    if kind not in KINDS:
         raise ValueError(f"Okänd typ '{kind}'. Välj en av: {', '.join(KINDS)}.")
     today = today or date.today()
     mapping = mapping or Mapping()
@@ -828,6 +832,8 @@ def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Ma
         if seen:
             plan.already_imported = True
             return plan
+    if kind in external.KINDS:
+        return _prepare_external(plan, data, db)
     refused = check_limits(data)
     try:
         raw, _fmt = (None, "") if refused else read_table(data)
@@ -869,6 +875,31 @@ def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Ma
     plan.period = _period_of(kind, plan.rows)
     plan.data_until = _data_until(kind, plan.rows)
     plan.changes = _changes(kind, plan.rows, db)
+    return plan
+
+
+def _prepare_external(plan: Plan, data: bytes, db: Path | None) -> Plan:
+    """A Kolada, SCB or CSN file: parsed and validated by ``data.external``."""
+    max_bytes = settings.import_limits()[0]
+    if len(data) > max_bytes:
+        plan.problems = [_problem(plan.file_name, None, None, f"{_n(len(data))} byte",
+                                  f"filen är större än {_n(max_bytes)} byte (SAMVERKAN_IMPORT_MAX_MB)")]
+        plan.problem_total = 1
+        return plan
+    rows, problems, total = external.parse(plan.kind, data, plan.file_name)
+    if rows is None:
+        plan.problems, plan.problem_total = list(problems), total
+        return plan
+    plan.rows, plan.period = rows, external.period_text(rows)
+    con = duckdb.connect(":memory:")
+    try:
+        if db is not None and Path(db).exists():
+            warehouse.attach(con, Path(db))
+            plan.changes = external.changes(rows, con)
+        else:
+            plan.changes = external.changes(rows, None)
+    finally:
+        con.close()
     return plan
 
 
@@ -954,6 +985,35 @@ class Result:
     rows_replaced: int
     period: str
     already_imported: bool = False
+    notices: tuple[str, ...] = ()  # what the hooks did after the write (Swedish), e.g. a brief sent
+
+
+log = logging.getLogger("samverkan.import")
+
+# Run around every import that writes (see ``on_apply``): ``hook(db)`` before the write returns
+# ``after(result)``, called once the write succeeded, which returns a notice or None.
+_APPLY_HOOKS: list[Callable[[Path], Callable[[Result], str | None]]] = []
+
+
+def on_apply(hook: Callable[[Path], Callable[[Result], str | None]]) -> None:
+    """Register a hook around every import from now on in this process (``data`` cannot import
+    what builds and mails the brief; ``ui.mailing.install()`` registers itself here). A hook
+    never fails an import: an error in it is logged and the data stay imported."""
+    if hook not in _APPLY_HOOKS:
+        _APPLY_HOOKS.append(hook)
+
+
+def _run_hooks(afters: list, result: Result) -> Result:
+    notices = []
+    for after in afters:
+        try:
+            text = after(result)
+        except Exception as exc:  # the import itself succeeded
+            log.warning("after-import hook failed (%s: %s)", type(exc).__name__, personnummer.mask(str(exc))[:300])
+            continue
+        if text:
+            notices.append(text)
+    return Result(result.kind, result.rows_added, result.rows_replaced, result.period, notices=tuple(notices))
 
 
 def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
@@ -974,7 +1034,11 @@ def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
                        [plan.kind, plan.file_hash]).fetchall()[0][0]:
             return -1, 0
         con.register("_new", new)
-        if plan.kind == "absence":  # rewrites only the school years the file covers
+        if plan.kind in external.KINDS:
+            replaced = external.write(con, plan.rows, plan.file_name)
+            if plan.kind == "scb":
+                _scb_total_population(con, plan.rows)
+        elif plan.kind == "absence":  # rewrites only the school years the file covers
             replaced = warehouse.replace_absence(con, new)
             warehouse.refresh_pupil_periods(con, new["month"].unique().to_list())
         else:
@@ -991,10 +1055,28 @@ def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
         con.unregister("_new")
         return new.height, replaced
 
+    afters = []
+    for hook in _APPLY_HOOKS:
+        try:
+            afters.append(hook(Path(db)))
+        except Exception as exc:
+            log.warning("before-import hook failed (%s: %s)", type(exc).__name__, personnummer.mask(str(exc))[:300])
     added, replaced = warehouse.write(Path(db), fill)
     if added < 0:
         return Result(plan.kind, 0, 0, plan.period, already_imported=True)
-    return Result(plan.kind, added, replaced, plan.period)
+    return _run_hooks(afters, Result(plan.kind, added, replaced, plan.period))
+
+
+def _scb_total_population(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) -> None:
+    """With ``scb_population_for_total: true`` in the comparison file, SCB's residents 0–20 of
+    the municipality become the population table's total (the areas keep their rows)."""
+    try:
+        cfg = peers.load(settings.peers_path())
+    except peers.PeersConfigError as exc:
+        log.warning("SCB population not used for the total: %s", exc)
+        return
+    if cfg.scb_population_for_total:
+        external.replace_total_population(con, external.population_rows(rows, cfg.municipality))
 
 
 def _current_user() -> str:

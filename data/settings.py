@@ -104,6 +104,44 @@ SETTINGS: tuple[Setting, ...] = (
         "uses the name stored with it.",
     ),
     Setting(
+        "SAMVERKAN_PEERS",
+        str(ROOT / "config" / "peers.yaml"),
+        "Path of the comparison file: the municipality's own code, its peer municipalities, the Kolada "
+        "indicators shown on Jämförelser, and whether SCB's population replaces the population table's "
+        "total (validated; see README 'Comparisons').",
+    ),
+    Setting(
+        "SAMVERKAN_DISTRIBUTION",
+        str(ROOT / "config" / "distribution.yaml"),
+        "Path of the distribution list of the steering group's monthly brief (e-mail addresses and the "
+        "file format; validated, listed in PRIVACY.md).",
+    ),
+    Setting(
+        "SAMVERKAN_SMTP_HOST",
+        "",
+        "SMTP server that sends the monthly brief when an import completes a new month (and for "
+        "'cli.py send-brief'). Empty: no e-mail is sent.",
+    ),
+    Setting("SAMVERKAN_SMTP_PORT", "587", "Port of the SMTP server."),
+    Setting(
+        "SAMVERKAN_SMTP_SECURITY",
+        "starttls",
+        "starttls (upgrade the connection, port 587), ssl (TLS from the start, port 465) or none (only "
+        "for a relay on the same machine or in tests).",
+    ),
+    Setting("SAMVERKAN_SMTP_USER", "", "User name for the SMTP server; empty: no login."),
+    Setting(
+        "SAMVERKAN_SMTP_PASSWORD",
+        "",
+        "Password for the SMTP server. A secret: set it in the service's environment, never in a file in "
+        "the repository.",
+    ),
+    Setting(
+        "SAMVERKAN_MAIL_FROM",
+        "samverkan@kommun.example",
+        "Sender address of the monthly brief.",
+    ),
+    Setting(
         "SAMVERKAN_DEMO_SEED",
         "20261023",
         "Seed of the deterministic demo municipality (same seed, identical tables).",
@@ -166,3 +204,39 @@ def auth_off() -> bool:
 
 def municipality() -> str:
     return get("SAMVERKAN_MUNICIPALITY").strip()
+
+
+def peers_path() -> Path:
+    return Path(get("SAMVERKAN_PEERS"))
+
+
+def distribution_path() -> Path:
+    return Path(get("SAMVERKAN_DISTRIBUTION"))
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str
+    port: int
+    security: str  # starttls | ssl | none
+    user: str
+    password: str
+    sender: str
+
+
+def smtp() -> Smtp | None:
+    """The SMTP settings; None when no server is configured (no e-mail is sent).
+
+    Raises ValueError (Swedish) for a security mode that does not exist or a port that is no number."""
+    host = get("SAMVERKAN_SMTP_HOST").strip()
+    if not host:
+        return None
+    security = get("SAMVERKAN_SMTP_SECURITY").strip().lower()
+    if security not in ("starttls", "ssl", "none"):
+        raise ValueError(f"SAMVERKAN_SMTP_SECURITY ska vara starttls, ssl eller none (fick '{security}').")
+    try:
+        port = int(get("SAMVERKAN_SMTP_PORT"))
+    except ValueError:
+        raise ValueError(f"SAMVERKAN_SMTP_PORT ska vara ett portnummer (fick '{get('SAMVERKAN_SMTP_PORT')}').") from None
+    return Smtp(host=host, port=port, security=security, user=get("SAMVERKAN_SMTP_USER").strip(),
+                password=get("SAMVERKAN_SMTP_PASSWORD"), sender=get("SAMVERKAN_MAIL_FROM").strip())

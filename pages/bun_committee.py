@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import auth, charts, figures, filters, follow_up, page_report, state, tables
+from ui import auth, change_views, charts, figures, filters, follow_up, page_report, state, tables
+from ui import format as fmt
 from ui.page_report import About
 
 user = auth.require("bun")
@@ -56,5 +57,32 @@ report.view(figures.school_funnel(state.school_comparison(f.period, f.form_filte
                                   f"{f.operator_label.capitalize()} tillsammans"),
             f"skolor-jamforda-{f.period}", ("Andel", "Alla jämförda skolor"),
             about=About(title=title, indicator=IND, period=f.period_label, selection=f.selection))
+
+st.subheader("Var kom förändringen ifrån?")
+st.caption(change_views.HELP)
+ch = filters.change_filters("BUN", auth.may_see_exact(user))
+if ch is None:
+    st.info(change_views.NO_COMPARISON)
+else:
+    noun = change_views.DIM_NOUN[ch.dim]
+    title = f"Bidrag till förändringen per {noun} – {ch.label}"
+    built, lines = change_views.decomposition_view(state.unit_change(ch.leaf.id, ch.dim, ch.exact), ch.leaf, ch.dim,
+                                                   title, ch.exact)
+    for line in lines:
+        st.markdown(fmt.literal(line))
+    about = About(title=title, indicator=IND, period=f"läsåret {ch.leaf.current} mot {ch.leaf.baseline}",
+                  selection=ch.leaf.title, notes=change_views.exact_note(ch.exact), rounded=not ch.exact)
+    if built is not None:
+        report.view(built, f"bidrag-per-{noun}-{ch.leaf.id}", change_views.PERCENT_COLUMNS, about=about,
+                    pp_columns=change_views.PP_COLUMNS)
+
+    st.subheader(f"Nivå och förändring per {noun}")
+    st.caption(change_views.GRID_LEGEND)
+    title = f"Nivå och förändring per {noun} – {ch.label}"
+    grid = change_views.grid(state.unit_change(ch.leaf.id, ch.dim), ch.leaf)
+    report.view(change_views.status_grid(grid, ch.dim, title), f"niva-och-forandring-per-{noun}-{ch.leaf.id}",
+                change_views.GRID_PERCENT_COLUMNS, pp_columns=change_views.GRID_PP_COLUMNS,
+                about=About(title=title, indicator=IND, period=f"läsåret {ch.leaf.current} mot {ch.leaf.baseline}",
+                            selection=ch.leaf.title))
 
 report.download(page_report.dataset_caption())

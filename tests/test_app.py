@@ -158,7 +158,8 @@ def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
     assert [s.value for s in at.subheader][0] == f"{school}: per årskurs – läsåret 2025/26"
     # the trend says which school it shows (not the municipality's title)
     assert chart_titles(at)[0] == f"Andel elever med hög frånvaro per läsår – {school} (Norr)"
-    assert len(at.get("plotly_chart")) == 5
+    # five for the drill-down, then where the change came from and the status × change grid
+    assert len(at.get("plotly_chart")) == 7
 
 
 def test_bun_page_draws_the_goal_targets_on_the_goals_population_only(app_env, demo_wh):

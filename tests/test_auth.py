@@ -58,10 +58,11 @@ def test_roles_come_from_the_claim_and_the_allow_list(tmp_path):
 
 BUN_MEMBER = [Grant(role=Role.LEDAMOT, committee="BUN")]
 EXPECTED_PAGES = {  # written out by hand from the issue
-    "ledamot BUN": (BUN_MEMBER, {"oversikt", "bun", "definitioner"}),
-    "styrgrupp": ([Grant(role=Role.STYRGRUPP)], {"oversikt", "bun", "sn", "styrgrupp", "uppfoljning", "definitioner"}),
-    "analytiker": ([Grant(role=Role.ANALYTIKER)], {"oversikt", "bun", "sn", "styrgrupp", "uppfoljning",
-                                                   "definitioner"}),
+    "ledamot BUN": (BUN_MEMBER, {"oversikt", "bun", "jamforelser", "definitioner"}),
+    "styrgrupp": ([Grant(role=Role.STYRGRUPP)], {"oversikt", "bun", "sn", "styrgrupp", "jamforelser", "uppfoljning",
+                                                 "definitioner"}),
+    "analytiker": ([Grant(role=Role.ANALYTIKER)], {"oversikt", "bun", "sn", "styrgrupp", "jamforelser",
+                                                   "uppfoljning", "definitioner"}),
     "dataforvaltare": ([Grant(role=Role.DATAFORVALTARE)], {"oversikt", "definitioner", "import"}),
     "admin": ([Grant(role=Role.ADMIN)], set(access.PAGE_ROLES)),
     "ingen roll": ([], set()),
@@ -80,6 +81,9 @@ def test_exports_imports_and_analyses_by_role():
     assert access.may_write_analysis(BUN_MEMBER, ["BUN"]) and not access.may_write_analysis(BUN_MEMBER, ["SN"])
     assert not access.may_write_analysis([Grant(role=Role.STYRGRUPP)], ["BUN"])
     assert access.may_write_analysis([Grant(role=Role.ADMIN)], ["SN"])
+    # exact counts below goal level: internal, for those who can read the source systems anyway
+    assert access.may_see_exact([Grant(role=Role.ANALYTIKER)]) and access.may_see_exact([Grant(role=Role.DATAFORVALTARE)])
+    assert not access.may_see_exact([Grant(role=Role.STYRGRUPP)]) and not access.may_see_exact(BUN_MEMBER)
 
 
 # --- the modes --------------------------------------------------------------------------------

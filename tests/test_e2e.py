@@ -141,6 +141,7 @@ PAGES = [
     ("/bun", "bun", "Skolorna jämförda"),
     ("/sn", "sn", "Socialnämndens mål"),
     ("/styrgrupp", "styrgrupp", "Nämndernas analyser"),
+    ("/jamforelser", "jamforelser", "Det som saknar nationell motsvarighet"),
     ("/uppfoljning", "uppfoljning", "Försenat och förfaller snart"),
     ("/definitioner", "definitioner", "Andel elever med hög frånvaro"),
     ("/import", "import", "Importlogg"),

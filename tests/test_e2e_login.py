@@ -28,16 +28,16 @@ USERS = {
     "utan.roll@kommun.se": [],
 }
 NAV = {  # what each role's navigation lists, written out from the issue
-    "ledamot.bun@kommun.se": ["Översikt", "Barn- och utbildningsnämnden", "Definitioner"],
+    "ledamot.bun@kommun.se": ["Översikt", "Barn- och utbildningsnämnden", "Jämförelser", "Definitioner"],
     "styrgrupp@kommun.se": ["Översikt", "Barn- och utbildningsnämnden", "Socialnämnden",
-                            "Styrgruppen – månadsuppföljning", "Uppföljning – åtgärder, uppdrag och beslut",
+                            "Styrgruppen – månadsuppföljning", "Jämförelser", "Uppföljning – åtgärder, uppdrag och beslut",
                             "Definitioner"],
     "analytiker@kommun.se": ["Översikt", "Barn- och utbildningsnämnden", "Socialnämnden",
-                             "Styrgruppen – månadsuppföljning", "Uppföljning – åtgärder, uppdrag och beslut",
+                             "Styrgruppen – månadsuppföljning", "Jämförelser", "Uppföljning – åtgärder, uppdrag och beslut",
                              "Definitioner"],
     "forvaltare@kommun.se": ["Översikt", "Definitioner", "Importera data"],
     "admin@kommun.se": ["Översikt", "Barn- och utbildningsnämnden", "Socialnämnden",
-                        "Styrgruppen – månadsuppföljning", "Uppföljning – åtgärder, uppdrag och beslut",
+                        "Styrgruppen – månadsuppföljning", "Jämförelser", "Uppföljning – åtgärder, uppdrag och beslut",
                         "Definitioner", "Importera data", "Granskningslogg"],
 }
 

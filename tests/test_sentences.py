@@ -354,6 +354,7 @@ GOAL_NUMBERS = {"change", "change_ci", "difference", "progress", "children_gap",
 NOT_WORDING = {
     "ui.goal_card._progress_and_notes": "the progress bar's length; its text comes from goal_text",
     "ui.goal_text.p_as_result": "an adapter: the preliminary result in a GoalResult's shape, no words",
+    "ui.change_views.status_grid": "each area's or school's own change (a difference of shares), not a goal's",
 }
 
 

@@ -215,6 +215,11 @@ def may_export(user: User | None) -> bool:
     return user is not None and access.may_export(user.grants)
 
 
+def may_see_exact(user: User | None) -> bool:
+    """Exact counts below goal level (internal analysis, never published)."""
+    return user is not None and access.may_see_exact(user.grants)
+
+
 def checked_download(user: User | None, name: str, build: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
     """A download's data, built on the server only for a role that may export, and logged."""
     def data():

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import streamlit as st
 
+from data import peers
 from data.warehouse import WarehouseMissing
 from metrics import goals
 from ui import format as fmt
@@ -26,6 +27,10 @@ def friendly_errors() -> Iterator[None]:
         log.warning("Målfilen är felaktig: %s", exc)
         st.error("Målen kan inte visas: målfilen är felaktig. Be systemförvaltaren rätta den "
                  "(kommandot `python cli.py status` ger samma besked):")
+        st.code(str(exc), language=None, wrap_lines=True)
+    except peers.PeersConfigError as exc:  # the comparison file: the same message as the CLI gives
+        log.warning("%s", exc)
+        st.error("Jämförelserna kan inte visas: jämförelsefilen är felaktig. Be systemförvaltaren rätta den:")
         st.code(str(exc), language=None, wrap_lines=True)
     except WarehouseMissing as exc:  # a file of the warehouse is gone: the administrator can act on it
         log.warning("%s", exc)

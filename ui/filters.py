@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from metrics import attainment, catalog, periods, views
+from metrics import attainment, catalog, decomposition, periods, views
 from ui import format as fmt
 from ui import state
 
@@ -193,3 +193,35 @@ def month_label(month: str) -> str:
 def school_year_of_month(month: str) -> str:
     """'2026-10' -> '2026/27'."""
     return periods.school_year_of(periods.parse(month).end).code
+
+
+@dataclass
+class ChangeFilters:
+    leaf: decomposition.Leaf
+    dim: str  # area | school
+    exact: bool  # exact counts (internal): only offered to a role that may see them
+    label: str  # 'Grundskolan, läsåret 2025/26 mot basåret 2022/23'
+
+
+def change_filters(committee: str, may_exact: bool) -> ChangeFilters | None:
+    """Which goal (or part), by area or school, and for analysts exact or published figures;
+    bound to the URL (?mal=Grundskolan&enhet=Skolenhet). None: no goal of the committee has an
+    official comparison yet."""
+    leaves = decomposition.leaves(state.goal_results(None), committee)
+    if not leaves:
+        return None
+    by_title = {lf.title: lf for lf in leaves}
+    cols = st.columns([2, 1, 2])
+    with cols[0]:
+        title = select("Mål", list(by_title), key="mal")
+    with cols[1]:
+        dim = select("Enheter", ["Område", "Skolenhet"], key="enhet")
+    exact = False
+    if may_exact:
+        with cols[2]:
+            exact = st.toggle("Exakta antal (internt underlag)", key="exakt",
+                              help="Exakta antal utan avrundning och utan dolda enheter, för analytiker. "
+                                   "Får inte publiceras eller lämnas till nämnden.")
+    leaf = by_title[title]
+    label = f"{leaf.title}, läsåret {leaf.current} mot basåret {leaf.baseline}"
+    return ChangeFilters(leaf=leaf, dim="area" if dim == "Område" else "school", exact=exact, label=label)

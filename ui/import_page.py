@@ -8,8 +8,10 @@ import polars as pl
 import streamlit as st
 
 from data import access, importer, settings
-from ui import auth
+from ui import auth, mailing
 from ui import format as fmt
+
+mailing.install()  # an import that completes a new month e-mails the steering group's brief
 
 
 def import_form():
@@ -19,7 +21,9 @@ def import_form():
         kind = st.selectbox("Vad innehåller filen?", list(importer.KINDS), key="import_kind",
                             format_func=lambda k: importer.KIND_LABELS[k].capitalize())
     with cols[1]:
-        upload = st.file_uploader("Fil (CSV eller Excel .xlsx)", type=["csv", "txt", "xlsx"], key="import_file")
+        # JSON: Kolada, SCB and CSN files for the comparisons (IMPORT.md "External figures")
+        upload = st.file_uploader("Fil (CSV, Excel .xlsx eller JSON)", type=["csv", "txt", "xlsx", "json"],
+                                  key="import_file")
     mapping = None
     with st.expander("Mappningsfil för leverantörens kolumnnamn (valfri)"):
         mapping_file = st.file_uploader("Mappningsfil (YAML)", type=["yaml", "yml"], key="import_mapping")
@@ -84,6 +88,8 @@ def import_preview(plan: importer.Plan, user: auth.User) -> None:
         else:
             st.success(f"Klart: {fmt.number(result.rows_added)} rader tillagda, "
                        f"{fmt.number(result.rows_replaced)} ersatta. Alla sidor visar de nya uppgifterna.")
+            for notice in result.notices:
+                st.info(fmt.literal(notice), icon=":material/mail:")
 
 
 def import_ledger() -> None:

@@ -29,8 +29,9 @@ class About:
     selection: str = ""  # the filters in words; '' = the whole municipality
     source: str = "absence"  # whose data date is given: absence | reports | interventions
     population: str = ""  # overrides the indicator's population
-    # False: the figures are exact (a goal's own, goal-level figures) and the rounding note is
-    # left out; ``notes`` are further footnote lines (e.g. which rows are exact, what is missing)
+    # False: the figures are exact (a goal's own, goal-level figures, or an analyst's exact view)
+    # and the rounding note is left out; ``notes`` are further footnote lines (e.g. which rows are
+    # exact, that the figures are internal, what is missing)
     rounded: bool = True
     notes: tuple[str, ...] = ()
 
@@ -114,7 +115,7 @@ class PageReport:
 
     def chart(self, fig, name: str, export: pl.DataFrame, display: pl.DataFrame | None = None,
               percent_columns: tuple[str, ...] = (), heading: str | None = None, about: About | None = None,
-              collect: bool = True) -> None:
+              collect: bool = True, pp_columns: tuple[str, ...] = ()) -> None:
         """A chart with its downloads; ``collect=False`` leaves it out of the page's HTML report
         (a goal's chart: the report holds the whole goal card)."""
         slug = _slug(name)
@@ -143,7 +144,8 @@ class PageReport:
         if self.exports:
             rows = about_rows(about, self.title)
             with cols[0].popover("Ladda ner", icon=":material/download:"):
-                data_downloads(st, slug, export, percent_columns, self.user, rows, rounded=about.rounded)
+                data_downloads(st, slug, export, percent_columns, self.user, rows, pp_columns,
+                               rounded=about.rounded)
                 st.download_button("Bild (PNG)", data=auth.checked_download(self.user, f"{slug}.png",
                                                                             lambda: images.png(fig, note)),
                                    file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
@@ -156,10 +158,11 @@ class PageReport:
             st.dataframe(table, hide_index=True)
 
     def view(self, built: tuple, name: str, percent_columns: tuple[str, ...] = (), about: About | None = None,
-             collect: bool = True) -> None:
-        """Render a (figure, export table, display table) triple from ``ui.figures``."""
+             collect: bool = True, pp_columns: tuple[str, ...] = ()) -> None:
+        """Render a (figure, export table, display table) triple from ``ui.figures``; ``pp_columns``
+        are changes of shares (fractions), exported in percentage points."""
         fig, export, display = built
-        self.chart(fig, name, export, display, percent_columns, about=about, collect=collect)
+        self.chart(fig, name, export, display, percent_columns, about=about, collect=collect, pp_columns=pp_columns)
 
     def text(self, heading: str, text: str) -> None:
         self.sections.append({"heading": heading, "figure": None, "table": None, "text": text})

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from data import demo, settings, store
+from data import demo, peers, settings, store
 from data.warehouse import Warehouse
-from metrics import attainment, goals, precompute
+from metrics import attainment, decomposition, goals, precompute
+from metrics import peers as metrics_peers
 
 precompute.install()  # an import from the dashboard precomputes like one from the CLI
 
@@ -248,3 +249,35 @@ def goal_status_month(month: str):
     wh = warehouse()
     path = settings.goals_path()
     return _goal_status_month(str(wh.path), wh.version, str(path), path.stat().st_mtime, month)
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner="Hämtar uppgifterna …")
+def _unit_change(key: tuple, goals_path: str, goals_mtime: float, goal_id: str, dim: str, exact: bool):
+    results = _goal_results(key[0], key[1], goals_path, goals_mtime, None)
+    return decomposition.unit_change(_warehouse(key[0]), results, goal_id, dim, exact)
+
+
+def unit_change(goal_id: str, dim: str, exact: bool = False):
+    """A goal's (or part's) indicator per area or school for its baseline and official year
+    (``metrics.decomposition.unit_table``). ``exact`` only for analysts: the caller checks the
+    role (``ui.auth.may_see_exact``), and the flag is part of the cache key."""
+    path = settings.goals_path()
+    return _unit_change(_key(), str(path), path.stat().st_mtime, goal_id, dim, exact)
+
+
+@st.cache_data(ttl=600, max_entries=8, show_spinner="Hämtar jämförelserna …")
+def _comparisons(key: tuple, peers_path: str, peers_mtime: float) -> dict:
+    cfg = peers.load(peers_path)
+    wh = _warehouse(key[0])
+    csn, csn_info = metrics_peers.withdrawals(wh, cfg)
+    return {"config": cfg, "kolada": metrics_peers.kolada(wh, cfg), "population": metrics_peers.population(wh, cfg),
+            "csn": (csn, csn_info),
+            "own_invalid": metrics_peers.own_invalid_absence(wh, csn["period"].unique().sort().to_list()),
+            "population_source": metrics_peers.total_population_source(wh, cfg)}
+
+
+def comparisons() -> dict:
+    """Everything the Jämförelser page shows (``metrics.peers``), for the comparison file of
+    SAMVERKAN_PEERS. Raises data.peers.PeersConfigError (Swedish) for a file that does not validate."""
+    path = settings.peers_path()
+    return _comparisons(_key(), str(path), path.stat().st_mtime if path.exists() else 0.0)

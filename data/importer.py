@@ -32,7 +32,7 @@ import duckdb
 import polars as pl
 import yaml
 
-from data import personnummer, warehouse
+from data import personnummer, warehouse, xlsx
 from data.warehouse import (
     COMMITTEES,
     DECISIONS,
@@ -54,7 +54,7 @@ MAX_COLUMNS = 200
 MAX_HEADER_BYTES = 10_000
 MAX_LINE_BYTES = 100_000
 MAX_CELL_CHARS = 4_000
-MAX_XLSX_RATIO = 100  # unpacked size / packed size of any part of an .xlsx
+MAX_XLSX_RATIO = xlsx.MAX_RATIO  # unpacked size / packed size of any part of an .xlsx
 # Integers outside these ranges are implausible or would not fit the warehouse's columns.
 INT_RANGES = {
     "year": (1900, 2100), "age_from": (0, 120), "age_to": (0, 120), "residents": (0, 100_000_000),
@@ -282,22 +282,16 @@ def _longest_line(data: bytes, chunk: int = 1 << 26) -> int:
 
 def _xlsx_limits(data: bytes, max_unpacked: int) -> list[str]:
     """The unpacked size and compression ratio of an .xlsx, read from the zip directory only."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = z.infolist()
-    except zipfile.BadZipFile:
+    d = xlsx.directory(data)
+    if d is None:
         return ["filen ser ut som en Excelfil men är skadad (ogiltig zip-fil); spara om den i Excel"]
-    total = sum(i.file_size for i in infos)
     problems = []
-    if total > max_unpacked:
-        problems.append(f"Excelfilen packas upp till {_n(total / 1e6)} MB, mer än gränsen "
+    if d.unpacked > max_unpacked:
+        problems.append(f"Excelfilen packas upp till {_n(d.unpacked / 1e6)} MB, mer än gränsen "
                         f"{_n(max_unpacked / 1e6)} MB (SAMVERKAN_IMPORT_XLSX_MAX_MB); dela upp filen eller "
                         "spara den som CSV")
-    worst = max((i.file_size / max(i.compress_size, 1) for i in infos), default=0)
-    if worst > MAX_XLSX_RATIO:
-        problems.append(f"en del av Excelfilen är komprimerad {_n(worst)} gånger (högst {MAX_XLSX_RATIO} "
+    if d.worst_ratio > MAX_XLSX_RATIO:
+        problems.append(f"en del av Excelfilen är komprimerad {_n(d.worst_ratio)} gånger (högst {MAX_XLSX_RATIO} "
                         "godtas); filen kan vara en så kallad zip-bomb och läses inte")
     return problems
 

@@ -107,10 +107,16 @@ def test_the_excel_round_trip_and_an_all_or_nothing_import(store_url):
                "2027-01-31", "planerad"])
     buf = io.BytesIO()
     wb.save(buf)
-    assert registers.import_excel(store_url, reg, buf.getvalue(), "atgarder.xlsx", "bo") == 2
+    summary = registers.import_excel(store_url, reg, buf.getvalue(), "atgarder.xlsx", "bo")
+    assert (summary.new, summary.versions, summary.unchanged) == (1, 1, 0)
     now = {i.title: i for i in registers.current(store_url, reg)}
     assert now["Närvaroteam i årskurs 7–9"].status == "klar" and now["Närvaroteam i årskurs 7–9"].version == 2
     assert now["Föräldrakurser i Söder"].due == date(2027, 1, 31)
+    # the same workbook again (the key-less row included) changes nothing
+    again = registers.import_excel(store_url, reg, buf.getvalue(), "atgarder.xlsx", "bo")
+    assert (again.new, again.versions, again.unchanged) == (0, 0, 2)
+    assert {i.title: i.version for i in registers.current(store_url, reg)} == {
+        "Närvaroteam i årskurs 7–9": 2, "Föräldrakurser i Söder": 1}
     # errors: every one named by file, row and column, and nothing saved
     ws.cell(2, heads.index("Status") + 1).value = "nästan klar"
     ws.cell(3, heads.index("Klart senast") + 1).value = "31/1"
@@ -153,14 +159,14 @@ def test_a_store_from_the_previous_release_upgrades_in_place(store_url):
     raw.dispose()
     store._engines.pop(store_url, None)
     eng = store.engine(store_url)  # migrates
-    assert store.schema_revision(eng) == "0003"
+    assert store.schema_revision(eng) == "0004"
     assert store.latest_comments(store_url, "2025/26")["bun-hog-franvaro"].text == "Tidigare analys"
     assert store.audit_events(store_url)[0].detail == "analys"
     item = registers.save(store_url, REGISTERS["atgarder"], EXAMPLES["atgarder"], user="anna")
     assert registers.current(store_url, REGISTERS["atgarder"])[0].key == item.key
     # and again: a second start changes nothing
     store._engines.pop(store_url, None)
-    assert store.schema_revision(store.engine(store_url)) == "0003"
+    assert store.schema_revision(store.engine(store_url)) == "0004"
 
 
 def test_an_older_store_without_logins_gets_them(tmp_path):
@@ -176,4 +182,4 @@ def test_an_older_store_without_logins_gets_them(tmp_path):
     raw.dispose()
     assert store.latest_comments(url, "2024/25")["g"].user_id == ""
     store.audit(url, "anna", "login")
-    assert store.schema_revision(store.engine(url)) == "0003"
+    assert store.schema_revision(store.engine(url)) == "0004"

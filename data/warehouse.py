@@ -217,6 +217,23 @@ PUPIL_PICK = ("arg_max({'school_form': s.school_form, 'school': a.school_id, 'gr
               "'gender': a.gender}, {'month': a.month, 'scheduled': a.scheduled_minutes, 'id': a.school_id})")
 
 
+# The import ledger's sources that are the demo generator's fictional data (``data.demo``). Any
+# other source (an import) makes a warehouse real data: it is then served only behind login.
+DEMO_SOURCES = ("demo",)
+MIXED_LABEL = "Demodata och importerade data"
+
+
+def provenance(con_or_wh) -> str:
+    """What the warehouse holds, decided by its import ledger (never by a stored flag): 'demo'
+    when every row is the demo generator's, 'real' when any row is an import, 'empty' when the
+    ledger has no row (a warehouse written by hand, e.g. in tests, is no demo)."""
+    query = (f"SELECT count(*), count(*) FILTER (WHERE source NOT IN {_in(DEMO_SOURCES)}) FROM import_ledger")
+    fetch = con_or_wh.fetchone if isinstance(con_or_wh, Warehouse) else (
+        lambda q: con_or_wh.execute(q).fetchone())
+    total, other = fetch(query)
+    return "empty" if total == 0 else ("real" if other else "demo")
+
+
 class WarehouseMissing(FileNotFoundError):
     """The configured warehouse file does not exist."""
 
@@ -683,8 +700,19 @@ class Warehouse:
         return per_file[key]
 
     def meta(self) -> dict[str, str]:
+        """The file's meta table, with ``is_demo`` as the import ledger says (``provenance``): a
+        demo that received an import is no longer labelled fictional."""
         df = self.sql("SELECT key, value FROM meta")
-        return dict(zip(df["key"].to_list(), df["value"].to_list(), strict=True))
+        meta = dict(zip(df["key"].to_list(), df["value"].to_list(), strict=True))
+        demo = self.provenance() == "demo"
+        if meta.get("is_demo") == "1" and not demo:
+            meta.update(dataset_label=MIXED_LABEL, municipality="", built_as_demo="1")
+        meta["is_demo"] = "1" if demo else "0"
+        return meta
+
+    def provenance(self) -> str:
+        """'demo', 'real' or 'empty' (``provenance``), once per served file."""
+        return self.memo("provenance", lambda: provenance(self))
 
 
 class WritingWarehouse(Warehouse):

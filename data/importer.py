@@ -959,7 +959,7 @@ def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
     new = _insert_frame(plan.kind, plan.rows)
     cols = ", ".join(new.columns)
     now = datetime.now(UTC).replace(tzinfo=None)
-    who = personnummer.mask(user or _current_user())  # a name field can hold anything
+    who = personnummer.mask(user or current_user())  # a name field can hold anything
 
     def fill(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         # Idempotent under races: the ledger is checked again inside the writer lock.
@@ -991,7 +991,7 @@ def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
     return Result(plan.kind, added, replaced, plan.period)
 
 
-def _current_user() -> str:
+def current_user() -> str:
     try:
         return getpass.getuser()
     except Exception:  # no user database entry (containers)

@@ -34,7 +34,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -590,6 +590,68 @@ def write(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], Any], *, fresh
         os.replace(tmp, path)
         _collect_garbage(path)
     return result
+
+
+# Retention: the pupil-level rows of the main file and when a row is old enough to go (its date
+# before the cutoff). Absence and pupil_periods go with their school years' partition files.
+RETENTION_KEEP = {
+    "reports": "received_date >= ?",
+    "interventions": "end_date IS NULL OR end_date >= ?",  # an intervention still active is kept
+}
+
+
+def delete_before(path: Path, cutoff: date) -> dict[str, int]:
+    """Retention (gallring): the warehouse without the pupil-level rows dated before ``cutoff``
+    (the first day of a school year): the partition files of the earlier school years (absence and
+    the pupil sums derived from it), concern reports received before it and interventions that
+    ended before it. Written as a new main file from the kept rows (never a DELETE in a copy, whose
+    free pages would still hold the old rows), swapped in atomically like every write; the dropped
+    partition files are deleted after the swap, and the precomputed views are computed again (the
+    write's ``on_write`` hooks). Returns the rows deleted per table."""
+    path = Path(path)
+    if (cutoff.month, cutoff.day) != (7, 1):
+        raise ValueError(f"gallringsgränsen ska vara början av ett läsår (1 juli), inte {cutoff}")
+    first_kept = school_year(cutoff)
+    if files(path) == [path]:  # a file from before partitions: split it first (its first write)
+        write(path, lambda con: None)
+
+    def fill(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        con.execute(f"ATTACH '{sql_string(path)}' AS wh_live (READ_ONLY)")
+        deleted: dict[str, int] = {}
+        for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh_live' "
+                                    "AND schema_name = 'main' ORDER BY table_name").fetchall():
+            if table in ("partitions", "precomputed"):
+                continue
+            if table == "meta":
+                con.execute("INSERT INTO wh.main.meta SELECT * FROM wh_live.main.meta WHERE key NOT IN "
+                            "('schema_version', 'retention_cutoff', 'retention_at')")
+                continue
+            keep = RETENTION_KEEP.get(table)
+            con.execute(f"INSERT INTO wh.main.{table} BY NAME SELECT * FROM wh_live.main.{table}"
+                        + (f" WHERE {keep}" if keep else ""), [cutoff] if keep else [])
+            if keep:
+                before = con.execute(f"SELECT count(*) FROM wh_live.main.{table}").fetchall()[0][0]
+                deleted[table] = before - con.execute(f"SELECT count(*) FROM wh.main.{table}").fetchall()[0][0]
+        deleted["absence"] = deleted["pupil_periods"] = 0
+        kept = []
+        for year, file in con.execute("SELECT school_year, file FROM wh_live.main.partitions "
+                                      "ORDER BY school_year").fetchall():
+            con.execute(f"ATTACH '{sql_string(parts_dir(path) / file)}' AS {_alias(year)} (READ_ONLY)")
+            if year >= first_kept:
+                con.execute("INSERT INTO wh.main.partitions VALUES (?, ?)", [year, file])
+                kept.append(year)
+                continue
+            for table in PARTITIONED:
+                deleted[table] += con.execute(f"SELECT count(*) FROM {_alias(year)}.main.{table}").fetchall()[0][0]
+            con.execute(f"DETACH {_alias(year)}")
+        con.execute("DETACH wh_live")
+        con.executemany("INSERT INTO wh.main.meta VALUES (?, ?)", [
+            ("retention_cutoff", cutoff.isoformat()),
+            ("retention_at", datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"))])
+        _create_views(con, kept)
+        return deleted
+
+    return write(path, fill, fresh=True)
 
 
 def _collect_garbage(path: Path) -> None:

@@ -13,13 +13,11 @@ from __future__ import annotations
 import io
 import logging
 import re
-import sqlite3
 import subprocess
 import sys
 import time
 import zipfile
 from datetime import date
-from pathlib import Path
 
 import openpyxl
 import pytest

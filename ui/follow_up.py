@@ -18,9 +18,8 @@ import streamlit as st
 
 from data import access, registers, settings, store
 from data.registers import REGISTERS, Register
-from ui import auth, goal_text, tables
+from ui import auth, components, goal_text, tables
 from ui import format as fmt
-
 
 log = logging.getLogger("samverkan.app")
 
@@ -111,6 +110,8 @@ def goal_actions(goal_id: str) -> None:
 
 def _value_widget(f: registers.FieldSpec, current, key: str):
     label = f.label + (" *" if f.required else "")
+    if key in st.session_state:  # the widget's own state (or a kept draft) wins; no second default
+        current = None
     if f.kind == "date":
         return st.date_input(label, value=current, key=key, format="YYYY-MM-DD", help=f.help or None)
     if f.kind == "choice":
@@ -133,6 +134,7 @@ def item_form(reg: Register, user: auth.User, item=None) -> None:
     """A form for a new item (``item`` None) or a new version of one. Never cleared on submit: a
     save that fails keeps what was typed (a saved new item empties it, ``_save_item``)."""
     form_key = f"form-{reg.name}-{item.key if item else 'ny'}"
+    components.restore_draft(form_key)
     with st.form(form_key, clear_on_submit=False):
         for f in reg.fields:
             _value_widget(f, getattr(item, f.name) if item else None, f"{form_key}-{f.name}")
@@ -152,16 +154,17 @@ def _save_item(reg: Register, user: auth.User, form_key: str, key: str | None) -
         st.session_state[say] = ("error", "Registren ändras av styrgruppen, analytiker och admin.")
         return
     values = {f.name: st.session_state.get(f"{form_key}-{f.name}") for f in reg.fields}
+    note = st.session_state.get(f"{form_key}-note", "")
     try:
-        saved = registers.save(_url(), reg, values, user.id, key=key, note=st.session_state.get(f"{form_key}-note", ""),
-                               audit=auth.audit_line(user))
-    except registers.RegisterError as exc:
-        st.session_state[say] = ("error", "Inget sparades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems)
+        saved = registers.save(_url(), reg, values, user.id, key=key, note=note, audit=auth.audit_line(user))
+    except (registers.RegisterError, store.StoreUnavailable) as exc:
+        components.keep_draft(form_key, {**{f"{form_key}-{k}": v for k, v in values.items()},
+                                         **({f"{form_key}-note": note} if key else {})})
+        st.session_state[say] = ("error", SAVE_FAILED if isinstance(exc, store.StoreUnavailable) else
+                                 "Inget sparades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems)
                                  + "\n\nDin text finns kvar.")
         return
-    except store.StoreUnavailable:
-        st.session_state[say] = ("error", SAVE_FAILED)
-        return
+    components.drop_draft(form_key)
     for name in [f"{form_key}-{f.name}" for f in reg.fields if key is None] + [f"{form_key}-note"]:
         st.session_state.pop(name, None)  # the next run draws the widget anew: empty, or the new version
     st.session_state[say] = ("success", f"Sparat ({reg.noun}, version {saved.version}).")

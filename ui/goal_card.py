@@ -8,11 +8,11 @@ import html
 import polars as pl
 import streamlit as st
 
-from data import access, registers, settings, store
+from data import access, settings, store
 from metrics import attainment
 from metrics.attainment import STATUS_LABELS, GoalResult
 from metrics.goals import GoalConfig
-from ui import auth, brief, charts, figures, goal_text, images, page_report, state
+from ui import auth, brief, charts, components, figures, goal_text, images, page_report, state
 from ui import follow_up as follow_up_ui
 from ui import format as fmt
 from ui.filters import ALL
@@ -102,7 +102,7 @@ def _measure_row(r: GoalResult, report: PageReport | None = None, part: bool = F
     if r.preliminary is not None:
         preliminary_line(r.preliminary, r.indicator)
     title = goal_text.trend_title(r, part)
-    marks = goal_text.school_year_marks(registers.annotations_for(settings.store_url(), r.id, r.indicator))
+    marks = follow_up_ui.marks(r.indicator, goal_id=r.id)  # {} when the store does not answer
     if r.series and report is not None:
         about = page_report.About(title=title, indicator=r.indicator, population=r.population or "",
                                   period=f"läsåren {r.series[0].period}–{r.series[-1].period}")
@@ -208,6 +208,7 @@ def _comment_block(r: GoalResult, comment, follow_up: str, user: auth.User) -> N
     message = st.session_state.pop(f"comment-message-{r.id}", None)
     # Open while there is something to say about the last save, so that the message (and after a
     # failure the text) is in view; the form is never cleared on submit: a failed save keeps the text.
+    components.restore_draft(f"comment-{r.id}")
     with st.expander("Skriv analys", expanded=message is not None):
         with st.form(key=f"comment-{r.id}", clear_on_submit=False):
             st.text_area(store.COMMENT_LABELS["text"], key=f"comment-text-{r.id}", max_chars=store.MAX_COMMENT_CHARS)
@@ -242,13 +243,14 @@ def _save_comment(r: GoalResult, follow_up: str, user: auth.User) -> None:
     try:
         state.save_comment(r.id, follow_up, r.committee[0] if r.committee else "", text, author, user.id,
                            auth.audit_line(user, "write", f"analys: {r.id}, {follow_up}"))
-    except store.CommentError as exc:
-        st.session_state[say] = ("error", f"Analysen sparades inte. {exc} Din text finns kvar.")
+    except (store.CommentError, store.StoreUnavailable) as exc:
+        components.keep_draft(f"comment-{r.id}", {text_key: text, author_key: author})
+        st.session_state[say] = ("error", f"Analysen sparades inte. {exc} Din text finns kvar."
+                                 if isinstance(exc, store.CommentError) else
+                                 "Det gick inte att spara: lagret svarar inte. Din text finns kvar. "
+                                 "Försök igen om en stund.")
         return
-    except store.StoreUnavailable:
-        st.session_state[say] = ("error", "Det gick inte att spara: lagret svarar inte. Din text finns kvar. "
-                                          "Försök igen om en stund.")
-        return
+    components.drop_draft(f"comment-{r.id}")
     st.session_state[text_key] = st.session_state[author_key] = ""
     st.session_state[say] = ("success", "Analysen är sparad.")
 

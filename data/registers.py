@@ -517,17 +517,19 @@ def _workbook_limits(data: bytes, file_name: str) -> list[str]:
     return problems
 
 
-def _same(reg: Register, cleaned: dict, item, today: date) -> bool:
-    """Whether validated values say what a stored version says (a re-imported export: its status
-    column shows an overdue action as 'försenad', which is no change)."""
-    for f in reg.fields:
-        new, old = cleaned.get(f.name), getattr(item, f.name)
-        if (new in (None, "")) and (old in (None, "")):
-            continue
-        if new == old or (f.name == "status" and new == status_of(reg, item, today)):
-            continue
-        return False
-    return True
+def _signature(reg: Register, values: dict) -> tuple:
+    """An item's fields as one comparable value ('' and None alike)."""
+    return tuple(None if values.get(f.name) in (None, "") else values.get(f.name) for f in reg.fields)
+
+
+def _signatures(reg: Register, item, today: date) -> set[tuple]:
+    """What a row equal to a stored version looks like: its fields, and its fields with the status
+    as the export shows it (an overdue action reads 'försenad', which is no change)."""
+    values = {f.name: getattr(item, f.name) for f in reg.fields}
+    out = {_signature(reg, values)}
+    if "status" in values:
+        out.add(_signature(reg, {**values, "status": status_of(reg, item, today)}))
+    return out
 
 
 def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str,
@@ -567,17 +569,15 @@ def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str
             rows.append((cleaned, key, last))
         if problems:
             raise RegisterError(problems)
-        added: list[dict] = []
+        # what is stored, and what this file adds, as signatures: a row equal to either is no change
+        seen = set().union(*(_signatures(reg, item, today) for item in current_items))
         new = versions = unchanged = 0
         for cleaned, key, last in rows:
-            if last is not None and _same(reg, cleaned, last, today):
+            signature = _signature(reg, cleaned)
+            if signature in (_signatures(reg, last, today) if last is not None else seen):
                 unchanged += 1
                 continue
-            if last is None and any(_same(reg, cleaned, item, today) for item in current_items) \
-                    or any(cleaned == earlier for earlier in added):
-                unchanged += 1
-                continue
-            added.append(cleaned)
+            seen.add(signature)
             new, versions = (new, versions + 1) if last else (new + 1, versions)
             session.add(reg.model(**cleaned, key=key or _new_key(),
                                   version=(last.version + 1) if last else 1, changed_by=store.stored_user(user)[:200],

@@ -53,9 +53,7 @@ def _column_number(letters: bytes) -> int:
 def _first_sheet_part(z: zipfile.ZipFile) -> str | None:
     """The zip member of the workbook's first sheet (the one ``sheet_id=1`` reads)."""
     names = set(z.namelist())
-    if "xl/workbook.xml" not in names:
-        return None
-    first = _SHEET.search(z.read("xl/workbook.xml"))
+    first = _SHEET.search(z.read("xl/workbook.xml")) if "xl/workbook.xml" in names else None
     rels = z.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
     if first is not None:
         rel = re.search(rb"<(?:\w+:)?Relationship\s[^>]*?Id=\"" + re.escape(first.group(1)) + rb"\"[^>]*>", rels)

@@ -190,6 +190,8 @@ def _comment_block(r: GoalResult, comment, follow_up: str, user: auth.User) -> N
         history = None
         st.warning("Analyserna kan inte visas just nu: lagret svarar inte. Försök igen om en stund.",
                    icon=":material/cloud_off:")
+    if history is not None:  # the store's answer now, not the page's read before it
+        comment = history[0] if history else None
     if history is not None and comment is None:
         st.caption("Ingen analys är skriven för perioden ännu.")
     elif comment is not None:

@@ -370,6 +370,9 @@ def _first_line(exc: Exception) -> str:
 
 # --- mapping -------------------------------------------------------------------------------
 
+MAX_MAPPING_BYTES = 100_000  # a mapping file is a few kB; checked before it is parsed
+
+
 @dataclass(frozen=True)
 class Mapping:
     columns: dict[str, str] = field(default_factory=dict)  # file column (folded) -> canonical
@@ -381,10 +384,13 @@ class Mapping:
         if path_or_text is None:
             return cls()
         text = Path(path_or_text).read_text(encoding="utf-8") if isinstance(path_or_text, Path) else path_or_text
+        if len(text.encode("utf-8")) > MAX_MAPPING_BYTES:
+            raise ValueError(f"Mappningsfilen är {_n(len(text.encode('utf-8')) / 1000)} kB; högst "
+                             f"{_n(MAX_MAPPING_BYTES / 1000)} kB godtas.")
         try:
             raw = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ValueError(f"Mappningsfilen är inte giltig YAML: {exc}") from None
+        except yaml.YAMLError as exc:  # the parser quotes the file: masked like every value from it
+            raise ValueError(f"Mappningsfilen är inte giltig YAML: {personnummer.mask(str(exc))}") from None
         if not isinstance(raw, dict) or set(raw) - {"kind", "columns", "values", "ignore", "description"}:
             raise ValueError("Mappningsfilen får bara innehålla description, kind, columns, values och ignore.")
         return cls(

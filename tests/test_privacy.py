@@ -407,3 +407,15 @@ def test_the_scan_finds_every_spelling_it_claims_to():
         with pytest.raises(AssertionError):
             assert_no_number(f"före {text} efter", "control")
     assert_no_number("Frånvaron 13,4 % i 12 345 elever, 2026-10-31", "control")
+
+
+def test_a_mapping_file_has_a_limit_and_its_parse_error_is_masked():
+    from data import importer
+
+    with pytest.raises(ValueError) as err:
+        importer.Mapping.load("columns:\n" + "".join(f"  kolumn{i}: pupil_id\n" for i in range(6_000)))
+    assert str(err.value) == "Mappningsfilen är 137 kB; högst 100 kB godtas."  # 136 899 bytes
+    with pytest.raises(ValueError) as err:
+        importer.Mapping.load(f"ignore: [{CHILD}")  # YAML's own message quotes the line
+    assert str(err.value).startswith("Mappningsfilen är inte giltig YAML")
+    assert_no_number(str(err.value), "mapping error")

@@ -26,6 +26,7 @@ import streamlit as st
 
 from data import access, personnummer, privacy, settings, store
 from data.access import Grant
+from ui import format as fmt
 from ui import state
 
 log = logging.getLogger("samverkan.auth")
@@ -184,7 +185,7 @@ def gate() -> User:
         _record_login(user)
     user = current_user()
     if not user.grants:
-        st.warning(f"Du är inloggad som {user.name} men har ingen roll i Samverkan. Be "
+        st.warning(f"Du är inloggad som {fmt.literal(user.name)} men har ingen roll i Samverkan. Be "
                    "systemförvaltaren om behörighet.", icon=":material/block:")
         record(user, "refused", "ingen roll")
         _logout_button(user)

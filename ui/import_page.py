@@ -28,9 +28,12 @@ def import_form():
         upload = st.file_uploader("Fil (CSV eller Excel .xlsx)", type=["csv", "txt", "xlsx"], key="import_file")
     mapping = None
     with st.expander("Mappningsfil för leverantörens kolumnnamn (valfri)"):
-        mapping_file = st.file_uploader("Mappningsfil (YAML)", type=["yaml", "yml"], key="import_mapping")
+        mapping_file = st.file_uploader("Mappningsfil (YAML)", type=["yaml", "yml"], key="import_mapping",
+                                        max_upload_size=1)
         if mapping_file is not None:
             try:
+                if mapping_file.size > importer.MAX_MAPPING_BYTES:  # before it is decoded or parsed
+                    raise ValueError(f"filen är större än {importer.MAX_MAPPING_BYTES // 1000} kB")
                 mapping = importer.Mapping.load(mapping_file.getvalue().decode("utf-8"))
             except (ValueError, UnicodeDecodeError) as exc:
                 st.error(f"Mappningsfilen kunde inte läsas: {fmt.literal(str(exc))}")

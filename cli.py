@@ -9,6 +9,7 @@
     python cli.py send-brief [--month 2026-10] [--db PATH] [--dry-run]
     python cli.py precompute [--db PATH] [--list]
     python cli.py backup TARGET [--db PATH]
+    python cli.py retention [--years N] [--db PATH] [--goals FILE] [--dry-run]
     python cli.py docs [--check]
 
 Errors are printed in Swedish on stderr with exit code 2, never as a traceback.
@@ -50,6 +51,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.if_missing and path.exists():
         print(f"Databasen finns redan: {path}")
         return 0
+    if path.exists() and Warehouse(path).provenance() == "real":
+        raise CliError(f"Databasen {path} innehåller importerade data (se importloggen); demodata skrivs inte "
+                       "över den. Ange en annan sökväg med --db.")
     t0 = time.perf_counter()
     counts = demo.build_with_examples(path, args.store or settings.store_url(),
                                       args.seed if args.seed is not None else settings.demo_seed())
@@ -173,26 +177,32 @@ def cmd_import(args: argparse.Namespace) -> int:
         mapping = importer.Mapping.load(Path(args.mapping)) if args.mapping else None
     except (ValueError, OSError) as exc:
         raise CliError(str(exc)) from None
+    name = personnummer.mask(source.name)  # every line names the file, never with a number in it
     plan = importer.prepare(args.kind, source.read_bytes(), source.name, path, mapping)
     if plan.already_imported:
-        print(f"{source.name} är redan importerad ({importer.KIND_LABELS[args.kind]}): inget ändrades.")
+        print(f"{name} är redan importerad ({importer.KIND_LABELS[args.kind]}): inget ändrades.")
         return 0
     if plan.problems:
-        print(f"{source.name} importerades inte – {plan.problem_total} fel. Databasen är oförändrad.",
+        print(f"{name} importerades inte – {plan.problem_total} fel. Databasen är oförändrad.",
               file=sys.stderr)
         for p in plan.problems:
             print(f"  - {p}", file=sys.stderr)
         return 2
     if args.dry_run:
-        print(f"{source.name} är giltig: {plan.rows.height} rader, period {plan.period or '–'}. Inget skrevs.")
+        print(f"{name} är giltig: {plan.rows.height} rader, period {plan.period or '–'}. Inget skrevs.")
         print(_table(["period", "läggs till", "ersätts"], [list(r) for r in plan.changes.iter_rows()]))
         return 0
+    was_demo = path.exists() and Warehouse(path).provenance() == "demo"
     result = importer.apply(plan, path, user=args.user)
     if result.already_imported:
-        print(f"{source.name} är redan importerad: inget ändrades.")
+        print(f"{name} är redan importerad: inget ändrades.")
         return 0
-    print(f"Importerade {source.name} ({importer.KIND_LABELS[args.kind]}): {result.rows_added} rader tillagda, "
+    print(f"Importerade {name} ({importer.KIND_LABELS[args.kind]}): {result.rows_added} rader tillagda, "
           f"{result.rows_replaced} ersatta, period {result.period or '–'}.")
+    if was_demo:
+        print(f"Obs: {path} var demodatabasen. Med importerade data räknas den som riktiga data och visas bara "
+              "efter inloggning (DEPLOY.md); demodatan ligger kvar i den. För en ren databas: importera till en "
+              "ny sökväg med --db (eller SAMVERKAN_DB).")
     for notice in result.notices:
         print(notice)
     return 0
@@ -248,6 +258,43 @@ def cmd_backup(args: argparse.Namespace) -> int:
     copied = warehouse.files(target)
     size = sum(f.stat().st_size for f in copied) / 1e6
     print(f"Kopierade {len(copied)} filer ({size:,.0f} MB) till {target}".replace(",", " "))
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Retention (gallring): delete pupil-level rows older than the configured retention, keeping
+    the goal file's baseline years (data/retention.py); says what it keeps and why, and records
+    the deletion in the audit log."""
+    from data import retention, store
+
+    years = args.years if args.years is not None else settings.retention_years()
+    if years is None:
+        raise CliError("Ingen gallringstid är satt: ange --years N eller SAMVERKAN_RETENTION_YEARS (antal läsår "
+                       "före det pågående som behålls).")
+    wh = _warehouse(args.db)
+    cfg = goals.load(args.goals or settings.goals_path())
+    baselines = {}
+    for top in cfg.goals:
+        for g, parent in [(top, None), *((p, top) for p in top.parts)]:
+            base = cfg.resolved(g, parent).baseline_period
+            if base:
+                baselines[g.id] = base
+    plan = retention.plan(wh.path, years, baselines)
+    for line in plan.lines():
+        print(line)
+    if args.dry_run:
+        print("Provkörning: inget raderades.")
+        return 0
+    url = settings.store_url()
+    try:  # the deletion is recorded in the audit log: a store that does not answer stops it first
+        store.probe(url)
+    except store.StoreUnavailable:
+        raise CliError("Lagret (granskningsloggen) svarar inte; inget raderades.") from None
+    deleted = retention.apply(wh.path, plan)
+    summary = ", ".join(f"{retention.TABLE_LABELS[t]} {n:,}".replace(",", "\u00a0") for t, n in deleted.items() if n) or "inga rader"
+    store.audit(url, f"{importer.current_user()} (cli.py retention)", "retention",
+                f"Gallring före {plan.cutoff.isoformat()} i {wh.path.name}: {summary}.")
+    print(f"Klart: {summary} raderade; förberäknade vyer beräknade på nytt.")
     return 0
 
 
@@ -331,6 +378,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("target", help="kopians sökväg; läsårsfilerna hamnar i TARGET.parts/")
     b.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
     b.set_defaults(func=cmd_backup)
+
+    g = sub.add_parser("retention", help="gallra elevuppgifter äldre än gallringstiden (behåller målens basår)")
+    g.add_argument("--years", type=int, help="läsår före det pågående som behålls (standard: SAMVERKAN_RETENTION_YEARS)")
+    g.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
+    g.add_argument("--goals", help="målfil (standard: SAMVERKAN_GOALS)")
+    g.add_argument("--dry-run", action="store_true", help="visa bara vad som skulle raderas")
+    g.set_defaults(func=cmd_retention)
 
     o = sub.add_parser("docs", help="skriv METRICS.md från indikatorkatalogen")
     o.add_argument("--check", action="store_true", help="kontrollera bara att filen stämmer")

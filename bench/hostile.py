@@ -4,8 +4,12 @@
 
 Each file is written to a temporary folder and imported with ``cli.py import --dry-run`` in its
 own process against an empty warehouse with the example schools; the figures (wall time, peak
-RSS from the kernel's accounting, exit code and the first message) are printed. Nothing is
-asserted: tests/test_robustness.py checks the messages.
+RSS from the kernel's accounting, exit code and the first message) are printed. Then the same for
+the follow-up registers' Excel import (``registers.import_excel``, each in its own process against
+an empty store): the 3 MB workbook that unpacks to 1.2 GB, a sheet of a million empty rows, and
+for comparison a register file at the row limit and the bare process. Target (issue 23): the
+register bomb is refused before it is unpacked with a peak under 300 MB. Nothing is asserted:
+tests/test_robustness.py and tests/test_registers.py check the messages.
 """
 
 from __future__ import annotations
@@ -48,6 +52,83 @@ def files(work: Path) -> dict[str, Path]:
     return out
 
 
+def register_files(work: Path) -> dict[str, Path]:
+    import openpyxl
+
+    out = {}
+    p = work / "register-bomb.xlsx"  # the adversarial test's workbook: about 3 MB, 1.2 GB unpacked
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            chunk = b"<c><v>0</v></c>" * 100_000
+            for _ in range(800):
+                f.write(chunk)
+    out[f"register bomb ({p.stat().st_size / 1e6:.1f} MB packed, 1.2 GB unpacked)"] = p
+    p = work / "register-tomma-rader.xlsx"  # a real workbook whose sheet has a million numbered empty rows
+    small = work / "liten.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Nyckel"])
+    wb.save(small)
+    with zipfile.ZipFile(small) as src, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                z.writestr(info, src.read(info))
+        with z.open("xl/worksheets/sheet1.xml", "w") as f:
+            f.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            for start in range(1, 1_000_001, 10_000):
+                f.write(b"".join(b'<row r="%d"/>' % i for i in range(start, start + 10_000)))
+            f.write(b"</sheetData></worksheet>")
+    out["register, 1 000 000 empty rows"] = p
+    p = work / "register-5000.xlsx"  # the largest file a register takes: the limit's 5,000 rows
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Nyckel", "Mål (id)", "Åtgärd", "Beskrivning", "Ansvarig nämnd", "Ansvarig enhet",
+               "Ansvarig (roll eller namn)", "Start", "Klart senast", "Status"])
+    for i in range(5_000):
+        ws.append([None, "bun-hog-franvaro", f"Åtgärd {i}", "Beskrivning " * 20, "BUN", "Elevhälsan", "Rektor",
+                   "2026-01-01", "2026-12-31", "planerad"])
+    wb.save(p)
+    out["register at the row limit (5 000 rows)"] = p
+    return out
+
+
+# The child reports its own peak: VmHWM, the high-water mark of its own memory since the exec
+# (ru_maxrss would include the parent's size at the fork).
+_REGISTER_CHILD = """
+import sys
+sys.path.insert(0, {root!r})
+from data import registers, store
+path = {path!r}
+if path is None:
+    store.engine({url!r})
+    print("no file")
+else:
+    try:
+        s = registers.import_excel({url!r}, registers.REGISTERS["atgarder"], open(path, "rb").read(),
+                                   path.rsplit("/", 1)[-1], "bench")
+        print("imported: " + s.text())
+    except registers.RegisterError as exc:
+        print("refused: " + exc.problems[0])
+print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))
+"""
+
+
+def register_imports(work: Path) -> list[dict]:
+    """Each register file imported in its own process; the bare process (imports only) first."""
+    rows = []
+    for label, path in {"bare process (modules and store, no file)": None, **register_files(work)}.items():
+        url = f"sqlite:///{work / (str(len(rows)) + '.sqlite')}"
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", _REGISTER_CHILD.format(
+            root=str(ROOT), path=str(path) if path else None, url=url)], capture_output=True, text=True)
+        lines = proc.stdout.strip().splitlines()
+        ok = proc.returncode == 0 and len(lines) >= 2
+        rows.append({"label": label, "seconds": time.perf_counter() - t0, "exit": proc.returncode,
+                     "peak_mb": int(lines[-1]) / 1024 if ok else None,
+                     "message": lines[-2] if ok else (proc.stderr.strip().splitlines() or [""])[-1]})
+    return rows
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -68,6 +149,14 @@ def main() -> int:
             lines = (proc.stderr or proc.stdout).strip().splitlines()
             first = lines[1].strip() if len(lines) > 1 else (lines[0] if lines else "")
             print(f"{label:38} {seconds:8.1f} {shown}  {proc.returncode:>4}  {first[:110]}")
+        print(f"\n{'register import (data/registers.py)':52} {'seconds':>8} {'peak MB':>8}  exit  message")
+        for r in register_imports(work):
+            peak = f"{r['peak_mb']:8.0f}" if r["peak_mb"] else f"{'..':>8}"
+            target = ""
+            if r["label"].startswith("register bomb"):
+                ok = r["peak_mb"] is not None and r["peak_mb"] < 300 and r["message"].startswith("refused")
+                target = " ✓ (target: refused, peak < 300 MB)" if ok else " ✗ (target: refused, peak < 300 MB)"
+            print(f"{r['label']:52} {r['seconds']:8.1f} {peak}  {r['exit']:>4}  {r['message'][:90]}{target}")
     return 0
 
 

@@ -414,7 +414,7 @@ def run_streamed_scale(scale: float, work: Path, repeats: int, browser: bool) ->
     res["import_absence_rows_per_s"] = res["rows"]["absence"] / sum(i["prepare_s"] + i["apply_s"] for i in absence_imports)
     res["warehouse_gb"] = sum(f.stat().st_size for f in warehouse.files(db)) / 1e9
     res["import_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    demo.label_as_demo(db, spec)  # the demo generator's fictional data, shown as in the ×1 run
+    demo.label_as_demo(db, spec, [p for paths in files.values() for p in paths])  # the generator's fictional data
     res["monthly_extract"] = monthly_extract(db, files["absence"][-1], work)
     cfg = goals.load(ROOT / "config" / "goals.yaml")
     res["goal_statuses_cold"] = timed(lambda: attainment.evaluate_all(Warehouse(db), cfg), repeats)

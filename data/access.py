@@ -103,16 +103,42 @@ class AccessConfig(_Model):
         return {g.committee for gs in (*self.groups.values(), *self.users.values()) for g in gs if g.committee}
 
     def grants_for(self, claims: Mapping[str, object]) -> list[Grant]:
-        """The roles of a person with these ID-token claims (e-mail allow-list and claim values)."""
+        """The roles of a person with these ID-token claims: the e-mail allow-list for a verified
+        e-mail claim only (``verified_email``), and the claim values."""
         out: list[Grant] = []
-        email = str(claims.get("email") or "").lower()
-        out.extend(self.users.get(email, []))
+        email = verified_email(claims)
+        if email:
+            out.extend(self.users.get(email, []))
         values = claims.get(self.claim)
         if isinstance(values, str):
             values = [values]
         for value in values or []:
             out.extend(self.groups.get(str(value), []))
         return list(dict.fromkeys(out))
+
+
+def verified_email(claims: Mapping[str, object]) -> str:
+    """The ``email`` claim in lower case when the provider vouches for it (``email_verified`` is
+    true, as OpenID Connect defines it), '' otherwise. Anyone can put any address in an account at
+    some providers; an unverified one must neither grant a role nor name a person in the log.
+    Entra ID sends no ``email_verified`` (DEPLOY.md): there, roles come from app roles.
+
+    >>> verified_email({"email": "Anna@Kommun.se", "email_verified": True})
+    'anna@kommun.se'
+    >>> verified_email({"email": "anna@kommun.se"})
+    ''
+    """
+    verified = claims.get("email_verified")
+    if verified is True or (isinstance(verified, str) and verified.strip().lower() == "true"):
+        return str(claims.get("email") or "").strip().lower()
+    return ""
+
+
+def identity(claims: Mapping[str, object]) -> str:
+    """Who a login is, for the log and for what a person writes: the verified e-mail, else the
+    token's subject (for Swedish e-ID often a personnummer: the store keeps a pseudonym of it,
+    ``data.privacy.user_ref``), else 'okänd'."""
+    return verified_email(claims) or str(claims.get("sub") or "").strip() or "okänd"
 
 
 class AccessConfigError(ValueError):

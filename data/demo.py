@@ -29,7 +29,7 @@ and one school-month missing in the school year in progress.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -680,12 +680,22 @@ def _demo_meta(spec: DemoSpec, now: datetime) -> dict[str, str]:
             "demo_seed": str(spec.seed), "built_at": now.isoformat(timespec="seconds")}
 
 
-def label_as_demo(path: Path, spec: DemoSpec) -> None:
+def label_as_demo(path: Path, spec: DemoSpec, files: Iterable[Path]) -> None:
     """Mark a warehouse loaded from ``stream_import_files`` as the demo generator's fictional
-    data, as ``build`` does: the dashboard then labels it so and runs in demo mode."""
+    data, as ``build`` does: its ledger rows for exactly those ``files`` (by content hash) get the
+    source 'demo', so that the ledger says demo (``warehouse.provenance``) and the dashboard
+    labels it so and runs in demo mode. Raises ValueError when the ledger holds any other import:
+    real data is never relabelled."""
     meta = _demo_meta(spec, datetime.now(UTC).replace(tzinfo=None))
+    hashes = [hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files]
 
     def fill(con):
+        other = con.execute("SELECT count(*) FROM import_ledger WHERE source <> 'demo' AND file_hash NOT IN "
+                            "(SELECT unnest(?::VARCHAR[]))", [hashes]).fetchall()[0][0]
+        if other:
+            raise ValueError(f"{other} importer i databasen kommer inte från demogeneratorn; den märks inte som demo.")
+        con.execute("UPDATE import_ledger SET source = 'demo' WHERE file_hash IN (SELECT unnest(?::VARCHAR[]))",
+                    [hashes])
         con.execute("DELETE FROM meta WHERE key IN (SELECT unnest(?::VARCHAR[]))", [list(meta)])
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
 

@@ -34,7 +34,7 @@ import duckdb
 import polars as pl
 import yaml
 
-from data import external, peers, personnummer, settings, warehouse
+from data import external, peers, personnummer, settings, warehouse, xlsx
 from data.warehouse import (
     COMMITTEES,
     DECISIONS,
@@ -56,7 +56,7 @@ MAX_COLUMNS = 200
 MAX_HEADER_BYTES = 10_000
 MAX_LINE_BYTES = 100_000
 MAX_CELL_CHARS = 4_000
-MAX_XLSX_RATIO = 100  # unpacked size / packed size of any part of an .xlsx
+MAX_XLSX_RATIO = xlsx.MAX_RATIO  # unpacked size / packed size of any part of an .xlsx
 # Integers outside these ranges are implausible or would not fit the warehouse's columns.
 INT_RANGES = {
     "year": (1900, 2100), "age_from": (0, 120), "age_to": (0, 120), "residents": (0, 100_000_000),
@@ -286,22 +286,16 @@ def _longest_line(data: bytes, chunk: int = 1 << 26) -> int:
 
 def _xlsx_limits(data: bytes, max_unpacked: int) -> list[str]:
     """The unpacked size and compression ratio of an .xlsx, read from the zip directory only."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = z.infolist()
-    except zipfile.BadZipFile:
+    d = xlsx.directory(data)
+    if d is None:
         return ["filen ser ut som en Excelfil men är skadad (ogiltig zip-fil); spara om den i Excel"]
-    total = sum(i.file_size for i in infos)
     problems = []
-    if total > max_unpacked:
-        problems.append(f"Excelfilen packas upp till {_n(total / 1e6)} MB, mer än gränsen "
+    if d.unpacked > max_unpacked:
+        problems.append(f"Excelfilen packas upp till {_n(d.unpacked / 1e6)} MB, mer än gränsen "
                         f"{_n(max_unpacked / 1e6)} MB (SAMVERKAN_IMPORT_XLSX_MAX_MB); dela upp filen eller "
                         "spara den som CSV")
-    worst = max((i.file_size / max(i.compress_size, 1) for i in infos), default=0)
-    if worst > MAX_XLSX_RATIO:
-        problems.append(f"en del av Excelfilen är komprimerad {_n(worst)} gånger (högst {MAX_XLSX_RATIO} "
+    if d.worst_ratio > MAX_XLSX_RATIO:
+        problems.append(f"en del av Excelfilen är komprimerad {_n(d.worst_ratio)} gånger (högst {MAX_XLSX_RATIO} "
                         "godtas); filen kan vara en så kallad zip-bomb och läses inte")
     return problems
 
@@ -380,6 +374,9 @@ def _first_line(exc: Exception) -> str:
 
 # --- mapping -------------------------------------------------------------------------------
 
+MAX_MAPPING_BYTES = 100_000  # a mapping file is a few kB; checked before it is parsed
+
+
 @dataclass(frozen=True)
 class Mapping:
     columns: dict[str, str] = field(default_factory=dict)  # file column (folded) -> canonical
@@ -391,10 +388,13 @@ class Mapping:
         if path_or_text is None:
             return cls()
         text = Path(path_or_text).read_text(encoding="utf-8") if isinstance(path_or_text, Path) else path_or_text
+        if len(text.encode("utf-8")) > MAX_MAPPING_BYTES:
+            raise ValueError(f"Mappningsfilen är {_n(len(text.encode('utf-8')) / 1000)} kB; högst "
+                             f"{_n(MAX_MAPPING_BYTES / 1000)} kB godtas.")
         try:
             raw = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ValueError(f"Mappningsfilen är inte giltig YAML: {exc}") from None
+        except yaml.YAMLError as exc:  # the parser quotes the file: masked like every value from it
+            raise ValueError(f"Mappningsfilen är inte giltig YAML: {personnummer.mask(str(exc))}") from None
         if not isinstance(raw, dict) or set(raw) - {"kind", "columns", "values", "ignore", "description"}:
             raise ValueError("Mappningsfilen får bara innehålla description, kind, columns, values och ignore.")
         return cls(
@@ -1025,7 +1025,7 @@ def apply(plan: Plan, db: Path, user: str | None = None) -> Result:
     new = _insert_frame(plan.kind, plan.rows)
     cols = ", ".join(new.columns)
     now = datetime.now(UTC).replace(tzinfo=None)
-    who = personnummer.mask(user or _current_user())  # a name field can hold anything
+    who = personnummer.mask(user or current_user())  # a name field can hold anything
 
     def fill(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         # Idempotent under races: the ledger is checked again inside the writer lock.
@@ -1079,7 +1079,7 @@ def _scb_total_population(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame) ->
         external.replace_total_population(con, external.population_rows(rows, cfg.municipality))
 
 
-def _current_user() -> str:
+def current_user() -> str:
     try:
         return getpass.getuser()
     except Exception:  # no user database entry (containers)

@@ -8,10 +8,17 @@ a new row with the next ``version``, who and when; withdrawing writes a version 
 Each register is described once, in ``REGISTERS`` (fields with Swedish labels, kinds, choices
 and which are required): the pages' forms, the Excel export and the Excel import with its
 validation all read that description, so a file that validates is a file that saves.
+
+What people type here is refused when it holds a personnummer (``data.privacy``; the message
+names the field or the file's row and column); every write is committed together with its
+audit line (``store.AuditLine``). The Excel import checks its limits from the zip directory and a
+streamed count of the sheet's rows and columns before the workbook is parsed, and importing the
+same workbook twice changes nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import uuid
 from dataclasses import dataclass
@@ -20,8 +27,16 @@ from datetime import UTC, date, datetime
 import polars as pl
 from sqlmodel import Field, Session, SQLModel, select
 
-from data import formulas
-from data.store import engine
+from data import formulas, personnummer, privacy, store, xlsx
+from data.store import AuditLine
+
+# Limits of the register import, checked before the workbook is parsed. A register's own export
+# is a few kB per hundred items: these leave room for years of items and stop a hostile file
+# (a zip bomb, a sheet of a million empty rows) before it costs memory.
+EXCEL_MAX_BYTES = 5_000_000
+EXCEL_MAX_UNPACKED = 25_000_000
+EXCEL_MAX_ROWS = 5_000
+EXCEL_MAX_COLUMNS = 40
 
 # --- the tables --------------------------------------------------------------------------------
 
@@ -236,29 +251,34 @@ def _parse_date(value) -> date | None:
 
 def clean(reg: Register, values: dict, where: str = "") -> tuple[dict, list[str]]:
     """Values checked and converted against the register's fields; the problems (Swedish),
-    each naming ``where`` (e.g. 'rad 3') and the column."""
+    each naming ``where`` (e.g. 'rad 3') and the column, or without ``where`` (a form) the field.
+    What is quoted back is masked: a date field can hold a personnummer too."""
     out, problems = {}, []
-    prefix = f"{where}, " if where else ""
+    prefix = f"{where}, kolumn" if where else "fältet"
     for f in reg.fields:
         raw = values.get(f.name)
         text = "" if raw is None else (raw if isinstance(raw, date) else str(raw).strip())
+        shown = privacy.masked(text) if isinstance(text, str) else text
         if f.required and text == "":
-            problems.append(f"{prefix}kolumn '{f.label}': saknas (obligatorisk).")
+            problems.append(f"{prefix} '{f.label}': saknas (obligatorisk).")
             continue
         if f.kind == "date":
             try:
                 out[f.name] = _parse_date(text)
             except ValueError:
-                problems.append(f"{prefix}kolumn '{f.label}': '{text}' är inget datum; skriv ÅÅÅÅ-MM-DD.")
+                problems.append(f"{prefix} '{f.label}': '{shown}' är inget datum; skriv ÅÅÅÅ-MM-DD.")
         elif f.kind == "choice":
             if text and text not in f.choices:
-                problems.append(f"{prefix}kolumn '{f.label}': '{text}' är inte tillåtet; välj {', '.join(f.choices)}.")
+                problems.append(f"{prefix} '{f.label}': '{shown}' är inte tillåtet; välj {', '.join(f.choices)}.")
             out[f.name] = text or f.choices[0]
         else:
             limit = reg.model.model_fields[f.name].metadata
             max_len = next((m.max_length for m in limit if getattr(m, "max_length", None)), None)
             if max_len and len(text) > max_len:
-                problems.append(f"{prefix}kolumn '{f.label}': för lång text ({len(text)} tecken, högst {max_len}).")
+                problems.append(f"{prefix} '{f.label}': för lång text ({len(text)} tecken, högst {max_len}).")
+            elif personnummer.find(text):
+                problems.append(f"{prefix} '{f.label}': innehåller ett personnummer (eller ett nummer som kan "
+                                "vara ett). Personnummer sparas aldrig i Samverkan: ta bort numret.")
             out[f.name] = text
     return out, problems
 
@@ -269,39 +289,68 @@ def _latest(session: Session, model, key: str):
     return session.exec(select(model).where(model.key == key).order_by(model.version.desc())).first()
 
 
+def _new_key() -> str:
+    """12 hex digits for a new item; never a run of digits the personnummer finder would take for
+    a number (the store refuses any text that looks like one)."""
+    while True:
+        key = uuid.uuid4().hex[:12]
+        if not personnummer.find(key):
+            return key
+
+
+def _audit(audit: AuditLine | None, detail: str) -> list:
+    """The write's audit line with its detail filled in, as a row to add (none without ``audit``)."""
+    if audit is None:
+        return []
+    return [dataclasses.replace(audit, detail=audit.detail or detail).event()]
+
+
 def save(url: str, reg: Register, values: dict, user: str, key: str | None = None, note: str = "",
-         demo: bool = False) -> Versioned:
-    """A new item (``key`` None) or a new version of one; raises RegisterError."""
+         demo: bool = False, audit: AuditLine | None = None) -> Versioned:
+    """A new item (``key`` None) or a new version of one, committed with its ``audit`` line.
+    Raises RegisterError (Swedish, naming each field), store.StoreUnavailable."""
     data, problems = clean(reg, values)
+    if (refused := privacy.typed_problem(CHANGE_NOTE_LABEL, note)) is not None:
+        problems.append(refused)
     if problems:
         raise RegisterError(problems)
-    with Session(engine(url)) as session:
+    with store.session(url) as session:
         version = 1
         if key is not None:
             last = _latest(session, reg.model, key)
             if last is None:
                 raise RegisterError([f"Det finns ingen {reg.noun} med nyckeln {key}."])
             version = last.version + 1
-        row = reg.model(**data, key=key or uuid.uuid4().hex[:12], version=version, changed_by=user[:200],
+        row = reg.model(**data, key=key or _new_key(), version=version, changed_by=store.stored_user(user)[:200],
                         change_note=note[:400], demo=demo)
         session.add(row)
+        session.add_all(_audit(audit, f"{reg.noun}: {row.key} v{version}"))
         session.commit()
         session.refresh(row)
         return row
 
 
-def withdraw(url: str, reg: Register, key: str, user: str, reason: str) -> Versioned:
-    """Withdraw an item: a new version marked withdrawn, with the reason (kept, never deleted)."""
+# The labels of the forms' own fields (besides the register's): refusals name them.
+CHANGE_NOTE_LABEL = "Vad ändras och varför"
+WITHDRAW_LABEL = "Varför dras posten tillbaka?"
+
+
+def withdraw(url: str, reg: Register, key: str, user: str, reason: str, audit: AuditLine | None = None) -> Versioned:
+    """Withdraw an item: a new version marked withdrawn, with the reason (kept, never deleted),
+    committed with its ``audit`` line."""
     if not reason.strip():
         raise RegisterError(["Ange varför posten dras tillbaka."])
-    with Session(engine(url)) as session:
+    if (refused := privacy.typed_problem(WITHDRAW_LABEL, reason)) is not None:
+        raise RegisterError([refused])
+    with store.session(url) as session:
         last = _latest(session, reg.model, key)
         if last is None:
             raise RegisterError([f"Det finns ingen {reg.noun} med nyckeln {key}."])
         data = last.model_dump(exclude={"id", "version", "changed_at", "changed_by", "change_note", "withdrawn"})
-        row = reg.model(**data, version=last.version + 1, changed_by=user[:200], change_note=reason[:400],
-                        withdrawn=True)
+        row = reg.model(**data, version=last.version + 1, changed_by=store.stored_user(user)[:200],
+                        change_note=reason[:400], withdrawn=True)
         session.add(row)
+        session.add_all(_audit(audit, f"{reg.noun}: {key} tillbakadragen"))
         session.commit()
         session.refresh(row)
         return row
@@ -309,7 +358,7 @@ def withdraw(url: str, reg: Register, key: str, user: str, reason: str) -> Versi
 
 def current(url: str, reg: Register, include_withdrawn: bool = False) -> list:
     """The latest version of every item, oldest item first."""
-    with Session(engine(url)) as session:
+    with store.session(url) as session:
         rows = session.exec(select(reg.model).order_by(reg.model.key, reg.model.version)).all()
     latest = {}
     for r in rows:
@@ -323,7 +372,7 @@ def current(url: str, reg: Register, include_withdrawn: bool = False) -> list:
 
 def history(url: str, reg: Register, key: str) -> list:
     """Every version of an item, newest first."""
-    with Session(engine(url)) as session:
+    with store.session(url) as session:
         return list(session.exec(select(reg.model).where(reg.model.key == key)
                                  .order_by(reg.model.version.desc())).all())
 
@@ -411,10 +460,90 @@ def excel_bytes(url: str, reg: Register, today: date | None = None) -> bytes:
     return buf.getvalue()
 
 
-def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str) -> int:
-    """Import an edited register file: every row validated first, then all saved in one
-    transaction or none (RegisterError naming file, row and column). A row with a 'Nyckel' is a
-    new version of that item; a row without one is a new item. Returns the rows saved."""
+@dataclass(frozen=True)
+class ImportSummary:
+    """What a register import did: new items, new versions, and rows equal to what is stored."""
+    new: int = 0
+    versions: int = 0
+    unchanged: int = 0
+
+    @property
+    def saved(self) -> int:
+        return self.new + self.versions
+
+    def text(self) -> str:
+        """'2 nya poster, 1 ny version, 3 rader oförändrade'."""
+        def n(k: int, one: str, many: str) -> str:
+            return f"{k} {one if k == 1 else many}"
+        return (f"{n(self.new, 'ny post', 'nya poster')}, {n(self.versions, 'ny version', 'nya versioner')}, "
+                f"{n(self.unchanged, 'rad oförändrad', 'rader oförändrade')}")
+
+
+def _number(x: float) -> str:
+    """Swedish: '1 234', '5,2'. Whole numbers from 10 up, one decimal below."""
+    return f"{x:,.0f}".replace(",", "\u00a0") if x >= 10 else f"{x:.1f}".replace(".", ",")
+
+
+def _workbook_limits(data: bytes, file_name: str) -> list[str]:
+    """The import's limits, from the zip directory and a streamed count of the first sheet's rows
+    and columns: nothing is parsed or held unpacked before they pass."""
+    mb = 1_000_000
+    if len(data) > EXCEL_MAX_BYTES:
+        return [f"{file_name}: filen är {_number(len(data) / mb)} MB; ett register tas emot upp till "
+                f"{EXCEL_MAX_BYTES // mb} MB."]
+    d = xlsx.directory(data)
+    if d is None:
+        return [f"{file_name}: filen kan inte läsas som Excel (.xlsx)."]
+    problems = []
+    if d.unpacked > EXCEL_MAX_UNPACKED:
+        problems.append(f"{file_name}: Excelfilen packas upp till {_number(d.unpacked / mb)} MB; högst "
+                        f"{EXCEL_MAX_UNPACKED // mb} MB godtas för ett register.")
+    if d.worst_ratio > xlsx.MAX_RATIO:
+        problems.append(f"{file_name}: en del av Excelfilen är komprimerad {_number(d.worst_ratio)} gånger (högst "
+                        f"{xlsx.MAX_RATIO}); filen kan vara en så kallad zip-bomb och läses inte.")
+    if problems:
+        return problems
+    try:
+        size = xlsx.first_sheet_size(data)
+    except Exception:  # noqa: BLE001 - a damaged part reads as the same plain message
+        return [f"{file_name}: filen kan inte läsas som Excel (.xlsx)."]
+    if size is None:
+        return [f"{file_name}: filen kan inte läsas som Excel (.xlsx): den har inget kalkylblad."]
+    rows, cols = size
+    if rows > EXCEL_MAX_ROWS + 1:  # + the heading
+        problems.append(f"{file_name}: bladet har {_number(rows - 1)} rader; högst {_number(EXCEL_MAX_ROWS)} godtas.")
+    if cols > EXCEL_MAX_COLUMNS:
+        problems.append(f"{file_name}: bladet har {_number(cols)} kolumner; högst {EXCEL_MAX_COLUMNS} godtas.")
+    return problems
+
+
+def _signature(reg: Register, values: dict) -> tuple:
+    """An item's fields as one comparable value ('' and None alike)."""
+    return tuple(None if values.get(f.name) in (None, "") else values.get(f.name) for f in reg.fields)
+
+
+def _signatures(reg: Register, item, today: date) -> set[tuple]:
+    """What a row equal to a stored version looks like: its fields, and its fields with the status
+    as the export shows it (an overdue action reads 'försenad', which is no change)."""
+    values = {f.name: getattr(item, f.name) for f in reg.fields}
+    out = {_signature(reg, values)}
+    if "status" in values:
+        out.add(_signature(reg, {**values, "status": status_of(reg, item, today)}))
+    return out
+
+
+def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str,
+                 audit: AuditLine | None = None, today: date | None = None) -> ImportSummary:
+    """Import an edited register file: its limits checked before it is parsed, every row
+    validated, then all saved in one transaction with the ``audit`` line, or none (RegisterError
+    naming file, row and column). A row with a 'Nyckel' is a new version of that item, a row
+    without one a new item; a row equal to what is stored (or to an earlier row of the file) is
+    left as it is, so the same workbook twice changes nothing."""
+    file_name = privacy.masked(file_name)  # shown in messages and kept in the change note
+    today = today or date.today()
+    refused = _workbook_limits(data, file_name)
+    if refused:
+        raise RegisterError(refused)
     try:
         df = pl.read_excel(io.BytesIO(data), sheet_id=1, infer_schema_length=0)
     except Exception:  # noqa: BLE001 - any unreadable file gets the same plain message
@@ -425,7 +554,8 @@ def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str
         raise RegisterError([f"{file_name}: kolumnen '{m}' saknas (se registrets export för kolumnerna)."
                              for m in missing])
     rows, problems = [], []
-    with Session(engine(url)) as session:
+    current_items = current(url, reg)
+    with store.session(url) as session:
         for i, raw in enumerate(df.iter_rows(named=True), start=2):  # row 1 is the heading
             values = {by_label[c].name: v for c, v in raw.items() if c in by_label}
             if all(v in (None, "") for v in values.values()):
@@ -434,17 +564,29 @@ def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str
             key = (raw.get("Nyckel") or "").strip() or None
             last = _latest(session, reg.model, key) if key else None
             if key and last is None:
-                found.append(f"{file_name}, rad {i}, kolumn 'Nyckel': okänd nyckel '{key}'.")
+                found.append(f"{file_name}, rad {i}, kolumn 'Nyckel': okänd nyckel '{privacy.masked(key)}'.")
             problems.extend(found)
             rows.append((cleaned, key, last))
         if problems:
             raise RegisterError(problems)
+        # what is stored, and what this file adds, as signatures: a row equal to either is no change
+        seen = set().union(*(_signatures(reg, item, today) for item in current_items))
+        new = versions = unchanged = 0
         for cleaned, key, last in rows:
-            session.add(reg.model(**cleaned, key=key or uuid.uuid4().hex[:12],
-                                  version=(last.version + 1) if last else 1, changed_by=user[:200],
+            signature = _signature(reg, cleaned)
+            if signature in (_signatures(reg, last, today) if last is not None else seen):
+                unchanged += 1
+                continue
+            seen.add(signature)
+            new, versions = (new, versions + 1) if last else (new + 1, versions)
+            session.add(reg.model(**cleaned, key=key or _new_key(),
+                                  version=(last.version + 1) if last else 1, changed_by=store.stored_user(user)[:200],
                                   change_note=f"import: {file_name}"[:400], demo=bool(last and last.demo)))
+        summary = ImportSummary(new, versions, unchanged)
+        if summary.saved:
+            session.add_all(_audit(audit, f"{reg.noun}: import av {file_name}, {summary.text()}"))
         session.commit()
-    return len(rows)
+    return summary
 
 
 def annotations_for(url: str, goal_id: str | None = None, indicator: str | None = None,

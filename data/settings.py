@@ -97,6 +97,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest unpacked size of an .xlsx import in MB (read from the zip directory before unpacking).",
     ),
     Setting(
+        "SAMVERKAN_RETENTION_YEARS",
+        "",
+        "Retention of pupil-level rows (gallring), in school years: 'cli.py retention' keeps the school "
+        "year in progress and this many before it, and never the goal file's baseline years. Empty: "
+        "no retention is configured and the command refuses to run without --years.",
+    ),
+    Setting(
         "SAMVERKAN_MUNICIPALITY",
         "",
         "The municipality's name as the source in chart footnotes, exports and the committee brief "
@@ -192,6 +199,12 @@ def import_limits() -> tuple[int, int, int]:
     mb = 1_000_000
     return (int(get("SAMVERKAN_IMPORT_MAX_MB")) * mb, int(get("SAMVERKAN_IMPORT_MAX_ROWS")),
             int(get("SAMVERKAN_IMPORT_XLSX_MAX_MB")) * mb)
+
+
+def retention_years() -> int | None:
+    """SAMVERKAN_RETENTION_YEARS; None when it is not set."""
+    value = get("SAMVERKAN_RETENTION_YEARS").strip()
+    return int(value) if value else None
 
 
 def access_path() -> Path:

@@ -34,7 +34,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +215,23 @@ _DERIVERS: list[Callable[[duckdb.DuckDBPyConnection], object]] = []
 # so totals over school forms count distinct pupils. Used over ``absence a JOIN schools s``.
 PUPIL_PICK = ("arg_max({'school_form': s.school_form, 'school': a.school_id, 'grade': a.grade, "
               "'gender': a.gender}, {'month': a.month, 'scheduled': a.scheduled_minutes, 'id': a.school_id})")
+
+
+# The import ledger's sources that are the demo generator's fictional data (``data.demo``). Any
+# other source (an import) makes a warehouse real data: it is then served only behind login.
+DEMO_SOURCES = ("demo",)
+MIXED_LABEL = "Demodata och importerade data"
+
+
+def provenance(con_or_wh) -> str:
+    """What the warehouse holds, decided by its import ledger (never by a stored flag): 'demo'
+    when every row is the demo generator's, 'real' when any row is an import, 'empty' when the
+    ledger has no row (a warehouse written by hand, e.g. in tests, is no demo)."""
+    query = (f"SELECT count(*), count(*) FILTER (WHERE source NOT IN {_in(DEMO_SOURCES)}) FROM import_ledger")
+    fetch = con_or_wh.fetchone if isinstance(con_or_wh, Warehouse) else (
+        lambda q: con_or_wh.execute(q).fetchone())
+    total, other = fetch(query)
+    return "empty" if total == 0 else ("real" if other else "demo")
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -575,6 +592,70 @@ def write(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], Any], *, fresh
     return result
 
 
+# Retention: the pupil-level rows of the main file and when a row is old enough to go (its date
+# before the cutoff). Absence and pupil_periods go with their school years' partition files.
+RETENTION_KEEP = {
+    "reports": "received_date >= ?",
+    "interventions": "end_date IS NULL OR end_date >= ?",  # an intervention still active is kept
+}
+
+
+def delete_before(path: Path, cutoff: date) -> dict[str, int]:
+    """Retention (gallring): the warehouse without the pupil-level rows dated before ``cutoff``
+    (the first day of a school year): the partition files of the earlier school years (absence and
+    the pupil sums derived from it), concern reports received before it and interventions that
+    ended before it. Written as a new main file from the kept rows (never a DELETE in a copy, whose
+    free pages would still hold the old rows), swapped in atomically like every write; the dropped
+    partition files are deleted after the swap, and the precomputed views are computed again (the
+    write's ``on_write`` hooks). Returns the rows deleted per table."""
+    path = Path(path)
+    if (cutoff.month, cutoff.day) != (7, 1):
+        raise ValueError(f"gallringsgränsen ska vara början av ett läsår (1 juli), inte {cutoff}")
+    first_kept = school_year(cutoff)
+    if files(path) == [path]:  # a file from before partitions: split it first (its first write)
+        write(path, lambda con: None)
+
+    def fill(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        con.execute(f"ATTACH '{sql_string(path)}' AS wh_live (READ_ONLY)")
+        deleted: dict[str, int] = {}
+        for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh_live' "
+                                    "AND schema_name = 'main' ORDER BY table_name").fetchall():
+            if table in ("partitions", "precomputed"):
+                continue
+            if table == "meta":
+                con.execute("INSERT INTO wh.main.meta SELECT * FROM wh_live.main.meta WHERE key NOT IN "
+                            "('schema_version', 'retention_cutoff', 'retention_at')")
+                continue
+            keep = RETENTION_KEEP.get(table)
+            # a table another module creates when first needed (external_figures) has its shape copied
+            con.execute(f"CREATE TABLE IF NOT EXISTS wh.main.{table} AS SELECT * FROM wh_live.main.{table} LIMIT 0")
+            con.execute(f"INSERT INTO wh.main.{table} BY NAME SELECT * FROM wh_live.main.{table}"
+                        + (f" WHERE {keep}" if keep else ""), [cutoff] if keep else [])
+            if keep:
+                before = con.execute(f"SELECT count(*) FROM wh_live.main.{table}").fetchall()[0][0]
+                deleted[table] = before - con.execute(f"SELECT count(*) FROM wh.main.{table}").fetchall()[0][0]
+        deleted["absence"] = deleted["pupil_periods"] = 0
+        kept = []
+        for year, file in con.execute("SELECT school_year, file FROM wh_live.main.partitions "
+                                      "ORDER BY school_year").fetchall():
+            con.execute(f"ATTACH '{sql_string(parts_dir(path) / file)}' AS {_alias(year)} (READ_ONLY)")
+            if year >= first_kept:
+                con.execute("INSERT INTO wh.main.partitions VALUES (?, ?)", [year, file])
+                kept.append(year)
+                continue
+            for table in PARTITIONED:
+                deleted[table] += con.execute(f"SELECT count(*) FROM {_alias(year)}.main.{table}").fetchall()[0][0]
+            con.execute(f"DETACH {_alias(year)}")
+        con.execute("DETACH wh_live")
+        con.executemany("INSERT INTO wh.main.meta VALUES (?, ?)", [
+            ("retention_cutoff", cutoff.isoformat()),
+            ("retention_at", datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"))])
+        _create_views(con, kept)
+        return deleted
+
+    return write(path, fill, fresh=True)
+
+
 def _collect_garbage(path: Path) -> None:
     """Delete partition files the live main file does not list (superseded by a write, or left by
     a failed one; all when there is no live file). Under the writer
@@ -683,8 +764,19 @@ class Warehouse:
         return per_file[key]
 
     def meta(self) -> dict[str, str]:
+        """The file's meta table, with ``is_demo`` as the import ledger says (``provenance``): a
+        demo that received an import is no longer labelled fictional."""
         df = self.sql("SELECT key, value FROM meta")
-        return dict(zip(df["key"].to_list(), df["value"].to_list(), strict=True))
+        meta = dict(zip(df["key"].to_list(), df["value"].to_list(), strict=True))
+        demo = self.provenance() == "demo"
+        if meta.get("is_demo") == "1" and not demo:
+            meta.update(dataset_label=MIXED_LABEL, municipality="", built_as_demo="1")
+        meta["is_demo"] = "1" if demo else "0"
+        return meta
+
+    def provenance(self) -> str:
+        """'demo', 'real' or 'empty' (``provenance``), once per served file."""
+        return self.memo("provenance", lambda: provenance(self))
 
 
 class WritingWarehouse(Warehouse):

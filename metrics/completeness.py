@@ -17,6 +17,9 @@ Checks (``gaps``):
   small municipality's quiet month is not called a gap);
 * every source: an import ledger whose ``data_until`` lies in a later month than the data.
 
+Months before a retention cutoff (meta ``retention_cutoff``, ``cli.py retention``) are expected of
+no source: they were deleted on purpose.
+
 Only aggregates and school ids leave this module: which month, which school, never a child.
 """
 
@@ -138,7 +141,12 @@ def _ledger_gaps(wh: Warehouse, source: str, present: list[date]) -> list[Gap]:
 
 def _compute(wh: Warehouse) -> tuple[Gap, ...]:
     gaps: list[Gap] = []
-    present = {source: sorted(wh.sql(sql)["month"].to_list()) for source, sql in _MONTHS.items()}
+    # Retention (cli.py retention) deleted what is dated before its cutoff; an intervention that
+    # started earlier and is still needed stays, so its start month is a single row, not a series.
+    row = wh.fetchone("SELECT max(value) FROM meta WHERE key = 'retention_cutoff'")
+    kept_from = date.fromisoformat(row[0]) if row and row[0] else date.min
+    present = {source: sorted(m for m in wh.sql(sql)["month"].to_list() if m >= kept_from)
+               for source, sql in _MONTHS.items()}
     whole = {g.month for g in _month_gaps(wh, "absence", present["absence"])}
     gaps.extend(Gap("absence", m) for m in sorted(whole))
     for r in wh.sql(_ABSENCE_SCHOOL_GAPS.format(min_months=MIN_MONTHS, share=CONTINUOUS)).iter_rows(named=True):

@@ -1,6 +1,7 @@
 # Sourced by scripts/run.sh and scripts/test.sh: sets up what the project needs on a fresh machine.
 # - .venv with the pinned packages (reinstalled only when a requirements file changes)
 # - Debian's chromium for browser tests and server-side chart export (when missing)
+# - Debian's postgresql and nginx for the store's and the front door's tests (test.sh, when missing)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -30,6 +31,11 @@ apt_install() {  # $1: Debian package, $2: why (printed)
 
 ensure_chromium() {
   command -v chromium >/dev/null 2>&1 || apt_install chromium "behövs för webbläsartester och bildexport"
+}
+
+ensure_nginx() {
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 \
+    || apt_install nginx "DEPLOY.md:s omvända proxy testas framför en riktig server"
 }
 
 ensure_postgresql() {

@@ -170,49 +170,84 @@ def _pg_bin() -> Path | None:
     return found[-1].parent if found else None
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
+class PgCluster:
     """A real, throwaway PostgreSQL cluster from Debian's postgresql package (installed by the
-    README's test command), on a free loopback port; stopped at the end of the session. As root,
-    the server runs as the 'postgres' user (initdb refuses root)."""
-    import pwd
-    import shutil
-    import socket
-    import subprocess
+    README's test command), on a free loopback port, that a test can stop and start again. As
+    root, the server runs as the 'postgres' user (initdb refuses root)."""
 
-    bin_dir = _pg_bin()
-    if bin_dir is None:
-        pytest.fail("PostgreSQL saknas: ./scripts/test.sh installerar Debians postgresql-paket.")
-    import tempfile
+    def __init__(self):
+        import pwd
+        import shutil
+        import socket
+        import subprocess
+        import tempfile
 
-    # not under pytest's temporary folder: it is private to root, and the server runs as postgres
-    base = Path(tempfile.mkdtemp(prefix="samverkan-pg-"))
-    data = base / "data"
-    data.mkdir()
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        run_as = ["runuser", "-u", "postgres", "--"]
-        pg = pwd.getpwnam("postgres")
-        for path in (data.parent, data):
-            os.chown(path, pg.pw_uid, pg.pw_gid)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    subprocess.run([*run_as, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "samverkan",
-                    "--encoding", "UTF8", "--locale", "C.UTF-8"], check=True, capture_output=True)
-    log = data.parent / "server.log"
-    if run_as:
-        log.touch()
-        shutil.chown(log, "postgres", "postgres")
-    subprocess.run([*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o",
-                    f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)
+        bin_dir = _pg_bin()
+        if bin_dir is None:
+            pytest.fail("PostgreSQL saknas: ./scripts/test.sh installerar Debians postgresql-paket.")
+        self.bin = bin_dir
+        # not under pytest's temporary folder: it is private to root, and the server runs as postgres
+        self.base = Path(tempfile.mkdtemp(prefix="samverkan-pg-"))
+        self.data = self.base / "data"
+        self.data.mkdir()
+        self.run_as: list[str] = []
+        if os.geteuid() == 0:
+            self.run_as = ["runuser", "-u", "postgres", "--"]
+            pg = pwd.getpwnam("postgres")
+            for path in (self.data.parent, self.data):
+                os.chown(path, pg.pw_uid, pg.pw_gid)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        subprocess.run([*self.run_as, str(bin_dir / "initdb"), "-D", str(self.data), "-A", "trust", "-U",
+                        "samverkan", "--encoding", "UTF8", "--locale", "C.UTF-8"], check=True, capture_output=True)
+        self.log = self.base / "server.log"
+        if self.run_as:
+            self.log.touch()
+            shutil.chown(self.log, "postgres", "postgres")
+        self.url = f"postgresql+psycopg://samverkan@127.0.0.1:{self.port}"
+
+    def _ctl(self, *args: str, check: bool = True) -> None:
+        import subprocess
+
+        subprocess.run([*self.run_as, str(self.bin / "pg_ctl"), "-D", str(self.data), *args],
+                       check=check, capture_output=True)
+
+    def start(self) -> None:
+        self._ctl("-l", str(self.log), "-w", "-o",
+                  f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._ctl("-m", mode, "-w", "stop", check=False)
+
+    def database(self) -> str:
+        """A new, empty database on the cluster; its SQLAlchemy URL."""
+        import uuid
+
+        import sqlalchemy
+
+        name = "t_" + uuid.uuid4().hex[:12]
+        admin = sqlalchemy.create_engine(f"{self.url}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as con:
+            con.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return f"{self.url}/{name}"
+
+    def remove(self) -> None:
+        import shutil
+
+        self.stop("immediate")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    cluster = PgCluster()
+    cluster.start()
     try:
-        yield f"postgresql+psycopg://samverkan@127.0.0.1:{port}"
+        yield cluster
     finally:
-        subprocess.run([*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+        cluster.remove()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -220,14 +255,4 @@ def store_url(request, tmp_path):
     """An empty store on SQLite and on a real PostgreSQL server (a fresh database per test)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
-    import uuid
-
-    import sqlalchemy
-
-    server = request.getfixturevalue("postgres_server")
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = sqlalchemy.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as con:
-        con.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{server}/{name}"
+    return request.getfixturevalue("postgres_cluster").database()

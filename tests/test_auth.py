@@ -51,9 +51,24 @@ def test_a_bad_role_file_names_every_problem_in_swedish(tmp_path, text, expected
 def test_roles_come_from_the_claim_and_the_allow_list(tmp_path):
     cfg = access.load(_write(tmp_path, "claim: groups\ngroups:\n  g1: [{role: analytiker}]\n"
                                        "users:\n  Anna@Kommun.se: [{role: ledamot, committee: BUN}]\n"), ["BUN"])
-    assert cfg.grants_for({"email": "anna@kommun.se", "groups": "g1"}) == [
+    assert cfg.grants_for({"email": "anna@kommun.se", "email_verified": True, "groups": "g1"}) == [
         Grant(role=Role.LEDAMOT, committee="BUN"), Grant(role=Role.ANALYTIKER)]
     assert cfg.grants_for({"email": "x@kommun.se", "roles": ["g1"]}) == []  # another claim
+
+
+@pytest.mark.parametrize("verified", [None, False, "false", "", 1, "yes"])
+def test_the_allow_list_needs_a_verified_email(tmp_path, verified):
+    """Anyone can type any address into an account at some providers: only an e-mail the provider
+    vouches for (OIDC's email_verified true, boolean or the string 'true') is on the list."""
+    cfg = access.load(_write(tmp_path, "users:\n  anna@kommun.se: [{role: admin}]\n"), ["BUN"])
+    claims = {"email": "anna@kommun.se", "sub": "abc-123"}
+    if verified is not None:
+        claims["email_verified"] = verified
+    assert cfg.grants_for(claims) == []
+    assert access.identity(claims) == "abc-123"  # nor does it name the person in the log
+    for yes in (True, "true", "TRUE"):
+        assert cfg.grants_for({**claims, "email_verified": yes}) == [Grant(role=Role.ADMIN)]
+        assert access.identity({**claims, "email_verified": yes}) == "anna@kommun.se"
 
 
 BUN_MEMBER = [Grant(role=Role.LEDAMOT, committee="BUN")]
@@ -91,7 +106,8 @@ def test_exports_imports_and_analyses_by_role():
 def _app(**user) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.secrets["auth"] = dict(AUTH)
-    at.user = {"is_logged_in": True, "exp": time.time() + 3600, **user} if user else {"is_logged_in": False}
+    at.user = ({"is_logged_in": True, "exp": time.time() + 3600, "email_verified": True, **user} if user
+               else {"is_logged_in": False})
     return at
 
 
@@ -190,7 +206,7 @@ def test_a_page_refuses_a_role_that_may_not_open_it(app_env):
 
     at = AppTest.from_function(page, default_timeout=60)
     at.secrets["auth"] = dict(AUTH)
-    at.user = {"is_logged_in": True, "exp": time.time() + 60, "email": "bun@kommun.se",
+    at.user = {"is_logged_in": True, "exp": time.time() + 60, "email": "bun@kommun.se", "email_verified": True,
                "roles": ["Samverkan.Ledamot.BUN"]}
     at.run()
     assert any("inte behörighet" in e.value for e in at.error)

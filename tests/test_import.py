@@ -284,7 +284,7 @@ def test_upload_page_validates_previews_and_imports(db, tmp_path, monkeypatch):
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
                           "client_id": "samverkan", "client_secret": "s",
                           "server_metadata_url": "http://localhost:9/.well-known/openid-configuration"}
-    at.user = {"is_logged_in": True, "email": "steward@kommun.se", "name": "Sara Steward",
+    at.user = {"is_logged_in": True, "email": "steward@kommun.se", "email_verified": True, "name": "Sara Steward",
                "roles": ["Samverkan.Dataforvaltare"]}
     at.run()
     at.switch_page("pages/import_data.py").run()

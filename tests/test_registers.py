@@ -107,10 +107,16 @@ def test_the_excel_round_trip_and_an_all_or_nothing_import(store_url):
                "2027-01-31", "planerad"])
     buf = io.BytesIO()
     wb.save(buf)
-    assert registers.import_excel(store_url, reg, buf.getvalue(), "atgarder.xlsx", "bo") == 2
+    summary = registers.import_excel(store_url, reg, buf.getvalue(), "atgarder.xlsx", "bo")
+    assert (summary.new, summary.versions, summary.unchanged) == (1, 1, 0)
     now = {i.title: i for i in registers.current(store_url, reg)}
     assert now["Närvaroteam i årskurs 7–9"].status == "klar" and now["Närvaroteam i årskurs 7–9"].version == 2
     assert now["Föräldrakurser i Söder"].due == date(2027, 1, 31)
+    # the same workbook again (the key-less row included) changes nothing
+    again = registers.import_excel(store_url, reg, buf.getvalue(), "atgarder.xlsx", "bo")
+    assert (again.new, again.versions, again.unchanged) == (0, 0, 2)
+    assert {i.title: i.version for i in registers.current(store_url, reg)} == {
+        "Närvaroteam i årskurs 7–9": 2, "Föräldrakurser i Söder": 1}
     # errors: every one named by file, row and column, and nothing saved
     ws.cell(2, heads.index("Status") + 1).value = "nästan klar"
     ws.cell(3, heads.index("Klart senast") + 1).value = "31/1"
@@ -153,14 +159,14 @@ def test_a_store_from_the_previous_release_upgrades_in_place(store_url):
     raw.dispose()
     store._engines.pop(store_url, None)
     eng = store.engine(store_url)  # migrates
-    assert store.schema_revision(eng) == "0003"
+    assert store.schema_revision(eng) == "0004"
     assert store.latest_comments(store_url, "2025/26")["bun-hog-franvaro"].text == "Tidigare analys"
     assert store.audit_events(store_url)[0].detail == "analys"
     item = registers.save(store_url, REGISTERS["atgarder"], EXAMPLES["atgarder"], user="anna")
     assert registers.current(store_url, REGISTERS["atgarder"])[0].key == item.key
     # and again: a second start changes nothing
     store._engines.pop(store_url, None)
-    assert store.schema_revision(store.engine(store_url)) == "0003"
+    assert store.schema_revision(store.engine(store_url)) == "0004"
 
 
 def test_an_older_store_without_logins_gets_them(tmp_path):
@@ -176,4 +182,88 @@ def test_an_older_store_without_logins_gets_them(tmp_path):
     raw.dispose()
     assert store.latest_comments(url, "2024/25")["g"].user_id == ""
     store.audit(url, "anna", "login")
-    assert store.schema_revision(store.engine(url)) == "0003"
+    assert store.schema_revision(store.engine(url)) == "0004"
+
+
+# --- the register import's limits, checked before the workbook is parsed ------------------------
+
+def _no_parsing(monkeypatch):
+    """Fail the test if the workbook would be parsed (polars) at all."""
+    import polars as pl
+
+    def parse(*args, **kwargs):
+        raise AssertionError("the workbook was parsed")
+
+    monkeypatch.setattr(pl, "read_excel", parse)
+
+
+def _workbook(rows: int, columns: int = 3) -> bytes:
+    buf = io.BytesIO()
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Åtgärder")
+    ws.append([f"Kolumn {c}" for c in range(columns)])
+    for r in range(rows):
+        ws.append([f"v{r}"] * columns)
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def register_bomb() -> bytes:
+    """300 MB of sheet XML packed into about 0.3 MB (bench/hostile.py times the full 1.2 GB one)."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            chunk = b"<c><v>0</v></c>" * 100_000
+            for _ in range(200):
+                f.write(chunk)
+    return buf.getvalue()
+
+
+def test_a_register_zip_bomb_is_refused_from_the_zip_directory(register_bomb, tmp_path, monkeypatch):
+    from data import xlsx
+
+    data, store_url = register_bomb, f"sqlite:///{tmp_path / 'store.sqlite'}"
+    assert len(data) < 5_000_000  # under the size limit: the directory is what refuses it
+    _no_parsing(monkeypatch)
+    monkeypatch.setattr(xlsx, "first_sheet_size", lambda d: (_ for _ in ()).throw(AssertionError("unpacked")))
+    with pytest.raises(registers.RegisterError) as err:
+        registers.import_excel(store_url, REGISTERS["atgarder"], data, "bomb.xlsx", "bo")
+    assert err.value.problems == [
+        "bomb.xlsx: Excelfilen packas upp till 300 MB; högst 25 MB godtas för ett register.",
+        f"bomb.xlsx: en del av Excelfilen är komprimerad {300_000_000 / _sheet_packed(data):,.0f} gånger (högst "
+        "100); filen kan vara en så kallad zip-bomb och läses inte.".replace(",", "\u00a0")]
+    assert registers.current(store_url, REGISTERS["atgarder"]) == []
+
+
+def _sheet_packed(data: bytes) -> int:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.getinfo("xl/worksheets/sheet1.xml").compress_size
+
+
+def test_register_import_limits_on_size_rows_and_columns(store_url, monkeypatch):
+    reg = REGISTERS["atgarder"]
+    with pytest.raises(registers.RegisterError) as err:
+        registers.import_excel(store_url, reg, b"PK" + b"x" * 5_000_001, "stor.xlsx", "bo")
+    assert err.value.problems == ["stor.xlsx: filen är 5,0 MB; ett register tas emot upp till 5 MB."]
+    _no_parsing(monkeypatch)
+    with pytest.raises(registers.RegisterError) as err:
+        registers.import_excel(store_url, reg, _workbook(5_001), "rader.xlsx", "bo")
+    assert err.value.problems == ["rader.xlsx: bladet har 5\u00a0001 rader; högst 5\u00a0000 godtas."]
+    with pytest.raises(registers.RegisterError) as err:
+        registers.import_excel(store_url, reg, _workbook(2, columns=41), "kolumner.xlsx", "bo")
+    assert err.value.problems == ["kolumner.xlsx: bladet har 41 kolumner; högst 40 godtas."]
+
+
+def test_the_streamed_count_reads_rows_and_columns_as_written():
+    from data import xlsx
+
+    for rows, columns in ((0, 1), (1, 27), (4_000, 5)):
+        assert xlsx.first_sheet_size(_workbook(rows, columns)) == (rows + 1, columns)
+    # the register's own export: its heading and one row per item, every column
+    assert xlsx.first_sheet_size(registers.excel_bytes("sqlite://", REGISTERS["moten"])) == (1, 8)

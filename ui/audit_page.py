@@ -28,22 +28,33 @@ def audit_filters() -> dict:
         labels = {v: k for k, v in store.AUDIT_ACTIONS.items()}
         action = st.selectbox("Händelse", [ALL, *labels], key="audit_action")
     with cols[2]:
-        who = st.text_input("Användare (del av id)", key="audit_user")
+        who = st.text_input("Användare (del av namn eller id)", key="audit_user")
     start, end = (span[0], span[-1]) if isinstance(span, tuple | list) and span else (today, today)
     return {"since": datetime.combine(start, time.min, tzinfo=UTC),
             "until": datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
             "action": None if action == ALL else labels[action], "user": who.strip() or None}
 
 
-def audit_table(user: auth.User, filters: dict) -> None:
-    """The audit log as a table, with Excel and CSV (downloads are logged too)."""
-    events = store.audit_events(settings.store_url(), **filters)
-    table = pl.DataFrame({
+def audit_frame(events: list[store.AuditEvent], names: dict[str, str]) -> pl.DataFrame:
+    """The audit log as shown and exported: a pseudonymous user by display name (``names``)."""
+    return pl.DataFrame({
         "Tid (UTC)": [e.at.strftime("%Y-%m-%d %H:%M:%S") for e in events],
-        "Användare": [e.user_id for e in events], "Roller": [e.roles for e in events],
+        "Användare": [store.shown_user(e.user_id, names) for e in events], "Roller": [e.roles for e in events],
         "Händelse": [store.AUDIT_ACTIONS.get(e.action, e.action) for e in events],
         "Detaljer": [e.detail for e in events]}, schema={c: pl.String for c in (
             "Tid (UTC)", "Användare", "Roller", "Händelse", "Detaljer")})
+
+
+def audit_table(user: auth.User, filters: dict) -> None:
+    """The audit log as a table, with Excel and CSV (downloads are logged too)."""
+    try:
+        events = store.audit_events(settings.store_url(), **filters)
+        names = store.display_names(settings.store_url())
+    except store.StoreUnavailable:
+        st.warning("Granskningsloggen kan inte visas just nu: lagret svarar inte. Försök igen om en stund.",
+                   icon=":material/cloud_off:")
+        return
+    table = audit_frame(events, names)
     st.caption(f"{fmt.number(table.height)} {'händelse' if table.height == 1 else 'händelser'}.")
     st.dataframe(table, hide_index=True, width="stretch")
     with st.columns([1, 4])[0].popover("Ladda ner", icon=":material/download:"):

@@ -5,7 +5,8 @@ Three modes, decided per run:
 * ``login``  ``[auth]`` is configured in ``.streamlit/secrets.toml``: everyone logs in with
   ``st.login`` (OIDC) and gets roles from the role file; an expired ID token logs out.
 * ``demo``   the demo warehouse and no ``[auth]``: open, with a "Demoläge" banner and a role
-  switcher to try each view.
+  switcher to try each view. "The demo warehouse" is decided by its import ledger
+  (``Warehouse.provenance``): a demo that has received an import is real data and never runs open.
 * ``off``    ``SAMVERKAN_AUTH=off``: open, everyone is admin, a red banner on every page.
 
 Any other warehouse without ``[auth]`` is refused with instructions. Every page calls
@@ -23,8 +24,9 @@ from functools import cache
 
 import streamlit as st
 
-from data import access, settings, store
+from data import access, personnummer, privacy, settings, store
 from data.access import Grant
+from ui import format as fmt
 from ui import state
 
 log = logging.getLogger("samverkan.auth")
@@ -36,7 +38,9 @@ IN_APP: contextvars.ContextVar[bool] = contextvars.ContextVar("samverkan_in_app"
 
 @dataclass(frozen=True)
 class User:
-    id: str  # e-mail, else the token's subject; 'demo' or 'SAMVERKAN_AUTH=off' without login
+    # as stored: the verified e-mail, else the token's subject, a pseudonym ('anv-…') when that holds
+    # a personnummer; 'demo' or 'SAMVERKAN_AUTH=off' without login
+    id: str
     name: str
     grants: tuple[Grant, ...]
     mode: str  # login | demo | off
@@ -59,7 +63,7 @@ def mode() -> str:
         return "off"
     if auth_configured():
         return "login"
-    if state.dataset_info()["meta"].get("is_demo") == "1":
+    if state.provenance() == "demo":
         return "demo"
     return "refuse"
 
@@ -96,9 +100,10 @@ def current_user() -> User | None:
     if m != "login" or not st.user.is_logged_in:
         return None
     claims = st.user.to_dict()
-    uid = str(claims.get("email") or claims.get("sub") or "okänd")
+    uid = privacy.user_ref(access.identity(claims))  # raises MissingKey: refused in gate()
     grants = tuple(access_config().grants_for(claims))
-    return User(uid, str(claims.get("name") or uid), grants, m)
+    name = privacy.masked(str(claims.get("name") or "").strip())
+    return User(uid, name or store.shown_user(uid, {}), grants, m)
 
 
 def token_expired(claims: dict, now: float | None = None) -> bool:
@@ -110,13 +115,35 @@ def token_expired(claims: dict, now: float | None = None) -> bool:
         return True
 
 
-def record(user: User | None, action: str, detail: str = "") -> None:
-    """One line in the audit log; a failing store never breaks the page (it is logged)."""
+def audit_line(user: User | None, action: str = "write", detail: str = "") -> store.AuditLine:
+    """The audit line of a write by ``user``, for the write to commit with itself."""
+    return store.AuditLine(user.id if user else "(ej inloggad)", action, detail, user.roles_text if user else "")
+
+
+def record(user: User | None, action: str, detail: str = "") -> bool:
+    """One line in the audit log for an event that is no write (a logout, a download, a refusal);
+    False when the store did not answer (logged; a download is then refused, ``checked_download``)."""
     try:
         store.audit(settings.store_url(), user.id if user else "(ej inloggad)", action, detail,
                     user.roles_text if user else "")
-    except Exception:
-        log.exception("Kunde inte skriva granskningsloggen")
+    except store.StoreUnavailable:
+        log.warning("Kunde inte skriva granskningsloggen (%s): lagret svarar inte", action)
+        return False
+    return True
+
+
+def _record_login(user: User) -> None:
+    """The login, once per ID token however often the page is reloaded (``store.record_login``);
+    tried again on the next run while the store does not answer."""
+    marker = store.login_marker(st.user.to_dict())
+    if st.session_state.get("_audited_login") == (user.id, marker):
+        return
+    try:
+        store.record_login(settings.store_url(), user.id, user.roles_text, marker, user.name)
+    except store.StoreUnavailable:
+        log.warning("Kunde inte skriva inloggningen i granskningsloggen: lagret svarar inte")
+        return
+    st.session_state["_audited_login"] = (user.id, marker)
 
 
 def gate() -> User:
@@ -124,7 +151,10 @@ def gate() -> User:
     nobody may go on; returns the user otherwise."""
     m = mode()
     if m == "refuse":
-        st.error("Samverkan startar inte utan inloggning på andra data än demodata. Lägg in OIDC-"
+        was_demo = state.dataset_info()["meta"].get("built_as_demo") == "1"
+        st.error(("Databasen byggdes som demodata men har tagit emot importerade filer (se importloggen), så "
+                  "den räknas som riktiga data. " if was_demo else "")
+                 + "Samverkan startar inte utan inloggning på andra data än demodata. Lägg in OIDC-"
                  "inloggning i `.streamlit/secrets.toml` (avsnittet `[auth]`, se README under "
                  "\"Login and roles\" och DEPLOY.md), eller sätt `SAMVERKAN_AUTH=off` om en "
                  "omvänd proxy redan sköter inloggningen.", icon=":material/lock:")
@@ -139,17 +169,23 @@ def gate() -> User:
         if not st.user.is_logged_in:
             _login_page()
             st.stop()
+        try:
+            user = current_user()
+        except personnummer.MissingKey:
+            # the id holds a personnummer and no key to pseudonymise it: never stored raw
+            st.error("Ditt konto identifieras med ett personnummer, och Samverkan sparar aldrig personnummer. "
+                     "Systemförvaltaren behöver sätta pseudonymiseringsnyckeln (SAMVERKAN_PSEUDONYM_KEY, "
+                     "DEPLOY.md) innan du kan logga in.", icon=":material/lock:")
+            st.stop()
         if token_expired(st.user.to_dict()):
-            record(current_user(), "logout", "ID-token har gått ut")
+            record(user, "logout", "ID-token har gått ut")
             st.session_state.pop("_audited_login", None)
             st.logout()
             st.stop()
+        _record_login(user)
     user = current_user()
-    if m == "login" and st.session_state.get("_audited_login") != user.id:
-        st.session_state["_audited_login"] = user.id
-        record(user, "login")
     if not user.grants:
-        st.warning(f"Du är inloggad som {user.id} men har ingen roll i Samverkan. Be "
+        st.warning(f"Du är inloggad som {fmt.literal(user.name)} men har ingen roll i Samverkan. Be "
                    "systemförvaltaren om behörighet.", icon=":material/block:")
         record(user, "refused", "ingen roll")
         _logout_button(user)
@@ -226,7 +262,8 @@ def checked_download(user: User | None, name: str, build: Callable[[], bytes | s
         if not may_export(user):
             record(user, "refused", f"nedladdning: {name}")
             raise PermissionError("Nedladdning kräver rollen analytiker, styrgrupp eller admin.")
-        record(user, "download", name)
+        if not record(user, "download", name):  # no export without its line in the audit log
+            raise PermissionError("Nedladdningen kan inte loggas: lagret svarar inte. Försök igen om en stund.")
         return build()
 
     return data

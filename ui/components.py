@@ -41,6 +41,24 @@ def friendly_errors() -> Iterator[None]:
                  "kontakta systemförvaltaren (detaljerna finns i serverns logg).")
 
 
+def keep_draft(name: str, values: dict[str, object]) -> None:
+    """After a failed save: what the form held (widget key -> value), so that it is back in the
+    form even when the user has opened another page in between (Streamlit forgets the state of a
+    widget that a run does not draw). ``restore_draft`` puts it back; ``drop_draft`` after a save."""
+    st.session_state[f"_draft-{name}"] = dict(values)
+
+
+def restore_draft(name: str) -> None:
+    """Before the form's widgets: every kept value whose widget has no state in this session."""
+    for key, value in st.session_state.get(f"_draft-{name}", {}).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def drop_draft(name: str) -> None:
+    st.session_state.pop(f"_draft-{name}", None)
+
+
 def sidebar() -> None:
     info = state.dataset_info()
     meta, until = info["meta"], info["until"]

@@ -1,21 +1,30 @@
 """The follow-up loop on screen: a register's items with their history, forms to add, change and
 withdraw them, Excel out and in; a goal's actions on its card; what is due on the steering page.
 
-Forms, tables and the Excel files are all built from ``data.registers.REGISTERS``.
+Forms, tables and the Excel files are all built from ``data.registers.REGISTERS``. A save that
+fails (a personnummer in a field, a store that does not answer) says so and keeps what was typed;
+a register that cannot be read says so where it would be shown, and the rest of the page shows.
 """
 
 from __future__ import annotations
 
 import html
+import logging
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
 import streamlit as st
 
-from data import access, registers, settings
+from data import access, registers, settings, store
 from data.registers import REGISTERS, Register
-from ui import auth, goal_text, tables
+from ui import auth, components, goal_text, tables
 from ui import format as fmt
+
+log = logging.getLogger("samverkan.app")
+
+STORE_DOWN = "kan inte visas just nu: lagret svarar inte. Försök igen om en stund."
+SAVE_FAILED = "Det gick inte att spara: lagret svarar inte. Din text finns kvar. Försök igen om en stund."
 
 
 def today() -> date:
@@ -24,6 +33,15 @@ def today() -> date:
 
 def _url() -> str:
     return settings.store_url()
+
+
+def _read(what: str, read: Callable[[], object]):
+    """``read()``, or None and a warning naming ``what`` when the store does not answer."""
+    try:
+        return read()
+    except store.StoreUnavailable:
+        st.warning(f"{what} {STORE_DOWN}", icon=":material/cloud_off:")
+        return None
 
 
 def due_table(items: list[registers.Due], now: date) -> pl.DataFrame:
@@ -39,8 +57,14 @@ def due_section(user: auth.User, link: bool = True) -> None:
     """The steering page's list: what is overdue, and what falls due before the next meeting
     (``link``: to the registers' page, not shown on that page itself)."""
     now = today()
-    nxt = registers.next_meeting(_url(), now)
-    items = registers.due_items(_url(), now, nxt)
+    def due():
+        nxt = registers.next_meeting(_url(), now)
+        return nxt, registers.due_items(_url(), now, nxt), registers.current(_url(), REGISTERS["beslut"])
+
+    found = _read("Det som är försenat och förfaller snart", due)
+    if found is None:
+        return
+    nxt, items, decisions = found
     when = f"nästa möte {nxt.isoformat()}" if nxt else "inget möte är inplanerat"
     if not items:
         st.success(f"Inget är försenat och inget förfaller före {when}.", icon=":material/check:")
@@ -48,7 +72,7 @@ def due_section(user: auth.User, link: bool = True) -> None:
     late = sum(d.overdue for d in items)
     st.markdown(f"**{late} försenade**, {len(items) - late} förfaller före {html.escape(when)}.")
     st.html(tables.responsive_html(due_table(items, now)))
-    open_decisions = [d for d in registers.current(_url(), REGISTERS["beslut"]) if d.status == "öppet"]
+    open_decisions = [d for d in decisions if d.status == "öppet"]
     if open_decisions:
         st.markdown("**Öppna beslut**")
         st.html(tables.responsive_html(pl.DataFrame({
@@ -64,8 +88,11 @@ def goal_actions(goal_id: str) -> None:
     """A goal card's actions: title, owner, due date and status; overdue ones marked."""
     now = today()
     reg = REGISTERS["atgarder"]
-    items = [a for a in registers.current(_url(), reg) if a.goal_id == goal_id]
     st.markdown("**Åtgärder**")
+    stored = _read("Åtgärderna", lambda: registers.current(_url(), reg))
+    if stored is None:
+        return
+    items = [a for a in stored if a.goal_id == goal_id]
     if not items:
         st.caption("Inga åtgärder är registrerade för målet.")
         return
@@ -83,6 +110,8 @@ def goal_actions(goal_id: str) -> None:
 
 def _value_widget(f: registers.FieldSpec, current, key: str):
     label = f.label + (" *" if f.required else "")
+    if key in st.session_state:  # the widget's own state (or a kept draft) wins; no second default
+        current = None
     if f.kind == "date":
         return st.date_input(label, value=current, key=key, format="YYYY-MM-DD", help=f.help or None)
     if f.kind == "choice":
@@ -93,32 +122,67 @@ def _value_widget(f: registers.FieldSpec, current, key: str):
     return st.text_input(label, value=current or "", key=key, help=f.help or None)
 
 
+def _show_message(key: str) -> None:
+    """The message a form's callback left for this run (kind, text), shown once."""
+    message = st.session_state.pop(key, None)
+    if message is not None:
+        kind, text = message
+        {"success": st.success, "error": st.error}[kind](text)
+
+
 def item_form(reg: Register, user: auth.User, item=None) -> None:
-    """A form for a new item (``item`` None) or a new version of one."""
+    """A form for a new item (``item`` None) or a new version of one. Never cleared on submit: a
+    save that fails keeps what was typed (a saved new item empties it, ``_save_item``)."""
     form_key = f"form-{reg.name}-{item.key if item else 'ny'}"
-    with st.form(form_key, clear_on_submit=item is None):
-        values = {f.name: _value_widget(f, getattr(item, f.name) if item else None, f"{form_key}-{f.name}")
-                  for f in reg.fields}
-        note = st.text_input("Vad ändras och varför (sparas i historiken)", key=f"{form_key}-note") if item else ""
-        if st.form_submit_button("Spara ny version" if item else f"Lägg till {reg.noun}"):
-            try:
-                saved = registers.save(_url(), reg, values, user.id or user.name, key=item.key if item else None,
-                                       note=note)
-            except registers.RegisterError as exc:
-                st.error("Inget sparades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems))
-                return
-            auth.record(user, "write", f"{reg.noun}: {saved.key} v{saved.version}")
-            st.success(f"Sparat ({reg.noun}, version {saved.version}).")
-            st.rerun()
+    components.restore_draft(form_key)
+    with st.form(form_key, clear_on_submit=False):
+        for f in reg.fields:
+            _value_widget(f, getattr(item, f.name) if item else None, f"{form_key}-{f.name}")
+        if item:
+            st.text_input(registers.CHANGE_NOTE_LABEL + " (sparas i historiken)", key=f"{form_key}-note")
+        st.form_submit_button("Spara ny version" if item else f"Lägg till {reg.noun}", on_click=_save_item,
+                              args=(reg, user, form_key, item.key if item else None))
+    _show_message(f"{form_key}-message")
+
+
+def _save_item(reg: Register, user: auth.User, form_key: str, key: str | None) -> None:
+    """A register form's submit (a callback, run before the page): saved with its audit line in one
+    transaction, or a message naming every problem and the form left as typed."""
+    say = f"{form_key}-message"
+    if not access.may_edit_registers(user.grants):  # checked on the server, not only by the page
+        auth.record(user, "refused", f"register: {reg.name}")
+        st.session_state[say] = ("error", "Registren ändras av styrgruppen, analytiker och admin.")
+        return
+    values = {f.name: st.session_state.get(f"{form_key}-{f.name}") for f in reg.fields}
+    note = st.session_state.get(f"{form_key}-note", "")
+    try:
+        saved = registers.save(_url(), reg, values, user.id, key=key, note=note, audit=auth.audit_line(user))
+    except (registers.RegisterError, store.StoreUnavailable) as exc:
+        components.keep_draft(form_key, {**{f"{form_key}-{k}": v for k, v in values.items()},
+                                         **({f"{form_key}-note": note} if key else {})})
+        st.session_state[say] = ("error", SAVE_FAILED if isinstance(exc, store.StoreUnavailable) else
+                                 "Inget sparades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems)
+                                 + "\n\nDin text finns kvar.")
+        return
+    components.drop_draft(form_key)
+    for name in [f"{form_key}-{f.name}" for f in reg.fields if key is None] + [f"{form_key}-note"]:
+        st.session_state.pop(name, None)  # the next run draws the widget anew: empty, or the new version
+    st.session_state[say] = ("success", f"Sparat ({reg.noun}, version {saved.version}).")
 
 
 def register_view(reg: Register, user: auth.User) -> None:
     """A register: its items, each with history and its forms; Excel out and in."""
     now = today()
-    items = registers.current(_url(), reg)
+    items = _read(reg.label, lambda: registers.current(_url(), reg))
+    if items is None:
+        return
     editable = access.may_edit_registers(user.grants)
+    names = _read("Namnen på de som ändrat", lambda: store.display_names(_url())) or {}
     df = registers.frame(_url(), reg, now)
     shown = df.select(["Nyckel", *[f.label for f in reg.fields if f.kind != "long"], "Version", "Ändrad av"])
+    # (a Python list, not a callback inside a polars expression: those deadlocked under load, README)
+    shown = shown.with_columns(pl.Series("Ändrad av", [store.shown_user(u, names) for u in shown["Ändrad av"]],
+                                         dtype=pl.String))
     st.dataframe(shown.with_columns([pl.col(c).cast(pl.String) for c in shown.columns]), hide_index=True,
                  width="stretch")
     cols = st.columns([1, 1, 3])
@@ -131,16 +195,13 @@ def register_view(reg: Register, user: auth.User) -> None:
         return
     with cols[1].popover("Importera Excel", icon=":material/upload_file:"):
         st.caption("Ladda upp registrets exportfil med dina ändringar. Rader med nyckel blir nya versioner, "
-                   "rader utan nyckel nya poster. Allt eller inget: ett fel stoppar hela filen.")
-        upload = st.file_uploader("Excelfil", type=["xlsx"], key=f"upload-{reg.name}")
+                   "rader utan nyckel nya poster; rader som redan stämmer med registret lämnas som de är, så "
+                   "samma fil två gånger ändrar ingenting. Allt eller inget: ett fel stoppar hela filen. "
+                   f"Högst {registers.EXCEL_MAX_BYTES // 1_000_000} MB och {fmt.number(registers.EXCEL_MAX_ROWS)} rader.")
+        upload = st.file_uploader("Excelfil", type=["xlsx"], key=f"upload-{reg.name}",
+                                  max_upload_size=registers.EXCEL_MAX_BYTES // 1_000_000)
         if upload is not None and st.button("Importera", key=f"import-{reg.name}"):
-            try:
-                n = registers.import_excel(_url(), reg, upload.getvalue(), upload.name, user.id or user.name)
-            except registers.RegisterError as exc:
-                st.error("Inget importerades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems[:50]))
-            else:
-                auth.record(user, "write", f"{reg.noun}: import av {n} rader")
-                st.success(f"{n} rader importerade.")
+            _import(reg, user, upload)
     with st.expander(f"Lägg till {reg.noun}"):
         item_form(reg, user)
     if not items:
@@ -153,27 +214,46 @@ def register_view(reg: Register, user: auth.User) -> None:
     item = next(i for i in items if i.key == chosen)
     item_form(reg, user, item)
     with st.expander("Historik"):
-        for v in registers.history(_url(), reg, chosen):
-            who = fmt.literal(v.changed_by or "okänd")
+        for v in _read("Historiken", lambda: registers.history(_url(), reg, chosen)) or []:
+            who = fmt.literal(store.shown_user(v.changed_by, names) or "okänd")
             note = f" – {fmt.literal(v.change_note)}" if v.change_note else ""
             flag = " (tillbakadragen)" if v.withdrawn else ""
             st.markdown(f"**Version {v.version}**{flag}, {v.changed_at:%Y-%m-%d %H:%M}, {who}{note}")
     with st.form(f"withdraw-{reg.name}-{chosen}"):
-        reason = st.text_input("Varför dras posten tillbaka? (den finns kvar i historiken)",
+        reason = st.text_input(registers.WITHDRAW_LABEL + " (den finns kvar i historiken)",
                                key=f"withdraw-reason-{chosen}")
         if st.form_submit_button("Dra tillbaka"):
             try:
-                registers.withdraw(_url(), reg, chosen, user.id or user.name, reason)
+                registers.withdraw(_url(), reg, chosen, user.id, reason, audit=auth.audit_line(user))
             except registers.RegisterError as exc:
-                st.error(fmt.literal(str(exc)))
+                st.error(fmt.literal(str(exc)) + " Din text finns kvar.")
+            except store.StoreUnavailable:
+                st.error(SAVE_FAILED)
             else:
-                auth.record(user, "write", f"{reg.noun}: {chosen} tillbakadragen")
                 st.rerun()
+
+
+def _import(reg: Register, user: auth.User, upload) -> None:
+    """The register's Excel import: all or nothing, with its audit line in the same transaction."""
+    try:
+        summary = registers.import_excel(_url(), reg, upload.getvalue(), upload.name, user.id,
+                                         audit=auth.audit_line(user))
+    except registers.RegisterError as exc:
+        st.error("Inget importerades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems[:50]))
+    except store.StoreUnavailable:
+        st.error("Inget importerades: lagret svarar inte. Försök igen om en stund.")
+    else:
+        st.success(f"Importerat: {summary.text()}.")
 
 
 def marks(indicator: str | None = None, area: str | None = None, labels: dict[str, str] | None = None,
           goal_id: str | None = None) -> dict[str, list[str]]:
     """The annotations register's events for a trend over school years, keyed by the chart's own
     x labels (``labels``: school year -> label, e.g. '2026/27' -> '2026/27 t.o.m. oktober')."""
-    found = goal_text.school_year_marks(registers.annotations_for(_url(), goal_id, indicator, area))
+    try:
+        events = registers.annotations_for(_url(), goal_id, indicator, area)
+    except store.StoreUnavailable:  # the chart without its events; the page says the store is down
+        log.warning("Händelserna kunde inte läsas till diagrammet: lagret svarar inte")
+        events = []
+    found = goal_text.school_year_marks(events)
     return {(labels or {}).get(k, k): v for k, v in found.items()}

@@ -8,11 +8,11 @@ import html
 import polars as pl
 import streamlit as st
 
-from data import access, registers, settings
+from data import access, settings, store
 from metrics import attainment
 from metrics.attainment import STATUS_LABELS, GoalResult
 from metrics.goals import GoalConfig
-from ui import auth, brief, charts, figures, goal_text, images, page_report, state
+from ui import auth, brief, charts, components, figures, goal_text, images, page_report, state
 from ui import follow_up as follow_up_ui
 from ui import format as fmt
 from ui.filters import ALL
@@ -108,7 +108,7 @@ def _measure_row(r: GoalResult, report: PageReport | None = None, part: bool = F
     if r.preliminary is not None:
         preliminary_line(r, part)
     title = goal_text.trend_title(r, part)
-    marks = goal_text.school_year_marks(registers.annotations_for(settings.store_url(), r.id, r.indicator))
+    marks = follow_up_ui.marks(r.indicator, goal_id=r.id)  # {} when the store does not answer
     if r.series and report is not None:
         about = page_report.About(title=title, indicator=r.indicator, population=r.population or "",
                                   period=f"läsåren {r.series[0].period}–{r.series[-1].period}",
@@ -186,34 +186,77 @@ def goal_card(r: GoalResult, cfg: GoalConfig, comment, follow_up: str, user: aut
 
 def _comment_block(r: GoalResult, comment, follow_up: str, user: auth.User) -> None:
     st.markdown(f"**Nämndens analys, läsåret {follow_up}**")
-    if comment is None:
-        st.caption("Ingen analys är skriven för perioden ännu.")
-    else:
-        st.info(fmt.literal(comment.text))
-        who = ", ".join(fmt.literal(x) for x in (comment.author, comment.user_id) if x)
-        st.caption(f"{who + ', ' if who else ''}{comment.created_at:%Y-%m-%d}")
+    try:
         history = state.comment_history(r.id, follow_up)
-        if len(history) > 1:
+    except store.StoreUnavailable:
+        history = None
+        st.warning("Analyserna kan inte visas just nu: lagret svarar inte. Försök igen om en stund.",
+                   icon=":material/cloud_off:")
+    if history is not None:  # the store's answer now, not the page's read before it
+        comment = history[0] if history else None
+    if history is not None and comment is None:
+        st.caption("Ingen analys är skriven för perioden ännu.")
+    elif comment is not None:
+        names = _names()
+        st.info(fmt.literal(comment.text))
+        who = ", ".join(fmt.literal(x) for x in (comment.author, store.shown_user(comment.user_id, names)) if x)
+        st.caption(f"{who + ', ' if who else ''}{comment.created_at:%Y-%m-%d}")
+        if history and len(history) > 1:
             with st.expander(f"Tidigare versioner ({len(history) - 1})"):
                 for old in history[1:]:
-                    who = ", ".join(fmt.literal(x) for x in (old.author, old.user_id) if x)
+                    who = ", ".join(fmt.literal(x) for x in (old.author, store.shown_user(old.user_id, names)) if x)
                     st.caption(f"{who or 'Okänd'}, {old.created_at:%Y-%m-%d %H:%M}")
                     st.text(old.text)
     if not access.may_write_analysis(user.grants, r.committee):
         return  # only the goal's own committee (and the admin) writes its analysis
-    with st.expander("Skriv analys"):
-        with st.form(key=f"comment-{r.id}", clear_on_submit=True):
-            text = st.text_area("Analys", key=f"comment-text-{r.id}", max_chars=4000)
-            author = st.text_input("Namn eller funktion", key=f"comment-author-{r.id}")
-            if st.form_submit_button("Spara analys"):
-                if not text.strip():
-                    st.warning("Skriv en analys innan du sparar.")
-                else:
-                    state.save_comment(r.id, follow_up, r.committee[0] if r.committee else "",
-                                       text, author, user.id)
-                    auth.record(user, "write", f"analys: {r.id}, {follow_up}")
-                    st.success("Analysen är sparad.")
-                    st.rerun()
+    message = st.session_state.pop(f"comment-message-{r.id}", None)
+    # Open while there is something to say about the last save, so that the message (and after a
+    # failure the text) is in view; the form is never cleared on submit: a failed save keeps the text.
+    components.restore_draft(f"comment-{r.id}")
+    with st.expander("Skriv analys", expanded=message is not None):
+        with st.form(key=f"comment-{r.id}", clear_on_submit=False):
+            st.text_area(store.COMMENT_LABELS["text"], key=f"comment-text-{r.id}", max_chars=store.MAX_COMMENT_CHARS)
+            st.text_input(store.COMMENT_LABELS["author"], key=f"comment-author-{r.id}")
+            st.form_submit_button("Spara analys", on_click=_save_comment, args=(r, follow_up, user))
+        if message is not None:
+            kind, text = message
+            {"success": st.success, "warning": st.warning, "error": st.error}[kind](fmt.literal(text))
+
+
+def _names() -> dict[str, str]:
+    """Display names of pseudonymous user ids ({} when the store does not answer)."""
+    try:
+        return store.display_names(settings.store_url())
+    except store.StoreUnavailable:
+        return {}
+
+
+def _save_comment(r: GoalResult, follow_up: str, user: auth.User) -> None:
+    """The analysis form's submit (a callback, run before the page): saved with its audit line in
+    one transaction and the form emptied, or a message and the text left as typed."""
+    text_key, author_key = f"comment-text-{r.id}", f"comment-author-{r.id}"
+    text, author = st.session_state.get(text_key, ""), st.session_state.get(author_key, "")
+    say = f"comment-message-{r.id}"
+    if not access.may_write_analysis(user.grants, r.committee):  # checked on the server, not only by the page
+        auth.record(user, "refused", f"analys: {r.id}")
+        st.session_state[say] = ("error", "Du har inte behörighet att skriva analysen för det här målet.")
+        return
+    if not text.strip():
+        st.session_state[say] = ("warning", "Skriv en analys innan du sparar.")
+        return
+    try:
+        state.save_comment(r.id, follow_up, r.committee[0] if r.committee else "", text, author, user.id,
+                           auth.audit_line(user, "write", f"analys: {r.id}, {follow_up}"))
+    except (store.CommentError, store.StoreUnavailable) as exc:
+        components.keep_draft(f"comment-{r.id}", {text_key: text, author_key: author})
+        st.session_state[say] = ("error", f"Analysen sparades inte. {exc} Din text finns kvar."
+                                 if isinstance(exc, store.CommentError) else
+                                 "Det gick inte att spara: lagret svarar inte. Din text finns kvar. "
+                                 "Försök igen om en stund.")
+        return
+    components.drop_draft(f"comment-{r.id}")
+    st.session_state[text_key] = st.session_state[author_key] = ""
+    st.session_state[say] = ("success", "Analysen är sparad.")
 
 
 def status_changes(goal_months: pl.DataFrame) -> None:
@@ -240,8 +283,12 @@ def status_changes(goal_months: pl.DataFrame) -> None:
 def analyses(school_year: str) -> None:
     """The committees' latest analyses for a school year."""
     cfg = state.goal_config()
-    comments = state.comments(school_year)
+    comments = state.comments_or_none(school_year)
     titles = {r.id: r.title for r in attainment.flatten(state.goal_results(None))}
+    if comments is None:
+        st.warning("Analyserna kan inte visas just nu: lagret svarar inte. Försök igen om en stund.",
+                   icon=":material/cloud_off:")
+        return
     if not comments:
         st.caption(f"Inga analyser är skrivna för läsåret {school_year}.")
     for goal_id, c in comments.items():

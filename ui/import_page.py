@@ -7,11 +7,17 @@ import hashlib
 import polars as pl
 import streamlit as st
 
-from data import access, importer, settings
+from data import access, importer, privacy, settings, store
 from ui import auth, mailing
 from ui import format as fmt
 
 mailing.install()  # an import that completes a new month e-mails the steering group's brief
+
+# The open demo (no login) imports nothing: the file's data would be served to anyone.
+DEMO_REFUSAL = ("I demoläget, utan inloggning, importeras inget: Samverkan visar aldrig importerade data "
+                "öppet. Filen har kontrollerats ovan. För kommunens egna data: ange en egen databas "
+                "(`SAMVERKAN_DB`, t.ex. /var/lib/samverkan/stad.duckdb), lägg in inloggning (`[auth]` i "
+                "`.streamlit/secrets.toml`) och importera där – se DEPLOY.md.")
 
 
 def import_form():
@@ -26,9 +32,12 @@ def import_form():
                                   key="import_file")
     mapping = None
     with st.expander("Mappningsfil för leverantörens kolumnnamn (valfri)"):
-        mapping_file = st.file_uploader("Mappningsfil (YAML)", type=["yaml", "yml"], key="import_mapping")
+        mapping_file = st.file_uploader("Mappningsfil (YAML)", type=["yaml", "yml"], key="import_mapping",
+                                        max_upload_size=1)
         if mapping_file is not None:
             try:
+                if mapping_file.size > importer.MAX_MAPPING_BYTES:  # before it is decoded or parsed
+                    raise ValueError(f"filen är större än {importer.MAX_MAPPING_BYTES // 1000} kB")
                 mapping = importer.Mapping.load(mapping_file.getvalue().decode("utf-8"))
             except (ValueError, UnicodeDecodeError) as exc:
                 st.error(f"Mappningsfilen kunde inte läsas: {fmt.literal(str(exc))}")
@@ -68,20 +77,35 @@ def import_preview(plan: importer.Plan, user: auth.User) -> None:
                  hide_index=True)
     if plan.key_version:
         st.caption(f"Personnummer ersätts med pseudonymer (nyckelversion {plan.key_version}).")
-    # logged in: the ledger's "who" is the user; without login (demo, SAMVERKAN_AUTH=off) a name
+    if user.mode == "demo":
+        st.info(DEMO_REFUSAL, icon=":material/lock:")
+        return
+    # logged in: the ledger's "who" is the user; without login (SAMVERKAN_AUTH=off) a name
     who = user.id
+    label = "Ditt namn eller din funktion (sparas i importloggen)"
     if user.mode != "login":
-        who = st.text_input("Ditt namn eller din funktion (sparas i importloggen)", key="import_user").strip() \
-            or user.id
+        who = st.text_input(label, key="import_user").strip() or user.id
     if st.button("Bekräfta import", type="primary", key="import_confirm"):
-        if not access.may_import(user.grants):  # checked on the server, not only by the page list
+        if not access.may_import(user.grants) or user.mode == "demo":  # checked on the server, not only by the page
             auth.record(user, "refused", f"import: {plan.file_name}")
-            st.error("Import kräver rollen dataförvaltare eller admin.")
+            st.error(DEMO_REFUSAL if user.mode == "demo" else "Import kräver rollen dataförvaltare eller admin.")
+            return
+        if (refused := privacy.typed_problem(label, who)) is not None:
+            st.error(refused)
+            return
+        try:  # a store that does not answer stops the import before it starts
+            store.probe(settings.store_url())
+        except store.StoreUnavailable:
+            st.error("Importen gjordes inte: lagret (granskningsloggen) svarar inte. Försök igen om en stund.")
             return
         with st.spinner("Importerar …"):
             result = importer.apply(plan, settings.db_path(), user=who)
-        auth.record(user, "import", f"{plan.kind}: {plan.file_name}, period {plan.period or '–'}, "
-                                    f"{result.rows_added} rader")
+        # The warehouse and the store are two databases: the import's own record is its ledger row,
+        # written in the import's swap; the audit line follows, and its failure is shown.
+        if not auth.record(user, "import", f"{plan.kind}: {plan.file_name}, period {plan.period or '–'}, "
+                                           f"{result.rows_added} rader"):
+            st.error("Importen är gjord och står i importloggen, men granskningsloggen kunde inte skrivas: "
+                     "lagret svarar inte. Meddela systemförvaltaren.")
         st.session_state.pop("_import_plan", None)
         if result.already_imported:
             st.info("Filen är redan importerad. Ingenting ändrades.")

@@ -84,12 +84,30 @@ def dataset_info() -> dict:
     return _dataset_info(str(wh.path), wh.version)
 
 
+def provenance() -> str:
+    """What the served warehouse holds by its import ledger: 'demo', 'real' or 'empty' (read from
+    the file itself on every run, never from a precomputed or stored flag)."""
+    return warehouse().provenance()
+
+
 def comments(period: str) -> dict[str, store.GoalComment]:
-    return store.latest_comments(settings.store_url(), period)
+    """The newest analysis per goal; {} when the store does not answer, so that the rest of the
+    page still shows (where the analyses would be, the page says why: ``comments_or_none``)."""
+    return comments_or_none(period) or {}
 
 
-def save_comment(goal_id: str, period: str, committee: str, text: str, author: str, user_id: str = "") -> None:
-    store.add_comment(settings.store_url(), goal_id, period, committee, text, author, user_id)
+def comments_or_none(period: str) -> dict[str, store.GoalComment] | None:
+    """The newest analysis per goal; None when the store does not answer."""
+    try:
+        return store.latest_comments(settings.store_url(), period)
+    except store.StoreUnavailable:
+        return None
+
+
+def save_comment(goal_id: str, period: str, committee: str, text: str, author: str, user_id: str,
+                 audit: store.AuditLine) -> None:
+    """Raises store.CommentError (Swedish, naming the field) or store.StoreUnavailable."""
+    store.add_comment(settings.store_url(), goal_id, period, committee, text, author, user_id, audit=audit)
 
 
 def comment_history(goal_id: str, period: str) -> list[store.GoalComment]:

@@ -36,7 +36,8 @@ class GoalComment(SQLModel, table=True):
 
 
 AUDIT_ACTIONS = {"login": "Inloggning", "logout": "Utloggning", "import": "Import",
-                 "write": "Sparad text", "download": "Nedladdning", "refused": "Nekad åtkomst"}
+                 "write": "Sparad text", "download": "Nedladdning", "refused": "Nekad åtkomst",
+                 "exact": "Exakta värden"}
 
 
 class AuditEvent(SQLModel, table=True):

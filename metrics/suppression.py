@@ -4,12 +4,20 @@ Primary rules (thresholds from configuration, defaults 5 and 10):
 * a count (numerator or denominator) from 1 to ``min_count - 1`` is not shown; 0 is shown;
 * a share or mean whose denominator is from 1 to ``min_denominator - 1`` is not shown.
 
-Secondary rule: the engine returns tables with totals (GROUP BY CUBE): for every dimension, a
-*line* is the set of rows that agree on all other dimensions, its cells (the dimension's values)
-plus its margin (the dimension's total, a null). Numerators and denominators add up along a
-line, so a line with exactly one suppressed row would let anyone recover that row by
-subtraction. Until no line has exactly one suppressed row, the smallest other row of such a line
-is suppressed too (the margin only when the line has no other cell).
+Secondary rule, only where rounding does not protect (``rounding_protects``): the engine
+returns tables with totals (GROUP BY CUBE): for every dimension, a *line* is the set of rows that
+agree on all other dimensions, its cells (the dimension's values) plus its margin (the
+dimension's total, a null). Numerators and denominators add up along a line, so with exact
+counts a line with exactly one suppressed row would let anyone recover that row by subtraction.
+Until no line has exactly one suppressed row, the smallest other row of such a line is
+suppressed too (the margin only when the line has no other cell).
+
+With counts rounded to a base of 5, subtraction along a line gives a range of at least nine
+values around a multiple of 5 (each published count is within 2 of the truth), never one value
+and never a range inside 1-4 without 0: rounding protects the line, and hiding a large cell
+beside a small one (the whole municipality's girls beside a group of 1-4 of another gender)
+protects nothing more. ``tests/test_disclosure.py`` checks this against an integer-programming
+attacker over everything published (DISCLOSURE.md).
 """
 
 from __future__ import annotations
@@ -80,10 +88,29 @@ def secondary(df: pl.DataFrame, dims: Sequence[str], suppressed: pl.Series,
     return pl.Series(suppressed.name, flags, dtype=pl.Boolean)
 
 
+def rounding_protects(base: int, t: Thresholds) -> bool:
+    """Whether rounding to ``base`` alone keeps a line's one hidden cell ambiguous.
+
+    A line's hidden cell h is its total minus its k >= 1 published cells. Each published count
+    r says the truth lies in [r - base//2, r + base//2] (raised to the threshold where smaller
+    values would have been hidden, never above r). With d = the published total minus the
+    published cells, h can be as low as d - k * (base//2) and as high as d + base//2, so its range
+    spans at least (k + 1) * (base//2) + 1 values: never one value, and never inside
+    1 .. min_count - 1 once 2 * (base//2) >= min_count - 1 (below 0 it is clipped to 0, which then
+    belongs to the range).
+
+    Example: base 5 and min_count 5 protect (4 >= 4); base 3 (2 >= 4 fails) and base 1 do not."""
+    return base > 1 and 2 * (base // 2) >= t.min_count - 1
+
+
 def flags(df: pl.DataFrame, kind: str, dims: Sequence[str], t: Thresholds,
-          group_cols: Sequence[str] = ()) -> pl.Series:
-    """Primary and secondary suppression flags, decided on the exact counts."""
-    return secondary(df, dims, primary(df, kind, t).alias("suppressed"), group_cols)
+          group_cols: Sequence[str] = (), base: int = 1) -> pl.Series:
+    """Primary suppression flags, decided on the exact counts, and secondary suppression where
+    rounding to ``base`` does not protect a line (``rounding_protects``)."""
+    first = primary(df, kind, t).alias("suppressed")
+    if rounding_protects(base, t):
+        return first
+    return secondary(df, dims, first, group_cols)
 
 
 def rounded(x: pl.Expr, base: int) -> pl.Expr:
@@ -105,6 +132,7 @@ def blank(df: pl.DataFrame, suppressed: pl.Series) -> pl.DataFrame:
 
 
 def apply(df: pl.DataFrame, kind: str, dims: Sequence[str], t: Thresholds,
-          group_cols: Sequence[str] = ()) -> pl.DataFrame:
-    """Suppression on the exact counts in ``df`` (no rounding): flags, then blanks."""
-    return blank(df, flags(df, kind, dims, t, group_cols))
+          group_cols: Sequence[str] = (), base: int = 1) -> pl.DataFrame:
+    """Suppression on the exact counts in ``df`` (published with rounding ``base``): flags, then
+    blanks."""
+    return blank(df, flags(df, kind, dims, t, group_cols, base))

@@ -64,7 +64,8 @@ def _default_format(dtype: pl.DataType) -> str | None:
 
 def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[str, ...] = (),
                 note: str = fmt.SUPPRESSED_NOTE, about: list[tuple[str, str]] = (),
-                pp_columns: tuple[str, ...] = (), row_formats: list[dict[str, str]] | None = None) -> bytes:
+                pp_columns: tuple[str, ...] = (), row_formats: list[dict[str, str]] | None = None,
+                exact: bool = False) -> bytes:
     """An .xlsx whose numbers stay numbers with real formats: counts as whole numbers, shares as
     percent with one decimal, changes of shares in percentage points (``pp_columns``, fractions
     in the frame), years as numbers; no red negatives. ``row_formats`` gives a format per row and
@@ -72,7 +73,8 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
     above ('percent', 'pp', 'count', 'change_count', 'decimal').
 
     A second sheet "Om uttaget" holds ``about`` (definition, population, period, filters,
-    source, data date) and the suppression and rounding rules."""
+    source, data date) and the suppression and rounding rules. ``exact``: exact figures of an
+    entitled role: the data sheet is named and headed ``fmt.EXACT_SHEET`` / ``fmt.EXACT_NOTE``."""
     import xlsxwriter
 
     named = {"percent": PERCENT, "pp": PP, "count": COUNT, "change_count": CHANGE_COUNT, "decimal": DECIMAL}
@@ -91,7 +93,7 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
             return cache[spec]
 
         bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        ws = wb.add_worksheet(sheet[:31])
+        ws = wb.add_worksheet((fmt.EXACT_SHEET if exact else sheet)[:31])
         years = {c for c in safe.columns if safe[c].dtype == pl.String and safe[c].drop_nulls().len() > 0
                  and safe[c].drop_nulls().str.contains(r"^\d{4}$").all()}
         for j, c in enumerate(safe.columns):
@@ -121,14 +123,16 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
                     ws.write_string(i, j, str(v))
         ws.freeze_panes(1, 0)
         ws.autofit()
-        ws.write(safe.height + 2, 0, "Tomma celler: " + note)
-        if fmt.rounding_note():
-            ws.write(safe.height + 3, 0, fmt.rounding_note())
+        rounding = fmt.rounding_note(exact)
+        ws.write(safe.height + 2, 0, rounding if exact else "Tomma celler: " + note)
+        if rounding and not exact:
+            ws.write(safe.height + 3, 0, rounding)
         info = wb.add_worksheet("Om uttaget")
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         info.set_column(0, 0, 22)
         info.set_column(1, 1, 100)
-        rows = list(about) + [("Tomma celler", note)] + ([("Avrundning", fmt.rounding_note())] if fmt.rounding_note() else [])
+        rows = ([("Exakta värden", rounding)] + list(about)) if exact else \
+            list(about) + [("Tomma celler", note)] + ([("Avrundning", rounding)] if rounding else [])
         for i, (k, v) in enumerate(formulas.neutralise(pl.DataFrame(
                 {"k": [a for a, _ in rows], "v": [b for _, b in rows]}, schema={"k": pl.String, "v": pl.String})).iter_rows()):
             info.write_string(i, 0, k, bold)

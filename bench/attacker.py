@@ -93,18 +93,21 @@ def truth(wh: Warehouse, name: str, period, by=(), filters=None) -> pl.DataFrame
 
 # --- the window of time --------------------------------------------------------------------
 
-def window(source: str, autumn_year: int) -> list[list[periods.Period]]:
+def window(source: str, autumn_year: int, calendar_only: bool = False) -> list[list[periods.Period]]:
     """Groups of periods that are one system of constraints.
 
     Reports and interventions add up over months: one system with the 18 months from January of
-    ``autumn_year`` to June of the next year, its terms, the calendar year and the school year.
+    ``autumn_year`` to June of the next year, its terms, the calendar year and the school year
+    (``calendar_only``: the calendar year's 12 months, its two terms and the year, for CI).
     Pupils (and children with an active intervention) are counted once per period: every period
     of the school year is its own system."""
     sy = periods.school_year(autumn_year)
     terms = [periods.term("VT", autumn_year), periods.term("HT", autumn_year), periods.term("VT", autumn_year + 1)]
     if source in ADDITIVE_SOURCES:
-        months = [periods.month(autumn_year, m) for m in range(1, 13)] + \
-                 [periods.month(autumn_year + 1, m) for m in range(1, 7)]
+        months = [periods.month(autumn_year, m) for m in range(1, 13)]
+        if calendar_only:
+            return [[*months, *terms[:2], periods.calendar_year(autumn_year)]]
+        months += [periods.month(autumn_year + 1, m) for m in range(1, 7)]
         return [[*months, *terms, periods.calendar_year(autumn_year), sy]]
     months = [periods.month(autumn_year, m) for m in range(8, 13)] + \
              [periods.month(autumn_year + 1, m) for m in range(1, 7)]
@@ -186,39 +189,61 @@ class Model:
 
     def _run(self, target: dict[int, float], sense: int, low: float, high: float, integral: bool,
              free: np.ndarray | None = None):
+        """One (mixed-)integer program over the model plus ``low <= target <= high``. With
+        ``free``, every other unknown is held at its true value and taken out of the program
+        (its share moved into the rows' bounds), so a local search is a small program."""
         from scipy.sparse import vstack
 
         n = len(self.index)
-        lower, upper = np.zeros(n), self.upper.copy()
-        if free is not None:  # every other unknown held at its true value
-            lower = np.where(free, lower, self.start)
-            upper = np.where(free, upper, self.start)
         a, lo, hi = self._matrix()
-        row = coo_array(([w for w in target.values()], ([0] * len(target), list(target))), shape=(1, n))
-        c = np.zeros(n)
+        t = np.zeros(n)
         for i, w in target.items():
-            c[i] = sense * w
-        return milp(c, integrality=np.ones(n) if integral else np.zeros(n), bounds=Bounds(lower, upper),
+            t[i] = w
+        cols = np.arange(n) if free is None else np.flatnonzero(free)
+        if free is not None:
+            held = np.flatnonzero(~free)
+            off = a[:, held] @ self.start[held]
+            a = a[:, cols].tocsr()
+            keep = np.diff(a.tocsr().indptr) > 0
+            a, lo, hi = a[keep], (lo - off)[keep], (hi - off)[keep]
+            shift = float(t[held] @ self.start[held])
+            low, high = low - shift, high - shift
+        tc = t[cols]
+        row = coo_array((tc[tc != 0], (np.zeros(int((tc != 0).sum()), dtype=int), np.flatnonzero(tc))),
+                        shape=(1, len(cols)))
+        m = len(cols)
+        return milp(sense * tc, integrality=np.ones(m) if integral else np.zeros(m),
+                    bounds=Bounds(np.zeros(m), self.upper[cols]),
                     constraints=LinearConstraint(vstack([a, row]).tocsr(), np.append(lo, low), np.append(hi, high)),
                     options={"time_limit": 20, "presolve": True})
+
+    def _coords(self) -> np.ndarray:
+        if getattr(self, "_xyz", None) is None:
+            keys = list(self.index)
+            codes = [{v: i for i, v in enumerate(dict.fromkeys(k[j] for k in keys))} for j in (1, 2, 3)]
+            self._xyz = np.array([[codes[j - 1][k[j]] for j in (1, 2, 3)] for k in keys])
+        return self._xyz
 
     def feasible(self, target: dict[int, float], low: float, high: float) -> bool | None:
         """Whether some integer solution puts ``target`` within [low, high]; None: undecided.
 
-        The search first lets only the unknowns on the target's lines move (those sharing two of
-        atom, value and time with it), then its planes (one shared), keeping every other unknown
-        at its true value: a solution found there is a solution of the whole system, and small
-        searches are fast. Only when neither finds one is the whole system searched (and a
-        proof of infeasibility is only ever taken from the whole system)."""
-        keys = list(self.index)
-        mine = [keys[i][1:] for i in target]
-        for shared in (2, 1):
-            free = np.array([sum(_common(k[1:], m) for m in mine[:1]) >= shared or
-                             any(_common(k[1:], m) >= shared for m in mine) for k in keys])
-            res = self._run({i: 0.0 for i in target}, 1, low, high, integral=True, free=free)
+        The search first lets only the unknowns on the target's lines move (those differing from
+        it in at most one of atom, value and time), keeping every other unknown at its true
+        value: a solution found there is a solution of the whole system, and the small search is
+        fast. Only when it finds none is the whole system searched (a proof of infeasibility is
+        only ever taken from the whole system)."""
+        xyz = self._coords()
+        varying = [j for j in range(3) if len(np.unique(xyz[:, j])) > 1]
+        xyz = xyz[:, varying]
+        mine = xyz[list(target)]
+        near = np.zeros(len(xyz), dtype=bool)
+        for m in np.unique(mine, axis=0):
+            near |= (xyz == m).sum(axis=1) >= len(varying) - 1
+        if near.sum() < len(xyz):
+            res = self._run(target, 1, low, high, integral=True, free=near)
             if res.status == 0:
                 return True
-        res = self._run({i: 0.0 for i in target}, 1, low, high, integral=True)
+        res = self._run(target, 1, low, high, integral=True)
         if res.status == 0:
             return True
         if res.status == 2:
@@ -306,17 +331,19 @@ def goal_figures(cfg) -> list[Goal]:
 
 
 def attack(wh: Warehouse, name: str, area: str, dim: str | None, autumn_year: int, rules: Rules,
-           goals: Sequence[Goal] = (), extra: dict | None = None, keep_ranges: bool = False) -> Tally:
+           goals: Sequence[Goal] = (), extra: dict | None = None, keep_ranges: bool = False,
+           only: dict | None = None, calendar_only: bool = False) -> Tally:
     """Bound every hidden cell of ``name`` in ``area`` for one breakdown ``dim`` (None: totals
     only) over the window of ``autumn_year``. ``extra`` are filters every table carries (e.g.
-    intervention_committee=sn for the SN goal's population)."""
+    intervention_committee=sn for the SN goal's population); ``only`` bounds just the hidden
+    cells of one place (e.g. ``{"school": "G013"}``), with everything else still known."""
     ind = catalog.get(name)
     tally = Tally()
     extra = dict(extra or {})
     place = [d for d in PLACE_DIMS if d in ind.dims]
-    for group in window(ind.source, autumn_year):
+    for group in window(ind.source, autumn_year, calendar_only):
         t0 = time.perf_counter()
-        _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, keep_ranges)
+        _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, keep_ranges, only or {})
         tally.seconds += time.perf_counter() - t0
     return tally
 
@@ -337,7 +364,7 @@ def _school_queries(wh, ind, area, dim) -> list[tuple[list[str], dict]]:
     return [([dim] if dim else [], {"school": [s]}) for s in schools]
 
 
-def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, keep_ranges) -> None:
+def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, keep_ranges, only) -> None:
     kind = ind.kind
     parts = {"share": ("numerator", "denominator"), "count": ("numerator",),
              "mean": ("numerator", "denominator")}[kind]
@@ -372,7 +399,7 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
             label = f"{ind.name} {r['period']} {where} {dim}={value}"
             if r["suppressed"]:
                 tr = true_rows.get(tuple(r[k] for k in keys))
-                if tr is None:
+                if tr is None or any(where.get(k) != v for k, v in only.items()):
                     continue
                 key = tuple(sorted(exprs[parts[0]]))
                 targets.setdefault(key, (label, exprs, tr))

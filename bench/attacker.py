@@ -20,6 +20,10 @@ figures. It then writes down what it knows as linear constraints over unknown tr
   (a value computed on exact counts) ties them: ``sum = value × count``;
 * a hidden cell is only known to be non-negative (the attacker cannot tell why it is hidden).
 
+A hidden cell that lies inside a published zero (a school with no pupil with high absence that
+month, so none among its 1–4 pupils of another gender either) is zero for every reader by the
+rules, which show zeros; it is not counted as disclosed.
+
 Each hidden cell's numerator, denominator and complement (denominator − numerator) is then
 bounded by integer linear programming (``scipy.optimize.milp``, HiGHS): the smallest and largest
 true value consistent with all of it. The cell is *disclosed* when that range is a single value
@@ -124,8 +128,12 @@ class Finding:
     low: int
     high: int
 
+    inside_zero: bool = False  # lies inside a published zero (every part of it is 0 by the rules)
+
     @property
     def disclosed(self) -> bool:
+        if self.inside_zero:
+            return False  # zero is shown as zero: what lies inside it is zero for everyone to see
         return self.low == self.high or (self.low >= 1 and self.high <= 4)
 
 
@@ -382,6 +390,7 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
             if part == "numerator":
                 model.add({i: 1.0, model.index[("denominator", a, v, t)]: -1.0}, -np.inf, 0)
     targets: dict[tuple, tuple[str, dict, dict]] = {}
+    zeros: set[int] = set()  # unknowns inside a published zero
     tally.models += 1
     for by, filters in _queries(ind, area, dim, place) + _school_queries(wh, ind, area, dim):
         f = {**filters, **extra}
@@ -410,6 +419,8 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
                     continue
                 lo, hi = _interval(r[p], rules, p == "denominator", kind)
                 model.add(exprs[p], lo, hi)
+                if hi == 0:
+                    zeros.update(exprs[p])
             if kind == "mean" and r["value"] is not None and r["denominator"]:
                 if abs(r["value"] - r["numerator"] / r["denominator"]) > 1e-9 * max(1.0, r["value"]):
                     # the value was computed on the exact counts: sum = value × count
@@ -445,6 +456,7 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
                 continue  # a sum of days is not a count of children
             finding = _bound(model, expr, int(round(true)), label, part, tally, rules)
             if finding is not None:
+                finding.inside_zero = set(expr) <= zeros
                 tally.targets += 1
                 tally.small_targets += 1 <= finding.true < rules.min_count
                 if finding.disclosed:

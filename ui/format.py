@@ -33,7 +33,7 @@ def rounding_note(exact: bool = False) -> str:
     base = settings.rounding_base()
     if base <= 1:
         return ""
-    return (f"Antal är avrundade till närmaste {base} och andelar räknas på de avrundade antalen, så "
+    return (f"Antal är avrundade till närmaste {base} och andelar och medelvärden räknas på de avrundade antalen, så "
             "att enskilda barn inte kan räknas fram. Målens status räknas på exakta antal.")
 
 

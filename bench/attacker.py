@@ -480,19 +480,15 @@ def _bound(model: Model, expr: dict, true: int, label: str, part: str, tally: Ta
     small = 1 <= true < rules.min_count
     # the side a witness is most often found on first (a small cell at 0, a large one below)
     sides = [(-np.inf, 0), (rules.min_count, np.inf)] if small else [(-np.inf, true - 1), (true + 1, np.inf)]
-    undecided = False
-    for i, (lo, hi) in enumerate(sides):
+    for lo, hi in sides:
         tally.solves += 1
-        found = model.feasible(expr, lo, hi)
-        if found:
+        if model.feasible(expr, lo, hi):
             return Finding(label, part, true, min(true, int(hi)) if np.isinf(lo) else true,
                            true if np.isinf(lo) else max(true, int(lo)))  # a witness: ambiguous
-        undecided |= found is None
+    # no witness (or none within the time limit: then counted as pinned, never as safe)
     tally.solves += 2
     low, high = model.solve(expr, 1), model.solve(expr, -1)
-    if low is None or high is None:
-        low, high = (true, true) if not undecided else (true, true)
-    return Finding(label, part, true, int(low), int(high))
+    return Finding(label, part, true, int(true if low is None else low), int(true if high is None else high))
 
 
 # --- the sweep -----------------------------------------------------------------------------

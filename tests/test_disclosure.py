@@ -1,4 +1,11 @@
-"""Issue 10: an attacker in the test suite.
+"""Issues 10 and 22: attackers in the test suite.
+
+Issue 22 adds the integer-programming attacker (``bench/attacker.py``): everything published
+about a unit and its parents, over months, terms and years, with the exact goal figures, bounds
+every hidden cell; on a hand-written fixture and on slices of the demo no hidden cell is pinned
+or bounded inside 1-4, and with the protection switched off the same attacker pins them. Then
+the exact view: only for entitled roles, marked and logged.
+
 
 Over the demo municipality, for every child-level indicator, the attacker combines published
 figures the way an outsider would (DISCLOSURE.md): a parent minus its other children (breakdowns

@@ -166,6 +166,17 @@ def exact_view() -> Iterator[None]:
         _EXACT_VIEW.reset(token)
 
 
+@contextlib.contextmanager
+def protected_view() -> Iterator[None]:
+    """Within this block every evaluation is published figures again, even inside
+    ``exact_view``: the committee brief is a public record and is always protected."""
+    token = _EXACT_VIEW.set(False)
+    try:
+        yield
+    finally:
+        _EXACT_VIEW.reset(token)
+
+
 def exact_view_active() -> bool:
     """Whether the caller is inside ``exact_view`` (exports and captions say so)."""
     return _EXACT_VIEW.get()

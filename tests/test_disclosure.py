@@ -444,3 +444,24 @@ def test_exact_exports_say_so_in_the_sheet_the_footnote_and_the_file_name():
     assert page_report.file_slug("Hög frånvaro per skola") == "hog-franvaro-per-skola"
     protected = openpyxl.load_workbook(io.BytesIO(exports.excel_bytes(df)))
     assert protected.sheetnames == ["Data", "Om uttaget"]
+
+
+def test_the_committee_brief_is_protected_even_from_an_exact_view(demo_wh, monkeypatch):
+    from ui import brief_button
+
+    seen = {}
+
+    def build(*args, **kwargs):  # what the brief reads, evaluated where the real one would run
+        seen["df"] = engine.evaluate(demo_wh, "report_count", "2025-03", by=["reporter_category"])
+        return None
+
+    monkeypatch.setattr(brief_button.brief, "build", build)
+    monkeypatch.setattr(brief_button.brief, "docx_bytes", lambda b: b"")
+    monkeypatch.setattr(brief_button.state, "warehouse", lambda: demo_wh)
+    monkeypatch.setattr(brief_button.state, "goal_config", lambda: None)
+    with env(SAMVERKAN_ROUNDING_BASE="5"), engine.exact_view():
+        exact = engine.evaluate(demo_wh, "report_count", "2025-03", by=["reporter_category"])
+        brief_button._build("all", None, None, "docx")
+    assert any(v % 5 for v in exact["numerator"].drop_nulls()) and not exact["suppressed"].any()
+    shown = seen["df"]["numerator"].drop_nulls()
+    assert len(shown) > 3 and all(v % 5 == 0 for v in shown)

@@ -29,6 +29,7 @@ import polars as pl
 from data import demo, formulas, importer, personnummer, settings, store, warehouse
 from data.warehouse import Warehouse, WarehouseMissing
 from metrics import attainment, catalog, docs, engine, goals, periods, precompute
+from ui import format as fmt  # the exact view's marking, the same words as the dashboard's
 
 log = logging.getLogger("samverkan.cli")
 
@@ -181,27 +182,25 @@ def cmd_metric(args: argparse.Namespace) -> int:
         out = {"metric": ind.name, "period": periods.parse(period).code,
                "rounding_base": 1 if args.exact else settings.rounding_base(), "exact": bool(args.exact)}
         if args.exact:
-            out["note"] = EXACT_NOTE
+            out["note"] = fmt.EXACT_NOTE
         print(json.dumps({**out, "rows": df.to_dicts()}, ensure_ascii=False, indent=2, default=str))
     elif args.format == "csv":
         buf = io.BytesIO()
         formulas.neutralise(df).write_csv(buf)
         sys.stdout.write(buf.getvalue().decode())
         if args.exact:
-            sys.stdout.write(f"\n{EXACT_NOTE}\n")
+            sys.stdout.write(f"\n{fmt.EXACT_NOTE}\n")
     else:
         dims = [c for c in df.columns if c not in engine.OUTPUT_COLUMNS]
         df = df.with_columns(pl.col(dims).fill_null("(totalt)"))
         print(f"{ind.label} – {periods.parse(period).label}")
         print(_table(df.columns, [list(r) for r in df.iter_rows()]))
         if args.exact:
-            print(f"{EXACT_NOTE}: exakta antal, inget dolt eller avrundat.")
+            print(f"{fmt.EXACT_NOTE}: exakta antal, inget dolt eller avrundat.")
         elif settings.rounding_base() > 1:
             print(f"Antal avrundade till närmaste {settings.rounding_base()}; '..' = visas inte (DISCLOSURE.md).")
     return 0
 
-
-EXACT_NOTE = "Exakta värden – internt underlag, röjandekontrollera före publicering"
 
 
 def _audit_exact(args: argparse.Namespace, name: str, period: str, filters: dict) -> None:

@@ -177,11 +177,6 @@ def protected_view() -> Iterator[None]:
         _EXACT_VIEW.reset(token)
 
 
-def exact_view_active() -> bool:
-    """Whether the caller is inside ``exact_view`` (exports and captions say so)."""
-    return _EXACT_VIEW.get()
-
-
 class MetricError(ValueError):
     """A request the engine cannot answer (unknown breakdown or filter); Swedish message."""
 

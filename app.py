@@ -37,6 +37,7 @@ PAGES = {
 with components.friendly_errors():
     if state.ensure_warehouse():
         user = auth.gate()
+        auth.exact_switch(user)  # first: the sidebar's notes say whether the figures are exact
         components.sidebar()
         auth.sidebar(user)
         navigation = st.navigation(auth.navigation_pages(user, PAGES))

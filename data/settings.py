@@ -63,10 +63,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SAMVERKAN_ROUNDING_BASE",
         "5",
-        "Every published count below goal level (tables, charts, exports, the CLI) is rounded to a "
-        "multiple of this base, and shares are computed from the rounded counts, so no difference "
-        "of published figures is a hidden count of 1-4. 1 gives exact counts (for an analyst with "
-        "access to the warehouse, and for tests). Goal statuses are always exact.",
+        "Every published count below goal level (tables, charts, exports, the CLI), and a mean's "
+        "sum of days, is rounded to a multiple of this base, and shares and means are computed "
+        "from the rounded figures, so no difference of published figures is a hidden count of 1-4. "
+        "A deployment decision: 1 makes every page exact for everyone, committees included (the "
+        "test suite uses it). Goal statuses are always exact; entitled roles have an exact view.",
     ),
     Setting(
         "SAMVERKAN_PSEUDONYM_KEY",

@@ -70,10 +70,11 @@ def test_bun_page_shows_where_the_change_came_from_and_the_grid(app_env, demo_wh
 
 def test_bun_page_by_school_and_exact_figures_for_analysts_only(app_env):
     at = open_page("pages/bun_committee.py", role="Ledamot, BUN", mal="Gymnasieskolan", enhet="Skolenhet")
-    assert not [t for t in at.get("toggle") if t.label.startswith("Exakta antal")]
+    assert not [t for t in at.get("toggle") if t.label.startswith("Exakta")]  # no exact switch at all
     assert "Bidrag till förändringen per skolenhet – Gymnasieskolan, läsåret 2025/26 mot basåret 2022/23" in charts(at)
     at = open_page("pages/bun_committee.py", role="Analytiker")
-    at.toggle(key="exakt").set_value(True).run()
+    # the sidebar's exact switch (issue 22) turns the decomposition exact too
+    at.toggle(key="exact_toggle").set_value(True).run()
     shown = texts(at)
     assert "Exakta antal – internt underlag, får inte publiceras" in shown
     assert "summerar exakt till målets förändring" in shown

@@ -221,6 +221,37 @@ def sidebar(user: User) -> None:
             _logout_button(user)
 
 
+def may_see_exact(user: User | None) -> bool:
+    """Exact counts below goal level (internal analysis, never published): analysts, data
+    stewards and the admin (``access.EXACT_ROLES``)."""
+    return user is not None and access.may_see_exact(user.grants)
+
+
+def exact_switch(user: User) -> None:
+    """In the sidebar, for analysts, data stewards and the admin only: switch the pages and their
+    exports to exact counts. Every run decides again from the role, so a switch left on by
+    another view (the demo's role switcher) never reaches a committee member's page."""
+    on = False
+    if may_see_exact(user):
+        with st.sidebar:
+            on = st.toggle("Exakta värden (internt)", key="exact_toggle",
+                           help="Visar sidorna och deras nedladdningar med exakta antal, utan "
+                                "avrundning och utan dolda värden. Internt underlag: "
+                                "röjandekontrollera före publicering. Varje visning loggas.")
+    state.set_exact(on)
+
+
+def _exact_notice(user: User, page_id: str) -> None:
+    """The exact view's banner, and one line in the audit log per page and choice of filters."""
+    st.warning(f"**{fmt.EXACT_NOTE}.** Antalen är exakta och inget är dolt. Nämnder, styrgruppen "
+               "och uppföljningsrapporten får alltid de skyddade värdena.", icon=":material/visibility:")
+    params = "&".join(f"{k}={v}" for k, v in sorted(st.query_params.to_dict().items()))
+    seen = st.session_state.setdefault("_exact_logged", set())
+    if (page_id, params) not in seen:
+        seen.add((page_id, params))
+        record(user, "exact", f"sida: {page_id}" + (f" ({params})" if params else ""))
+
+
 def require(page_id: str) -> User:
     """The first line of every page: refuse, in Swedish, anyone whose role may not open it."""
     if not IN_APP.get():
@@ -234,6 +265,8 @@ def require(page_id: str) -> User:
         st.error("Du har inte behörighet till den här sidan. Kontakta systemförvaltaren om du "
                  "behöver den i ditt uppdrag.", icon=":material/block:")
         st.stop()
+    if state.exact():
+        _exact_notice(user, page_id)
     return user
 
 
@@ -251,18 +284,16 @@ def may_export(user: User | None) -> bool:
     return user is not None and access.may_export(user.grants)
 
 
-def may_see_exact(user: User | None) -> bool:
-    """Exact counts below goal level (internal analysis, never published)."""
-    return user is not None and access.may_see_exact(user.grants)
-
-
-def checked_download(user: User | None, name: str, build: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
-    """A download's data, built on the server only for a role that may export, and logged."""
+def checked_download(user: User | None, name: str, build: Callable[[], bytes | str],
+                     exact: bool = False) -> Callable[[], bytes | str]:
+    """A download's data, built on the server only for a role that may export, and logged
+    (``exact``: a file of exact figures, only for an entitled role, logged as such)."""
     def data():
-        if not may_export(user):
+        if not may_export(user) or (exact and not may_see_exact(user)):
             record(user, "refused", f"nedladdning: {name}")
             raise PermissionError("Nedladdning kräver rollen analytiker, styrgrupp eller admin.")
-        if not record(user, "download", name):  # no export without its line in the audit log
+        # no export without its line in the audit log (an exact file logged as such)
+        if not record(user, "exact" if exact else "download", f"nedladdning: {name}" if exact else name):
             raise PermissionError("Nedladdningen kan inte loggas: lagret svarar inte. Försök igen om en stund.")
         return build()
 

@@ -272,9 +272,10 @@ def _table_html(df: pl.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def page_html(title: str, subtitle: str, sections: list[dict]) -> str:
+def page_html(title: str, subtitle: str, sections: list[dict], exact: bool = False) -> str:
     """A page as one self-contained HTML file: goal cards, static SVG charts with their
-    footnotes, tables. No scripts (small enough to e-mail, opens anywhere)."""
+    footnotes, tables. No scripts (small enough to e-mail, opens anywhere). ``exact``: an
+    entitled role's exact view, marked as internal material instead of the rounding note."""
     parts = ["<!DOCTYPE html><html lang='sv'><head><meta charset='utf-8'>",
              f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1><p class='note'>{html.escape(subtitle)}</p>"]
@@ -289,7 +290,10 @@ def page_html(title: str, subtitle: str, sections: list[dict]) -> str:
             parts.append(_svg(s["figure"], s["note"]))
         if s.get("table") is not None:
             parts.append(_table_html(s["table"]))
-    parts.append(f"<p class='note'>{html.escape(fmt.SUPPRESSED_NOTE)} {html.escape(fmt.rounding_note())}</p>")
+    if exact:
+        parts.append(f"<p class='note'><strong>{html.escape(fmt.rounding_note(exact=True))}</strong></p>")
+    else:
+        parts.append(f"<p class='note'>{html.escape(fmt.SUPPRESSED_NOTE)} {html.escape(fmt.rounding_note())}</p>")
     parts.append(f"<p class='note'>Skapad {datetime.now():%Y-%m-%d %H:%M} ur Samverkan.</p></body></html>")
     return "".join(parts)
 

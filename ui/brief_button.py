@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data import settings
+from metrics import engine
 from ui import auth, brief, state
 
 _MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -16,7 +17,9 @@ _MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml
 
 
 def _build(committee: str, period: str | None, month: str | None, kind: str) -> bytes:
-    b = brief.build(state.warehouse(), state.goal_config(), settings.store_url(), committee, period, month)
+    # a public record once sent to a committee: protected figures, also for a role in the exact view
+    with engine.protected_view():
+        b = brief.build(state.warehouse(), state.goal_config(), settings.store_url(), committee, period, month)
     return brief.docx_bytes(b) if kind == "docx" else brief.pdf_bytes(b)
 
 

@@ -78,4 +78,7 @@ def sidebar() -> None:
             gaps = info["gaps"]
             shown = "; ".join(gaps[:5]) + (f" och {len(gaps) - 5} till" if len(gaps) > 5 else "")
             st.warning(fmt.literal(f"Underlaget är ofullständigt: {shown}."), icon=":material/warning:")
-        st.caption(f"{fmt.SUPPRESSED_NOTE} {fmt.rounding_note()}".strip())
+        if state.exact():
+            st.caption(fmt.rounding_note(exact=True))
+        else:
+            st.caption(f"{fmt.SUPPRESSED_NOTE} {fmt.rounding_note()}".strip())

@@ -204,9 +204,9 @@ class ChangeFilters:
 
 
 def change_filters(committee: str, may_exact: bool) -> ChangeFilters | None:
-    """Which goal (or part), by area or school, and for analysts exact or published figures;
-    bound to the URL (?mal=Grundskolan&enhet=Skolenhet). None: no goal of the committee has an
-    official comparison yet."""
+    """Which goal (or part), by area or school, bound to the URL (?mal=Grundskolan&enhet=Skolenhet);
+    exact figures when an entitled role has switched them on. None: no goal of the committee has
+    an official comparison yet."""
     leaves = decomposition.leaves(state.goal_results(None), committee)
     if not leaves:
         return None
@@ -216,12 +216,9 @@ def change_filters(committee: str, may_exact: bool) -> ChangeFilters | None:
         title = select("Mål", list(by_title), key="mal")
     with cols[1]:
         dim = select("Enheter", ["Område", "Skolenhet"], key="enhet")
-    exact = False
-    if may_exact:
-        with cols[2]:
-            exact = st.toggle("Exakta antal (internt underlag)", key="exakt",
-                              help="Exakta antal utan avrundning och utan dolda enheter, för analytiker. "
-                                   "Får inte publiceras eller lämnas till nämnden.")
+    # exact counts follow the sidebar's "Exakta värden (internt)" switch (ui.auth.exact_switch:
+    # entitled roles only, marked and logged), as every other chart on the page does
+    exact = may_exact and state.exact()
     leaf = by_title[title]
     label = f"{leaf.title}, läsåret {leaf.current} mot basåret {leaf.baseline}"
     return ChangeFilters(leaf=leaf, dim="area" if dim == "Område" else "school", exact=exact, label=label)

@@ -138,7 +138,7 @@ def chart_titles(at: AppTest) -> list[str]:
 
 
 def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
-    at = page("pages/bun_committee.py")
+    at = page("pages/bun.py")
     assert [s.value for s in at.subheader][0] == "Per område – läsåret 2025/26"
     titles = chart_titles(at)
     assert titles[:2] == ["Andel elever med hög frånvaro per läsår – hela kommunen",
@@ -155,13 +155,13 @@ def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
 
 
 def test_bun_page_from_a_link(app_env):
-    at = page("pages/bun_committee.py", period="höstterminen 2024", omrade="Söder", skolform="Grundskola")
+    at = page("pages/bun.py", period="höstterminen 2024", omrade="Söder", skolform="Grundskola")
     assert at.selectbox(key="period").value == "HT2024"
     assert [s.value for s in at.subheader][0] == "Söder: per skolenhet – höstterminen 2024"
 
 
 def test_sn_page_year_changes_the_funnel(app_env):
-    at = page("pages/sn_committee.py")
+    at = page("pages/sn.py")
     before = chart_titles(at)
     assert "Orosanmälningar 2026 t.o.m. oktober" in before  # the year in progress says so
     at.selectbox(key="ar").set_value("2019").run()
@@ -174,7 +174,7 @@ def test_sn_page_year_changes_the_funnel(app_env):
 
 
 def test_steering_page_month_and_status_changes(app_env):
-    at = page("pages/steering.py")
+    at = page("pages/styrgrupp.py")
     assert [s.value for s in at.subheader] == ["Målen", "Nyckeltal", "Att följa upp", "Nämndernas analyser"]
     # the demo's overdue items and open decisions (from the registers), as of today
     due = next(h.proto.body for h in at.get("html") if "Post" in h.proto.body and "sv-table" in h.proto.body)
@@ -199,7 +199,7 @@ def test_steering_page_month_and_status_changes(app_env):
 
 
 def test_definitions_come_from_the_catalog_and_can_be_searched(app_env):
-    at = page("pages/definitions.py")
+    at = page("pages/definitioner.py")
     labels = [e.label for e in at.expander]
     assert labels == [i.label for i in catalog.INDICATORS]
     at.text_input(key="sok").input("återkoppling").run()
@@ -208,7 +208,7 @@ def test_definitions_come_from_the_catalog_and_can_be_searched(app_env):
 
 
 def test_the_follow_up_page_adds_an_action_that_the_goal_card_shows(app_env):
-    at = page("pages/follow_up.py")
+    at = page("pages/uppfoljning.py")
     assert [s.value for s in at.subheader][:2] == ["Försenat och förfaller snart", "Åtgärder"]
     table = at.dataframe[0].value
     assert "Närvaroteam i årskurs 7–9 på skolorna i Väster och Kustbygden" in table["Åtgärd"].to_list()
@@ -219,11 +219,11 @@ def test_the_follow_up_page_adds_an_action_that_the_goal_card_shows(app_env):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Läxhjälp i samverkan med fritidsgårdarna" in at.dataframe[0].value["Åtgärd"].to_list()
     # the goal card on the Översikt lists it under Åtgärder
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/oversikt.py").run()
     actions = " ".join(m.value for m in at.markdown)
     assert "Läxhjälp i samverkan med fritidsgårdarna" in shown(actions)
     # every register can be opened
     for name in ("uppdrag", "rekommendationer", "moten", "beslut", "handelser"):
-        at.switch_page("pages/follow_up.py").run()
+        at.switch_page("pages/uppfoljning.py").run()
         at.segmented_control(key="register").set_value(name).run()
         assert not at.exception and len(at.dataframe[0].value) > 0, name

@@ -17,8 +17,8 @@ APP = str(ROOT / "app.py")
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "k" * 32,
         "client_id": "samverkan", "client_secret": "s",
         "server_metadata_url": "http://localhost:9/.well-known/openid-configuration"}
-PAGES = ["pages/overview.py", "pages/bun_committee.py", "pages/sn_committee.py", "pages/steering.py",
-         "pages/definitions.py", "pages/import_data.py", "pages/audit_log.py"]
+PAGES = ["pages/oversikt.py", "pages/bun.py", "pages/sn.py", "pages/styrgrupp.py",
+         "pages/definitioner.py", "pages/import.py", "pages/granskningslogg.py"]
 
 
 # --- the role file --------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_a_member_writes_the_own_committees_analysis_only_and_it_is_traced(app_e
 
 def test_a_page_outside_the_role_opened_anyway_is_refused_in_swedish(app_env):
     at = _app(email="bun@kommun.se", roles=["Samverkan.Ledamot.BUN"]).run()
-    at.switch_page("pages/steering.py").run()  # as a link or a typed URL would
+    at.switch_page("pages/styrgrupp.py").run()  # as a link or a typed URL would
     assert any("Du har inte behörighet till den här sidan" in e.value for e in at.error)
     assert "Styrgruppen – månadsuppföljning" not in [t.value for t in at.title] and not at.dataframe
     refused = store.audit_events(app_env["SAMVERKAN_STORE_URL"], action="refused")
@@ -215,7 +215,7 @@ def test_the_admin_reads_and_filters_the_audit_log(app_env):
     url = app_env["SAMVERKAN_STORE_URL"]
     store.audit(url, "forvaltare@kommun.se", "import", "absence: fil.csv")
     at = _app(email="admin@kommun.se", roles=["Samverkan.Admin"]).run()
-    at.switch_page("pages/audit_log.py").run()
+    at.switch_page("pages/granskningslogg.py").run()
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert set(table["Händelse"]) == {"Import", "Inloggning"}

@@ -267,7 +267,7 @@ def test_the_dashboard_publishes_rounded_counts_and_says_so(app_env, monkeypatch
 
     monkeypatch.setenv("SAMVERKAN_ROUNDING_BASE", "5")  # the product's default
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/bun_committee.py").run()
+    at.switch_page("pages/bun.py").run()
     assert not at.exception
     assert any("avrundade till närmaste 5" in c.value for c in at.sidebar.caption)
     counts = [int(v.replace("\u00a0", "").replace(" ", "")) for df in (d.value for d in at.dataframe)
@@ -275,7 +275,7 @@ def test_the_dashboard_publishes_rounded_counts_and_says_so(app_env, monkeypatch
     assert len(counts) > 20 and all(n % 5 == 0 for n in counts)
     # the goal cards stay exact: the SN goal's counts for 2024/25 as the engine counts them exactly
     at.query_params["lasar"] = "2024/25"
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/oversikt.py").run()
     notes = " ".join(c.value for c in at.caption).replace("\u00a0", " ")
     exact = truth(Warehouse(Path(app_env["SAMVERKAN_DB"])), "high_absence_share_intervention", "2024/25",
                   filters={"intervention_committee": ["sn"]}).row(0, named=True)

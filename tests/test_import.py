@@ -287,7 +287,7 @@ def test_upload_page_validates_previews_and_imports(db, tmp_path, monkeypatch):
     at.user = {"is_logged_in": True, "email": "steward@kommun.se", "name": "Sara Steward",
                "roles": ["Samverkan.Dataforvaltare"]}
     at.run()
-    at.switch_page("pages/import_data.py").run()
+    at.switch_page("pages/import.py").run()
     assert not at.exception
     at.selectbox(key="import_kind").set_value("absence").run()
     # a bad file: every problem listed, nothing changed

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import runpy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import streamlit as st
 
@@ -29,8 +31,10 @@ from ui import state
 
 log = logging.getLogger("samverkan.auth")
 
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+
 # Set by app.py while the navigation runs a page; a page script that runs without it was started
-# by Streamlit's file-based pages/ mode (a fresh server's first request to a file's own URL).
+# by Streamlit's file-based pages/ mode (a fresh server's first request to a page's URL).
 IN_APP: contextvars.ContextVar[bool] = contextvars.ContextVar("samverkan_in_app", default=False)
 
 
@@ -188,10 +192,12 @@ def sidebar(user: User) -> None:
 def require(page_id: str) -> User:
     """The first line of every page: refuse, in Swedish, anyone whose role may not open it."""
     if not IN_APP.get():
-        # Streamlit's file-based pages/ mode (a fresh server, before st.navigation first runs)
-        # serves a file at its own name, e.g. /sn_committee, by running it alone. Go to the app
-        # (public st.switch_page), which takes over navigation and shows its start page.
-        st.switch_page("app.py")
+        # Streamlit's file-based pages/ mode (a fresh server, before st.navigation first runs) runs
+        # the file named after the URL (/bun -> pages/bun.py) alone. Run the app instead, in this same
+        # script run: its st.navigation opens this page from the same URL inside the app (with login,
+        # roles and sidebar), and the bare run ends here. (st.switch_page would lose the link's page.)
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.stop()
     user = current_user()
     if user is None or not access.may_open(user.grants, page_id):
         record(user, "refused", f"sida: {page_id}")

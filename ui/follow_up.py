@@ -56,7 +56,7 @@ def due_section(user: auth.User, link: bool = True) -> None:
             "Beslut": [d.text for d in open_decisions], "Ansvarig": [d.owner for d in open_decisions],
             "Klart senast": [d.due.isoformat() if d.due else fmt.MISSING for d in open_decisions]})))
     if link and access.may_open(user.grants, "uppfoljning"):
-        st.page_link("pages/follow_up.py", label="Till registren: åtgärder, uppdrag, rekommendationer och beslut",
+        st.page_link("pages/uppfoljning.py", label="Till registren: åtgärder, uppdrag, rekommendationer och beslut",
                      icon=":material/arrow_forward:")
 
 

@@ -31,7 +31,7 @@ LATEST = "Senaste data"
 
 
 # The page behind each committee's goals (committee ids as in config/goals.yaml).
-COMMITTEE_PAGES = {"BUN": "pages/bun_committee.py", "SN": "pages/sn_committee.py"}
+COMMITTEE_PAGES = {"BUN": "pages/bun.py", "SN": "pages/sn.py"}
 
 
 def status_badge(status: str) -> str:

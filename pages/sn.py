@@ -54,7 +54,7 @@ report.chart(charts.trend_from_frame(coverage, None, title), "tackning-insatser"
                          period=f"läsåren {f.school_years[0]}–{f.school_years[-1]}"))
 
 st.subheader("Socialnämndens mål")
-st.session_state["_page"] = "pages/sn_committee.py"  # no link from the card back to this page
+st.session_state["_page"] = "pages/sn.py"  # no link from the card back to this page
 cfg = state.goal_config()
 for result in state.goal_results(None):
     if "SN" in result.committee:

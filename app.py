@@ -23,7 +23,7 @@ st.set_page_config(page_title="Samverkan", page_icon=":material/handshake:", lay
 # navigation then opens the same page inside the app, with login, roles and the sidebar.
 PAGES = {
     # The default page is served at "/" (Streamlit ignores url_path for it).
-    "oversikt": {"page": "pages/oversikt.py", "title": "Översikt", "icon": ":material/flag:", "default": True},
+    "oversikt": {"page": "pages/overview.py", "title": "Översikt", "icon": ":material/flag:", "default": True},
     "bun": {"page": "pages/bun.py", "title": "Barn- och utbildningsnämnden", "icon": ":material/school:"},
     "sn": {"page": "pages/sn.py", "title": "Socialnämnden", "icon": ":material/diversity_3:"},
     "styrgrupp": {"page": "pages/styrgrupp.py", "title": "Styrgruppen – månadsuppföljning",

@@ -219,7 +219,7 @@ def test_the_follow_up_page_adds_an_action_that_the_goal_card_shows(app_env):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "Läxhjälp i samverkan med fritidsgårdarna" in at.dataframe[0].value["Åtgärd"].to_list()
     # the goal card on the Översikt lists it under Åtgärder
-    at.switch_page("pages/oversikt.py").run()
+    at.switch_page("pages/overview.py").run()
     actions = " ".join(m.value for m in at.markdown)
     assert "Läxhjälp i samverkan med fritidsgårdarna" in shown(actions)
     # every register can be opened

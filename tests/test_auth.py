@@ -17,7 +17,7 @@ APP = str(ROOT / "app.py")
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "k" * 32,
         "client_id": "samverkan", "client_secret": "s",
         "server_metadata_url": "http://localhost:9/.well-known/openid-configuration"}
-PAGES = ["pages/oversikt.py", "pages/bun.py", "pages/sn.py", "pages/styrgrupp.py",
+PAGES = ["pages/overview.py", "pages/bun.py", "pages/sn.py", "pages/styrgrupp.py",
          "pages/definitioner.py", "pages/import.py", "pages/granskningslogg.py"]
 
 

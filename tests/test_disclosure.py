@@ -275,7 +275,7 @@ def test_the_dashboard_publishes_rounded_counts_and_says_so(app_env, monkeypatch
     assert len(counts) > 20 and all(n % 5 == 0 for n in counts)
     # the goal cards stay exact: the SN goal's counts for 2024/25 as the engine counts them exactly
     at.query_params["lasar"] = "2024/25"
-    at.switch_page("pages/oversikt.py").run()
+    at.switch_page("pages/overview.py").run()
     notes = " ".join(c.value for c in at.caption).replace("\u00a0", " ")
     exact = truth(Warehouse(Path(app_env["SAMVERKAN_DB"])), "high_absence_share_intervention", "2024/25",
                   filters={"intervention_committee": ["sn"]}).row(0, named=True)

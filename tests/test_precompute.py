@@ -136,7 +136,7 @@ def test_a_failing_view_does_not_fail_the_import(tmp_path, monkeypatch):
     assert "dataset_info" not in names and "months" in names
 
 
-@pytest.mark.parametrize("page", ["pages/oversikt.py", "pages/bun.py", "pages/sn.py",
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/bun.py", "pages/sn.py",
                                   "pages/styrgrupp.py"])
 def test_first_view_of_every_page_needs_no_engine(app_env, monkeypatch, page):
     """Opened with the default filters on a fresh server, no page asks the engine: all it shows
@@ -151,6 +151,6 @@ def test_first_view_of_every_page_needs_no_engine(app_env, monkeypatch, page):
     st.cache_data.clear()  # as on a fresh server: nothing from earlier tests in the cache
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    if page != "pages/oversikt.py":
+    if page != "pages/overview.py":
         at.switch_page(page).run()
     assert not asked and not at.exception, (asked, at.exception)

@@ -193,11 +193,13 @@ def require(page_id: str) -> User:
     """The first line of every page: refuse, in Swedish, anyone whose role may not open it."""
     if not IN_APP.get():
         # Streamlit's file-based pages/ mode (a fresh server, before st.navigation first runs) runs
-        # the file named after the URL (/bun -> pages/bun.py) alone. Run the app instead, in this same
-        # script run: its st.navigation opens this page from the same URL inside the app (with login,
-        # roles and sidebar), and the bare run ends here. (st.switch_page would lose the link's page.)
+        # the file named after the URL (/bun -> pages/bun.py) alone. Run the app instead: its
+        # navigation opens this page from the same URL inside the app (login, roles, sidebar) and
+        # ends that mode for the server process. The rerun then draws the page as every later run
+        # does (the app's own widgets get other ids when run from here). st.switch_page to app.py
+        # would lose the link's page.
         runpy.run_path(str(APP_SCRIPT), run_name="__main__")
-        st.stop()
+        st.rerun()
     user = current_user()
     if user is None or not access.may_open(user.grants, page_id):
         record(user, "refused", f"sida: {page_id}")

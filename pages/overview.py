@@ -11,7 +11,7 @@ st.caption("Kommunfullmäktiges mål för barn- och utbildningsnämnden och soci
            "var målen står i dag, jämfört med basåret, och nämndernas egna analyser.")
 
 cfg = state.goal_config()
-st.session_state["_page"] = "pages/oversikt.py"
+st.session_state["_page"] = "pages/overview.py"
 filters = st.columns([1, 2, 1])
 with filters[0]:
     period = goal_card.period_filter()

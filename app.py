@@ -9,11 +9,12 @@ import logging
 import streamlit as st
 
 import ui.warmup  # noqa: F401  (first: heavy modules loaded once, before any page)
-from ui import auth, components, state
+from ui import accessibility, auth, components, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 st.set_page_config(page_title="Samverkan", page_icon=":material/handshake:", layout="wide")
+accessibility.page_setup()  # lang="sv" and a visible focus ring, on every page and the login page
 
 # Page id (= url_path, checked by data.access) -> st.Page arguments. Each page file is named after
 # its url path, and that is what makes a shared link work on a freshly started server: until
@@ -26,13 +27,14 @@ PAGES = {
     "oversikt": {"page": "pages/overview.py", "title": "Översikt", "icon": ":material/flag:", "default": True},
     "bun": {"page": "pages/bun.py", "title": "Barn- och utbildningsnämnden", "icon": ":material/school:"},
     "sn": {"page": "pages/sn.py", "title": "Socialnämnden", "icon": ":material/diversity_3:"},
-    "styrgrupp": {"page": "pages/styrgrupp.py", "title": "Styrgruppen – månadsuppföljning",
-                  "icon": ":material/calendar_month:"},
-    "uppfoljning": {"page": "pages/uppfoljning.py", "title": "Uppföljning – åtgärder, uppdrag och beslut",
-                    "icon": ":material/task_alt:"},
+    # menu titles short enough for the sidebar at tablet width; the page's heading says more
+    "styrgrupp": {"page": "pages/styrgrupp.py", "title": "Styrgruppen", "icon": ":material/calendar_month:"},
+    "uppfoljning": {"page": "pages/uppfoljning.py", "title": "Uppföljning", "icon": ":material/task_alt:"},
     "definitioner": {"page": "pages/definitioner.py", "title": "Definitioner", "icon": ":material/menu_book:"},
     "import": {"page": "pages/import.py", "title": "Importera data", "icon": ":material/upload_file:"},
     "granskningslogg": {"page": "pages/granskningslogg.py", "title": "Granskningslogg", "icon": ":material/policy:"},
+    "tillganglighet": {"page": "pages/tillganglighet.py", "title": "Tillgänglighetsredogörelse",
+                       "icon": ":material/accessibility_new:"},
 }
 
 with components.friendly_errors():

@@ -104,6 +104,13 @@ SETTINGS: tuple[Setting, ...] = (
         "uses the name stored with it.",
     ),
     Setting(
+        "SAMVERKAN_ACCESSIBILITY_CONTACT",
+        "",
+        "Where users report accessibility problems and ask for content in another format, as the "
+        "accessibility statement (Tillgänglighetsredogörelse) names it: an e-mail address or a web "
+        "address. Empty: the statement says that no contact is set.",
+    ),
+    Setting(
         "SAMVERKAN_DEMO_SEED",
         "20261023",
         "Seed of the deterministic demo municipality (same seed, identical tables).",
@@ -166,3 +173,7 @@ def auth_off() -> bool:
 
 def municipality() -> str:
     return get("SAMVERKAN_MUNICIPALITY").strip()
+
+
+def accessibility_contact() -> str:
+    return get("SAMVERKAN_ACCESSIBILITY_CONTACT").strip()

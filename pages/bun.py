@@ -47,8 +47,9 @@ report.view(figures.distribution(state.absence_distribution(f.period, f.filters)
             about=About(title=title, indicator="pupil_count", period=f.period_label, selection=f.selection))
 
 st.subheader("Skolorna jämförda")
-st.caption("Trattdiagrammet visar varje skolas andel mot antalet elever. Små skolor varierar mer av "
-           "slump; bara skolor utanför 99,8 %-gränsen avviker tydligt från kommunen som helhet.")
+st.caption("Varje punkt är en skola med sitt nummer (namnen står i tabellen): skolans andel mot antalet "
+           "elever. En liten skola varierar mer av en slump. Bara en skola utanför den streckade linjen "
+           "skiljer sig tydligt från kommunen i stort.")
 title = f"Skolornas andel med hög frånvaro, {f.period_label}"
 report.view(figures.school_funnel(state.school_comparison(f.period, f.form_filters), title),
             f"skolor-jamforda-{f.period}", ("Andel", "Kommunen"),

@@ -58,11 +58,12 @@ def test_roles_come_from_the_claim_and_the_allow_list(tmp_path):
 
 BUN_MEMBER = [Grant(role=Role.LEDAMOT, committee="BUN")]
 EXPECTED_PAGES = {  # written out by hand from the issue
-    "ledamot BUN": (BUN_MEMBER, {"oversikt", "bun", "definitioner"}),
-    "styrgrupp": ([Grant(role=Role.STYRGRUPP)], {"oversikt", "bun", "sn", "styrgrupp", "uppfoljning", "definitioner"}),
+    "ledamot BUN": (BUN_MEMBER, {"oversikt", "bun", "definitioner", "tillganglighet"}),
+    "styrgrupp": ([Grant(role=Role.STYRGRUPP)], {"oversikt", "bun", "sn", "styrgrupp", "uppfoljning", "definitioner",
+                                                 "tillganglighet"}),
     "analytiker": ([Grant(role=Role.ANALYTIKER)], {"oversikt", "bun", "sn", "styrgrupp", "uppfoljning",
-                                                   "definitioner"}),
-    "dataforvaltare": ([Grant(role=Role.DATAFORVALTARE)], {"oversikt", "definitioner", "import"}),
+                                                   "definitioner", "tillganglighet"}),
+    "dataforvaltare": ([Grant(role=Role.DATAFORVALTARE)], {"oversikt", "definitioner", "import", "tillganglighet"}),
     "admin": ([Grant(role=Role.ADMIN)], set(access.PAGE_ROLES)),
     "ingen roll": ([], set()),
 }

@@ -292,7 +292,7 @@ def test_a_deep_link_as_the_first_request_to_a_fresh_server_opens_its_page_with_
         assert "Page not found" not in body and "does not seem to exist" not in body
         assert "Demodata – fiktiv kommun" in body  # app.py's sidebar
         nav = pg.locator("[data-testid=stSidebarNav]").inner_text()
-        assert "Styrgruppen – månadsuppföljning" in nav and "styrgrupp\n" not in nav  # the app's titles
+        assert "Styrgruppen" in nav and "Tillgänglighetsredogörelse" in nav and "styrgrupp\n" not in nav  # the app's titles
         assert pg.url == url + path  # the link as it was asked for, query parameters included
         context.close()
     finally:

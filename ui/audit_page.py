@@ -11,7 +11,7 @@ import streamlit as st
 from data import settings, store
 from ui import auth
 from ui import format as fmt
-from ui.filters import ALL
+from ui.filters import ALL, filter_row
 from ui.page_report import data_downloads
 
 log = logging.getLogger("samverkan.app")
@@ -19,16 +19,13 @@ log = logging.getLogger("samverkan.app")
 
 def audit_filters() -> dict:
     """Period, kind of event and user for the audit log."""
-    cols = st.columns([2, 1, 2])
     today = date.today()
-    with cols[0]:
+    labels = {v: k for k, v in store.AUDIT_ACTIONS.items()}
+    with filter_row():
         span = st.date_input("Period", (today - timedelta(days=30), today), key="audit_period",
-                             format="YYYY-MM-DD")
-    with cols[1]:
-        labels = {v: k for k, v in store.AUDIT_ACTIONS.items()}
-        action = st.selectbox("Händelse", [ALL, *labels], key="audit_action")
-    with cols[2]:
-        who = st.text_input("Användare (del av id)", key="audit_user")
+                             format="YYYY-MM-DD", width=260)
+        action = st.selectbox("Händelse", [ALL, *labels], key="audit_action", width=220)
+        who = st.text_input("Användare (del av id)", key="audit_user", width=260)
     start, end = (span[0], span[-1]) if isinstance(span, tuple | list) and span else (today, today)
     return {"since": datetime.combine(start, time.min, tzinfo=UTC),
             "until": datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
@@ -46,6 +43,6 @@ def audit_table(user: auth.User, filters: dict) -> None:
             "Tid (UTC)", "Användare", "Roller", "Händelse", "Detaljer")})
     st.caption(f"{fmt.number(table.height)} {'händelse' if table.height == 1 else 'händelser'}.")
     st.dataframe(table, hide_index=True, width="stretch")
-    with st.columns([1, 4])[0].popover("Ladda ner", icon=":material/download:"):
+    with st.popover("Ladda ner", icon=":material/download:"):
         data_downloads(st, "granskningslogg", table, (), user,
                        [("Uttag", "Granskningslogg"), ("Urval", "; ".join(f"{k}: {v}" for k, v in filters.items() if v))])

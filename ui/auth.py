@@ -27,7 +27,7 @@ import streamlit as st
 
 from data import access, settings, store
 from data.access import Grant
-from ui import state
+from ui import accessibility, state
 
 log = logging.getLogger("samverkan.auth")
 
@@ -167,6 +167,8 @@ def _login_page() -> None:
              "fara illa. Logga in med ditt konto i kommunen.")
     if st.button("Logga in", type="primary", icon=":material/login:", key="login"):
         st.login(_provider())
+    with st.expander("Tillgänglighetsredogörelse"):  # the statement is public: before login too
+        accessibility.statement()
 
 
 def _logout_button(user: User) -> None:

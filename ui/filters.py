@@ -18,10 +18,23 @@ log = logging.getLogger("samverkan.app")
 ALL = "Alla"
 
 
-def select(label: str, options: list[str], key: str, help: str | None = None, format_func=str) -> str:
+def select(label: str, options: list[str], key: str, help: str | None = None, format_func=str,
+           width: int | str = "stretch") -> str:
     """A selectbox bound to the URL, so a copied link reproduces the view. The URL carries the
-    option as shown (``format_func``'s text): ?manad=oktober+2026."""
-    return st.selectbox(label, options, key=key, bind="query-params", help=help, format_func=format_func)
+    option as shown (``format_func``'s text): ?manad=oktober+2026. ``width`` in pixels for a
+    select in a ``filter_row``."""
+    return st.selectbox(label, options, key=key, bind="query-params", help=help, format_func=format_func,
+                        width=width)
+
+
+def filter_row():
+    """A row of filters that wraps onto the next line when the page is narrow (a tablet with the
+    sidebar open) instead of squeezing each select until its text is cut."""
+    return st.container(horizontal=True, gap="medium")
+
+
+# Widths (px) that fit each filter's longest option: 'läsåret 2026/27 t.o.m. oktober'.
+PERIOD_WIDTH, FORM_WIDTH, AREA_WIDTH, SCHOOL_WIDTH = 290, 190, 190, 280
 
 
 @dataclass
@@ -53,20 +66,16 @@ def period_name(code: str, until, first=None) -> str:
 
 def absence_filters() -> AbsenceFilters:
     """Period, school form and the drill-down area -> school, all bound to the URL."""
-    cols = st.columns(4)
     period_options = state.absence_periods()
     years = state.school_years()
     until = state.dataset_info()["until"].get("absence")
-    with cols[0]:
+    school_names = {}
+    with filter_row():
         period = select("Period", period_options[period_options.index(years[0]):] if years else period_options,
                         key="period", help="Läsår eller termin. Ett läsår: 1 juli–30 juni.",
-                        format_func=lambda code: period_name(code, until))
-    with cols[1]:
-        form = select("Skolform", [ALL, "Grundskola", "Gymnasieskola"], key="skolform")
-    with cols[2]:
-        area = select("Område", [ALL, *state.areas()], key="omrade")
-    school_names = {}
-    with cols[3]:
+                        format_func=lambda code: period_name(code, until), width=PERIOD_WIDTH)
+        form = select("Skolform", [ALL, "Grundskola", "Gymnasieskola"], key="skolform", width=FORM_WIDTH)
+        area = select("Område", [ALL, *state.areas()], key="omrade", width=AREA_WIDTH)
         if area != ALL:
             reg = state.schools()
             reg = reg.filter((pl.col("area") == area) & (pl.col("school_form") != "forskola"))
@@ -74,7 +83,7 @@ def absence_filters() -> AbsenceFilters:
                 reg = reg.filter(pl.col("school_form") == form.lower())
             school_names = dict(zip(reg["school_name"], reg["school_id"], strict=True))
         school = select("Skolenhet", [ALL, *school_names], key="skola",
-                        help="Välj först ett område.") if school_names else ALL
+                        help="Välj först ett område.", width=SCHOOL_WIDTH) if school_names else ALL
     place = {}
     if area != ALL:
         place["area"] = [area]
@@ -127,11 +136,9 @@ def report_filters() -> ReportFilters:
     years = state.years()
     labels = catalog.VALUE_LABELS["reporter_category"]
     by_label = {v: k for k, v in labels.items()}
-    cols = st.columns([1, 2, 3])
-    with cols[0]:
-        year = select("År", [str(y) for y in years], key="ar")
-    with cols[1]:
-        category = select("Anmälarkategori (tratten)", [ALL, *by_label], key="kategori")
+    with filter_row():
+        year = select("År", [str(y) for y in years], key="ar", width=FORM_WIDTH)
+        category = select("Anmälarkategori (tratten)", [ALL, *by_label], key="kategori", width=SCHOOL_WIDTH)
     filters = {"reporter_category": [by_label[category]]} if category != ALL else {}
     info = state.dataset_info()
     return ReportFilters(year=year, years=sorted(years), school_years=sorted(state.school_years()),

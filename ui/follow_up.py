@@ -121,15 +121,15 @@ def register_view(reg: Register, user: auth.User) -> None:
     shown = df.select(["Nyckel", *[f.label for f in reg.fields if f.kind != "long"], "Version", "Ändrad av"])
     st.dataframe(shown.with_columns([pl.col(c).cast(pl.String) for c in shown.columns]), hide_index=True,
                  width="stretch")
-    cols = st.columns([1, 1, 3])
-    cols[0].download_button(
+    row = st.container(horizontal=True)  # wraps at tablet width instead of cutting the labels
+    row.download_button(
         "Registret (Excel)", data=auth.checked_download(user, f"{reg.name}.xlsx",
                                                         lambda: registers.excel_bytes(_url(), reg, now)),
         file_name=f"{reg.name}.xlsx", key=f"xlsx-{reg.name}", on_click="ignore", icon=":material/table:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if not editable:
         return
-    with cols[1].popover("Importera Excel", icon=":material/upload_file:"):
+    with row.popover("Importera Excel", icon=":material/upload_file:"):
         st.caption("Ladda upp registrets exportfil med dina ändringar. Rader med nyckel blir nya versioner, "
                    "rader utan nyckel nya poster. Allt eller inget: ett fel stoppar hela filen.")
         upload = st.file_uploader("Excelfil", type=["xlsx"], key=f"upload-{reg.name}")

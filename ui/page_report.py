@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import catalog
-from ui import auth, brief, exports, images, state
+from ui import auth, brief, charts, exports, images, state
 from ui import format as fmt
 
 
@@ -99,16 +99,20 @@ class PageReport:
             about = About(**{**about.__dict__, "title": fig.layout.title.text or name})
         # no plotly toolbar: its texts are English (Streamlit has no public way to load plotly's
         # Swedish locale); the downloads below replace it
-        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"chart-{slug}")
+        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"chart-{slug}",
+                        alt=charts.alt_text(fig))
+        if charts.summary(fig):  # the chart's text alternative, for everyone (its table is below)
+            st.caption(fmt.literal(charts.summary(fig)))
         table = display if display is not None else export
         note = note_for(about, images.has_hidden(fig) or bool(export.select(pl.any_horizontal(
             pl.all().is_null())).to_series().any()) if export.width else False)
         if collect:
             self.sections.append({"heading": heading or about.title, "figure": fig, "note": note, "table": table})
-        cols = st.columns([1, 1, 3])
+        # buttons in a row that wraps: fixed columns cut their labels at tablet width
+        row = st.container(horizontal=True)
         if self.exports:
             rows = about_rows(about, self.title)
-            with cols[0].popover("Ladda ner", icon=":material/download:"):
+            with row.popover("Ladda ner", icon=":material/download:"):
                 data_downloads(st, slug, export, percent_columns, self.user, rows)
                 st.download_button("Bild (PNG)", data=auth.checked_download(self.user, f"{slug}.png",
                                                                             lambda: images.png(fig, note)),
@@ -118,7 +122,7 @@ class PageReport:
                                                                             lambda: images.svg(fig, note)),
                                    file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
                                    mime="image/svg+xml", icon=":material/image:")
-        with cols[1 if self.exports else 0].popover("Visa tabell", icon=":material/view_list:"):
+        with row.popover("Visa tabell", icon=":material/view_list:"):
             st.dataframe(table, hide_index=True)
 
     def view(self, built: tuple, name: str, percent_columns: tuple[str, ...] = (), about: About | None = None,
@@ -166,7 +170,7 @@ def table_with_exports(report: PageReport, name: str, export: pl.DataFrame, disp
         st.dataframe(display, hide_index=True, width="stretch")
     if report.exports:
         about = about or About(title=heading)
-        with st.columns([1, 4])[0].popover("Ladda ner", icon=":material/download:"):
+        with st.popover("Ladda ner", icon=":material/download:"):
             data_downloads(st, slug, export, percent_columns, report.user, about_rows(about, report.title),
                            pp_columns, row_formats)
     report.sections.append({"heading": heading, "figure": None, "table": display})

@@ -128,11 +128,12 @@ class Annotation(Versioned, table=True):
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    label: str  # Swedish column heading
-    kind: str = "text"  # text | long | date | choice
+    label: str  # Swedish column heading (the Excel file's)
+    kind: str = "text"  # text | long | date | choice | goal (one goal id) | goals (ids, comma separated)
     required: bool = False
     choices: tuple[str, ...] = ()
     help: str = ""
+    form_label: str = ""  # the form's label when it differs from the column's ('Mål' for 'Mål (id)')
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ class Register:
 ACTION_STATUSES = ("planerad", "pågår", "klar", "försenad", "avbruten")
 REGISTERS: dict[str, Register] = {r.name: r for r in (
     Register("atgarder", "Åtgärder", "åtgärd", Action, (
-        FieldSpec("goal_id", "Mål (id)", required=True, help="Målets id i målfilen, t.ex. bun-hog-franvaro."),
+        FieldSpec("goal_id", "Mål (id)", "goal", required=True, form_label="Mål",
+                  help="Målet som åtgärden ska påverka; åtgärden visas på målets kort."),
         FieldSpec("title", "Åtgärd", required=True),
         FieldSpec("description", "Beskrivning", "long"),
         FieldSpec("committee", "Ansvarig nämnd"),
@@ -175,7 +177,7 @@ REGISTERS: dict[str, Register] = {r.name: r for r in (
         FieldSpec("report_due", "Återrapportering senast", "date"),
         FieldSpec("status", "Status", "choice", True, ("pågår", "återrapporterat", "avslutat")),
         FieldSpec("reported", "Återrapporterat, datum", "date"),
-        FieldSpec("goals", "Kopplade mål (id, kommaseparerade)"),
+        FieldSpec("goals", "Kopplade mål (id, kommaseparerade)", "goals", form_label="Kopplade mål"),
         FieldSpec("actions", "Kopplade åtgärder (nycklar)"),
         FieldSpec("source", "Källa"),
     ), "title", "report_due", ("återrapporterat", "avslutat"), "responsible"),
@@ -209,7 +211,7 @@ REGISTERS: dict[str, Register] = {r.name: r for r in (
     Register("handelser", "Händelser i diagrammen", "händelse", Annotation, (
         FieldSpec("on", "Datum", "date", True),
         FieldSpec("text", "Händelse", required=True, help="Kort: den ritas i diagrammen."),
-        FieldSpec("goal_id", "Mål (id)"),
+        FieldSpec("goal_id", "Mål (id)", "goal", form_label="Mål"),
         FieldSpec("indicator", "Indikator"),
         FieldSpec("area", "Område"),
     ), "text", None),
@@ -234,9 +236,11 @@ def _parse_date(value) -> date | None:
     return date.fromisoformat(str(value).strip()[:10])
 
 
-def clean(reg: Register, values: dict, where: str = "") -> tuple[dict, list[str]]:
+def clean(reg: Register, values: dict, where: str = "", goals: dict[str, str] | None = None) -> tuple[dict, list[str]]:
     """Values checked and converted against the register's fields; the problems (Swedish),
-    each naming ``where`` (e.g. 'rad 3') and the column."""
+    each naming ``where`` (e.g. 'rad 3') and the column. ``goals`` (goal id -> title, from the
+    goal file): a goal field must name one of them, else it could never appear on a goal card;
+    None leaves goal ids unchecked."""
     out, problems = {}, []
     prefix = f"{where}, " if where else ""
     for f in reg.fields:
@@ -245,6 +249,14 @@ def clean(reg: Register, values: dict, where: str = "") -> tuple[dict, list[str]
         if f.required and text == "":
             problems.append(f"{prefix}kolumn '{f.label}': saknas (obligatorisk).")
             continue
+        if f.kind in ("goal", "goals") and goals is not None and text:
+            ids = [t.strip() for t in text.split(",") if t.strip()] if f.kind == "goals" else [text]
+            unknown = [i for i in ids if i not in goals]
+            if unknown:
+                known = "; ".join(f"{k} ({v})" for k, v in goals.items())
+                problems.append(f"{prefix}kolumn '{f.label}': {', '.join(repr(u) for u in unknown)} är inget mål i "
+                                f"målfilen; ange ett av: {known}.")
+            text = ", ".join(ids) if f.kind == "goals" else text
         if f.kind == "date":
             try:
                 out[f.name] = _parse_date(text)
@@ -270,9 +282,10 @@ def _latest(session: Session, model, key: str):
 
 
 def save(url: str, reg: Register, values: dict, user: str, key: str | None = None, note: str = "",
-         demo: bool = False) -> Versioned:
-    """A new item (``key`` None) or a new version of one; raises RegisterError."""
-    data, problems = clean(reg, values)
+         demo: bool = False, goals: dict[str, str] | None = None) -> Versioned:
+    """A new item (``key`` None) or a new version of one; raises RegisterError. ``goals``: the
+    goal file's goals (id -> title) that goal fields are checked against (see ``clean``)."""
+    data, problems = clean(reg, values, goals=goals)
     if problems:
         raise RegisterError(problems)
     with Session(engine(url)) as session:
@@ -411,10 +424,12 @@ def excel_bytes(url: str, reg: Register, today: date | None = None) -> bytes:
     return buf.getvalue()
 
 
-def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str) -> int:
+def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str,
+                 goals: dict[str, str] | None = None) -> int:
     """Import an edited register file: every row validated first, then all saved in one
     transaction or none (RegisterError naming file, row and column). A row with a 'Nyckel' is a
-    new version of that item; a row without one is a new item. Returns the rows saved."""
+    new version of that item; a row without one is a new item. Returns the rows saved.
+    ``goals``: as for ``clean``."""
     try:
         df = pl.read_excel(io.BytesIO(data), sheet_id=1, infer_schema_length=0)
     except Exception:  # noqa: BLE001 - any unreadable file gets the same plain message
@@ -430,7 +445,7 @@ def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str
             values = {by_label[c].name: v for c, v in raw.items() if c in by_label}
             if all(v in (None, "") for v in values.values()):
                 continue
-            cleaned, found = clean(reg, values, f"{file_name}, rad {i}")
+            cleaned, found = clean(reg, values, f"{file_name}, rad {i}", goals)
             key = (raw.get("Nyckel") or "").strip() or None
             last = _latest(session, reg.model, key) if key else None
             if key and last is None:

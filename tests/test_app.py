@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from metrics import catalog
@@ -212,11 +214,24 @@ def test_the_follow_up_page_adds_an_action_that_the_goal_card_shows(app_env):
     assert [s.value for s in at.subheader][:2] == ["Försenat och förfaller snart", "Åtgärder"]
     table = at.dataframe[0].value
     assert "Närvaroteam i årskurs 7–9 på skolorna i Väster och Kustbygden" in table["Åtgärd"].to_list()
-    at.text_input(key="form-atgarder-ny-goal_id").input("sn-hog-franvaro-insats")
+    # no internal keys on screen: no key column, goals by their titles, the picker by titles
+    assert "Nyckel" not in table.columns and "Mål (id)" not in table.columns
+    assert "Andelen elever med hög frånvaro ska minska med minst två procentenheter" in table["Mål"].to_list()
+    picker = at.selectbox(key="pick-atgarder")
+    assert picker.options and all(not re.search(r"[0-9a-f]{12}", o) for o in picker.options)  # as shown
+    # the goal is chosen from the goal file by its title, never typed
+    goal = at.selectbox(key="form-atgarder-ny-goal_id")
+    assert goal.options == [  # as shown
+        "Andelen elever med hög frånvaro ska minska med minst två procentenheter",
+        "Hög frånvaro ska minska med 20 procent bland barn med insatser"]
+    goal.set_value("sn-hog-franvaro-insats")
     at.text_input(key="form-atgarder-ny-title").input("Läxhjälp i samverkan med fritidsgårdarna")
     at.selectbox(key="form-atgarder-ny-status").set_value("planerad")
     next(b for b in at.button if b.label == "Lägg till åtgärd").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    # the save is confirmed after the page has been drawn again
+    assert [shown(s.value) for s in at.success if "Sparat" in s.value] == [
+        "Sparat: åtgärd ”Läxhjälp i samverkan med fritidsgårdarna” är tillagd."]
     assert "Läxhjälp i samverkan med fritidsgårdarna" in at.dataframe[0].value["Åtgärd"].to_list()
     # the goal card on the Översikt lists it under Åtgärder
     at.switch_page("pages/overview.py").run()

@@ -82,7 +82,7 @@ def test_every_chart_has_a_one_sentence_summary_made_from_its_data():
                                       "visas inte (för få för att visas, eller saknas).")
     bars = charts.grouped_bars(["Skolfam", "TSI"], {"Barn med aktiv insats": [12345, 40],
                                                     "Nya insatser": [7, None]}, "Insatser", "Antal", percent=False)
-    assert charts.summary(bars) == ("Barn med aktiv insats: Skolfam 12\xa0345 och TSI 40; Nya insatser: Skolfam 7. "
+    assert charts.summary(bars) == ("Barn med aktiv insats – Skolfam: 12\xa0345 och TSI: 40; Nya insatser – Skolfam: 7. "
                                     "1 värde visas inte (för få för att visas, eller saknas).")
     funnel = charts.report_funnel(["Inkomna anmälningar", "Utredning inleds"], [6104, None], "Tratt")
     assert charts.summary(funnel) == "Antal anmälningar i varje steg: inkomna anmälningar 6\xa0104 och utredning inleds visas inte."

@@ -399,12 +399,12 @@ def grouped_bars(categories: list[str], groups: dict[str, list[float | None]], t
         if not pairs:
             continue
         if len(pairs) <= 5:  # few bars: every value
-            listed = _and([f"{c} {_show(v, percent)}" for c, v in pairs])
+            listed = _and([f"{c}: {_show(v, percent)}" for c, v in pairs])
         else:  # many: the largest and the smallest
             top, low = max(pairs, key=lambda p: p[1]), min(pairs, key=lambda p: p[1])
             listed = f"{'störst' if percent else 'flest'} {top[0]} ({_show(top[1], percent)}), " \
                      f"{'minst' if percent else 'färst'} {low[0]} ({_show(low[1], percent)})"
-        parts.append(f"{name}: {listed}" if len(groups) > 1 else listed[:1].upper() + listed[1:])
+        parts.append(f"{name} – {listed}" if len(groups) > 1 else listed[:1].upper() + listed[1:])
     return describe(fig, ("; ".join(parts) + "." if parts else "Inga värden.") + _hidden_note(hidden))
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from data import access, registers, settings
 from data.registers import REGISTERS, Register
-from ui import auth, goal_text, tables
+from ui import auth, goal_text, state, tables
 from ui import format as fmt
 
 
@@ -81,13 +81,32 @@ def goal_actions(goal_id: str) -> None:
     st.markdown("\n".join(lines))
 
 
+def goals() -> dict[str, str]:
+    """The goal file's goals, id -> title: what a goal field may name (a goal card lists the
+    actions of its own id)."""
+    return {g.id: g.title for g in state.goal_config().goals}
+
+
 def _value_widget(f: registers.FieldSpec, current, key: str):
-    label = f.label + (" *" if f.required else "")
+    label = (f.form_label or f.label) + (" *" if f.required else "")
     if f.kind == "date":
         return st.date_input(label, value=current, key=key, format="YYYY-MM-DD", help=f.help or None)
     if f.kind == "choice":
         return st.selectbox(label, f.choices, index=f.choices.index(current) if current in f.choices else 0,
                             key=key, help=f.help or None)
+    if f.kind == "goal":  # chosen by title from the goal file, never typed
+        titles = goals()
+        options = list(titles) + ([current] if current and current not in titles else [])
+        return st.selectbox(label, options, index=options.index(current) if current in options else None,
+                            format_func=lambda g: titles.get(g, f"{g} (finns inte i målfilen)"), key=key,
+                            placeholder="Välj mål …", help=f.help or None)
+    if f.kind == "goals":
+        titles = goals()
+        chosen = [g.strip() for g in (current or "").split(",") if g.strip()]
+        options = list(titles) + [g for g in chosen if g not in titles]
+        return ", ".join(st.multiselect(label, options, default=chosen, key=key, placeholder="Välj mål …",
+                                        format_func=lambda g: titles.get(g, f"{g} (finns inte i målfilen)"),
+                                        help=f.help or None))
     if f.kind == "long":
         return st.text_area(label, value=current or "", key=key, help=f.help or None)
     return st.text_input(label, value=current or "", key=key, help=f.help or None)
@@ -103,13 +122,60 @@ def item_form(reg: Register, user: auth.User, item=None) -> None:
         if st.form_submit_button("Spara ny version" if item else f"Lägg till {reg.noun}"):
             try:
                 saved = registers.save(_url(), reg, values, user.id or user.name, key=item.key if item else None,
-                                       note=note)
+                                       note=note, goals=goals())
             except registers.RegisterError as exc:
                 st.error("Inget sparades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems))
                 return
             auth.record(user, "write", f"{reg.noun}: {saved.key} v{saved.version}")
-            st.success(f"Sparat ({reg.noun}, version {saved.version}).")
+            title = str(getattr(saved, reg.title_field))
+            confirm(reg, f"Sparat: {reg.noun} ”{title}”" + (f", version {saved.version}." if item else " är tillagd."))
             st.rerun()
+
+
+def confirm(reg: Register, text: str) -> None:
+    """Keep a confirmation for the register's next run: a save ends with st.rerun, which would
+    drop a message shown before it."""
+    st.session_state[f"_saved-{reg.name}"] = text
+
+
+def _confirmation(reg: Register) -> None:
+    text = st.session_state.pop(f"_saved-{reg.name}", None)
+    if text:
+        st.success(fmt.literal(text), icon=":material/check_circle:")
+
+
+def shown_frame(df: pl.DataFrame, reg: Register) -> pl.DataFrame:
+    """The register as the page shows it: no internal key, goals by their titles, every value as
+    text ('' for none)."""
+    titles = goals()
+    cols = [f for f in reg.fields if f.kind != "long"]
+    out = df.select([f.label for f in cols] + ["Version", "Ändrad av"])
+    for f in cols:
+        if f.kind in ("goal", "goals"):
+            named = [", ".join(titles.get(g.strip(), g.strip()) for g in (v or "").split(",") if g.strip())
+                     for v in out[f.label]]
+            out = out.with_columns(pl.Series(f.label, named, dtype=pl.String)).rename({f.label: f.form_label or f.label})
+    return out.with_columns([pl.col(c).cast(pl.String).fill_null("") for c in out.columns])
+
+
+def item_labels(items: list, reg: Register) -> dict[str, str]:
+    """How items are named in the picker: the title, then what tells equal titles apart (the
+    owner, the due date, else a running number), never the internal key.
+    Example: two actions 'Läxhjälp' -> 'Läxhjälp – Rektor A', 'Läxhjälp – Rektor B'."""
+    base = {i.key: str(getattr(i, reg.title_field))[:90] for i in items}
+    counts: dict[str, int] = {}
+    for t in base.values():
+        counts[t] = counts.get(t, 0) + 1
+    out, seen = {}, {}
+    for i in items:
+        label = base[i.key]
+        if counts[label] > 1:
+            extra = [str(x) for x in (getattr(i, reg.owner_field, "") if reg.owner_field else "",
+                                      getattr(i, reg.due_field) if reg.due_field else None) if x]
+            label = f"{label} – {', '.join(extra)}" if extra else label
+        seen[label] = seen.get(label, 0) + 1
+        out[i.key] = label if seen[label] == 1 else f"{label} ({seen[label]})"
+    return out
 
 
 def register_view(reg: Register, user: auth.User) -> None:
@@ -117,10 +183,8 @@ def register_view(reg: Register, user: auth.User) -> None:
     now = today()
     items = registers.current(_url(), reg)
     editable = access.may_edit_registers(user.grants)
-    df = registers.frame(_url(), reg, now)
-    shown = df.select(["Nyckel", *[f.label for f in reg.fields if f.kind != "long"], "Version", "Ändrad av"])
-    st.dataframe(shown.with_columns([pl.col(c).cast(pl.String) for c in shown.columns]), hide_index=True,
-                 width="stretch")
+    _confirmation(reg)
+    st.dataframe(shown_frame(registers.frame(_url(), reg, now), reg), hide_index=True, width="stretch")
     row = st.container(horizontal=True)  # wraps at tablet width instead of cutting the labels
     row.download_button(
         "Registret (Excel)", data=auth.checked_download(user, f"{reg.name}.xlsx",
@@ -135,19 +199,20 @@ def register_view(reg: Register, user: auth.User) -> None:
         upload = st.file_uploader("Excelfil", type=["xlsx"], key=f"upload-{reg.name}")
         if upload is not None and st.button("Importera", key=f"import-{reg.name}"):
             try:
-                n = registers.import_excel(_url(), reg, upload.getvalue(), upload.name, user.id or user.name)
+                n = registers.import_excel(_url(), reg, upload.getvalue(), upload.name, user.id or user.name,
+                                           goals=goals())
             except registers.RegisterError as exc:
                 st.error("Inget importerades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems[:50]))
             else:
                 auth.record(user, "write", f"{reg.noun}: import av {n} rader")
-                st.success(f"{n} rader importerade.")
+                st.success(f"{fmt.number(n)} {'rad' if n == 1 else 'rader'} importerade från {fmt.literal(upload.name)}.")
     with st.expander(f"Lägg till {reg.noun}"):
         item_form(reg, user)
     if not items:
         return
-    labels = {i.key: f"{str(getattr(i, reg.title_field))[:90]} ({i.key})" for i in items}
-    chosen = st.selectbox(f"Ändra, följ upp eller dra tillbaka en {reg.noun}", [None, *labels],
-                          format_func=lambda k: "Välj …" if k is None else labels[k], key=f"pick-{reg.name}")
+    labels = item_labels(items, reg)
+    chosen = st.selectbox(f"Ändra, följ upp eller dra tillbaka en {reg.noun}", list(labels), index=None,
+                          format_func=lambda k: labels[k], key=f"pick-{reg.name}", placeholder="Välj …")
     if chosen is None:
         return
     item = next(i for i in items if i.key == chosen)
@@ -168,6 +233,7 @@ def register_view(reg: Register, user: auth.User) -> None:
                 st.error(fmt.literal(str(exc)))
             else:
                 auth.record(user, "write", f"{reg.noun}: {chosen} tillbakadragen")
+                confirm(reg, f"Tillbakadragen: {reg.noun} ”{labels[chosen]}”. Den finns kvar i historiken.")
                 st.rerun()
 
 

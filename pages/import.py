@@ -12,7 +12,7 @@ st.caption("Filen kontrolleras först. Har den fel visas alla på en gång och i
            "gånger ändrar ingenting. Personnummer ersätts med pseudonymer och sparas aldrig.")
 
 kind, upload, mapping = import_page.import_form()
-if upload is not None:
+if upload is not None and kind is not None:
     plan = import_page.import_plan(kind, upload, mapping)
     import_page.import_preview(plan, user)
 

@@ -8,7 +8,7 @@ from ui.page_report import About
 user = auth.require("bun")
 
 TITLE = "Barn- och utbildningsnämnden – hög frånvaro"
-st.title(TITLE)
+st.title(TITLE, anchor=False)
 st.caption("Andel elever vars frånvaro (giltig och ogiltig) är mer än 15 % av den schemalagda tiden. "
            "Strecken visar 95 %-intervall: överlappar de, kan skillnaden bero på slumpen.")
 report = page_report.PageReport(TITLE, user)
@@ -27,7 +27,7 @@ report.chart(charts.annotate(charts.trend_from_frame(trend, "school_form", title
              about=About(title=title, indicator=IND, period=f"läsåren {f.years[0]}–{f.years[-1]}",
                          selection=f.place_selection))
 
-st.subheader(f"{f.drill_heading} – {f.period_label}")
+st.subheader(f"{f.drill_heading} – {f.period_label}", anchor=False)
 drill = state.absence_breakdown(f.period, f.drill_dim, f.filters)
 title = f"Hög frånvaro per {f.drill_noun}, {f.period_label} – {f.place_label}"
 report.chart(charts.ranked_from_frame(drill, f.drill_dim, title), f"hog-franvaro-per-{f.drill_noun}-{f.period}",
@@ -40,13 +40,13 @@ report.chart(charts.ranked_from_frame(gender, "gender", title), f"hog-franvaro-p
              tables.export_frame(gender, IND), tables.display_frame(gender, IND), PCT,
              about=About(title=title, indicator=IND, period=f.period_label, selection=f.selection))
 
-st.subheader("Hur stor är frånvaron?")
+st.subheader("Hur stor är frånvaron?", anchor=False)
 title = f"Elever efter frånvaro, {f.period_label} – {f.place_label}"
 report.view(figures.distribution(state.absence_distribution(f.period, f.filters), title),
             f"elever-efter-franvaro-{f.period}", ("Andel",),
             about=About(title=title, indicator="pupil_count", period=f.period_label, selection=f.selection))
 
-st.subheader("Skolorna jämförda")
+st.subheader("Skolorna jämförda", anchor=False)
 st.caption("Varje punkt är en skola med sitt nummer (namnen står i tabellen): skolans andel mot antalet "
            "elever. En liten skola varierar mer av en slump. Bara en skola utanför den streckade linjen "
            "skiljer sig tydligt från kommunen i stort.")

@@ -6,7 +6,7 @@ from ui import auth, brief_button, filters, goal_card, goal_text, page_report, s
 
 user = auth.require("oversikt")
 
-st.title("Översikt – måluppfyllelse")
+st.title("Översikt – måluppfyllelse", anchor=False)
 st.caption("Kommunfullmäktiges mål för barn- och utbildningsnämnden och socialnämnden: "
            "var målen står i dag, jämfört med basåret, och nämndernas egna analyser.")
 

@@ -4,6 +4,7 @@ server (AppTest with a fixed ``st.user``). The real OIDC flow is in test_e2e_log
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from data import access, store
 from data.access import Grant, Role
-from tests.conftest import ROOT, build_warehouse
+from tests.conftest import ROOT, build_warehouse, shown
 
 APP = str(ROOT / "app.py")
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "k" * 32,
@@ -224,3 +225,8 @@ def test_the_admin_reads_and_filters_the_audit_log(app_env):
     at.selectbox(key="audit_action").set_value("Import").run()
     assert list(at.dataframe[0].value["Detaljer"]) == ["absence: fil.csv"]
     assert [b.label for b in at.get("download_button")] == ["Data (Excel)", "Data (CSV)"]
+    # a date that is not one: a Swedish message, the typed text kept, no table
+    at.text_input(key="audit_from").input("3/11").run()
+    assert [shown(e.value) for e in at.error] == [
+        f"'3/11' är inget datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel {date.today().isoformat()}."]
+    assert at.text_input(key="audit_from").value == "3/11" and not at.dataframe

@@ -308,9 +308,7 @@ def test_an_action_added_on_the_follow_up_page_shows_on_the_overview_and_the_ste
     page.get_by_role("option", name="Andelen elever med hög frånvaro ska minska med minst två procentenheter").click()
     page.get_by_role("textbox", name="Åtgärd *").fill("Lovskola för elever med hög frånvaro")
     page.get_by_role("textbox", name="Ansvarig (roll eller namn)").fill("Rektor Björkskolan")
-    due = page.locator("[data-testid=stDateInput]").filter(has_text="Klart senast").locator("input")
-    due.fill("2026-01-15")
-    due.press("Enter")
+    page.get_by_role("textbox", name="Klart senast").fill("2026-01-15")
     page.get_by_role("button", name="Lägg till åtgärd").click()
     body = wait_rendered(page, "Sparat: åtgärd ”Lovskola för elever med hög frånvaro” är tillagd.")
     assert "Inget sparades" not in body

@@ -11,25 +11,45 @@ import streamlit as st
 from data import settings, store
 from ui import auth
 from ui import format as fmt
-from ui.filters import ALL, filter_row
+from ui.filters import ALL, PLACEHOLDER, filter_row
 from ui.page_report import data_downloads
 
 log = logging.getLogger("samverkan.app")
 
 
-def audit_filters() -> dict:
-    """Period, kind of event and user for the audit log."""
+def audit_filters() -> dict | None:
+    """Period, kind of event and user for the audit log; None (and a Swedish message, the typed
+    text kept) when a date is not one.
+
+    The dates are text fields (ÅÅÅÅ-MM-DD): Streamlit's date picker shows 'yyyy-mm-dd' and names
+    its parts in English to screen readers, with no option to change it."""
     today = date.today()
     labels = {v: k for k, v in store.AUDIT_ACTIONS.items()}
     with filter_row():
-        span = st.date_input("Period", (today - timedelta(days=30), today), key="audit_period",
-                             format="YYYY-MM-DD", width=260)
-        action = st.selectbox("Händelse", [ALL, *labels], key="audit_action", width=220)
+        first = st.text_input("Från och med", (today - timedelta(days=30)).isoformat(), key="audit_from",
+                              placeholder="ÅÅÅÅ-MM-DD", width=170, max_chars=10)
+        last = st.text_input("Till och med", today.isoformat(), key="audit_until", placeholder="ÅÅÅÅ-MM-DD",
+                             width=170, max_chars=10)
+        action = st.selectbox("Händelse", [ALL, *labels], key="audit_action", width=220, placeholder=PLACEHOLDER)
         who = st.text_input("Användare (del av id)", key="audit_user", width=260)
-    start, end = (span[0], span[-1]) if isinstance(span, tuple | list) and span else (today, today)
+    try:
+        start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+    except ValueError:
+        bad = first if not _is_date(first) else last
+        st.error(f"'{fmt.literal(bad)}' är inget datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel "
+                 f"{today.isoformat()}.", icon=":material/error:")
+        return None
     return {"since": datetime.combine(start, time.min, tzinfo=UTC),
             "until": datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
             "action": None if action == ALL else labels[action], "user": who.strip() or None}
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def audit_table(user: auth.User, filters: dict) -> None:

@@ -162,7 +162,7 @@ def gate() -> User:
 
 
 def _login_page() -> None:
-    st.title("Samverkan")
+    st.title("Samverkan", anchor=False)
     st.write("Uppföljning av nämndernas gemensamma mål för barn som far illa eller riskerar att "
              "fara illa. Logga in med ditt konto i kommunen.")
     if st.button("Logga in", type="primary", icon=":material/login:", key="login"):
@@ -183,7 +183,7 @@ def sidebar(user: User) -> None:
     with st.sidebar:
         if user.mode == "demo":
             views = list(access.demo_grants(c.id for c in state.goal_config().committees))
-            st.selectbox("Visa som (demo)", views, key="demo_view",
+            st.selectbox("Visa som (demo)", views, key="demo_view", placeholder="Välj roll …",
                          index=views.index(access.ROLE_LABELS[access.Role.ADMIN]),
                          help="I demoläget kan du prova hur sidorna ser ut för varje roll.")
         elif user.mode == "login":

@@ -16,6 +16,9 @@ log = logging.getLogger("samverkan.app")
 
 
 ALL = "Alla"
+# Streamlit's own placeholder is English ("Choose an option") and sits in every select's search
+# field even when a value is chosen: every select gets this one.
+PLACEHOLDER = "Välj …"
 
 
 def select(label: str, options: list[str], key: str, help: str | None = None, format_func=str,
@@ -24,7 +27,7 @@ def select(label: str, options: list[str], key: str, help: str | None = None, fo
     option as shown (``format_func``'s text): ?manad=oktober+2026. ``width`` in pixels for a
     select in a ``filter_row``."""
     return st.selectbox(label, options, key=key, bind="query-params", help=help, format_func=format_func,
-                        width=width)
+                        width=width, placeholder=PLACEHOLDER)
 
 
 def filter_row():

@@ -90,10 +90,13 @@ def goals() -> dict[str, str]:
 def _value_widget(f: registers.FieldSpec, current, key: str):
     label = (f.form_label or f.label) + (" *" if f.required else "")
     if f.kind == "date":
-        return st.date_input(label, value=current, key=key, format="YYYY-MM-DD", help=f.help or None)
+        # a text field: Streamlit's date picker shows 'yyyy-mm-dd' and names its parts in English to
+        # screen readers; the register checks the date and says in Swedish what is wrong
+        return st.text_input(label, value=current.isoformat() if current else "", key=key, max_chars=10,
+                             placeholder="ÅÅÅÅ-MM-DD", help=f.help or "Datum som ÅÅÅÅ-MM-DD, t.ex. 2026-06-30.")
     if f.kind == "choice":
         return st.selectbox(label, f.choices, index=f.choices.index(current) if current in f.choices else 0,
-                            key=key, help=f.help or None)
+                            key=key, help=f.help or None, placeholder="Välj …")
     if f.kind == "goal":  # chosen by title from the goal file, never typed
         titles = goals()
         options = list(titles) + ([current] if current and current not in titles else [])

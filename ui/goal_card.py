@@ -54,6 +54,7 @@ def period_filter() -> str | None:
     """The follow-up period, bound to the URL (?lasar=2024/25); None = the latest data."""
     choice = st.selectbox(
         "Uppföljningsperiod (läsår)", period_options(), key="lasar", bind="query-params", width=240,
+        placeholder="Välj läsår …",
         help="Den officiella statusen gäller ett avslutat läsår jämfört med basåret. Under ett pågående "
              "läsår visas terminen hittills som preliminär, jämförd med samma månader basåret.")
     return None if choice == LATEST else choice

@@ -42,6 +42,7 @@ with components.friendly_errors():
         user = auth.gate()
         components.sidebar()
         auth.sidebar(user)
+        components.image_export_note(user)
         navigation = st.navigation(auth.navigation_pages(user, PAGES))
         # each page its own browser-tab title ("Socialnämnden – Samverkan"), not "Samverkan" everywhere
         st.set_page_config(page_title=f"{navigation.title} – Samverkan")

@@ -9,6 +9,7 @@ demo role on its own pages, then the open states that only appear after a click.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -99,6 +100,41 @@ CUT_TEXT_JS = """() => {
 }"""
 
 
+# Text a user or a screen reader gets: visible text (icon ligatures are hidden), placeholders and
+# the names and titles given to controls. Text marked lang="en" is English said to be English.
+TEXTS_JS = """() => {
+    const skip = el => !el || el.closest('[data-testid=stIconMaterial], script, style, noscript, [aria-hidden=true], body [lang=en]');
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode())
+        if (!skip(n.parentElement) && n.data.trim()) out.push(n.data.trim());
+    for (const a of ['placeholder', 'aria-label', 'title', 'aria-valuetext', 'aria-roledescription'])
+        for (const el of document.querySelectorAll(`[${a}]`)) out.push(el.getAttribute(a).trim());
+    return [...new Set(out)].filter(t => t);
+}"""
+# Words that only English UI text has (none is Swedish); 'None' is Python's missing value.
+ENGLISH = re.compile(r"\b(the|and|choose|options?|none|download|upload|browse|drag|drop|search|running|stop|"
+                     r"page|found|skip|main|content|show|hide|close|clear|select|help|open|collapse|expand|"
+                     r"sidebar|app|pages|link|heading|file|files|limit|empty|year|month|day|loading|"
+                     r"error|press|enter|fullscreen|settings|print|rerun|record|sort|column|row)\b", re.I)
+# A number of five or more digits, or four that are no year: it lacks its thousands separator.
+RAW_NUMBER = re.compile(r"(?<![\w/:.\-\u2212])\d{4,}(?![\w/:.\-])")
+
+
+def english_and_raw_numbers(page) -> list[str]:
+    """Texts with English words that Streamlit renders with no public option to change them are
+    allowed only when the statement names them (ui.accessibility.STREAMLIT_ENGLISH); numbers
+    must have their thousands separator."""
+    found = []
+    for text in page.evaluate(TEXTS_JS):
+        if ENGLISH.search(text) and not accessibility.streamlit_english(text):
+            found.append(f"engelska: {text[:100]!r}")
+        for m in RAW_NUMBER.finditer(text):
+            if len(m.group()) > 4 or not 1900 <= int(m.group()) <= 2100:
+                found.append(f"tal utan tusentalsavgränsare: {m.group()} i {text[:80]!r}")
+    return found
+
+
 @dataclass(frozen=True)
 class Visit:
     name: str
@@ -135,6 +171,8 @@ def check(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"a11y-{name}.png"))
     assert page.evaluate("document.documentElement.lang") == "sv", name
     assert found == [], f"{name}:\n" + json.dumps(found, ensure_ascii=False, indent=1)
+    words = english_and_raw_numbers(page)
+    assert words == [], f"{name}: " + json.dumps(words, ensure_ascii=False)
 
 
 VISITS = [Visit(f"{path.strip('/') or 'oversikt'}-{w}", path, marker, w)
@@ -201,5 +239,70 @@ def test_axe_with_menus_forms_and_tables_open(server, browser, tmp_path):  # noq
         wait_rendered(page, "Andel elever med hög frånvaro")
         page.locator("[data-testid=stExpander] summary").first.click()
         check(page, "definitioner-oppen")
+    finally:
+        context.close()
+
+
+# --- keyboard only -------------------------------------------------------------------------------
+
+FOCUS_JS = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const s = getComputedStyle(el);
+    const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || (s.boxShadow && s.boxShadow !== 'none');
+    if (!el.dataset.walk) el.dataset.walk = String(document.querySelectorAll('[data-walk]').length + 1);
+    const card = el.closest('[data-testid=stVerticalBlockBorderWrapper]');
+    const scorecard = document.querySelector('[data-testid=stTable]');
+    return {id: el.dataset.walk, name: (el.getAttribute('aria-label') || el.innerText || el.value || el.tagName).trim().slice(0, 60),
+            ring: ring, in_card: !!card && !!card.querySelector('.status-badge'),
+            after_scorecard: !!scorecard && !!(scorecard.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)};
+}"""
+# every control a keyboard user must reach: visible, enabled, in the tab order
+CONTROLS_JS = """() => [...document.querySelectorAll(
+        'a[href], button, input, select, textarea, summary, [tabindex], [role=button], [role=combobox], [role=tab]')]
+    .filter(el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+        return el.tabIndex >= 0 && !el.disabled && r.width > 2 && r.height > 2 && s.visibility !== 'hidden'
+            && !el.closest('[aria-hidden=true], [inert]'); })
+    .map(el => { if (!el.dataset.need) el.dataset.need = 'x'; return el.dataset.walk || null; })"""
+
+
+def test_the_overview_with_the_keyboard_alone(server, browser):  # noqa: F811
+    """Tab from the top of the Översikt: every control is reached, each with a visible focus
+    ring, past the scorecard into a goal card, and the brief's menu opens with Enter."""
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(server + "/")
+        wait_rendered(page, "Nämndens analys, läsåret 2026/27")
+        page.wait_for_timeout(600)
+        walk, seen = [], set()
+        for _ in range(400):
+            page.keyboard.press("Tab")
+            here = page.evaluate(FOCUS_JS)
+            if here is None:
+                continue
+            if here["id"] in seen:  # round the page and back to the first control
+                break
+            seen.add(here["id"])
+            walk.append(here)
+        names = [w["name"] for w in walk]
+        assert any(n.startswith("Uppföljningsperiod") or "Senaste data" in n for n in names), names
+        brief = next(i for i, w in enumerate(walk) if "Uppföljningsrapport" in w["name"])
+        card = next(i for i, w in enumerate(walk) if w["in_card"])
+        assert walk[card]["after_scorecard"] and brief < card  # filters, the brief, the scorecard, the cards
+        assert [w["name"] for w in walk if not w["ring"]] == []  # focus is always visible
+        # every control on the page was reached by the walk
+        page.evaluate(CONTROLS_JS)
+        missing = page.evaluate("""() => [...document.querySelectorAll('[data-need]')].filter(el => !el.dataset.walk)
+                                        .map(el => (el.getAttribute('aria-label') || el.innerText || el.tagName).slice(0, 60))""")
+        assert missing == [], missing
+        # the brief's menu opens from the keyboard
+        for _ in range(len(walk) + 5):
+            if "Uppföljningsrapport" in (page.evaluate(FOCUS_JS) or {}).get("name", ""):
+                break
+            page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Enter")
+        page.get_by_role("button", name="Word (.docx)").wait_for(timeout=30_000)
+        page.screenshot(path=str(SHOTS / "tangentbord-rapportmeny.png"))
     finally:
         context.close()

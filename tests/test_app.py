@@ -242,3 +242,21 @@ def test_the_follow_up_page_adds_an_action_that_the_goal_card_shows(app_env):
         at.switch_page("pages/uppfoljning.py").run()
         at.segmented_control(key="register").set_value(name).run()
         assert not at.exception and len(at.dataframe[0].value) > 0, name
+
+
+def test_without_a_browser_for_images_the_pages_say_so_and_keep_the_tables(app_env, monkeypatch):
+    # the server's chromium is missing (here: BROWSER_PATH names nothing), as on a server where
+    # ./scripts/run.sh could not install it
+    monkeypatch.setenv("BROWSER_PATH", "/saknas/chromium")
+    at = page("pages/bun.py")
+    labels = [b.label for b in at.get("download_button")]
+    assert "Data (Excel)" in labels and "Bild (PNG)" not in labels and "Bild (SVG)" not in labels
+    said = [c.value for c in at.caption if c.value.startswith("Bildexport är inte tillgänglig")]
+    assert len(said) == len(at.get("plotly_chart"))  # in each chart's download menu
+    assert "./scripts/run.sh" in said[0] and "/saknas/chromium" in said[0]
+    assert any(w.value.startswith("Bildexport är inte tillgänglig") for w in at.sidebar.warning)
+    at.switch_page("pages/overview.py").run()
+    assert "Word (.docx)" not in [b.label for b in at.get("download_button")]  # the brief needs the charts
+    monkeypatch.delenv("BROWSER_PATH")
+    at.run()
+    assert "Word (.docx)" in [b.label for b in at.get("download_button")]

@@ -41,3 +41,10 @@ def test_the_accessibility_statement_has_what_digg_requires_and_the_pinned_axe_v
         assert part in text, part
     for gap in accessibility.GAPS:
         assert gap.criterion in text and gap.what in text
+
+
+def test_the_run_command_installs_what_chart_images_need_before_it_serves():
+    # PNG, SVG and the brief's charts are drawn by chromium: ./scripts/run.sh sets it up, as
+    # ./scripts/test.sh does (the pages say so when it could not be installed: test_app.py)
+    run = (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")
+    assert "\nensure_chromium" in run and run.index("\nensure_chromium") < run.index("serve.py \"$@\"")

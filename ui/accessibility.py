@@ -8,6 +8,7 @@ listed here, so nothing is excused in the test that the statement does not tell 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,6 +33,35 @@ class Gap:
     axe_target: str | None = None  # a CSS selector the reported element matches (or lies inside)
 
 
+# English that Streamlit renders, in view or as names for screen readers, with no public option to
+# change it: the statement lists these, and the browser sweep allows no other English.
+# (pattern, what it is, in the statement's words)
+STREAMLIT_ENGLISH: tuple[tuple[str, str, tuple[str, ...]], ...] = (  # (pattern, what it is, examples)
+    (r"Skip to main content", "länken för att hoppa till sidans innehåll", ("Skip to main content",)),
+    (r"Sidebar|Collapse sidebar|Expand sidebar|App pages", "sidopanelens och menyns namn och knappar",
+     ("Sidebar", "Collapse sidebar", "App pages")),
+    (r"Help for .+", "hjälpknapparna bredvid fälten", ("Help for …",)),
+    (r"Open|Close|Clear all|Clear value", "knapparna som öppnar och tömmer listor", ("Open", "Clear all")),
+    (r"\d+ results? available\.?|\d+ options? available\.?|.*(option|result).*(selected|focused).*",
+     "det en skärmläsare läser upp om en lista när man väljer i den", ("6 options available",)),
+    (r"Link to heading", "länken till ett måls rubrik på målkortet", ("Link to heading",)),
+    (r"Upload|\d+MB per file.*|file upload|Remove file|Browse files", "filuppladdningen",
+     ("Upload", "200MB per file")),
+    (r"Running\.*|Running…|Stop", "statusrutan medan sidan räknar", ("Running…", "Stop")),
+    (r"Show/hide columns|Search|Fullscreen|Close fullscreen|Clear search", "tabellernas verktygsrad",
+     ("Search", "Fullscreen")),
+)
+
+
+def _english_parts() -> str:
+    """'… (”Skip to main content”), …' for the statement, the English marked as English (3.1.2)."""
+    def english(text: str) -> str:
+        return f'”<span lang="en">{text}</span>”'
+
+    return "; ".join(f"{what} ({', '.join(english(e) for e in examples)})"
+                     for _pattern, what, examples in STREAMLIT_ENGLISH)
+
+
 GAPS: tuple[Gap, ...] = (
     Gap("3.1.1 Sidans språk",
         "Den HTML-sida som servern skickar anger engelska som språk (lang=\"en\"). Ett skript sätter "
@@ -39,15 +69,13 @@ GAPS: tuple[Gap, ...] = (
         "sidan efter laddningen får svenska; verktyg som läser sidans källkod utan att köra skript "
         "ser engelska.",
         "Ramverket Streamlit skriver in språket i sidans mall och har ingen inställning för det "
-        "(Streamlits ärende 15726)."),
+        "([Streamlits ärende om sidans språk](https://github.com/streamlit/streamlit/issues/15726))."),
     Gap("3.1.2 Språk för delar av innehållet",
-        "Några texter som ramverket ritar är på engelska och inte märkta som engelska: i "
-        "filuppladdningen (\"Drag and drop file here\", \"Browse files\", gränsen för filstorlek), i "
-        "tabellernas verktygsrad (sök, ladda ner, helskärm), i menyn uppe till höger, i "
-        "statusrutan medan sidan räknar (\"Running\", \"Stop\"), i datumväljarens kalender och i "
-        "meddelandet om förlorad anslutning.",
-        "Streamlit har ingen inställning för de texterna. Alla texter som Samverkan själv skriver, "
-        "och alla etiketter och platshållare som Streamlit låter oss ange, är på svenska."),
+        "Några texter som ramverket ritar, synliga eller som namn som skärmläsare läser upp, är på "
+        f"engelska och inte märkta som engelska: {_english_parts()}. Meddelandet som visas om "
+        "förbindelsen med servern bryts är också på engelska.",
+        "Streamlit har ingen inställning för de texterna. Alla texter som Samverkan själv skriver, och "
+        "alla etiketter, platshållare och format som Streamlit låter oss ange, är på svenska."),
     Gap("1.1.1 Icke-textuellt innehåll och 2.1.1 Tangentbord",
         "Diagrammen går inte att utforska med tangentbordet punkt för punkt (värdet visas när "
         "muspekaren vilar på en punkt).",
@@ -55,6 +83,11 @@ GAPS: tuple[Gap, ...] = (
         "det visar (också uppläst av skärmläsare) och en tabell med samma siffror under "
         "\"Visa tabell\"."),
 )
+
+
+def streamlit_english(text: str) -> bool:
+    """Whether ``text`` is one of Streamlit's English texts that the statement names."""
+    return any(re.fullmatch(pattern, text) for pattern, _what, _examples in STREAMLIT_ENGLISH)
 
 
 def statement_gaps() -> tuple[Gap, ...]:
@@ -87,7 +120,8 @@ def contact_text() -> str:
 
 def statement() -> None:
     """The statement on its page (and on the login page, before anyone has logged in)."""
-    st.markdown(statement_markdown(settings.municipality() or "Kommunen"))
+    # HTML for the English examples marked lang="en"; the text is ours (the contact is escaped)
+    st.markdown(statement_markdown(settings.municipality() or "Kommunen"), unsafe_allow_html=True)
 
 
 def statement_markdown(owner: str) -> str:

@@ -193,11 +193,14 @@ def figure_html(fig: go.Figure, note: Note) -> str:
     accessible name, and the summary as the visible caption."""
     from ui import charts
 
+    caption = charts.summary(fig)
+    if (problem := exports.image_export_problem()) is not None:  # the report still says what it shows
+        return (f"<figure><p class='warn'>{html.escape(problem)}</p>"
+                + (f"<figcaption>{html.escape(caption)}</figcaption>" if caption else "") + "</figure>")
     text = svg(fig, note).decode("utf-8")
     text = text[text.index("<svg"):]  # inline, without an XML declaration
     label = html.escape(alt_text(fig, note), quote=True)
     text = text.replace("<svg", f'<svg role="img" aria-label="{label}"', 1)
-    caption = charts.summary(fig)
     return f"<figure>{text}" + (f"<figcaption>{html.escape(caption)}</figcaption>" if caption else "") + "</figure>"
 
 

@@ -114,16 +114,20 @@ class PageReport:
             rows = about_rows(about, self.title)
             with row.popover("Ladda ner", icon=":material/download:"):
                 data_downloads(st, slug, export, percent_columns, self.user, rows)
-                st.download_button("Bild (PNG)", data=auth.checked_download(self.user, f"{slug}.png",
-                                                                            lambda: images.png(fig, note)),
-                                   file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
-                                   mime="image/png", icon=":material/image:")
-                st.download_button("Bild (SVG)", data=auth.checked_download(self.user, f"{slug}.svg",
-                                                                            lambda: images.svg(fig, note)),
-                                   file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
-                                   mime="image/svg+xml", icon=":material/image:")
+                if (problem := exports.image_export_problem()) is not None:  # said plainly, no broken button
+                    st.caption(problem)
+                else:
+                    self._image_buttons(fig, note, slug)
         with row.popover("Visa tabell", icon=":material/view_list:"):
             st.dataframe(table, hide_index=True)
+
+    def _image_buttons(self, fig, note: images.Note, slug: str) -> None:
+        png = auth.checked_download(self.user, f"{slug}.png", lambda: images.png(fig, note))
+        svg = auth.checked_download(self.user, f"{slug}.svg", lambda: images.svg(fig, note))
+        st.download_button("Bild (PNG)", data=png, file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
+                           mime="image/png", icon=":material/image:")
+        st.download_button("Bild (SVG)", data=svg, file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
+                           mime="image/svg+xml", icon=":material/image:")
 
     def view(self, built: tuple, name: str, percent_columns: tuple[str, ...] = (), about: About | None = None,
              collect: bool = True) -> None:

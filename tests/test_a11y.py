@@ -230,8 +230,9 @@ def test_axe_with_menus_forms_and_tables_open(server, browser, tmp_path):  # noq
         check(page, "uppfoljning-ny-atgard")
         page.goto(server + "/import")
         wait_rendered(page, "Importlogg")
-        bad = tmp_path / "franvaro.csv"
-        bad.write_text("elev;skola\n1;2\n", encoding="utf-8")
+        bad = tmp_path / "franvaro.csv"  # recognised as absence by its columns, with one bad row
+        bad.write_text("pupil_id;school_id;grade;gender;month;scheduled_minutes;absent_minutes\n"
+                       "E1;OKAND;7;flicka;2025-09;4400;5\n", encoding="utf-8")
         page.locator("[data-testid=stFileUploaderDropzoneInput]").first.set_input_files(str(bad))
         wait_rendered(page, "kan inte importeras")
         check(page, "import-fel")
@@ -251,18 +252,22 @@ FOCUS_JS = """() => {
     const s = getComputedStyle(el);
     const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || (s.boxShadow && s.boxShadow !== 'none');
     if (!el.dataset.walk) el.dataset.walk = String(document.querySelectorAll('[data-walk]').length + 1);
-    const card = el.closest('[data-testid=stVerticalBlockBorderWrapper]');
+    // the goal cards start at the first status badge (the scorecard above has symbols, no badges)
+    const badge = document.querySelector('.status-badge');
     const scorecard = document.querySelector('[data-testid=stTable]');
     return {id: el.dataset.walk, name: (el.getAttribute('aria-label') || el.innerText || el.value || el.tagName).trim().slice(0, 60),
-            ring: ring, in_card: !!card && !!card.querySelector('.status-badge'),
+            ring: ring, in_card: !!badge && !!(badge.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING),
             after_scorecard: !!scorecard && !!(scorecard.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING)};
 }"""
-# every control a keyboard user must reach: visible, enabled, in the tab order
+# every control a keyboard user must reach: visible, enabled, in the tab order; of a group of radio
+# buttons (a segmented control) Tab reaches one and the arrow keys the others (checked apart)
 CONTROLS_JS = """() => [...document.querySelectorAll(
         'a[href], button, input, select, textarea, summary, [tabindex], [role=button], [role=combobox], [role=tab]')]
     .filter(el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
         return el.tabIndex >= 0 && !el.disabled && r.width > 2 && r.height > 2 && s.visibility !== 'hidden'
-            && !el.closest('[aria-hidden=true], [inert]'); })
+            && !el.closest('[aria-hidden=true], [inert]')
+            && !(el.getAttribute('role') === 'radio' && [...el.parentElement.querySelectorAll('[role=radio]')]
+                 .some(r => r.dataset.walk)); })
     .map(el => { if (!el.dataset.need) el.dataset.need = 'x'; return el.dataset.walk || null; })"""
 
 
@@ -287,8 +292,9 @@ def test_the_overview_with_the_keyboard_alone(server, browser):  # noqa: F811
             walk.append(here)
         names = [w["name"] for w in walk]
         assert any(n.startswith("Uppföljningsperiod") or "Senaste data" in n for n in names), names
-        brief = next(i for i, w in enumerate(walk) if "Uppföljningsrapport" in w["name"])
-        card = next(i for i, w in enumerate(walk) if w["in_card"])
+        brief = next((i for i, w in enumerate(walk) if "Uppföljningsrapport" in w["name"]), None)
+        card = next((i for i, w in enumerate(walk) if w["in_card"]), None)
+        assert brief is not None and card is not None, names
         assert walk[card]["after_scorecard"] and brief < card  # filters, the brief, the scorecard, the cards
         assert [w["name"] for w in walk if not w["ring"]] == []  # focus is always visible
         # every control on the page was reached by the walk
@@ -296,6 +302,10 @@ def test_the_overview_with_the_keyboard_alone(server, browser):  # noqa: F811
         missing = page.evaluate("""() => [...document.querySelectorAll('[data-need]')].filter(el => !el.dataset.walk)
                                         .map(el => (el.getAttribute('aria-label') || el.innerText || el.tagName).slice(0, 60))""")
         assert missing == [], missing
+        # the committee's segmented control: the arrow keys move from 'Alla' to 'BUN'
+        page.locator("[role=radio][aria-checked=true]").first.focus()
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate("() => document.activeElement.innerText.trim()") == "BUN"
         # the brief's menu opens from the keyboard
         for _ in range(len(walk) + 5):
             if "Uppföljningsrapport" in (page.evaluate(FOCUS_JS) or {}).get("name", ""):

@@ -151,7 +151,8 @@ def shown_frame(df: pl.DataFrame, reg: Register) -> pl.DataFrame:
     """The register as the page shows it: no internal key, goals by their titles, every value as
     text ('' for none)."""
     titles = goals()
-    cols = [f for f in reg.fields if f.kind != "long"]
+    # the item's own title first: it names the row (a goal's long title would push it aside)
+    cols = sorted((f for f in reg.fields if f.kind != "long"), key=lambda f: f.name != reg.title_field)
     out = df.select([f.label for f in cols] + ["Version", "Ändrad av"])
     for f in cols:
         if f.kind in ("goal", "goals"):

@@ -103,7 +103,9 @@ def test_every_chart_of_every_page_keeps_all_its_text_inside_the_image(chart_fig
     assert len(chart_figures) == 15  # 3 goal trends, 6 BUN charts (the school drill-down too), 6 SN charts
     drawn = [(name, images.svg(fig, LONG_NOTE).decode("utf-8"), True) for name, fig in chart_figures.items()]
     # and the goal trends as a goal card draws them at tablet width (where an event once covered the value)
-    drawn += [(f"{name} (surfplatta)", exports.image_bytes(fig, "svg", 450, fig.layout.height).decode("utf-8"), False)
+    # (with plotly's template, as in a page, whatever template the process has as its default)
+    drawn += [(f"{name} (surfplatta)", exports.image_bytes(go.Figure(fig).update_layout(template="plotly"), "svg", 450,
+                                                          fig.layout.height).decode("utf-8"), False)
               for name, fig in chart_figures.items() if name.startswith("mal-")]
     for name, svg, image in drawn:
         outside = svg_text_outside(page, svg)

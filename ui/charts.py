@@ -178,7 +178,7 @@ def annotate(fig: go.Figure, marks: dict[str, list[str]]) -> go.Figure:
             continue
         # text on the side with room: right of the line in the chart's first half, left of it after
         right = categories.index(x) < len(categories) / 2
-        fig.add_vline(x=x, line={"color": "#555555", "dash": "dot", "width": 1})
+        fig.add_vline(x=x, line={"color": "#555555", "dash": "dot", "width": 1}, layer="below")  # under labels
         fig.add_annotation(x=x, y=0.02 + 0.12 * (i % 3), yref="paper", xanchor="left" if right else "right",
                            xshift=3 if right else -3, yanchor="bottom", showarrow=False,
                            text="<br>".join(_plain(t) for t in texts),  # user text: shown literally

@@ -132,6 +132,9 @@ def static(fig: go.Figure, note: Note, width: int = WIDTH) -> go.Figure:
             rows, line = rows + 1, 0
         line += px
     out.update_layout(
+        # one template wherever the image is made: the dashboard's process has Streamlit's plotly
+        # template as default, the command line plotly's own
+        template="plotly_white",
         width=width, height=height, font={"size": 15},
         title={"text": title, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top",
                "yref": "container", "font": {"size": 17},

@@ -63,8 +63,11 @@ def place(points: list[tuple[float, float]], texts: list[str], plot: Plot, radiu
     placed: list[tuple[float, float, float, float]] = []
     out: list[tuple[float, float]] = [(0.0, 0.0)] * len(px)
     inside = (plot.left, plot.top, plot.left + plot.width, plot.top + plot.height)
+    reach = GAPS[-1] + 2 * radius + CHAR_PX * max((len(t) for t in texts), default=1) + LINE_PX
     for i in order:
         (x, y), w, h = px[i], CHAR_PX * len(texts[i]) + 4, LINE_PX
+        near = [k for k, (a, b) in enumerate(px) if abs(a - x) < reach and abs(b - y) < reach]  # the rest never meet
+        near_placed = [b for b in placed if abs((b[0] + b[2]) / 2 - x) < reach and abs((b[1] + b[3]) / 2 - y) < reach]
         best, best_cost = None, math.inf
         for gap in GAPS:
             for a in ANGLES:
@@ -73,9 +76,9 @@ def place(points: list[tuple[float, float]], texts: list[str], plot: Plot, radiu
                 box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
                 if box[0] < inside[0] or box[1] < inside[1] or box[2] > inside[2] or box[3] > inside[3]:
                     continue
-                cost = sum(_overlaps(box, m) for m in markers) + sum(_overlaps(box, b) for b in placed)
-                if gap > GAPS[1]:  # a line to the point: it must not cross another point
-                    cost += sum(_segment_hits((x, y), (cx, cy), m) for k, m in enumerate(markers) if k != i)
+                cost = sum(_overlaps(box, markers[k]) for k in near) + sum(_overlaps(box, b) for b in near_placed)
+                if cost < best_cost and gap > GAPS[1]:  # a line to the point: it must not cross another point
+                    cost += sum(_segment_hits((x, y), (cx, cy), markers[k]) for k in near if k != i)
                 if cost < best_cost:
                     best, best_cost = (cx - x, cy - y, box), cost
                 if cost == 0:
@@ -94,11 +97,13 @@ def annotate_points(fig: go.Figure, xs: list[float], ys: list[float], texts: lis
     """Draw ``texts`` beside the points (xs, ys) as annotations (replacing earlier ones), with a
     line to the point when the label stands off."""
     keep = [a for a in fig.layout.annotations if a.name != NAME]
-    fig.layout.annotations = keep
+    new = []
     for (dx, dy), x, y, t in zip(place(list(zip(xs, ys, strict=True)), texts, plot, radius), xs, ys, texts,
                                  strict=True):
         far = math.hypot(dx, dy) > radius + CHAR_PX * len(t) / 2 + 14
-        fig.add_annotation(x=x, y=y, text=t, name=NAME, showarrow=True, ax=dx, ay=dy, axref="pixel", ayref="pixel",
-                           arrowhead=0, arrowwidth=0.8, arrowcolor="#555555" if far else "rgba(0,0,0,0)",
-                           standoff=radius, font={"size": 11, "color": "#222222"}, borderpad=0)
+        new.append({"x": x, "y": y, "text": t, "name": NAME, "showarrow": True, "ax": dx, "ay": dy,
+                    "axref": "pixel", "ayref": "pixel", "arrowhead": 0, "arrowwidth": 0.8,
+                    "arrowcolor": "#555555" if far else "rgba(0,0,0,0)", "standoff": radius,
+                    "font": {"size": 11, "color": "#222222"}, "borderpad": 0})
+    fig.layout.annotations = [*keep, *new]  # at once: plotly copies the list on every add_annotation
     return fig

@@ -162,6 +162,18 @@ def test_the_admin_sees_the_audit_log(login_app, browser):  # noqa: F811
     context.close()
 
 
+def test_the_login_page_has_the_accessibility_statement(login_app, browser):  # noqa: F811
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(login_app["url"] + "/")
+    page.get_by_role("button", name="Logga in").wait_for(timeout=60_000)
+    page.locator("[data-testid=stExpander] summary").filter(has_text="Tillgänglighetsredogörelse").click()
+    link = page.get_by_role("link", name="Anmäl bristande tillgänglighet")
+    assert link.get_attribute("href") == "https://www.digg.se/tdosanmalan"
+    assert page.evaluate("document.documentElement.lang") == "sv"
+    context.close()
+
+
 def test_without_a_role_nothing_is_shown(login_app, browser):  # noqa: F811
     context, page = login(browser, login_app, "utan.roll@kommun.se")
     body = wait_rendered(page, "har ingen roll i Samverkan")

@@ -81,7 +81,7 @@ GAPS: tuple[Gap, ...] = (
         "muspekaren vilar på en punkt).",
         "Diagrammen ritas av Plotly i Streamlit. Varje diagram har i stället en mening som säger vad "
         "det visar (också uppläst av skärmläsare) och en tabell med samma siffror under "
-        "\"Visa tabell\"."),
+        "”Visa tabell”."),
 )
 
 
@@ -143,8 +143,8 @@ inte är tillgängligt*. De finns i delar som ramverket Streamlit ritar och som 
 
 ### Vad kan du göra om du inte kan använda delar av tjänsten?
 Varje diagram har en mening som säger vad det visar och en tabell med samma siffror (*Visa tabell*).
-Varje sida finns också som HTML-rapport, och uppföljningsrapporten finns i Word och som taggad PDF.
-Behöver du innehållet i ett annat format, kontakta oss: {contact_text()}
+Den som får ladda ner kan också ta varje sida som HTML-rapport och uppföljningsrapporten i Word och
+som taggad PDF. Behöver du innehållet i ett annat format, kontakta oss: {contact_text()}
 
 ### Rapportera brister
 Vi arbetar med att göra tjänsten mer tillgänglig. Upptäcker du något som vi inte beskriver här,

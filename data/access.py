@@ -53,6 +53,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "definitioner": frozenset(Role),
     "import": frozenset({Role.DATAFORVALTARE, Role.ADMIN}),
     "granskningslogg": frozenset({Role.ADMIN}),
+    "tillganglighet": frozenset(Role),  # the accessibility statement: for everyone
 }
 COMMITTEE_PAGES = {"bun": "BUN", "sn": "SN"}  # page id -> the committee whose members may open it
 EXPORT_ROLES = frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN})

@@ -150,6 +150,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Sender address of the monthly brief.",
     ),
     Setting(
+        "SAMVERKAN_ACCESSIBILITY_CONTACT",
+        "",
+        "Where users report accessibility problems and ask for content in another format, as the "
+        "accessibility statement (Tillgänglighetsredogörelse) names it: an e-mail address or a web "
+        "address. Empty: the statement says that no contact is set.",
+    ),
+    Setting(
         "SAMVERKAN_DEMO_SEED",
         "20261023",
         "Seed of the deterministic demo municipality (same seed, identical tables).",
@@ -254,3 +261,7 @@ def smtp() -> Smtp | None:
         raise ValueError(f"SAMVERKAN_SMTP_PORT ska vara ett portnummer (fick '{get('SAMVERKAN_SMTP_PORT')}').") from None
     return Smtp(host=host, port=port, security=security, user=get("SAMVERKAN_SMTP_USER").strip(),
                 password=get("SAMVERKAN_SMTP_PASSWORD"), sender=get("SAMVERKAN_MAIL_FROM").strip())
+
+
+def accessibility_contact() -> str:
+    return get("SAMVERKAN_ACCESSIBILITY_CONTACT").strip()

@@ -262,7 +262,7 @@ def test_the_dashboard_publishes_rounded_counts_and_says_so(app_env, monkeypatch
 
     monkeypatch.setenv("SAMVERKAN_ROUNDING_BASE", "5")  # the product's default
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/bun_committee.py").run()
+    at.switch_page("pages/bun.py").run()
     assert not at.exception
     assert any("avrundade till närmaste 5" in c.value for c in at.sidebar.caption)
     # every count is rounded, but for the rows that are a goal's own population and school year,
@@ -413,7 +413,7 @@ def test_exact_figures_are_for_entitled_roles_only_marked_and_logged(app_env, mo
     monkeypatch.setenv("SAMVERKAN_ROUNDING_BASE", "5")
     url = app_env["SAMVERKAN_STORE_URL"]
     at = _app(email="analytiker@kommun.se", roles=["Samverkan.Analytiker"]).run()
-    at.switch_page("pages/bun_committee.py").run()
+    at.switch_page("pages/bun.py").run()
     assert fmt.EXACT_NOTE not in _warnings(at) and all(n % 5 == 0 for n in _counts_shown(at))
     at.toggle(key="exact_toggle").set_value(True).run()
     assert not at.exception
@@ -430,7 +430,7 @@ def test_exact_figures_are_for_entitled_roles_only_marked_and_logged(app_env, mo
         other.session_state["exact_toggle"] = True
         other.session_state["_exact_view"] = True
         other.run()
-        other.switch_page("pages/bun_committee.py").run()
+        other.switch_page("pages/bun.py").run()
         assert not other.exception and not [t for t in other.toggle if t.key == "exact_toggle"]
         assert fmt.EXACT_NOTE not in _warnings(other)
         shown = _counts_shown(other)

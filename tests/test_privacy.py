@@ -314,7 +314,7 @@ def test_a_hostile_session_leaves_no_personnummer_anywhere(demo_db, tmp_path, mo
     assert at.text_area(key=text_key).value == ""  # saved: the form is empty again
 
     # the follow-up registers: a form, a change note, a withdrawal reason and an Excel import
-    at.switch_page("pages/follow_up.py").run()
+    at.switch_page("pages/uppfoljning.py").run()
     at.text_input(key="form-atgarder-ny-goal_id").input("bun-hog-franvaro")
     at.text_input(key="form-atgarder-ny-title").input(f"Hembesök hos {CHILD}")
     _click(at, "Lägg till åtgärd")

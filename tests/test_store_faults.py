@@ -65,7 +65,7 @@ def test_sqlite_locked_by_another_writer_keeps_the_text(app_env):
     try:
         _assert_kept(_write_analysis(at))
         # a register form too: every field kept
-        at.switch_page("pages/follow_up.py").run()
+        at.switch_page("pages/uppfoljning.py").run()
         at.text_input(key="form-atgarder-ny-goal_id").input("bun-hog-franvaro")
         at.text_input(key="form-atgarder-ny-title").input("Mentorssamtal varje vecka")
         _click(at, "Lägg till åtgärd")

@@ -17,22 +17,26 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import runpy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import streamlit as st
 
 from data import access, personnummer, privacy, settings, store
 from data.access import Grant
+from ui import accessibility, state
 from ui import format as fmt
-from ui import state
 
 log = logging.getLogger("samverkan.auth")
 
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+
 # Set by app.py while the navigation runs a page; a page script that runs without it was started
-# by Streamlit's file-based pages/ mode (a fresh server's first request to a file's own URL).
+# by Streamlit's file-based pages/ mode (a fresh server's first request to a page's URL).
 IN_APP: contextvars.ContextVar[bool] = contextvars.ContextVar("samverkan_in_app", default=False)
 
 
@@ -194,11 +198,13 @@ def gate() -> User:
 
 
 def _login_page() -> None:
-    st.title("Samverkan")
+    st.title("Samverkan", anchor=False)
     st.write("Uppföljning av nämndernas gemensamma mål för barn som far illa eller riskerar att "
              "fara illa. Logga in med ditt konto i kommunen.")
     if st.button("Logga in", type="primary", icon=":material/login:", key="login"):
         st.login(_provider())
+    with st.expander("Tillgänglighetsredogörelse"):  # the statement is public: before login too
+        accessibility.statement()
 
 
 def _logout_button(user: User) -> None:
@@ -213,7 +219,7 @@ def sidebar(user: User) -> None:
     with st.sidebar:
         if user.mode == "demo":
             views = list(access.demo_grants(c.id for c in state.goal_config().committees))
-            st.selectbox("Visa som (demo)", views, key="demo_view",
+            st.selectbox("Visa som (demo)", views, key="demo_view", placeholder="Välj roll …",
                          index=views.index(access.ROLE_LABELS[access.Role.ADMIN]),
                          help="I demoläget kan du prova hur sidorna ser ut för varje roll.")
         elif user.mode == "login":
@@ -255,10 +261,14 @@ def _exact_notice(user: User, page_id: str) -> None:
 def require(page_id: str) -> User:
     """The first line of every page: refuse, in Swedish, anyone whose role may not open it."""
     if not IN_APP.get():
-        # Streamlit's file-based pages/ mode (a fresh server, before st.navigation first runs)
-        # serves a file at its own name, e.g. /sn_committee, by running it alone. Go to the app
-        # (public st.switch_page), which takes over navigation and shows its start page.
-        st.switch_page("app.py")
+        # Streamlit's file-based pages/ mode (a fresh server, before st.navigation first runs) runs
+        # the file named after the URL (/bun -> pages/bun.py) alone. Run the app instead: its
+        # navigation opens this page from the same URL inside the app (login, roles, sidebar) and
+        # ends that mode for the server process. The rerun then draws the page as every later run
+        # does (the app's own widgets get other ids when run from here). st.switch_page to app.py
+        # would lose the link's page.
+        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        st.rerun()
     user = current_user()
     if user is None or not access.may_open(user.grants, page_id):
         record(user, "refused", f"sida: {page_id}")

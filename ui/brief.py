@@ -222,7 +222,7 @@ _CSS = ("body{font-family:'Source Sans Pro',Arial,sans-serif;max-width:1000px;ma
         "border-radius:8px;padding:.5em 1.2em;margin:1em 0}.status{font-weight:600;padding:2px 10px;"
         "border-radius:12px;white-space:nowrap}.warn{background:#fff4e5;padding:.4em .8em;border-radius:6px}"
         "img,svg{max-width:100%;height:auto}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}"
-        "dt{font-weight:600}dd{margin:0}blockquote{border-left:4px solid #0072B2;margin:.5em 0;padding:.2em 1em;"
+        "dt{font-weight:600}dd{margin:0}figure{margin:1em 0}figcaption{color:#444;font-size:.95em}blockquote{border-left:4px solid #0072B2;margin:.5em 0;padding:.2em 1em;"
         "background:#f5f9fc}")
 
 
@@ -236,8 +236,7 @@ def _status_span(status: str, significant: bool | None = None) -> str:
 
 
 def _svg(fig: go.Figure, note: images.Note) -> str:
-    text = images.svg(fig, note).decode("utf-8")
-    return text[text.index("<svg"):]  # inline, without an XML declaration
+    return images.figure_html(fig, note)  # inline SVG with its text alternative and caption
 
 
 def goal_html(b: GoalBlock, level: int = 2) -> str:
@@ -368,7 +367,8 @@ def _docx_goal(doc, b: GoalBlock, level: int) -> None:
     if b.preliminary:
         doc.add_paragraph(b.preliminary)
     if b.figure is not None and b.note is not None:
-        doc.add_picture(io.BytesIO(images.png(b.figure, b.note)), width=Cm(16.5))
+        picture = doc.add_picture(io.BytesIO(images.png(b.figure, b.note)), width=Cm(16.5))
+        _docx_alt(picture, images.alt_text(b.figure, b.note), html.unescape(b.figure.layout.title.text or b.title))
     for part in b.parts:
         _docx_goal(doc, part, level + 1)
     if b.actions:
@@ -382,6 +382,14 @@ def _docx_goal(doc, b: GoalBlock, level: int) -> None:
             doc.add_paragraph(b.analysis_meta)
         else:
             doc.add_paragraph("Ingen analys är skriven för perioden.")
+
+
+def _docx_alt(picture, text: str, title: str) -> None:
+    """Alt text on a Word image (what Word shows under "Alternativ text"): python-docx has no
+    public setter, so the drawing's wp:docPr gets its descr and title attributes."""
+    doc_pr = picture._inline.docPr
+    doc_pr.set("descr", text)
+    doc_pr.set("title", title)
 
 
 def docx_bytes(b: Brief) -> bytes:
@@ -451,7 +459,7 @@ def _typst_goal(b: GoalBlock, level: int, files: dict[str, bytes]) -> str:
     if b.figure is not None and b.note is not None:
         name = f"fig{len(files) + 1}.png"
         files[name] = images.png(b.figure, b.note)
-        alt = f"Diagram: {b.figure.layout.title.text or b.title}. {' '.join(b.note.lines())}"
+        alt = images.alt_text(b.figure, b.note)
         out.append(f'\n#image("{name}", width: 100%, alt: "{alt.replace(chr(34), chr(39))}")\n')
     for part in b.parts:
         out.append(_typst_goal(part, level + 1, files))

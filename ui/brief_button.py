@@ -10,7 +10,7 @@ import streamlit as st
 
 from data import settings
 from metrics import engine
-from ui import auth, brief, state
+from ui import auth, brief, exports, state
 
 _MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          "pdf": "application/pdf"}
@@ -28,6 +28,9 @@ def _buttons(user: auth.User, committee: str, period: str | None, month: str | N
         return
     with st.popover("Uppföljningsrapport", icon=":material/description:",
                     help="Rapporten till nämnden: mål, status, värden, diagram och analyser, i Word eller PDF."):
+        if (problem := exports.image_export_problem()) is not None:  # the report's charts need it
+            st.caption(problem)
+            return
         for kind, label in (("docx", "Word (.docx)"), ("pdf", "PDF")):
             name = f"{stem}.{kind}"
             st.download_button(label, data=auth.checked_download(

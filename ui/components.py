@@ -82,3 +82,11 @@ def sidebar() -> None:
             st.caption(fmt.rounding_note(exact=True))
         else:
             st.caption(f"{fmt.SUPPRESSED_NOTE} {fmt.rounding_note()}".strip())
+
+
+def image_export_note(user) -> None:
+    """For a role that exports: say in the sidebar when chart images cannot be made here."""
+    from ui import auth, exports
+
+    if auth.may_export(user) and (problem := exports.image_export_problem()) is not None:
+        st.sidebar.warning(problem, icon=":material/image_not_supported:")

@@ -8,6 +8,7 @@ carries the explanation of '..'.
 from __future__ import annotations
 
 import io
+import os
 import threading
 import warnings
 
@@ -151,6 +152,28 @@ def _rounding_text(rounded: bool) -> str:
     return fmt.rounding_note() if rounded else (GOAL_EXACT_NOTE if fmt.rounding_note() else "")
 
 
+def image_export_problem() -> str | None:
+    """Why chart images (PNG, SVG, the reports' charts) cannot be made on this server, in Swedish;
+    None when they can. kaleido draws them with a Chromium-based browser that it looks for the
+    way this does (BROWSER_PATH, PATH, the usual places)."""
+    from choreographer.browsers.chromium import Chromium
+
+    try:
+        path = Chromium.find_browser(skip_local=False)
+    except Exception:  # noqa: BLE001 - a failing search means no browser, whatever the reason
+        path = None
+    if path and os.path.isfile(path) and os.access(path, os.X_OK):
+        return None
+    where = f" (BROWSER_PATH pekar på {path}, som inte finns eller inte går att köra)" if path else ""
+    return ("Bildexport är inte tillgänglig: webbläsaren Chromium, som ritar diagrammen till PNG, SVG och "
+            f"rapporterna, finns inte på servern{where}. Systemförvaltaren installerar den med ./scripts/run.sh "
+            "(Debians paket chromium). Tabellerna kan laddas ner som vanligt.")
+
+
+class ImageExportUnavailable(RuntimeError):
+    """No browser to draw chart images with; the message (Swedish) says why and what to do."""
+
+
 def _ensure_kaleido() -> None:
     """One warm renderer per process: later images take ~0.2 s instead of ~3 s."""
     global _kaleido_started
@@ -166,6 +189,9 @@ def image_bytes(fig: go.Figure, fmt_name: str, width: int = 1000, height: int = 
     """Render a figure on the server (kaleido with Debian's chromium): 'png' or 'svg'."""
     if fmt_name not in ("png", "svg"):
         raise ValueError(fmt_name)
+    problem = image_export_problem()
+    if problem:
+        raise ImageExportUnavailable(problem)
     _ensure_kaleido()
     with _kaleido_lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "kopts ignored when using a server"

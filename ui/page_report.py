@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import catalog
-from ui import auth, brief, exports, images, state
+from ui import auth, brief, charts, exports, images, state
 from ui import format as fmt
 
 
@@ -136,7 +136,10 @@ class PageReport:
             about = About(**{**about.__dict__, "title": fig.layout.title.text or name})
         # no plotly toolbar: its texts are English (Streamlit has no public way to load plotly's
         # Swedish locale); the downloads below replace it
-        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"chart-{slug}")
+        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"chart-{slug}",
+                        alt=charts.alt_text(fig))
+        if charts.summary(fig):  # the chart's text alternative, for everyone (its table is below)
+            st.caption(fmt.literal(charts.summary(fig)))
         table = display if display is not None else export
         incomplete = incomplete_text(export)
         note = note_for(about, images.has_hidden(fig) or bool(export.select(pl.any_horizontal(
@@ -152,22 +155,27 @@ class PageReport:
             st.warning(fmt.literal(incomplete), icon=":material/warning:")
         if collect:
             self.sections.append({"heading": heading or about.title, "figure": fig, "note": note, "table": table})
-        cols = st.columns([1, 1, 3])
+        # buttons in a row that wraps: fixed columns cut their labels at tablet width
+        row = st.container(horizontal=True)
         if self.exports:
             rows = about_rows(about, self.title, self.exact)
-            with cols[0].popover("Ladda ner", icon=":material/download:"):
+            with row.popover("Ladda ner", icon=":material/download:"):
                 data_downloads(st, slug, export, percent_columns, self.user, rows, pp_columns,
                                rounded=about.rounded, exact=self.exact)
-                st.download_button("Bild (PNG)", data=auth.checked_download(self.user, f"{slug}.png",
-                                                                            lambda: images.png(fig, note), self.exact),
-                                   file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
-                                   mime="image/png", icon=":material/image:")
-                st.download_button("Bild (SVG)", data=auth.checked_download(self.user, f"{slug}.svg",
-                                                                            lambda: images.svg(fig, note), self.exact),
-                                   file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
-                                   mime="image/svg+xml", icon=":material/image:")
-        with cols[1 if self.exports else 0].popover("Visa tabell", icon=":material/view_list:"):
+                if (problem := exports.image_export_problem()) is not None:  # said plainly, no broken button
+                    st.caption(problem)
+                else:
+                    self._image_buttons(fig, note, slug)
+        with row.popover("Visa tabell", icon=":material/view_list:"):
             st.dataframe(table, hide_index=True)
+
+    def _image_buttons(self, fig, note: images.Note, slug: str) -> None:
+        png = auth.checked_download(self.user, f"{slug}.png", lambda: images.png(fig, note), self.exact)
+        svg = auth.checked_download(self.user, f"{slug}.svg", lambda: images.svg(fig, note), self.exact)
+        st.download_button("Bild (PNG)", data=png, file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
+                           mime="image/png", icon=":material/image:")
+        st.download_button("Bild (SVG)", data=svg, file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
+                           mime="image/svg+xml", icon=":material/image:")
 
     def view(self, built: tuple, name: str, percent_columns: tuple[str, ...] = (), about: About | None = None,
              collect: bool = True, pp_columns: tuple[str, ...] = ()) -> None:
@@ -218,7 +226,7 @@ def table_with_exports(report: PageReport, name: str, export: pl.DataFrame, disp
         st.dataframe(display, hide_index=True, width="stretch")
     if report.exports:
         about = about or About(title=heading)
-        with st.columns([1, 4])[0].popover("Ladda ner", icon=":material/download:"):
+        with st.popover("Ladda ner", icon=":material/download:"):
             data_downloads(st, slug, export, percent_columns, report.user,
                            about_rows(about, report.title, report.exact), pp_columns, row_formats,
                            rounded=about.rounded, exact=report.exact)

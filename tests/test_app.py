@@ -175,7 +175,7 @@ def test_bun_page_draws_the_goal_targets_on_the_goals_population_only(app_env, d
     def trend(at):
         return json.loads(at.get("plotly_chart")[0].proto.spec)
 
-    at = page("pages/bun_committee.py")
+    at = page("pages/bun.py")
     targets = [t for t in trend(at)["data"] if t["name"].startswith("Målnivå")]
     assert sorted(t["name"] for t in targets) == ["Målnivå, grundskola", "Målnivå, gymnasieskola"]
     assert all(t["x"][0] == "2022/23" for t in targets)  # not before the baseline

@@ -149,7 +149,7 @@ def test_a_goal_that_is_not_in_the_goal_file_is_refused_in_the_form_and_in_excel
     with pytest.raises(registers.RegisterError) as exc:
         registers.save(url, reg, {**EXAMPLES["atgarder"], "goal_id": "BUN-hög frånvaro"}, user="anna", goals=GOALS)
     assert exc.value.problems == [
-        "kolumn 'Mål (id)': 'BUN-hög frånvaro' är inget mål i målfilen; ange ett av: bun-hog-franvaro (Andelen "
+        "fältet 'Mål (id)': 'BUN-hög frånvaro' är inget mål i målfilen; ange ett av: bun-hog-franvaro (Andelen "
         "elever med hög frånvaro ska minska); sn-hog-franvaro-insats (Hög frånvaro ska minska bland barn med insatser)."]
     assert registers.current(url, reg) == []
     # an assignment's linked goals, comma separated: each is checked, and kept in one spelling

@@ -38,6 +38,9 @@ APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
 # Set by app.py while the navigation runs a page; a page script that runs without it was started
 # by Streamlit's file-based pages/ mode (a fresh server's first request to a page's URL).
 IN_APP: contextvars.ContextVar[bool] = contextvars.ContextVar("samverkan_in_app", default=False)
+# True while a page file run alone hands over to the app (``require``): that run is followed by a
+# rerun, so a message kept for "the next run" must survive it (``take_message``).
+HANDOVER: contextvars.ContextVar[bool] = contextvars.ContextVar("samverkan_handover", default=False)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def current_user() -> User | None:
         return User("SAMVERKAN_AUTH=off", "Inloggning avstängd", (Grant(role=access.Role.ADMIN),), m)
     if m == "demo":
         views = access.demo_grants(c.id for c in state.goal_config().committees)
-        view = st.session_state.get("demo_view") or access.ROLE_LABELS[access.Role.ADMIN]
+        view = demo_role()
         return User("demo", f"Demo: {view}", tuple(views.get(view, [])), m)
     if m != "login" or not st.user.is_logged_in:
         return None
@@ -214,13 +217,25 @@ def _logout_button(user: User) -> None:
         st.logout()
 
 
+def demo_role() -> str:
+    """The role the demo is viewed as: the switcher's last choice, kept apart from the widget (a
+    page file run alone hands over to the app, whose widgets then start anew, ``require``)."""
+    return (st.session_state.get("_demo_role") or st.session_state.get("demo_view")
+            or access.ROLE_LABELS[access.Role.ADMIN])
+
+
+def _keep_demo_role() -> None:
+    st.session_state["_demo_role"] = st.session_state.get("demo_view")
+
+
 def sidebar(user: User) -> None:
     """Who is logged in, the demo role switcher and the logout button."""
     with st.sidebar:
         if user.mode == "demo":
             views = list(access.demo_grants(c.id for c in state.goal_config().committees))
+            role = demo_role()
             st.selectbox("Visa som (demo)", views, key="demo_view", placeholder="Välj roll …",
-                         index=views.index(access.ROLE_LABELS[access.Role.ADMIN]),
+                         index=views.index(role) if role in views else 0, on_change=_keep_demo_role,
                          help="I demoläget kan du prova hur sidorna ser ut för varje roll.")
         elif user.mode == "login":
             st.caption(f"Inloggad: {user.name} ({user.roles_text})")
@@ -267,7 +282,11 @@ def require(page_id: str) -> User:
         # ends that mode for the server process. The rerun then draws the page as every later run
         # does (the app's own widgets get other ids when run from here). st.switch_page to app.py
         # would lose the link's page.
-        runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        token = HANDOVER.set(True)
+        try:
+            runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        finally:
+            HANDOVER.reset(token)
         st.rerun()
     user = current_user()
     if user is None or not access.may_open(user.grants, page_id):
@@ -278,6 +297,12 @@ def require(page_id: str) -> User:
     if state.exact():
         _exact_notice(user, page_id)
     return user
+
+
+def take_message(key: str):
+    """A message a callback or a save left in the session for the next run, taken once: it is
+    removed, except in a run that the handover's rerun follows (``require``), which would lose it."""
+    return st.session_state.get(key) if HANDOVER.get() else st.session_state.pop(key, None)
 
 
 def navigation_pages(user: User, pages: dict[str, dict]) -> list[st.Page]:

@@ -146,7 +146,7 @@ def _value_widget(f: registers.FieldSpec, current, key: str):
 
 def _show_message(key: str) -> None:
     """The message a form's callback left for this run (kind, text), shown once."""
-    message = st.session_state.pop(key, None)
+    message = auth.take_message(key)
     if message is not None:
         kind, text = message
         {"success": st.success, "error": st.error}[kind](text)
@@ -201,7 +201,7 @@ def confirm(reg: Register, text: str) -> None:
 
 
 def _confirmation(reg: Register) -> None:
-    text = st.session_state.pop(f"_saved-{reg.name}", None)
+    text = auth.take_message(f"_saved-{reg.name}")
     if text:
         st.success(fmt.literal(text), icon=":material/check_circle:")
 
@@ -270,8 +270,9 @@ def register_view(reg: Register, user: auth.User) -> None:
                    f"Högst {registers.EXCEL_MAX_BYTES // 1_000_000} MB och {fmt.number(registers.EXCEL_MAX_ROWS)} rader.")
         upload = st.file_uploader("Excelfil", type=["xlsx"], key=f"upload-{reg.name}",
                                   max_upload_size=registers.EXCEL_MAX_BYTES // 1_000_000)
-        if upload is not None and st.button("Importera", key=f"import-{reg.name}"):
-            _import(reg, user, upload)
+        if upload is not None:
+            st.button("Importera", key=f"import-{reg.name}", on_click=_import, args=(reg, user))
+        _show_message(f"import-message-{reg.name}")
     with st.expander(f"Lägg till {reg.noun}"):
         item_form(reg, user)
     if not items:
@@ -304,17 +305,27 @@ def register_view(reg: Register, user: auth.User) -> None:
                 st.rerun()
 
 
-def _import(reg: Register, user: auth.User, upload) -> None:
-    """The register's Excel import: all or nothing, with its audit line in the same transaction."""
+def _import(reg: Register, user: auth.User) -> None:
+    """The register's Excel import (the button's callback, run before the page): all or nothing,
+    with its audit line in the same transaction; the outcome is shown on the page's next run."""
+    upload = st.session_state.get(f"upload-{reg.name}")
+    say = f"import-message-{reg.name}"
+    if upload is None:
+        return
+    if not access.may_edit_registers(user.grants):  # checked on the server, not only by the page
+        auth.record(user, "refused", f"register: {reg.name}")
+        st.session_state[say] = ("error", "Registren ändras av styrgruppen, analytiker och admin.")
+        return
     try:
         summary = registers.import_excel(_url(), reg, upload.getvalue(), upload.name, user.id,
                                          audit=auth.audit_line(user), goals=goals())
     except registers.RegisterError as exc:
-        st.error("Inget importerades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems[:50]))
+        st.session_state[say] = ("error", "Inget importerades:\n" + "\n".join(f"- {fmt.literal(p)}"
+                                                                               for p in exc.problems[:50]))
     except store.StoreUnavailable:
-        st.error("Inget importerades: lagret svarar inte. Försök igen om en stund.")
+        st.session_state[say] = ("error", "Inget importerades: lagret svarar inte. Försök igen om en stund.")
     else:
-        st.success(f"Importerat: {summary.text()}.")
+        st.session_state[say] = ("success", f"Importerat: {summary.text()}.")
 
 
 def marks(indicator: str | None = None, area: str | None = None, labels: dict[str, str] | None = None,

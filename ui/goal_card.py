@@ -212,7 +212,7 @@ def _comment_block(r: GoalResult, comment, follow_up: str, user: auth.User) -> N
                     st.text(old.text)
     if not access.may_write_analysis(user.grants, r.committee):
         return  # only the goal's own committee (and the admin) writes its analysis
-    message = st.session_state.pop(f"comment-message-{r.id}", None)
+    message = auth.take_message(f"comment-message-{r.id}")
     # Open while there is something to say about the last save, so that the message (and after a
     # failure the text) is in view; the form is never cleared on submit: a failed save keeps the text.
     components.restore_draft(f"comment-{r.id}")

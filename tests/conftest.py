@@ -64,6 +64,40 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown)
 
 
+def html_tables(at) -> list[pl.DataFrame]:
+    """The responsive HTML tables (``ui.tables.responsive_html``) an AppTest run drew, read back
+    from their markup as users' browsers get it: header cells and data cells, unescaped."""
+    from html.parser import HTMLParser
+
+    class _Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table" and ("class", "sv-table") in attrs:
+                self.tables.append({"head": [], "rows": []})
+            elif tag == "tr" and self.tables:
+                self.tables[-1]["rows"].append([])
+            elif tag in ("th", "td") and self.tables:
+                self.cell = []
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell.append(data)
+
+        def handle_endtag(self, tag):
+            if tag in ("th", "td") and self.cell is not None:
+                t = self.tables[-1]
+                (t["head"] if tag == "th" else t["rows"][-1]).append("".join(self.cell))
+                self.cell = None
+
+    reader = _Reader()
+    for h in at.get("html"):
+        reader.feed(h.proto.body)
+    return [pl.DataFrame([r for r in t["rows"] if r], schema=t["head"], orient="row") for t in reader.tables]
+
+
 def frame(table: str, rows: list[tuple]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=_SCHEMAS[table], orient="row")
 

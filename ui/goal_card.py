@@ -12,7 +12,7 @@ from data import access, settings, store
 from metrics import attainment
 from metrics.attainment import STATUS_LABELS, GoalResult
 from metrics.goals import GoalConfig
-from ui import auth, brief, charts, components, figures, goal_text, images, page_report, state
+from ui import auth, brief, charts, components, figures, goal_text, images, page_report, state, tables
 from ui import follow_up as follow_up_ui
 from ui import format as fmt
 from ui.filters import ALL
@@ -143,8 +143,9 @@ def preliminary_line(r: GoalResult, part: bool = False) -> None:
 
 def scorecard(results: list[GoalResult], cfg: GoalConfig) -> None:
     """The one-screen summary above the cards: every goal and part on one line."""
-    # a static table: long goal titles wrap instead of pushing columns out of sight
-    st.table(figures.scorecard(results, cfg), hide_index=True)
+    # a static table whose long goal titles wrap, and whose rows become cards of label: value lines
+    # at tablet width (eight columns do not fit beside the sidebar)
+    st.html(tables.responsive_html(figures.scorecard(results, cfg)))
     st.caption(goal_text.SCORECARD_LEGEND)
 
 

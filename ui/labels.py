@@ -19,6 +19,7 @@ CHAR_PX, LINE_PX = 6.6, 14  # an 11 px label: width per character and height, ro
 # candidate directions: right, left, up, down, the diagonals, then every 22.5 degrees
 ANGLES = [0, 180, 90, 270, 45, 135, 225, 315] + [a + 22.5 for a in range(0, 360, 45)]
 GAPS = (2, 8, 16, 26, 38, 52, 68, 86, 106, 128)  # px between the point's marker and its label
+LABEL_COST, MARKER_COST = 100, 10  # a spot's cost per label and per marker it covers; a line across a marker: 1
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def place(points: list[tuple[float, float]], texts: list[str], plot: Plot, radiu
     Greedy, the most crowded points first: the nearest spot, in a ring of growing gaps, where
     the label's box lies inside the plot and overlaps no point's marker, no label placed before
     it and whose line to its point crosses no other marker. If no spot is free (a point drowned
-    in others), the spot with the fewest overlaps is taken.
+    in others), the cheapest is taken: a line across a point before a label on a point, and that
+    before a label on a label.
     Example: one point in an empty plot gets (radius + gap + half its width, 0): right of it."""
     px = [plot.to_px(x, y) for x, y in points]
     markers = [(x - radius - 1, y - radius - 1, x + radius + 1, y + radius + 1) for x, y in px]
@@ -76,7 +78,10 @@ def place(points: list[tuple[float, float]], texts: list[str], plot: Plot, radiu
                 box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
                 if box[0] < inside[0] or box[1] < inside[1] or box[2] > inside[2] or box[3] > inside[3]:
                     continue
-                cost = sum(_overlaps(box, markers[k]) for k in near) + sum(_overlaps(box, b) for b in near_placed)
+                # a label on another label is unreadable, a label on a point hides it, a line across a
+                # point only crosses it: weighed so, a spot with a crossing line beats an overlap
+                cost = LABEL_COST * sum(_overlaps(box, b) for b in near_placed) + \
+                    MARKER_COST * sum(_overlaps(box, markers[k]) for k in near)
                 if cost < best_cost and gap > GAPS[1]:  # a line to the point: it must not cross another point
                     cost += sum(_segment_hits((x, y), (cx, cy), markers[k]) for k in near if k != i)
                 if cost < best_cost:

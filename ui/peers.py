@@ -60,7 +60,8 @@ def lines(df: pl.DataFrame, title: str, y_title: str, scale: float = 1, suffix: 
                                  marker={"symbol": "square"},
                                  hovertemplate="%{x}: %{y:,.1f}" + suffix + "<extra>" + charts._plain(name) + "</extra>"))
     fig.update_xaxes(type="category", title=None, categoryorder="category ascending")
-    fig.update_yaxes(title=y_title, gridcolor="#eeeeee", rangemode="tozero", ticksuffix=suffix)
+    # ',': thousands grouped ('2 500'), decimals as they are ('24,5'), with the layout's Swedish separators
+    fig.update_yaxes(title=y_title, gridcolor="#eeeeee", rangemode="tozero", ticksuffix=suffix, tickformat=",")
     charts._base(fig, title, 420)
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.15})
     return fig
@@ -138,7 +139,7 @@ CSN_NOTE = ("CSN räknar gymnasieelever med studiehjälp efter folkbokföringsko
 def intro(cfg) -> str:
     """Who is compared with whom, in words."""
     names = ", ".join(mpeers.peers.name(c) for c in cfg.peers) or "inga (lägg till i jämförelsefilen)"
-    return (f"{mpeers.peers.name(cfg.municipality)} ({cfg.municipality}) bredvid riket och jämförelsekommunerna: "
+    return (f"{mpeers.peers.name(cfg.municipality)} (kommunkod {cfg.municipality}) bredvid riket och jämförelsekommunerna: "
             f"{names}. Siffrorna kommer ur filer som importerats från Kolada, SCB och CSN; sidan hämtar "
             "ingenting från internet.")
 

@@ -4,7 +4,7 @@
     python cli.py status [--goals FILE] [--db PATH] [--period P] [--format table|json]
     python cli.py metric --list
     python cli.py metric NAME [--period P] [--by DIM ...] [--filter DIM=VALUE ...]
-                              [--format table|json|csv] [--explain] [--db PATH]
+                              [--format table|json|csv] [--explain] [--exact] [--db PATH]
     python cli.py import KIND FILE [--db PATH] [--mapping FILE] [--dry-run]
     python cli.py send-brief [--month 2026-10] [--db PATH] [--dry-run]
     python cli.py precompute [--db PATH] [--list]
@@ -18,6 +18,7 @@ Errors are printed in Swedish on stderr with exit code 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import logging
@@ -27,9 +28,10 @@ from pathlib import Path
 
 import polars as pl
 
-from data import demo, formulas, importer, personnummer, settings, warehouse
+from data import demo, formulas, importer, personnummer, settings, store, warehouse
 from data.warehouse import Warehouse, WarehouseMissing
 from metrics import attainment, catalog, docs, engine, goals, periods, precompute
+from ui import format as fmt  # the exact view's marking, the same words as the dashboard's
 
 log = logging.getLogger("samverkan.cli")
 
@@ -138,20 +140,29 @@ def cmd_metric(args: argparse.Namespace) -> int:
     ind = catalog.get(args.name)
     wh = _warehouse(args.db)
     period = args.period or _default_period(wh, ind)
-    if args.explain:
-        engine.evaluate(wh, ind.name, period, by=args.by or [], filters=_parse_filters(args.filter))  # refusals
-        print(engine.explain(wh, ind.name, period, by=args.by or [], filters=_parse_filters(args.filter)))
-        return 0
-    df = engine.evaluate(wh, ind.name, period, by=args.by or [], filters=_parse_filters(args.filter))
+    filters = _parse_filters(args.filter)
+    view = engine.exact_view() if args.exact else contextlib.nullcontext()
+    with view:
+        if args.explain:
+            engine.evaluate(wh, ind.name, period, by=args.by or [], filters=filters)  # refusals
+            print(engine.explain(wh, ind.name, period, by=args.by or [], filters=filters))
+            return 0
+        df = engine.evaluate(wh, ind.name, period, by=args.by or [], filters=filters)
+    if args.exact:  # the user has the files already; what was taken out is still on record
+        _audit_exact(args, ind.name, period, filters)
     df = df.drop("period")
     if args.format == "json":
-        print(json.dumps({"metric": ind.name, "period": periods.parse(period).code,
-                          "rounding_base": settings.rounding_base(),
-                          "rows": df.to_dicts()}, ensure_ascii=False, indent=2, default=str))
+        out = {"metric": ind.name, "period": periods.parse(period).code,
+               "rounding_base": 1 if args.exact else settings.rounding_base(), "exact": bool(args.exact)}
+        if args.exact:
+            out["note"] = fmt.EXACT_NOTE
+        print(json.dumps({**out, "rows": df.to_dicts()}, ensure_ascii=False, indent=2, default=str))
     elif args.format == "csv":
         buf = io.BytesIO()
         formulas.neutralise(df).write_csv(buf)
         sys.stdout.write(buf.getvalue().decode())
+        if args.exact:
+            sys.stdout.write(f"\n{fmt.EXACT_NOTE}\n")
     else:
         dims = [c for c in df.columns if c not in engine.OUTPUT_COLUMNS]
         df = df.with_columns(pl.col(dims).fill_null("(totalt)"))
@@ -159,13 +170,31 @@ def cmd_metric(args: argparse.Namespace) -> int:
         rows = [[".." if r["suppressed"] and c in hidden else v for c, v in r.items()] for r in df.iter_rows(named=True)]
         print(f"{ind.label} – {periods.parse(period).label}")
         print(_table(df.columns, rows))
-        notes = ["'..' = visas inte (för få barn; DISCLOSURE.md)."]
-        if settings.rounding_base() > 1:
-            notes.insert(0, f"Antal avrundade till närmaste {settings.rounding_base()}.")
+        if args.exact:
+            notes = [f"{fmt.EXACT_NOTE}: exakta antal, inget dolt eller avrundat."]
+        else:
+            notes = ["'..' = visas inte (för få barn; DISCLOSURE.md)."]
+            if settings.rounding_base() > 1:
+                notes.insert(0, f"Antal avrundade till närmaste {settings.rounding_base()}.")
         if df["missing"].is_not_null().any():
             notes.append("coverage 'incomplete' = en skolmånad eller månad saknas i underlaget (kolumnen missing).")
         print(" ".join(notes))
     return 0
+
+
+
+def _audit_exact(args: argparse.Namespace, name: str, period: str, filters: dict) -> None:
+    """One line in the audit log for every exact figure taken out on the command line; without a
+    working store nothing exact is printed."""
+    detail = " ".join(["cli.py metric", name, "--period", str(period),
+                       *(f"--by {d}" for d in args.by or []),
+                       *(f"--filter {k}={','.join(map(str, v))}" for k, v in filters.items()), "--exact"])
+    try:
+        store.audit(settings.store_url(), personnummer.mask(args.user or importer.current_user()), "exact",
+                    detail, "kommandorad")
+    except Exception as exc:
+        raise CliError(f"Exakta värden loggas i granskningsloggen, men loggen kunde inte skrivas "
+                       f"({type(exc).__name__}); inget visas.") from None
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -340,6 +369,10 @@ def parser() -> argparse.ArgumentParser:
                    help="filter med ett värde, t.ex. school_form=grundskola (flaggan kan upprepas)")
     m.add_argument("--format", choices=["table", "json", "csv"], default="table")
     m.add_argument("--explain", action="store_true", help="visa SQL-frågan som beräknar indikatorn")
+    m.add_argument("--exact", action="store_true",
+                   help="exakta antal utan avrundning eller dolda värden (internt underlag, "
+                        "röjandekontrollera före publicering); loggas i granskningsloggen")
+    m.add_argument("--user", help="vem som tar ut exakta värden (standard: inloggad användare)")
     m.add_argument("--db", help="sökväg till databasen (standard: SAMVERKAN_DB)")
     m.set_defaults(func=cmd_metric)
 

@@ -5,9 +5,11 @@ Roles (Swedish names, as municipalities use them):
 * ``ledamot``         a committee member; always per committee (``committee: BUN``). Reads goal
                       status and writes the own committee's analyses, nothing else.
 * ``styrgrupp``       the joint steering group: every page but import and the audit log; exports.
-* ``analytiker``      analysts and controllers: every page but import and the audit log; exports.
-* ``dataforvaltare``  data stewards: imports, and the pages that show what was imported.
-* ``admin``           everything, including the audit log.
+* ``analytiker``      analysts and controllers: every page but import and the audit log; exports;
+                      may switch to exact figures (internal material).
+* ``dataforvaltare``  data stewards: imports, and the pages that show what was imported; exact
+                      figures.
+* ``admin``           everything, including the audit log and exact figures.
 
 A person gets roles from an ID-token claim (``claim``, e.g. ``groups`` or ``roles``: each value
 listed under ``groups`` grants its roles) and/or from an allow-list of e-mail addresses
@@ -51,16 +53,17 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "definitioner": frozenset(Role),
     "import": frozenset({Role.DATAFORVALTARE, Role.ADMIN}),
     "granskningslogg": frozenset({Role.ADMIN}),
+    "tillganglighet": frozenset(Role),  # the accessibility statement: for everyone
 }
 COMMITTEE_PAGES = {"bun": "BUN", "sn": "SN"}  # page id -> the committee whose members may open it
 EXPORT_ROLES = frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN})
 IMPORT_ROLES = frozenset({Role.DATAFORVALTARE, Role.ADMIN})
+# Exact figures (no rounding, nothing hidden) are internal material for those who can read the
+# source systems anyway; committee members and the steering group always get the protected ones.
+EXACT_ROLES = frozenset({Role.ANALYTIKER, Role.DATAFORVALTARE, Role.ADMIN})
 # The follow-up registers (actions, assignments, recommendations, meetings, decisions, annotations)
 # are kept by the steering group and the analysts; committee members read them on the goal cards.
 REGISTER_ROLES = frozenset({Role.STYRGRUPP, Role.ANALYTIKER, Role.ADMIN})
-# Exact counts below goal level (the decomposition's exact variant): internal work for those who
-# can read the source systems anyway (DOMAIN.md), never published.
-EXACT_ROLES = frozenset({Role.ANALYTIKER, Role.DATAFORVALTARE, Role.ADMIN})
 
 
 class _Model(BaseModel):
@@ -209,16 +212,17 @@ def may_export(grants: Iterable[Grant]) -> bool:
     return bool(roles(grants) & EXPORT_ROLES)
 
 
+def may_see_exact(grants: Iterable[Grant]) -> bool:
+    """Whether a person may switch pages and exports to exact counts (``EXACT_ROLES``)."""
+    return bool(roles(grants) & EXACT_ROLES)
+
+
 def may_import(grants: Iterable[Grant]) -> bool:
     return bool(roles(grants) & IMPORT_ROLES)
 
 
 def may_edit_registers(grants: Iterable[Grant]) -> bool:
     return bool(roles(grants) & REGISTER_ROLES)
-
-
-def may_see_exact(grants: Iterable[Grant]) -> bool:
-    return bool(roles(grants) & EXACT_ROLES)
 
 
 def may_write_analysis(grants: Iterable[Grant], committees: Iterable[str]) -> bool:

@@ -475,6 +475,28 @@ def parse(kind: str, data: bytes, file: str) -> tuple[pl.DataFrame | None, list[
     return PARSERS[kind](data, file)
 
 
+def detect(data: bytes) -> str | None:
+    """Which external file this is, from its JSON shape alone; None for anything else.
+    Kolada v3: {"values": [{"kpi": ...}]}; SCB JSON-stat2: {"class": "dataset", "dimension": ...};
+    CSN (PxWeb JSON): {"columns": [...], "data": [...]}."""
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return None
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    values = doc.get("values")
+    if isinstance(values, list) and (not values or isinstance(values[0], dict) and "kpi" in values[0]):
+        return "kolada"
+    if doc.get("class") == "dataset" and "dimension" in doc:
+        return "scb"
+    if isinstance(doc.get("columns"), list) and isinstance(doc.get("data"), list):
+        return "csn"
+    return None
+
+
 def period_text(df: pl.DataFrame) -> str:
     ps = sorted(df["period"].unique().to_list())
     return "" if not ps else (ps[0] if len(ps) == 1 else f"{ps[0]}..{ps[-1]}")

@@ -845,6 +845,13 @@ def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Ma
         plan.problems = [_problem(file_name, None, None, "", text) for text in refused]
         plan.problem_total = len(refused)
         return plan
+    other = wrong_separator(raw.columns, mapping)
+    if other is not None:  # one plain sentence, not a missing-column error for every column
+        plan.problems = [_problem(file_name, None, None, "", f"Kolumnerna i filen skiljs åt med {other}. Samverkan "
+                                  "läser filer där kolumnerna skiljs åt med semikolon, komma eller tabb: spara "
+                                  "filen som CSV med semikolon och ladda upp den igen.")]
+        plan.problem_total = 1
+        return plan
     if raw.height == 0:
         c.add(None, None, "", "filen innehåller inga datarader")
     raw = raw.with_columns(pl.int_range(2, raw.height + 2).alias("_line"))
@@ -901,6 +908,69 @@ def _prepare_external(plan: Plan, data: bytes, db: Path | None) -> Plan:
     finally:
         con.close()
     return plan
+
+
+# Characters that separate columns in files that are not CSV as Samverkan reads them.
+OTHER_SEPARATORS = {"|": "lodstreck (|)", ":": "kolon (:)", " ": "mellanslag", "/": "snedstreck (/)",
+                    "#": "nummertecken (#)", "~": "tilde (~)"}
+
+
+def _known_names(mapping: Mapping | None = None) -> set[str]:
+    """Every column name any kind of file may have (folded)."""
+    names = {fold(n) for cols in SPECS.values() for c in cols for n in (c.name, *c.aliases)}
+    return names | set((mapping or Mapping()).columns)
+
+
+def wrong_separator(columns: list[str], mapping: Mapping | None = None) -> str | None:
+    """The separator a file uses when it is none that Samverkan reads: a header read as one
+    column that splits into known column names at another character. None otherwise.
+    Example: ['elev_id|skolenhet_id|månad'] -> 'lodstreck (|)'."""
+    if len(columns) != 1:
+        return None
+    known = _known_names(mapping)
+    for sep, name in OTHER_SEPARATORS.items():
+        parts = [fold(p) for p in columns[0].split(sep) if p.strip()]
+        if len(parts) >= 2 and sum(p in known for p in parts) >= 2:
+            return name
+    return None
+
+
+def header_columns(data: bytes) -> list[str]:
+    """The file's column names, read from its first line (or an .xlsx's first row) only; [] when
+    the file cannot be read as a table."""
+    try:
+        if data[:4] == b"PK\x03\x04":
+            head = pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0, raise_if_empty=False,
+                                 read_options={"n_rows": 1})
+            return [str(c) for c in head.columns]
+        text, _encoding = decode(data[:65536] if len(data) > 65536 else data)
+    except (ValueError, UnicodeDecodeError, pl.exceptions.PolarsError, OSError):
+        return []
+    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    sep = _sniff_separator(first)
+    return [c.strip().strip('"') for c in first.split(sep)]
+
+
+def detect_kind(data: bytes, mapping: Mapping | None = None) -> str | None:
+    """Which kind of file this is, from its column names: the kind whose required columns are
+    all there, and of those the one with the most of its columns; None when no kind fits or two
+    fit equally well. Example: a header 'elev_id;skolenhet_id;årskurs;kön;månad;…' -> 'absence'."""
+    if (found := external.detect(data)) is not None:  # a Kolada, SCB or CSN file (JSON)
+        return found
+    mapping = mapping or Mapping()
+    folded = [mapping.columns.get(fold(c)) or fold(c) for c in header_columns(data)]
+    best, best_score, tie = None, 0, False
+    for kind, cols in SPECS.items():
+        names = {c.name: {fold(n) for n in (c.name, *c.aliases)} for c in cols}
+        found = {name for name, alias in names.items() if any(f in alias or f == name for f in folded)}
+        if not {c.name for c in cols if c.required} <= found:
+            continue
+        score = len(found)
+        if score > best_score:
+            best, best_score, tie = kind, score, False
+        elif score == best_score:
+            tie = True
+    return None if tie else best
 
 
 def _cell_limits(raw: pl.DataFrame) -> list[str]:

@@ -143,11 +143,12 @@ class Annotation(Versioned, table=True):
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    label: str  # Swedish column heading
-    kind: str = "text"  # text | long | date | choice
+    label: str  # Swedish column heading (the Excel file's)
+    kind: str = "text"  # text | long | date | choice | goal (one goal id) | goals (ids, comma separated)
     required: bool = False
     choices: tuple[str, ...] = ()
     help: str = ""
+    form_label: str = ""  # the form's label when it differs from the column's ('Mål' for 'Mål (id)')
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,8 @@ class Register:
 ACTION_STATUSES = ("planerad", "pågår", "klar", "försenad", "avbruten")
 REGISTERS: dict[str, Register] = {r.name: r for r in (
     Register("atgarder", "Åtgärder", "åtgärd", Action, (
-        FieldSpec("goal_id", "Mål (id)", required=True, help="Målets id i målfilen, t.ex. bun-hog-franvaro."),
+        FieldSpec("goal_id", "Mål (id)", "goal", required=True, form_label="Mål",
+                  help="Målet som åtgärden ska påverka; åtgärden visas på målets kort."),
         FieldSpec("title", "Åtgärd", required=True),
         FieldSpec("description", "Beskrivning", "long"),
         FieldSpec("committee", "Ansvarig nämnd"),
@@ -190,7 +192,7 @@ REGISTERS: dict[str, Register] = {r.name: r for r in (
         FieldSpec("report_due", "Återrapportering senast", "date"),
         FieldSpec("status", "Status", "choice", True, ("pågår", "återrapporterat", "avslutat")),
         FieldSpec("reported", "Återrapporterat, datum", "date"),
-        FieldSpec("goals", "Kopplade mål (id, kommaseparerade)"),
+        FieldSpec("goals", "Kopplade mål (id, kommaseparerade)", "goals", form_label="Kopplade mål"),
         FieldSpec("actions", "Kopplade åtgärder (nycklar)"),
         FieldSpec("source", "Källa"),
     ), "title", "report_due", ("återrapporterat", "avslutat"), "responsible"),
@@ -224,7 +226,7 @@ REGISTERS: dict[str, Register] = {r.name: r for r in (
     Register("handelser", "Händelser i diagrammen", "händelse", Annotation, (
         FieldSpec("on", "Datum", "date", True),
         FieldSpec("text", "Händelse", required=True, help="Kort: den ritas i diagrammen."),
-        FieldSpec("goal_id", "Mål (id)"),
+        FieldSpec("goal_id", "Mål (id)", "goal", form_label="Mål"),
         FieldSpec("indicator", "Indikator"),
         FieldSpec("area", "Område"),
     ), "text", None),
@@ -249,10 +251,12 @@ def _parse_date(value) -> date | None:
     return date.fromisoformat(str(value).strip()[:10])
 
 
-def clean(reg: Register, values: dict, where: str = "") -> tuple[dict, list[str]]:
+def clean(reg: Register, values: dict, where: str = "", goals: dict[str, str] | None = None) -> tuple[dict, list[str]]:
     """Values checked and converted against the register's fields; the problems (Swedish),
     each naming ``where`` (e.g. 'rad 3') and the column, or without ``where`` (a form) the field.
-    What is quoted back is masked: a date field can hold a personnummer too."""
+    What is quoted back is masked: a date field can hold a personnummer too. ``goals`` (goal id ->
+    title, from the goal file): a goal field must name one of them, else it could never appear on a
+    goal card; None leaves goal ids unchecked."""
     out, problems = {}, []
     prefix = f"{where}, kolumn" if where else "fältet"
     for f in reg.fields:
@@ -262,6 +266,14 @@ def clean(reg: Register, values: dict, where: str = "") -> tuple[dict, list[str]
         if f.required and text == "":
             problems.append(f"{prefix} '{f.label}': saknas (obligatorisk).")
             continue
+        if f.kind in ("goal", "goals") and goals is not None and text:
+            ids = [t.strip() for t in text.split(",") if t.strip()] if f.kind == "goals" else [text]
+            unknown = [i for i in ids if i not in goals]
+            if unknown:
+                known = "; ".join(f"{k} ({v})" for k, v in goals.items())
+                problems.append(f"{prefix} '{f.label}': {', '.join(repr(u) for u in unknown)} är inget mål i "
+                                f"målfilen; ange ett av: {known}.")
+            text = ", ".join(ids) if f.kind == "goals" else text
         if f.kind == "date":
             try:
                 out[f.name] = _parse_date(text)
@@ -306,10 +318,11 @@ def _audit(audit: AuditLine | None, detail: str) -> list:
 
 
 def save(url: str, reg: Register, values: dict, user: str, key: str | None = None, note: str = "",
-         demo: bool = False, audit: AuditLine | None = None) -> Versioned:
+         demo: bool = False, audit: AuditLine | None = None, goals: dict[str, str] | None = None) -> Versioned:
     """A new item (``key`` None) or a new version of one, committed with its ``audit`` line.
-    Raises RegisterError (Swedish, naming each field), store.StoreUnavailable."""
-    data, problems = clean(reg, values)
+    Raises RegisterError (Swedish, naming each field), store.StoreUnavailable. ``goals``: the goal
+    file's goals (id -> title) that goal fields are checked against (see ``clean``)."""
+    data, problems = clean(reg, values, goals=goals)
     if (refused := privacy.typed_problem(CHANGE_NOTE_LABEL, note)) is not None:
         problems.append(refused)
     if problems:
@@ -533,12 +546,13 @@ def _signatures(reg: Register, item, today: date) -> set[tuple]:
 
 
 def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str,
-                 audit: AuditLine | None = None, today: date | None = None) -> ImportSummary:
+                 audit: AuditLine | None = None, today: date | None = None,
+                 goals: dict[str, str] | None = None) -> ImportSummary:
     """Import an edited register file: its limits checked before it is parsed, every row
     validated, then all saved in one transaction with the ``audit`` line, or none (RegisterError
     naming file, row and column). A row with a 'Nyckel' is a new version of that item, a row
     without one a new item; a row equal to what is stored (or to an earlier row of the file) is
-    left as it is, so the same workbook twice changes nothing."""
+    left as it is, so the same workbook twice changes nothing. ``goals``: as for ``clean``."""
     file_name = privacy.masked(file_name)  # shown in messages and kept in the change note
     today = today or date.today()
     refused = _workbook_limits(data, file_name)
@@ -560,7 +574,7 @@ def import_excel(url: str, reg: Register, data: bytes, file_name: str, user: str
             values = {by_label[c].name: v for c, v in raw.items() if c in by_label}
             if all(v in (None, "") for v in values.values()):
                 continue
-            cleaned, found = clean(reg, values, f"{file_name}, rad {i}")
+            cleaned, found = clean(reg, values, f"{file_name}, rad {i}", goals)
             key = (raw.get("Nyckel") or "").strip() or None
             last = _latest(session, reg.model, key) if key else None
             if key and last is None:

@@ -63,10 +63,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SAMVERKAN_ROUNDING_BASE",
         "5",
-        "Every published count below goal level (tables, charts, exports, the CLI) is rounded to a "
-        "multiple of this base, and shares are computed from the rounded counts, so no difference "
-        "of published figures is a hidden count of 1-4. 1 gives exact counts (for an analyst with "
-        "access to the warehouse, and for tests). Goal statuses are always exact.",
+        "Every published count below goal level (tables, charts, exports, the CLI), and a mean's "
+        "sum of days, is rounded to a multiple of this base, and shares and means are computed "
+        "from the rounded figures, so no difference of published figures is a hidden count of 1-4. "
+        "A deployment decision: 1 makes every page exact for everyone, committees included (the "
+        "test suite uses it). Goal statuses are always exact; entitled roles have an exact view.",
     ),
     Setting(
         "SAMVERKAN_PSEUDONYM_KEY",
@@ -147,6 +148,13 @@ SETTINGS: tuple[Setting, ...] = (
         "SAMVERKAN_MAIL_FROM",
         "samverkan@kommun.example",
         "Sender address of the monthly brief.",
+    ),
+    Setting(
+        "SAMVERKAN_ACCESSIBILITY_CONTACT",
+        "",
+        "Where users report accessibility problems and ask for content in another format, as the "
+        "accessibility statement (Tillgänglighetsredogörelse) names it: an e-mail address or a web "
+        "address. Empty: the statement says that no contact is set.",
     ),
     Setting(
         "SAMVERKAN_DEMO_SEED",
@@ -253,3 +261,7 @@ def smtp() -> Smtp | None:
         raise ValueError(f"SAMVERKAN_SMTP_PORT ska vara ett portnummer (fick '{get('SAMVERKAN_SMTP_PORT')}').") from None
     return Smtp(host=host, port=port, security=security, user=get("SAMVERKAN_SMTP_USER").strip(),
                 password=get("SAMVERKAN_SMTP_PASSWORD"), sender=get("SAMVERKAN_MAIL_FROM").strip())
+
+
+def accessibility_contact() -> str:
+    return get("SAMVERKAN_ACCESSIBILITY_CONTACT").strip()

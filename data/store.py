@@ -58,7 +58,8 @@ COMMENT_LABELS = {"text": "Analys", "author": "Namn eller funktion"}
 
 AUDIT_ACTIONS = {"login": "Inloggning", "logout": "Utloggning", "import": "Import",
                  "write": "Sparad text", "download": "Nedladdning", "refused": "Nekad åtkomst",
-                 "brief_sent": "Månadsrapport e-postad", "retention": "Gallring", "migration": "Migrering"}
+                 "brief_sent": "Månadsrapport e-postad", "retention": "Gallring", "migration": "Migrering",
+                 "exact": "Exakta värden"}
 
 
 class AuditEvent(SQLModel, table=True):

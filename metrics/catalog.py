@@ -445,11 +445,13 @@ METHOD_NOTES = (
     "medelvärdesbildas aldrig.",
     "Andelar visas med ett 95 %-konfidensintervall (Wilson). Överlappar två intervall kan "
     "skillnaden bero på slumpen.",
-    "'..' betyder att värdet inte visas: antal 1–4 och andelar med färre än 10 i nämnaren visas "
-    "inte, och ytterligare celler döljs så att ett dolt värde inte kan räknas fram ur en summa.",
-    "Alla antal i tabeller, diagram och nedladdningar är avrundade till närmaste 5, och andelar räknas "
-    "på de avrundade antalen, så att ingen skillnad mellan två siffror kan avslöja enskilda barn. "
-    "Målens status räknas på exakta antal.",
+    "'..' betyder att värdet inte visas: antal 1–4, och andelar och medelvärden med färre än 10 i "
+    "nämnaren, visas inte.",
+    "Alla antal i tabeller, diagram och nedladdningar är avrundade till närmaste 5 (även summan av "
+    "dagar bakom ett medelvärde), och andelar och medelvärden räknas på de avrundade antalen, så "
+    "att ingen summa eller skillnad av siffror kan avslöja enskilda barn. Målens status räknas på "
+    "exakta antal. Analytiker, dataförvaltare och administratörer kan visa exakta värden som "
+    "internt underlag.",
     "Målen jämför läsår med basåret. Under ett pågående läsår jämförs terminen hittills med samma "
     "månader basåret.",
     "Ett mål i procentenheter redovisar sin förändring i procentenheter (p.e.); ett mål i procent redovisar "

@@ -35,15 +35,19 @@ def metrics_markdown() -> str:
         "counts, rates and means.",
         f"- **Suppression** (defaults; `SAMVERKAN_SUPPRESS_MIN_COUNT`, "
         f"`SAMVERKAN_SUPPRESS_MIN_DENOMINATOR`): a count from 1 to {t.min_count - 1} is not shown, 0 is "
-        f"shown; a share or mean with a denominator below {t.min_denominator} is not shown; "
-        "secondary suppression hides further cells until no row or column of a table with totals "
-        "has exactly one suppressed cell. Suppressed values are null with `suppressed: true` "
+        f"shown; a share or mean with a denominator below {t.min_denominator} is not shown. "
+        "Secondary suppression (hiding further cells until no row or column of a table with totals "
+        "has exactly one suppressed cell) applies only where rounding does not protect, i.e. with "
+        "`SAMVERKAN_ROUNDING_BASE=1`. Suppressed values are null with `suppressed: true` "
         "(`..` in the dashboard). Suppression is decided on the exact counts.",
         "- **Rounding** (`SAMVERKAN_ROUNDING_BASE`, default 5): after suppression every published "
-        "count is rounded half up to a multiple of 5 (`5 * floor((2n + 5) / 10)`) and shares, rates, "
-        "changes and intervals are computed from the rounded counts (a mean keeps its exact value "
-        "and rounds its number of cases). Filters take one value each. Goal statuses are computed on "
-        "exact counts. Why, and the limits: `DISCLOSURE.md`.",
+        "count – and a mean's sum of days – is rounded half up to a multiple of 5 "
+        "(`5 * floor((2n + 5) / 10)`), and every value (share, rate, mean, change, interval) is "
+        "computed from the rounded counts: a mean is the rounded sum over the rounded number of "
+        "cases. Filters take one value each. Goal statuses are computed on exact counts. "
+        "`cli.py metric … --exact` (and the dashboard's exact view for analysts, data stewards and "
+        "the admin) gives exact counts with nothing hidden, marked as internal and logged. Why, and "
+        "the limits: `DISCLOSURE.md`.",
         "- **Zero denominator**: no value (null), not an error.",
         "- **Coverage**: every row says how much of its period the data covers (`coverage`: "
         "`complete`, `partial` with `covered_from`/`covered_until`, or `none`). A period outside the "

@@ -11,7 +11,9 @@ secondary suppression protects. Only aggregates leave this module.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import date
 
 import polars as pl
@@ -146,6 +148,37 @@ OUTPUT_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high", "sup
                   "covered_from", "covered_until", "missing")
 
 
+_EXACT_VIEW: ContextVar[bool] = ContextVar("samverkan_exact_view", default=False)
+
+
+@contextlib.contextmanager
+def exact_view() -> Iterator[None]:
+    """Within this block every evaluation gives exact counts with nothing hidden: the internal
+    material of the analysts, data stewards and the admin ("Exakta värden – internt underlag,
+    röjandekontrollera före publicering"). The caller checks the role and records the view in
+    the audit log; the query space (standard periods, one value per filter) stays the same.
+
+    Example: ``with engine.exact_view(): evaluate(wh, "investigation_share_all", "2014",
+    by=["area"])`` gives Farsta's 808 of 1 424 (56,7 %) where the published table says 810 of
+    1 425."""
+    token = _EXACT_VIEW.set(True)
+    try:
+        yield
+    finally:
+        _EXACT_VIEW.reset(token)
+
+
+@contextlib.contextmanager
+def protected_view() -> Iterator[None]:
+    """Within this block every evaluation is published figures again, even inside
+    ``exact_view``: the committee brief is a public record and is always protected."""
+    token = _EXACT_VIEW.set(False)
+    try:
+        yield
+    finally:
+        _EXACT_VIEW.reset(token)
+
+
 class MetricError(ValueError):
     """A request the engine cannot answer (unknown breakdown or filter); Swedish message."""
 
@@ -255,9 +288,13 @@ def explain(wh: Warehouse, name: str, period: str | Period | Sequence[str | Peri
     sql, params = _counts_sql(wh, ind, ps, list(dict.fromkeys(by)), filters)
     out = [f"-- {ind.name}: {ind.label}", f"-- parametrar (?): {params}" if params else "-- inga parametrar", sql]
     out.extend(_DENOMINATOR_NOTE.get(ind.spec.denominator_source, []))
-    out.append(f"-- sedan: undertryckning på de exakta antalen ({', '.join(map(str, settings.suppression_thresholds()))}), "
-               f"avrundning till närmaste {settings.rounding_base()} och värdet ur de avrundade antalen "
-               "(DISCLOSURE.md)")
+    if _EXACT_VIEW.get():
+        out.append("-- sedan: inget döljs och inget avrundas (exakta värden – internt underlag, "
+                   "röjandekontrollera före publicering)")
+    else:
+        out.append(f"-- sedan: undertryckning på de exakta antalen ({', '.join(map(str, settings.suppression_thresholds()))}), "
+                   f"avrundning till närmaste {settings.rounding_base()} och värdet ur de avrundade antalen "
+                   "(DISCLOSURE.md)")
     return "\n".join(out)
 
 
@@ -333,10 +370,13 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     """Evaluate indicator ``name`` for one or more periods, broken down by ``by`` with totals.
 
     Published figures (``exact=False``, every page, export and the CLI): standard periods and
-    single-valued filters only, small counts suppressed on the exact counts, then every count
-    rounded to ``SAMVERKAN_ROUNDING_BASE`` and shares, rates and changes computed from the rounded
-    counts. ``exact=True`` is for goal evaluation only (whole school forms and the municipality,
-    as the goal file defines them): exact counts, any period.
+    single-valued filters only, small counts suppressed on the exact counts (secondary
+    suppression only where rounding does not protect, ``suppression.rounding_protects``), then
+    every count – and a mean's sum of days – rounded to ``SAMVERKAN_ROUNDING_BASE`` and every
+    value (share, rate, mean, change, interval) computed from the rounded counts. Inside
+    ``exact_view()`` (internal material for entitled roles) the same query space gives exact
+    counts with nothing hidden. ``exact=True`` is for goal evaluation only (whole school forms
+    and the municipality, as the goal file defines them): exact counts, any period.
 
     ``materialised=False`` sums the monthly absence rows even for whole terms and school years
     (the reference the stored pupil_periods are tested against).
@@ -377,16 +417,16 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
         # no change against a year the data does not wholly cover (2020 against 2019 from August)
         whole_before = [p.code for p, q in zip(ps, prev, strict=True) if coverage(span, q, ind.source)[0] == "complete"]
         df = df.with_columns(denominator=pl.when(pl.col("period").is_in(whole_before)).then(pl.col("denominator")))
+    internal = _EXACT_VIEW.get() and not exact
+    base = 1 if exact or internal else settings.rounding_base()
     hidden = pl.Series("suppressed", [False] * df.height, dtype=pl.Boolean)
-    if suppress:  # decided on the exact counts
+    if suppress and not internal:  # decided on the exact counts
         t = thresholds or suppression.Thresholds(*settings.suppression_thresholds())
-        hidden = suppression.flags(df, ind.kind, [] if each_alone else by, t, group_cols=["period"])
-    if not spec.value_from_rounded:
-        df = df.with_columns(spec.value())  # e.g. a mean of days: exact; its number of cases is rounded
-    base = 1 if exact else settings.rounding_base()
+        hidden = suppression.flags(df, ind.kind, [] if each_alone else by, t, group_cols=["period"], base=base)
+    # every value from the published counts: a value from exact counts beside rounded ones
+    # would give the exact counts back (a mean's sum / mean = its number of cases)
     df = df.with_columns([suppression.rounded(pl.col(c), base) for c in spec.rounded])
-    if spec.value_from_rounded:
-        df = df.with_columns(spec.value())
+    df = df.with_columns(spec.value())
     df = suppression.blank(df, hidden)
     # A period without any data has no value ('..'), not 0 or -100 %; a partial one says so.
     df = df.with_columns(

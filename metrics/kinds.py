@@ -71,7 +71,7 @@ class KindSpec:
     # Primary suppression on the exact counts (thresholds: min_count, min_denominator).
     suppress: Callable[[int, int], pl.Expr]
     rounded: tuple[str, ...]  # the counts a reader could combine, rounded before publication
-    value_from_rounded: bool  # False: the value is computed on the exact counts (a mean of days)
+    value_from_rounded: bool  # True for every kind: a value computed on exact counts could give them back
     numerator_is_sum: bool  # a sum of days (float), not a count of units
     denominator_source: str  # 'query' | 'population' (residents) | 'previous_year' (same query a year earlier)
     goal_capable: bool  # a goal's target is a share of units: only shares carry goals
@@ -116,7 +116,9 @@ SPECS: dict[Kind, KindSpec] = {
         value=_plain(pl.when(_DEN > 0).then(_NUM / _DEN)),
         # the numerator is a sum of days, not of children: only the number of cases matters
         suppress=lambda c, d: small(_DEN, d),
-        rounded=("denominator",), value_from_rounded=False, numerator_is_sum=True,
+        # Both rounded, and the mean computed from them: an exact sum beside an exact mean gives
+        # the exact number of cases (sum / mean), and across periods a hidden one (DISCLOSURE.md).
+        rounded=("numerator", "denominator"), value_from_rounded=True, numerator_is_sum=True,
         denominator_source="query", goal_capable=False, table_counts=True, interval=False),
     Kind.CHANGE: KindSpec(
         noun="en förändring mot året innan",

@@ -2,22 +2,19 @@
 
 import streamlit as st
 
-from ui import auth, brief_button, goal_card, goal_text, page_report, state
+from ui import auth, brief_button, filters, goal_card, goal_text, page_report, state
 
 user = auth.require("oversikt")
 
-st.title("Översikt – måluppfyllelse")
+st.title("Översikt – måluppfyllelse", anchor=False)
 st.caption("Kommunfullmäktiges mål för barn- och utbildningsnämnden och socialnämnden: "
            "var målen står i dag, jämfört med basåret, och nämndernas egna analyser.")
 
 cfg = state.goal_config()
 st.session_state["_page"] = "pages/overview.py"
-filters = st.columns([1, 2, 1])
-with filters[0]:
+with filters.filter_row():
     period = goal_card.period_filter()
-with filters[1]:
     committee = goal_card.committee_filter(cfg)
-with filters[2]:
     brief_button.committee(user, committee, period)
 
 report = page_report.PageReport("Översikt – måluppfyllelse", user)

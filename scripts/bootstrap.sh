@@ -42,3 +42,14 @@ ensure_postgresql() {
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
     || apt_install postgresql "store-testerna körs mot en riktig PostgreSQL-server"
 }
+
+ensure_axe() {  # axe-core for the accessibility sweep (tests/test_a11y.py), pinned in tests/a11y/package.json
+  local dir="$ROOT/tests/a11y" want have
+  want="$(sed -n 's/.*"axe-core": *"\([^"]*\)".*/\1/p' "$dir/package.json")"
+  have="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$dir/node_modules/axe-core/package.json" 2>/dev/null | head -1)"
+  if [ "$want" != "$have" ]; then
+    command -v npm >/dev/null 2>&1 || apt_install npm "npm installerar axe-core för tillgänglighetstesterna"
+    echo "Installerar axe-core $want (tillgänglighetstesterna) …"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}

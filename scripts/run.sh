@@ -6,6 +6,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 ensure_venv requirements.txt
+# the chart images (PNG, SVG) and the brief's charts are drawn by Debian's chromium; without it the
+# dashboard runs and says on its pages that image export is unavailable, and why
+ensure_chromium || echo "Varning: chromium kunde inte installeras; bildexport (PNG, SVG, rapporternas diagram) är inte tillgänglig." >&2
 cd "$ROOT"
 if [ -z "${SAMVERKAN_DB:-}" ]; then
   "$VENV/bin/python" cli.py demo --if-missing

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -145,7 +147,7 @@ def chart_titles(at: AppTest) -> list[str]:
 
 
 def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
-    at = page("pages/bun_committee.py")
+    at = page("pages/bun.py")
     assert [s.value for s in at.subheader][0] == "Per område – läsåret 2025/26"
     titles = chart_titles(at)
     assert titles[:2] == ["Andel elever med hög frånvaro per läsår – hela kommunen, kommunala skolor",
@@ -173,7 +175,7 @@ def test_bun_page_draws_the_goal_targets_on_the_goals_population_only(app_env, d
     def trend(at):
         return json.loads(at.get("plotly_chart")[0].proto.spec)
 
-    at = page("pages/bun_committee.py")
+    at = page("pages/bun.py")
     targets = [t for t in trend(at)["data"] if t["name"].startswith("Målnivå")]
     assert sorted(t["name"] for t in targets) == ["Målnivå, grundskola", "Målnivå, gymnasieskola"]
     assert all(t["x"][0] == "2022/23" for t in targets)  # not before the baseline
@@ -190,13 +192,13 @@ def test_bun_page_draws_the_goal_targets_on_the_goals_population_only(app_env, d
 
 
 def test_bun_page_from_a_link(app_env):
-    at = page("pages/bun_committee.py", period="höstterminen 2024", omrade="Söder", skolform="Grundskola")
+    at = page("pages/bun.py", period="höstterminen 2024", omrade="Söder", skolform="Grundskola")
     assert at.selectbox(key="period").value == "HT2024"
     assert [s.value for s in at.subheader][0] == "Söder: per skolenhet – höstterminen 2024"
 
 
 def test_sn_page_year_changes_the_funnel(app_env):
-    at = page("pages/sn_committee.py")
+    at = page("pages/sn.py")
     before = chart_titles(at)
     assert "Orosanmälningar 2026 t.o.m. oktober" in before  # the year in progress says so
     at.selectbox(key="ar").set_value("2019").run()
@@ -209,7 +211,7 @@ def test_sn_page_year_changes_the_funnel(app_env):
 
 
 def test_steering_page_month_and_status_changes(app_env):
-    at = page("pages/steering.py")
+    at = page("pages/styrgrupp.py")
     assert [s.value for s in at.subheader] == ["Målen", "Nyckeltal", "Att följa upp", "Nämndernas analyser"]
     # the demo's overdue items and open decisions (from the registers), as of today
     due = next(h.proto.body for h in at.get("html") if "Post" in h.proto.body and "sv-table" in h.proto.body)
@@ -240,7 +242,7 @@ def test_steering_page_month_and_status_changes(app_env):
 
 
 def test_definitions_come_from_the_catalog_and_can_be_searched(app_env):
-    at = page("pages/definitions.py")
+    at = page("pages/definitioner.py")
     labels = [e.label for e in at.expander]
     assert labels == [i.label for i in catalog.INDICATORS]
     at.text_input(key="sok").input("återkoppling").run()
@@ -249,15 +251,28 @@ def test_definitions_come_from_the_catalog_and_can_be_searched(app_env):
 
 
 def test_the_follow_up_page_adds_an_action_that_the_goal_card_shows(app_env):
-    at = page("pages/follow_up.py")
+    at = page("pages/uppfoljning.py")
     assert [s.value for s in at.subheader][:2] == ["Försenat och förfaller snart", "Åtgärder"]
     table = at.dataframe[0].value
     assert "Närvaroteam i årskurs 7–9 på skolorna i Väster och Kustbygden" in table["Åtgärd"].to_list()
-    at.text_input(key="form-atgarder-ny-goal_id").input("sn-hog-franvaro-insats")
+    # no internal keys on screen: no key column, goals by their titles, the picker by titles
+    assert "Nyckel" not in table.columns and "Mål (id)" not in table.columns
+    assert "Andelen elever med hög frånvaro ska minska med minst två procentenheter" in table["Mål"].to_list()
+    picker = at.selectbox(key="pick-atgarder")
+    assert picker.options and all(not re.search(r"[0-9a-f]{12}", o) for o in picker.options)  # as shown
+    # the goal is chosen from the goal file by its title, never typed
+    goal = at.selectbox(key="form-atgarder-ny-goal_id")
+    assert goal.options == [  # as shown
+        "Andelen elever med hög frånvaro ska minska med minst två procentenheter",
+        "Hög frånvaro ska minska med 20 procent bland barn med insatser"]
+    goal.set_value("sn-hog-franvaro-insats")
     at.text_input(key="form-atgarder-ny-title").input("Läxhjälp i samverkan med fritidsgårdarna")
     at.selectbox(key="form-atgarder-ny-status").set_value("planerad")
     next(b for b in at.button if b.label == "Lägg till åtgärd").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    # the save is confirmed after the page has been drawn again
+    assert [shown(s.value) for s in at.success if "Sparat" in s.value] == [
+        "Sparat: åtgärd ”Läxhjälp i samverkan med fritidsgårdarna” är tillagd."]
     assert "Läxhjälp i samverkan med fritidsgårdarna" in at.dataframe[0].value["Åtgärd"].to_list()
     # the goal card on the Översikt lists it under Åtgärder
     at.switch_page("pages/overview.py").run()
@@ -265,6 +280,24 @@ def test_the_follow_up_page_adds_an_action_that_the_goal_card_shows(app_env):
     assert "Läxhjälp i samverkan med fritidsgårdarna" in shown(actions)
     # every register can be opened
     for name in ("uppdrag", "rekommendationer", "moten", "beslut", "handelser"):
-        at.switch_page("pages/follow_up.py").run()
+        at.switch_page("pages/uppfoljning.py").run()
         at.segmented_control(key="register").set_value(name).run()
         assert not at.exception and len(at.dataframe[0].value) > 0, name
+
+
+def test_without_a_browser_for_images_the_pages_say_so_and_keep_the_tables(app_env, monkeypatch):
+    # the server's chromium is missing (here: BROWSER_PATH names nothing), as on a server where
+    # ./scripts/run.sh could not install it
+    monkeypatch.setenv("BROWSER_PATH", "/saknas/chromium")
+    at = page("pages/bun.py")
+    labels = [b.label for b in at.get("download_button")]
+    assert "Data (Excel)" in labels and "Bild (PNG)" not in labels and "Bild (SVG)" not in labels
+    said = [c.value for c in at.caption if c.value.startswith("Bildexport är inte tillgänglig")]
+    assert len(said) == len(at.get("plotly_chart"))  # in each chart's download menu
+    assert "./scripts/run.sh" in said[0] and "/saknas/chromium" in said[0]
+    assert any(w.value.startswith("Bildexport är inte tillgänglig") for w in at.sidebar.warning)
+    at.switch_page("pages/overview.py").run()
+    assert "Word (.docx)" not in [b.label for b in at.get("download_button")]  # the brief needs the charts
+    monkeypatch.delenv("BROWSER_PATH")
+    at.run()
+    assert "Word (.docx)" in [b.label for b in at.get("download_button")]

@@ -4,6 +4,7 @@ server (AppTest with a fixed ``st.user``). The real OIDC flow is in test_e2e_log
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,14 +12,14 @@ from streamlit.testing.v1 import AppTest
 
 from data import access, store
 from data.access import Grant, Role
-from tests.conftest import ROOT, build_warehouse
+from tests.conftest import ROOT, build_warehouse, shown
 
 APP = str(ROOT / "app.py")
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "k" * 32,
         "client_id": "samverkan", "client_secret": "s",
         "server_metadata_url": "http://localhost:9/.well-known/openid-configuration"}
-PAGES = ["pages/overview.py", "pages/bun_committee.py", "pages/sn_committee.py", "pages/steering.py",
-         "pages/definitions.py", "pages/import_data.py", "pages/audit_log.py"]
+PAGES = ["pages/overview.py", "pages/bun.py", "pages/sn.py", "pages/styrgrupp.py",
+         "pages/definitioner.py", "pages/import.py", "pages/granskningslogg.py"]
 
 
 # --- the role file --------------------------------------------------------------------------
@@ -73,12 +74,12 @@ def test_the_allow_list_needs_a_verified_email(tmp_path, verified):
 
 BUN_MEMBER = [Grant(role=Role.LEDAMOT, committee="BUN")]
 EXPECTED_PAGES = {  # written out by hand from the issue
-    "ledamot BUN": (BUN_MEMBER, {"oversikt", "bun", "jamforelser", "definitioner"}),
+    "ledamot BUN": (BUN_MEMBER, {"oversikt", "bun", "jamforelser", "definitioner", "tillganglighet"}),
     "styrgrupp": ([Grant(role=Role.STYRGRUPP)], {"oversikt", "bun", "sn", "styrgrupp", "jamforelser", "uppfoljning",
-                                                 "definitioner"}),
+                                                 "definitioner", "tillganglighet"}),
     "analytiker": ([Grant(role=Role.ANALYTIKER)], {"oversikt", "bun", "sn", "styrgrupp", "jamforelser",
-                                                   "uppfoljning", "definitioner"}),
-    "dataforvaltare": ([Grant(role=Role.DATAFORVALTARE)], {"oversikt", "definitioner", "import"}),
+                                                   "uppfoljning", "definitioner", "tillganglighet"}),
+    "dataforvaltare": ([Grant(role=Role.DATAFORVALTARE)], {"oversikt", "definitioner", "import", "tillganglighet"}),
     "admin": ([Grant(role=Role.ADMIN)], set(access.PAGE_ROLES)),
     "ingen roll": ([], set()),
 }
@@ -184,7 +185,7 @@ def test_a_member_writes_the_own_committees_analysis_only_and_it_is_traced(app_e
 
 def test_a_page_outside_the_role_opened_anyway_is_refused_in_swedish(app_env):
     at = _app(email="bun@kommun.se", roles=["Samverkan.Ledamot.BUN"]).run()
-    at.switch_page("pages/steering.py").run()  # as a link or a typed URL would
+    at.switch_page("pages/styrgrupp.py").run()  # as a link or a typed URL would
     assert any("Du har inte behörighet till den här sidan" in e.value for e in at.error)
     assert "Styrgruppen – månadsuppföljning" not in [t.value for t in at.title] and not at.dataframe
     refused = store.audit_events(app_env["SAMVERKAN_STORE_URL"], action="refused")
@@ -235,7 +236,7 @@ def test_the_admin_reads_and_filters_the_audit_log(app_env):
     url = app_env["SAMVERKAN_STORE_URL"]
     store.audit(url, "forvaltare@kommun.se", "import", "absence: fil.csv")
     at = _app(email="admin@kommun.se", roles=["Samverkan.Admin"]).run()
-    at.switch_page("pages/audit_log.py").run()
+    at.switch_page("pages/granskningslogg.py").run()
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert set(table["Händelse"]) == {"Import", "Inloggning"}
@@ -243,3 +244,8 @@ def test_the_admin_reads_and_filters_the_audit_log(app_env):
     at.selectbox(key="audit_action").set_value("Import").run()
     assert list(at.dataframe[0].value["Detaljer"]) == ["absence: fil.csv"]
     assert [b.label for b in at.get("download_button")] == ["Data (Excel)", "Data (CSV)"]
+    # a date that is not one: a Swedish message, the typed text kept, no table
+    at.text_input(key="audit_from").input("3/11").run()
+    assert [shown(e.value) for e in at.error] == [
+        f"'3/11' är inget datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel {date.today().isoformat()}."]
+    assert at.text_input(key="audit_from").value == "3/11" and not at.dataframe

@@ -42,7 +42,7 @@ def texts(at: AppTest) -> str:
 
 
 def test_bun_page_shows_where_the_change_came_from_and_the_grid(app_env, demo_wh):
-    at = open_page("pages/bun_committee.py")
+    at = open_page("pages/bun.py")
     heads = [s.value for s in at.subheader]
     assert "Var kom förändringen ifrån?" in heads and "Nivå och förändring per område" in heads
     figs = charts(at)
@@ -69,18 +69,19 @@ def test_bun_page_shows_where_the_change_came_from_and_the_grid(app_env, demo_wh
 
 
 def test_bun_page_by_school_and_exact_figures_for_analysts_only(app_env):
-    at = open_page("pages/bun_committee.py", role="Ledamot, BUN", mal="Gymnasieskolan", enhet="Skolenhet")
-    assert not [t for t in at.get("toggle") if t.label.startswith("Exakta antal")]
+    at = open_page("pages/bun.py", role="Ledamot, BUN", mal="Gymnasieskolan", enhet="Skolenhet")
+    assert not [t for t in at.get("toggle") if t.label.startswith("Exakta")]  # no exact switch at all
     assert "Bidrag till förändringen per skolenhet – Gymnasieskolan, läsåret 2025/26 mot basåret 2022/23" in charts(at)
-    at = open_page("pages/bun_committee.py", role="Analytiker")
-    at.toggle(key="exakt").set_value(True).run()
+    at = open_page("pages/bun.py", role="Analytiker")
+    # the sidebar's exact switch (issue 22) turns the decomposition exact too
+    at.toggle(key="exact_toggle").set_value(True).run()
     shown = texts(at)
     assert "Exakta antal – internt underlag, får inte publiceras" in shown
     assert "summerar exakt till målets förändring" in shown
 
 
 def test_comparisons_page_shows_the_demos_peers_from_the_example_files(app_env):
-    at = open_page("pages/comparisons.py", role="Ledamot, SN")  # every committee member may open it
+    at = open_page("pages/jamforelser.py", role="Ledamot, SN")  # every committee member may open it
     assert at.title[0].value == "Jämförelser – kommunen, riket och jämförelsekommunerna"
     assert any("exempelfiler" in w.value and "påhittade värden" in w.value for w in at.warning)
     heads = [s.value for s in at.subheader]

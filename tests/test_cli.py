@@ -97,3 +97,59 @@ def test_explain_prints_the_sql_that_gives_the_number(demo_db):
     plain = wh.fetchone("SELECT count(*) FROM reports WHERE year(received_date) = 2025 "
                         "AND reporter_category = 'skola'")[0]
     assert total == plain
+
+
+@pytest.fixture(scope="module")
+def stockholm_2014(tmp_path_factory):
+    """DOMAIN.md's Stockholm audit, 2014, two districts: Farsta 12,716 residents aged 0-20, 1,424
+    reports, 808 of them investigated (56.7 %); Hässelby-Vällingby 18,744 / 2,559 / 1,385."""
+    from datetime import date, timedelta
+
+    from tests.conftest import build_warehouse
+
+    rows = []
+    for area, n, opened in (("Farsta", 1424, 808), ("Hässelby-Vällingby", 2559, 1385)):
+        for i in range(n):
+            day = date(2014, 1, 1) + timedelta(days=i % 365)
+            decision = "utredning_inleds" if i < opened else ("utredning_inleds_ej", "pagaende_utredning")[i % 2]
+            rows.append((f"{area[:2]}{i}", f"{area[:2]}C{i}", day, "flicka" if i % 2 else "pojke", i % 21, "skola",
+                         None, area, decision, day, None, None, None, None))
+    population = [(2014, "Farsta", 0, 20, 12716), (2014, "Hässelby-Vällingby", 0, 20, 18744)]
+    return build_warehouse(tmp_path_factory.mktemp("stockholm") / "w.duckdb", reports=rows,
+                           population=population).path
+
+
+def test_exact_figures_reproduce_the_source_system_and_are_logged(stockholm_2014, tmp_path):
+    import os
+
+    from data import store
+    from ui import format as fmt
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    env = {**os.environ, "SAMVERKAN_ROUNDING_BASE": "5", "SAMVERKAN_STORE_URL": url}
+
+    def farsta(name, *extra):
+        out = run("metric", name, "--period", "2014", "--by", "area", "--format", "json", *extra,
+                  "--db", str(stockholm_2014), env=env)
+        assert out.returncode == 0, out.stderr
+        data = json.loads(out.stdout)
+        return data, next(r for r in data["rows"] if r["area"] == "Farsta")
+
+    # published: rounded counts, and a share that does not match the annual report
+    _, shown = farsta("investigation_share_all")
+    assert (shown["numerator"], shown["denominator"]) == (810, 1425) and fmt.pct(shown["value"]) == "56,8 %"
+    assert not store.audit_events(url, action="exact")
+    data, exact = farsta("investigation_share_all", "--exact", "--user", "analytiker@kommun.se")
+    assert (exact["numerator"], exact["denominator"]) == (808, 1424) and fmt.pct(exact["value"]) == "56,7 %"
+    assert data["exact"] is True and data["note"] == fmt.EXACT_NOTE
+    _, rate = farsta("report_rate_per_1000", "--exact")
+    assert rate["numerator"] == 1424 and rate["denominator"] == 12716
+    assert fmt.decimal(rate["value"], 1) == "112,0"  # 1 424 / 12 716 × 1 000 = 111,98
+    _, rounded_rate = farsta("report_rate_per_1000")
+    assert fmt.decimal(rounded_rate["value"], 1) == "112,1"  # 1 425 / 12 716 × 1 000
+    logged = store.audit_events(url, action="exact")
+    assert len(logged) == 2 and logged[-1].user_id == "analytiker@kommun.se"
+    assert "cli.py metric investigation_share_all --period 2014 --by area --exact" == logged[-1].detail
+    table = run("metric", "investigation_share_all", "--period", "2014", "--by", "area", "--exact",
+                "--db", str(stockholm_2014), env=env)
+    assert fmt.EXACT_NOTE in table.stdout and "808" in table.stdout and "1424" in table.stdout

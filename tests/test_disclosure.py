@@ -1,4 +1,11 @@
-"""Issue 10: an attacker in the test suite.
+"""Issues 10 and 22: attackers in the test suite.
+
+Issue 22 adds the integer-programming attacker (``bench/attacker.py``): everything published
+about a unit and its parents, over months, terms and years, with the exact goal figures, bounds
+every hidden cell; on a hand-written fixture and on slices of the demo no hidden cell is pinned
+or bounded inside 1-4, and with the protection switched off the same attacker pins them. Then
+the exact view: only for entitled roles, marked and logged.
+
 
 Over the demo municipality, for every child-level indicator, the attacker combines published
 figures the way an outsider would (DISCLOSURE.md): a parent minus its other children (breakdowns
@@ -14,7 +21,6 @@ equals the hidden cell's true count; no hidden count from 1 to 4 may ever be rec
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +30,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench import attacker
 from data.warehouse import Warehouse
 from metrics import catalog, engine, views
 
@@ -34,27 +41,12 @@ MONTHS = [f"2025-{m:02d}" for m in range(1, 13)]
 TERMS = {"VT2025": MONTHS[:6], "HT2025": MONTHS[6:]}
 
 
-@contextlib.contextmanager
-def env(**values: str):
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+env = attacker.env  # set settings for a block (the attacker's helper)
+truth = attacker.truth  # exact counts, nothing hidden (the settings that switch protection off)
 
 
 def published(wh, name, period, by=(), filters=None) -> pl.DataFrame:
-    with env(SAMVERKAN_ROUNDING_BASE=str(BASE), SAMVERKAN_SUPPRESS_MIN_COUNT="5",
-             SAMVERKAN_SUPPRESS_MIN_DENOMINATOR="10"):
-        return engine.evaluate(wh, name, period, by=by, filters=filters)
-
-
-def truth(wh, name, period, by=(), filters=None) -> pl.DataFrame:
-    with env(SAMVERKAN_ROUNDING_BASE="1", SAMVERKAN_SUPPRESS_MIN_COUNT="1",
-             SAMVERKAN_SUPPRESS_MIN_DENOMINATOR="1"):
-        return engine.evaluate(wh, name, period, by=by, filters=filters)
+    return attacker.published(wh, attacker.Rules(base=BASE), name, period, by, filters)
 
 
 def rows(df: pl.DataFrame, keys: list[str]) -> dict[tuple, dict]:
@@ -270,7 +262,7 @@ def test_the_dashboard_publishes_rounded_counts_and_says_so(app_env, monkeypatch
 
     monkeypatch.setenv("SAMVERKAN_ROUNDING_BASE", "5")  # the product's default
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/bun_committee.py").run()
+    at.switch_page("pages/bun.py").run()
     assert not at.exception
     assert any("avrundade till närmaste 5" in c.value for c in at.sidebar.caption)
     # every count is rounded, but for the rows that are a goal's own population and school year,
@@ -305,3 +297,183 @@ def test_the_cli_refuses_free_sets_and_date_ranges(demo_db, args, message):
                           "--period", "VT2025", *args, "--db", str(demo_db)],
                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "SAMVERKAN_ROUNDING_BASE": "5"})
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
+
+
+# --- issue 22: one attacker for every published number (integer programming) ------------------
+
+
+def _goal_figures():
+    from data import settings as app_settings
+    from metrics import goals
+
+    return attacker.goal_figures(goals.load(app_settings.goals_path()))
+
+
+def _report(i: int, day, school: str, area: str) -> tuple:
+    return (f"R{i}", f"C{i}", day, "flicka", 10, "skola", school, area, "utredning_inleds", day,
+            True, day, True, True)
+
+
+@pytest.fixture(scope="module")
+def autumn_fixture(tmp_path_factory):
+    """By hand: school G1 (Norr) has 2 reports in each month January–June 2025 (12 in the spring
+    term) and 3 in September (the autumn term): the year holds 15. Published exactly, the year
+    minus the spring term gives the hidden autumn's 3; G2 (Söder) has 20 reports in March."""
+    from datetime import date
+
+    from tests.conftest import build_warehouse
+
+    rows = [_report(i, date(2025, 1 + i // 2, 10), "G1", "Norr") for i in range(12)]
+    rows += [_report(100 + i, date(2025, 9, 10 + i), "G1", "Norr") for i in range(3)]
+    rows += [_report(200 + i, date(2025, 3, 1 + i), "G2", "Söder") for i in range(20)]
+    return build_warehouse(tmp_path_factory.mktemp("autumn") / "w.duckdb", reports=rows)
+
+
+def test_the_attacker_pins_a_hidden_term_published_exactly_and_not_rounded(autumn_fixture):
+    exact = attacker.attack(autumn_fixture, "report_count", "Norr", None, 2025, attacker.Rules(base=1),
+                            only={"school": "G1"}, calendar_only=True)
+    pinned = {(f.label.split()[1], f.true) for f in exact.disclosed if f.low == f.high}
+    assert ("HT2025", 3) in pinned  # 15 - 12, as by hand
+    rounded = attacker.attack(autumn_fixture, "report_count", "Norr", None, 2025, attacker.Rules(base=5),
+                              only={"school": "G1"}, calendar_only=True, keep_ranges=True)
+    assert rounded.small_targets >= 7 and not rounded.disclosed, rounded.disclosed
+    # the autumn is still hidden, and the year (15 -> 13..17) minus the spring (12 -> 10, 8..12)
+    # leaves it anywhere from 1 to 9: a witness outside 1-4 was found
+    autumn = [f for f in rounded.ranges if f.label.split()[1] == "HT2025"]
+    assert autumn and all(f.low <= 0 or f.high >= 5 for f in autumn)
+
+
+def test_no_published_mean_gives_back_a_hidden_count_and_the_control_does(demo_wh):
+    # The issue's example: feedback_days at a school published its exact sum and mean, so the
+    # year minus the spring term gave the hidden autumn's reports (G044 in the demo: 14 reports in
+    # 2022, 2 of them in the autumn). Now the mean comes from the rounded sum and count; with
+    # protection off (exact counts) the same attacker recovers it.
+    args = (demo_wh, "feedback_days", "Öster", None, 2022)
+    kw = {"only": {"school": "G044"}, "calendar_only": True}
+    now = attacker.attack(*args, attacker.Rules(base=5), _goal_figures(), **kw)
+    assert now.targets >= 5 and now.small_targets >= 3, (now.targets, now.small_targets)
+    assert not now.disclosed, now.disclosed
+    control = attacker.attack(*args, attacker.Rules(base=1), _goal_figures(), **kw)
+    assert any(f.low == f.high == f.true and 1 <= f.true <= 4 for f in control.disclosed), control.disclosed
+
+
+def test_the_attacker_finds_no_hidden_pupil_cell_with_the_goal_figures_exact(demo_wh):
+    # Shares by gender for a school, its area and the municipality, every month, term and the
+    # school year, with the BUN goal's exact figures (kommunal grundskola and gymnasieskola).
+    t = attacker.attack(demo_wh, "high_absence_share", "Centrum", "gender", 2024, attacker.Rules(base=5),
+                        _goal_figures(), only={"school": "G013"})
+    assert t.published_cells > 1000 and t.targets >= 10, (t.published_cells, t.targets)
+    assert not t.disclosed, t.disclosed
+
+
+def test_the_whole_municipalitys_girls_are_not_hidden_for_a_small_group(demo_wh):
+    by_gender = rows(published(demo_wh, "very_high_absence_share", "2025/26", by=["gender"]), ["gender"])
+    assert by_gender[("annat",)]["suppressed"]  # 1-4 pupils (else the test proves nothing)
+    tru = rows(truth(demo_wh, "very_high_absence_share", "2025/26", by=["gender"]), ["gender"])
+    assert 1 <= tru[("annat",)]["numerator"] <= 4
+    for g in ("flicka", "pojke", None):
+        shown = by_gender[(g,)]
+        assert not shown["suppressed"] and shown["denominator"] % BASE == 0
+        assert abs(shown["denominator"] - tru[(g,)]["denominator"]) <= BASE // 2
+
+
+def test_a_published_mean_is_the_rounded_sum_over_the_rounded_count(demo_wh):
+    pub = published(demo_wh, "feedback_days", ["2022", "VT2022", "HT2022"], by=["school"],
+                    filters={"area": ["Centrum"]})
+    tru = rows(truth(demo_wh, "feedback_days", ["2022", "VT2022", "HT2022"], by=["school"],
+                     filters={"area": ["Centrum"]}), ["period", "school"])
+    shown = [r for r in pub.iter_rows(named=True) if not r["suppressed"] and r["denominator"]]
+    assert len(shown) > 5
+    for r in shown:
+        t = tru[(r["period"], r["school"])]
+        assert r["numerator"] % BASE == 0 and r["denominator"] % BASE == 0
+        assert abs(r["numerator"] - t["numerator"]) <= 2 and abs(r["denominator"] - t["denominator"]) <= 2
+        assert r["value"] == pytest.approx(r["numerator"] / r["denominator"])
+
+
+# --- issue 22: exact figures for those entitled to them ---------------------------------------
+
+def _counts_shown(at) -> list[int]:
+    """The tables' counts, but for rows that show a goal's own exact figures (issue 21)."""
+    return [int(v.replace("\u00a0", "").replace(" ", "")) for df in (d.value for d in at.dataframe)
+            if "Täljare" in df.columns
+            for v, how in zip(df["Täljare"], df["Avrundning"] if "Avrundning" in df.columns else [""] * len(df),
+                              strict=True) if v != ".." and how != "exakt, som målet"]
+
+
+def _warnings(at) -> str:
+    return " ".join(w.value for w in at.warning)
+
+
+def test_exact_figures_are_for_entitled_roles_only_marked_and_logged(app_env, monkeypatch):
+    from data import store
+    from tests.test_auth import _app
+    from ui import format as fmt
+
+    monkeypatch.setenv("SAMVERKAN_ROUNDING_BASE", "5")
+    url = app_env["SAMVERKAN_STORE_URL"]
+    at = _app(email="analytiker@kommun.se", roles=["Samverkan.Analytiker"]).run()
+    at.switch_page("pages/bun.py").run()
+    assert fmt.EXACT_NOTE not in _warnings(at) and all(n % 5 == 0 for n in _counts_shown(at))
+    at.toggle(key="exact_toggle").set_value(True).run()
+    assert not at.exception
+    assert fmt.EXACT_NOTE in _warnings(at)
+    exact = _counts_shown(at)
+    assert len(exact) > 10 and any(n % 5 for n in exact)  # exact counts, not multiples of 5
+    assert any(fmt.EXACT_NOTE in c.value for c in at.sidebar.caption)
+    logged = [(e.user_id, e.detail) for e in store.audit_events(url, action="exact")]
+    assert ("analytiker@kommun.se", "sida: bun") in logged
+    # a committee member and the steering group get no switch, and a switch set in the session
+    # anyway (e.g. left on by another view) changes nothing: every count is rounded
+    for roles in (["Samverkan.Ledamot.BUN"], ["Samverkan.Styrgrupp"]):
+        other = _app(email="x@kommun.se", roles=roles)
+        other.session_state["exact_toggle"] = True
+        other.session_state["_exact_view"] = True
+        other.run()
+        other.switch_page("pages/bun.py").run()
+        assert not other.exception and not [t for t in other.toggle if t.key == "exact_toggle"]
+        assert fmt.EXACT_NOTE not in _warnings(other)
+        shown = _counts_shown(other)
+        assert len(shown) > 10 and all(n % 5 == 0 for n in shown)
+    assert not [e for e in store.audit_events(url, action="exact") if e.user_id == "x@kommun.se"]
+
+
+def test_exact_exports_say_so_in_the_sheet_the_footnote_and_the_file_name():
+    import io
+
+    import openpyxl
+
+    from ui import exports, page_report
+    from ui import format as fmt
+
+    df = pl.DataFrame({"Skolenhet": ["A"], "Täljare": [7], "Nämnare": [13]})
+    book = openpyxl.load_workbook(io.BytesIO(exports.excel_bytes(df, exact=True)))
+    assert book.sheetnames == [fmt.EXACT_SHEET, "Om uttaget"]
+    assert book["Om uttaget"]["A1"].value == "Exakta värden" and fmt.EXACT_NOTE in book["Om uttaget"]["B1"].value
+    cells = [c.value for row in book[fmt.EXACT_SHEET].iter_rows() for c in row if c.value]
+    assert any(isinstance(v, str) and fmt.EXACT_NOTE in v for v in cells) and 7 in cells
+    assert page_report.file_slug("Hög frånvaro per skola", exact=True) == "exakta-varden-internt-hog-franvaro-per-skola"
+    assert page_report.file_slug("Hög frånvaro per skola") == "hog-franvaro-per-skola"
+    protected = openpyxl.load_workbook(io.BytesIO(exports.excel_bytes(df)))
+    assert protected.sheetnames == ["Data", "Om uttaget"]
+
+
+def test_the_committee_brief_is_protected_even_from_an_exact_view(demo_wh, monkeypatch):
+    from ui import brief_button
+
+    seen = {}
+
+    def build(*args, **kwargs):  # what the brief reads, evaluated where the real one would run
+        seen["df"] = engine.evaluate(demo_wh, "report_count", "2025-03", by=["reporter_category"])
+        return None
+
+    monkeypatch.setattr(brief_button.brief, "build", build)
+    monkeypatch.setattr(brief_button.brief, "docx_bytes", lambda b: b"")
+    monkeypatch.setattr(brief_button.state, "warehouse", lambda: demo_wh)
+    monkeypatch.setattr(brief_button.state, "goal_config", lambda: None)
+    with env(SAMVERKAN_ROUNDING_BASE="5"), engine.exact_view():
+        exact = engine.evaluate(demo_wh, "report_count", "2025-03", by=["reporter_category"])
+        brief_button._build("all", None, None, "docx")
+    assert any(v % 5 for v in exact["numerator"].drop_nulls()) and not exact["suppressed"].any()
+    shown = seen["df"]["numerator"].drop_nulls()
+    assert len(shown) > 3 and all(v % 5 == 0 for v in shown)

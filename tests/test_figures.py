@@ -40,17 +40,54 @@ def test_ranked_orders_largest_first_and_marks_suppressed():
     assert fig.layout.shapes[0].x0 == pytest.approx(17.0)  # the whole municipality
 
 
-def test_school_funnel_marks_outliers_by_position():
-    df = pl.DataFrame({"school_name": ["A", "B", "C"], "numerator": [60, 10, None],
-                       "denominator": [200, 100, None], "value": [0.30, 0.10, None],
-                       "overall": [0.14] * 3, "position": ["över", "inom", "visas ej"]})
+def test_school_funnel_numbers_every_school_in_swedish_order_with_a_plain_legend_and_key():
+    df = pl.DataFrame({"school_name": ["Östra", "Alfa", "Ängen", "Berga"], "numerator": [60, 10, 12, None],
+                       "denominator": [200, 100, 120, None], "value": [0.30, 0.10, 0.10, None],
+                       "overall": [0.14] * 4, "position": ["över", "inom", "inom", "visas ej"]})
     fig, export, display = figures.school_funnel(df, "Skolor")
     names = [t.name for t in fig.data]
-    assert "Över förväntat (utanför 99,8 %-gränsen)" in names and "Inom slumpvariationen" in names
-    over = next(t for t in fig.data if t.name.startswith("Över"))
-    assert list(over.text) == ["A"] and list(over.y) == pytest.approx([30.0])
-    assert display["Andel"].to_list() == ["30,0 %", "10,0 %", ".."]
-    assert export["Jämfört med kommunen"].to_list() == ["Över förväntat", "Inom slumpvariationen", "Visas ej"]
+    assert "Tydligt högre än kommunen i stort" in names and "Skillnaden kan bero på slumpen" in names
+    assert not any("%-gräns" in n or "förväntat" in n for n in names)  # no statistics jargon in the legend
+    over = next(t for t in fig.data if t.name.startswith("Tydligt högre"))
+    within = next(t for t in fig.data if t.name.startswith("Skillnaden"))
+    # Swedish alphabetical order: Alfa 1, Berga 2, Ängen 3, Östra 4; every drawn school has its number
+    assert list(over.text) == ["4"] and list(over.y) == pytest.approx([30.0])
+    assert sorted(within.text) == ["1", "3"] and set(within.customdata) == {"Alfa", "Ängen"}
+    assert display.columns[:2] == ["Nr", "Skolenhet"]
+    assert display.rows()[0][:3] == ("1", "Alfa", "10,0 %") and display["Nr"].to_list() == ["1", "2", "3", "4"]
+    assert display["Andel"].to_list() == ["10,0 %", "..", "10,0 %", "30,0 %"]
+    assert export["Jämfört med kommunen"].to_list() == ["Skillnaden kan bero på slumpen", "Visas ej",
+                                                        "Skillnaden kan bero på slumpen",
+                                                        "Tydligt högre än kommunen i stort"]
+    assert fig.layout.meta["footnote"] == "Skolornas nummer: 1 Alfa, 2 Berga, 3 Ängen, 4 Östra"
+    assert charts.summary(fig) == ("3 skolor jämförda med hela kommunen (14,0 %): 1 tydligt högre än kommunen "
+                                   "i stort (4 Östra) och 2 där skillnaden kan bero på slumpen. 1 värde visas "
+                                   "inte (för få för att visas, eller saknas).")
+
+
+def test_every_chart_has_a_one_sentence_summary_made_from_its_data():
+    trend = charts.trend_from_frame(engine_frame([
+        ("2022/23", "grundskola", 140, 1000, 0.14, 0.12, 0.16, False),
+        ("2023/24", "grundskola", 117, 1000, 0.117, 0.1, 0.13, False),
+        ("2022/23", "gymnasieskola", 190, 1000, 0.19, 0.17, 0.21, False),
+        ("2023/24", "gymnasieskola", None, None, None, None, None, True),
+    ]), "school_form", "Trend", targets={"grundskola": 0.12})
+    assert charts.summary(trend) == ("Grundskola från 14,0 % (2022/23) till 11,7 % (2023/24), målnivå 12,0 %; "
+                                     "gymnasieskola 19,0 % (2022/23). 1 värde visas inte (för få för att "
+                                     "visas, eller saknas).")
+    assert charts.alt_text(trend).startswith("Trend. Grundskola från 14,0 %")
+    ranked = charts.ranked_shares(["Norr", "Söder", "Väster"], [0.15, 0.091, None], [None] * 3, [None] * 3,
+                                  "Per område", reference=0.12)
+    assert charts.summary(ranked) == ("Högst Norr (15,0 %), lägst Söder (9,1 %); hela kommunen 12,0 %. 1 värde "
+                                      "visas inte (för få för att visas, eller saknas).")
+    bars = charts.grouped_bars(["Skolfam", "TSI"], {"Barn med aktiv insats": [12345, 40],
+                                                    "Nya insatser": [7, None]}, "Insatser", "Antal", percent=False)
+    assert charts.summary(bars) == ("Barn med aktiv insats – Skolfam: 12\xa0345 och TSI: 40; Nya insatser – Skolfam: 7. "
+                                    "1 värde visas inte (för få för att visas, eller saknas).")
+    funnel = charts.report_funnel(["Inkomna anmälningar", "Utredning inleds"], [6104, None], "Tratt")
+    assert charts.summary(funnel) == "Antal anmälningar i varje steg: inkomna anmälningar 6\xa0104 och utredning inleds visas inte."
+    lines = charts.lines(["2024", "2025 t.o.m. oktober"], {"Per 1 000": [41.25, 39.0]}, "Per år", "Anmälningar per 1 000")
+    assert charts.summary(lines) == "Anmälningar per 1 000 från 41,2 (2024) till 39 (2025 t.o.m. oktober)."
 
 
 def test_distribution_bars_follow_the_band_order():

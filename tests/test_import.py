@@ -287,21 +287,31 @@ def test_upload_page_validates_previews_and_imports(db, tmp_path, monkeypatch):
     at.user = {"is_logged_in": True, "email": "steward@kommun.se", "email_verified": True, "name": "Sara Steward",
                "roles": ["Samverkan.Dataforvaltare"]}
     at.run()
-    at.switch_page("pages/import_data.py").run()
+    at.switch_page("pages/import.py").run()
     assert not at.exception
-    at.selectbox(key="import_kind").set_value("absence").run()
-    # a bad file: every problem listed, nothing changed
+    assert at.selectbox(key="import_kind").value is None  # nothing is assumed before a file arrives
+    # a file with the wrong separator: one plain sentence, not an error per column
     bad = HEADER + "E1;EX-G1;7;flicka;2025-07;4400;5;0\nE2;NOPE;7;flicka;2025-09;4400;5;0\n"
     before = digest(db)
+    at.file_uploader(key="import_file").set_value(("pipe.csv", bad.replace(";", "|").encode(), "text/csv")).run()
+    at.selectbox(key="import_kind").set_value("absence").run()
+    assert [shown(e.value) for e in at.error] == [
+        "pipe.csv kan inte importeras. Kolumnerna i filen skiljs åt med lodstreck (|). Samverkan läser filer där "
+        "kolumnerna skiljs åt med semikolon, komma eller tabb: spara filen som CSV med semikolon och ladda upp den "
+        "igen. Databasen är oförändrad."]
+    assert not at.dataframe[:-1]  # no problem table, only the ledger
+    # a bad file: recognised as absence from its columns, every problem listed, nothing changed
+    at.selectbox(key="import_kind").set_value(None).run()
     at.file_uploader(key="import_file").set_value(("bad.csv", bad.encode(), "text/csv")).run()
+    assert at.selectbox(key="import_kind").value == "absence"
     assert any("kan inte importeras: 2 fel" in e.value for e in at.error)
-    assert at.dataframe[0].value["Rad"].tolist() == [2, 3]
+    assert at.dataframe[0].value["Rad"].tolist() == ["2", "3"]
     assert digest(db) == before
     # a good file: a preview of the changes, then the import on confirmation
     data = (EXAMPLES / "absence.csv").read_bytes()
     at.file_uploader(key="import_file").set_value(("absence.csv", data, "text/csv")).run()
     assert any("absence.csv är giltig: 8 rader" in shown(s.value) for s in at.success)
-    assert at.dataframe[0].value.values.tolist() == [["2025-09", 4, 0], ["2025-10", 4, 0]]
+    assert at.dataframe[0].value.values.tolist() == [["2025-09", "4", "0"], ["2025-10", "4", "0"]]
     assert digest(db) == before
     assert not [t for t in at.text_input if t.key == "import_user"]  # logged in: the user is known
     at.button(key="import_confirm").click().run()
@@ -309,6 +319,7 @@ def test_upload_page_validates_previews_and_imports(db, tmp_path, monkeypatch):
     assert count(db, "absence") == 8
     ledger = at.dataframe[-1].value
     assert ledger["Fil"].tolist()[0] == "absence.csv" and ledger["Av"].tolist()[0] == "steward@kommun.se"
+    assert "None" not in ledger.to_string() and ledger["Tillagda"].tolist()[0] == "8"
 
 
 # --- canonical spellings are parsed natively, exactly as the Python parsers read them --------------
@@ -344,3 +355,35 @@ def test_codes_written_as_themselves_are_kept_and_aliases_still_mapped(db):
     assert plan.ok, [str(p) for p in plan.problems]
     assert plan.rows.sort("pupil_id").select("grade", "gender").rows() == [
         ("5", "flicka"), ("F", "pojke"), ("F", "flicka"), ("7", "annat")]
+
+
+# --- what kind of file is it? ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,kind", [("absence.csv", "absence"), ("schools.csv", "schools"),
+                                       ("reports.csv", "reports"), ("interventions.csv", "interventions"),
+                                       ("population.csv", "population")])
+def test_the_kind_of_file_is_recognised_from_its_columns(name, kind):
+    data = (EXAMPLES / name).read_bytes()
+    assert importer.detect_kind(data) == kind
+    buf = io.BytesIO()  # the same table as Excel
+    pl.read_csv(data, separator=";", infer_schema=False).write_excel(buf)
+    assert importer.detect_kind(buf.getvalue()) == kind
+
+
+def test_a_file_that_fits_no_kind_or_two_is_not_guessed():
+    assert importer.detect_kind("elev;skola\n1;2\n".encode()) is None  # too few columns for any kind
+    assert importer.detect_kind(b"school_id\n") is None  # a column several kinds have, none complete
+    assert importer.detect_kind(b"\xff\xfe\x00garbage") is None  # not a table at all
+    # Swedish column names count as the kind's own
+    assert importer.detect_kind("skolenhet_id;skolenhet;skolform;område;huvudman\n".encode("utf-8")) == "schools"
+
+
+@pytest.mark.parametrize("sep,name", [("|", "lodstreck (|)"), (":", "kolon (:)"), (" ", "mellanslag")])
+def test_a_wrong_separator_gets_one_plain_sentence(sep, name):
+    data = (EXAMPLES / "absence.csv").read_text(encoding="utf-8").replace(";", sep).encode("utf-8")
+    plan = importer.prepare("absence", data, "franvaro.csv", None)
+    assert [str(p) for p in plan.problems] == [
+        f"franvaro.csv – Kolumnerna i filen skiljs åt med {name}. Samverkan läser filer där kolumnerna skiljs åt "
+        "med semikolon, komma eller tabb: spara filen som CSV med semikolon och ladda upp den igen."]
+    # one column named like nothing known is no separator problem: it is an unknown column
+    assert importer.wrong_separator(["anteckningar om eleverna"]) is None

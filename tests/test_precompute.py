@@ -136,8 +136,8 @@ def test_a_failing_view_does_not_fail_the_import(tmp_path, monkeypatch):
     assert "dataset_info" not in names and "months" in names
 
 
-@pytest.mark.parametrize("page", ["pages/overview.py", "pages/bun_committee.py", "pages/sn_committee.py",
-                                  "pages/steering.py"])
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/bun.py", "pages/sn.py",
+                                  "pages/styrgrupp.py"])
 def test_first_view_of_every_page_needs_no_engine(app_env, monkeypatch, page):
     """Opened with the default filters on a fresh server, no page asks the engine: all it shows
     first was stored when the file was written. (The engine path is patched to fail.)"""

@@ -57,7 +57,7 @@ def test_a_demo_that_received_an_import_never_serves_without_login(demo_copy):
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert "Demoläge – ingen inloggning" in " ".join(i.value for i in at.info)  # before: the open demo
     _import_school(demo_copy)
-    for page in ("pages/overview.py", "pages/import_data.py", "pages/audit_log.py"):
+    for page in ("pages/overview.py", "pages/import.py", "pages/granskningslogg.py"):
         at = AppTest.from_file(APP, default_timeout=120).run()
         at.switch_page(page).run()
         errors = " ".join(shown(e.value) for e in at.error)
@@ -71,7 +71,7 @@ def test_a_demo_that_received_an_import_never_serves_without_login(demo_copy):
 def test_the_open_demo_imports_nothing(demo_copy):
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.selectbox(key="demo_view").set_value("Dataförvaltare").run()
-    at.switch_page("pages/import_data.py").run()
+    at.switch_page("pages/import.py").run()
     at.selectbox(key="import_kind").set_value("schools").run()
     before = digest(demo_copy)
     at.file_uploader(key="import_file").set_value(("skolor.csv", SCHOOL.encode(), "text/csv")).run()

@@ -138,6 +138,37 @@ def test_the_excel_round_trip_and_an_all_or_nothing_import(store_url):
         registers.import_excel(store_url, reg, b"not a workbook", "x.xlsx", "bo")
 
 
+GOALS = {"bun-hog-franvaro": "Andelen elever med hög frånvaro ska minska",
+         "sn-hog-franvaro-insats": "Hög frånvaro ska minska bland barn med insatser"}
+
+
+def test_a_goal_that_is_not_in_the_goal_file_is_refused_in_the_form_and_in_excel(tmp_path):
+    # 'BUN-hög frånvaro' was once saved without a word and could never appear on a goal card
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    reg = REGISTERS["atgarder"]
+    with pytest.raises(registers.RegisterError) as exc:
+        registers.save(url, reg, {**EXAMPLES["atgarder"], "goal_id": "BUN-hög frånvaro"}, user="anna", goals=GOALS)
+    assert exc.value.problems == [
+        "fältet 'Mål (id)': 'BUN-hög frånvaro' är inget mål i målfilen; ange ett av: bun-hog-franvaro (Andelen "
+        "elever med hög frånvaro ska minska); sn-hog-franvaro-insats (Hög frånvaro ska minska bland barn med insatser)."]
+    assert registers.current(url, reg) == []
+    # an assignment's linked goals, comma separated: each is checked, and kept in one spelling
+    assignment = registers.save(url, REGISTERS["uppdrag"], {**EXAMPLES["uppdrag"],
+                                "goals": "sn-hog-franvaro-insats ,bun-hog-franvaro"}, user="anna", goals=GOALS)
+    assert assignment.goals == "sn-hog-franvaro-insats, bun-hog-franvaro"
+    registers.save(url, reg, EXAMPLES["atgarder"], user="anna", goals=GOALS)
+    wb = openpyxl.load_workbook(io.BytesIO(registers.excel_bytes(url, reg)))
+    ws = wb.active
+    ws.cell(2, [c.value for c in ws[1]].index("Mål (id)") + 1).value = "BUN-hög frånvaro"
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(registers.RegisterError) as exc:
+        registers.import_excel(url, reg, buf.getvalue(), "atgarder.xlsx", "bo", goals=GOALS)
+    assert exc.value.problems[0].startswith(
+        "atgarder.xlsx, rad 2, kolumn 'Mål (id)': 'BUN-hög frånvaro' är inget mål i målfilen")
+    assert [i.version for i in registers.current(url, reg)] == [1]  # unchanged
+
+
 # The store as the previous release made it (SQLModel create_all, before migrations existed).
 PREVIOUS_SCHEMA = [
     "CREATE TABLE goal_comment (id INTEGER PRIMARY KEY, goal_id VARCHAR(100) NOT NULL, period VARCHAR(40) NOT NULL,"

@@ -65,13 +65,13 @@ def test_sqlite_locked_by_another_writer_keeps_the_text(app_env):
     try:
         _assert_kept(_write_analysis(at))
         # a register form too: every field kept
-        at.switch_page("pages/follow_up.py").run()
-        at.text_input(key="form-atgarder-ny-goal_id").input("bun-hog-franvaro")
+        at.switch_page("pages/uppfoljning.py").run()
+        at.selectbox(key="form-atgarder-ny-goal_id").set_value("bun-hog-franvaro")
         at.text_input(key="form-atgarder-ny-title").input("Mentorssamtal varje vecka")
         _click(at, "Lägg till åtgärd")
         assert any(e.startswith(FAILED) for e in _errors(at)), _errors(at)
         assert at.text_input(key="form-atgarder-ny-title").value == "Mentorssamtal varje vecka"
-        assert at.text_input(key="form-atgarder-ny-goal_id").value == "bun-hog-franvaro"
+        assert at.selectbox(key="form-atgarder-ny-goal_id").value == "bun-hog-franvaro"
     finally:
         other.execute("ROLLBACK")
         other.close()

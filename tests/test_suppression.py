@@ -98,3 +98,21 @@ def test_no_line_of_a_table_with_totals_has_exactly_one_suppressed_cell(n_a, n_b
     # suppressed rows carry no numbers
     hidden = out.filter(pl.col("suppressed"))
     assert hidden["numerator"].null_count() == hidden.height
+
+
+def test_rounding_protects_a_line_except_near_zero():
+    # base 5 and min_count 5 protect a line; base 3 and base 1 do not
+    assert suppression.rounding_protects(5, T) and not suppression.rounding_protects(3, T)
+    assert not suppression.rounding_protects(1, T)
+    # the municipality by gender, very high absence (by hand): 90 = 45 girls + 40 boys + 1-4
+    # others. Rounded, 88..92 - 43..47 - 38..42 leaves the others 0..11: nothing more is hidden
+    wide = pl.DataFrame({"g": ["annat", "flicka", "pojke", None], "numerator": [3, 45, 40, 88],
+                         "denominator": [165, 10505, 10754, 21424]})
+    assert suppression.flags(wide, "share", ["g"], T, base=5).to_list() == [True, False, False, False]
+    # with exact counts (base 1) the same line hides the smallest other cell too
+    assert suppression.flags(wide, "share", ["g"], T, base=1).to_list() == [True, True, False, False]
+    # a school's month: 57 = 23 + 34 + 0 others with 7 pupils. Rounded, 53..57 - 23..27 - 33..37
+    # leaves the others' count 0..1, which other tables can pin: the girls are hidden as well
+    narrow = pl.DataFrame({"g": ["annat", "flicka", "pojke", None], "numerator": [0, 23, 34, 57],
+                           "denominator": [7, 314, 361, 682]})
+    assert suppression.flags(narrow, "share", ["g"], T, base=5).to_list() == [True, True, False, False]

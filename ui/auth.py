@@ -17,23 +17,30 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import runpy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import streamlit as st
 
 from data import access, personnummer, privacy, settings, store
 from data.access import Grant
+from ui import accessibility, state
 from ui import format as fmt
-from ui import state
 
 log = logging.getLogger("samverkan.auth")
 
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+
 # Set by app.py while the navigation runs a page; a page script that runs without it was started
-# by Streamlit's file-based pages/ mode (a fresh server's first request to a file's own URL).
+# by Streamlit's file-based pages/ mode (a fresh server's first request to a page's URL).
 IN_APP: contextvars.ContextVar[bool] = contextvars.ContextVar("samverkan_in_app", default=False)
+# True while a page file run alone hands over to the app (``require``): that run is followed by a
+# rerun, so a message kept for "the next run" must survive it (``take_message``).
+HANDOVER: contextvars.ContextVar[bool] = contextvars.ContextVar("samverkan_handover", default=False)
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def current_user() -> User | None:
         return User("SAMVERKAN_AUTH=off", "Inloggning avstängd", (Grant(role=access.Role.ADMIN),), m)
     if m == "demo":
         views = access.demo_grants(c.id for c in state.goal_config().committees)
-        view = st.session_state.get("demo_view") or access.ROLE_LABELS[access.Role.ADMIN]
+        view = demo_role()
         return User("demo", f"Demo: {view}", tuple(views.get(view, [])), m)
     if m != "login" or not st.user.is_logged_in:
         return None
@@ -194,11 +201,13 @@ def gate() -> User:
 
 
 def _login_page() -> None:
-    st.title("Samverkan")
+    st.title("Samverkan", anchor=False)
     st.write("Uppföljning av nämndernas gemensamma mål för barn som far illa eller riskerar att "
              "fara illa. Logga in med ditt konto i kommunen.")
     if st.button("Logga in", type="primary", icon=":material/login:", key="login"):
         st.login(_provider())
+    with st.expander("Tillgänglighetsredogörelse"):  # the statement is public: before login too
+        accessibility.statement()
 
 
 def _logout_button(user: User) -> None:
@@ -208,33 +217,92 @@ def _logout_button(user: User) -> None:
         st.logout()
 
 
+def demo_role() -> str:
+    """The role the demo is viewed as: the switcher's last choice, kept apart from the widget (a
+    page file run alone hands over to the app, whose widgets then start anew, ``require``)."""
+    return (st.session_state.get("_demo_role") or st.session_state.get("demo_view")
+            or access.ROLE_LABELS[access.Role.ADMIN])
+
+
+def _keep_demo_role() -> None:
+    st.session_state["_demo_role"] = st.session_state.get("demo_view")
+
+
 def sidebar(user: User) -> None:
     """Who is logged in, the demo role switcher and the logout button."""
     with st.sidebar:
         if user.mode == "demo":
             views = list(access.demo_grants(c.id for c in state.goal_config().committees))
-            st.selectbox("Visa som (demo)", views, key="demo_view",
-                         index=views.index(access.ROLE_LABELS[access.Role.ADMIN]),
+            role = demo_role()
+            st.selectbox("Visa som (demo)", views, key="demo_view", placeholder="Välj roll …",
+                         index=views.index(role) if role in views else 0, on_change=_keep_demo_role,
                          help="I demoläget kan du prova hur sidorna ser ut för varje roll.")
         elif user.mode == "login":
             st.caption(f"Inloggad: {user.name} ({user.roles_text})")
             _logout_button(user)
 
 
+def may_see_exact(user: User | None) -> bool:
+    """Exact counts below goal level (internal analysis, never published): analysts, data
+    stewards and the admin (``access.EXACT_ROLES``)."""
+    return user is not None and access.may_see_exact(user.grants)
+
+
+def exact_switch(user: User) -> None:
+    """In the sidebar, for analysts, data stewards and the admin only: switch the pages and their
+    exports to exact counts. Every run decides again from the role, so a switch left on by
+    another view (the demo's role switcher) never reaches a committee member's page."""
+    on = False
+    if may_see_exact(user):
+        with st.sidebar:
+            on = st.toggle("Exakta värden (internt)", key="exact_toggle",
+                           help="Visar sidorna och deras nedladdningar med exakta antal, utan "
+                                "avrundning och utan dolda värden. Internt underlag: "
+                                "röjandekontrollera före publicering. Varje visning loggas.")
+    state.set_exact(on)
+
+
+def _exact_notice(user: User, page_id: str) -> None:
+    """The exact view's banner, and one line in the audit log per page and choice of filters."""
+    st.warning(f"**{fmt.EXACT_NOTE}.** Antalen är exakta och inget är dolt. Nämnder, styrgruppen "
+               "och uppföljningsrapporten får alltid de skyddade värdena.", icon=":material/visibility:")
+    params = "&".join(f"{k}={v}" for k, v in sorted(st.query_params.to_dict().items()))
+    seen = st.session_state.setdefault("_exact_logged", set())
+    if (page_id, params) not in seen:
+        seen.add((page_id, params))
+        record(user, "exact", f"sida: {page_id}" + (f" ({params})" if params else ""))
+
+
 def require(page_id: str) -> User:
     """The first line of every page: refuse, in Swedish, anyone whose role may not open it."""
     if not IN_APP.get():
-        # Streamlit's file-based pages/ mode (a fresh server, before st.navigation first runs)
-        # serves a file at its own name, e.g. /sn_committee, by running it alone. Go to the app
-        # (public st.switch_page), which takes over navigation and shows its start page.
-        st.switch_page("app.py")
+        # Streamlit's file-based pages/ mode (a fresh server, before st.navigation first runs) runs
+        # the file named after the URL (/bun -> pages/bun.py) alone. Run the app instead: its
+        # navigation opens this page from the same URL inside the app (login, roles, sidebar) and
+        # ends that mode for the server process. The rerun then draws the page as every later run
+        # does (the app's own widgets get other ids when run from here). st.switch_page to app.py
+        # would lose the link's page.
+        token = HANDOVER.set(True)
+        try:
+            runpy.run_path(str(APP_SCRIPT), run_name="__main__")
+        finally:
+            HANDOVER.reset(token)
+        st.rerun()
     user = current_user()
     if user is None or not access.may_open(user.grants, page_id):
         record(user, "refused", f"sida: {page_id}")
         st.error("Du har inte behörighet till den här sidan. Kontakta systemförvaltaren om du "
                  "behöver den i ditt uppdrag.", icon=":material/block:")
         st.stop()
+    if state.exact():
+        _exact_notice(user, page_id)
     return user
+
+
+def take_message(key: str):
+    """A message a callback or a save left in the session for the next run, taken once: it is
+    removed, except in a run that the handover's rerun follows (``require``), which would lose it."""
+    return st.session_state.get(key) if HANDOVER.get() else st.session_state.pop(key, None)
 
 
 def navigation_pages(user: User, pages: dict[str, dict]) -> list[st.Page]:
@@ -251,18 +319,16 @@ def may_export(user: User | None) -> bool:
     return user is not None and access.may_export(user.grants)
 
 
-def may_see_exact(user: User | None) -> bool:
-    """Exact counts below goal level (internal analysis, never published)."""
-    return user is not None and access.may_see_exact(user.grants)
-
-
-def checked_download(user: User | None, name: str, build: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
-    """A download's data, built on the server only for a role that may export, and logged."""
+def checked_download(user: User | None, name: str, build: Callable[[], bytes | str],
+                     exact: bool = False) -> Callable[[], bytes | str]:
+    """A download's data, built on the server only for a role that may export, and logged
+    (``exact``: a file of exact figures, only for an entitled role, logged as such)."""
     def data():
-        if not may_export(user):
+        if not may_export(user) or (exact and not may_see_exact(user)):
             record(user, "refused", f"nedladdning: {name}")
             raise PermissionError("Nedladdning kräver rollen analytiker, styrgrupp eller admin.")
-        if not record(user, "download", name):  # no export without its line in the audit log
+        # no export without its line in the audit log (an exact file logged as such)
+        if not record(user, "exact" if exact else "download", f"nedladdning: {name}" if exact else name):
             raise PermissionError("Nedladdningen kan inte loggas: lagret svarar inte. Försök igen om en stund.")
         return build()
 

@@ -222,7 +222,7 @@ _CSS = ("body{font-family:'Source Sans Pro',Arial,sans-serif;max-width:1000px;ma
         "border-radius:8px;padding:.5em 1.2em;margin:1em 0}.status{font-weight:600;padding:2px 10px;"
         "border-radius:12px;white-space:nowrap}.warn{background:#fff4e5;padding:.4em .8em;border-radius:6px}"
         "img,svg{max-width:100%;height:auto}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}"
-        "dt{font-weight:600}dd{margin:0}blockquote{border-left:4px solid #0072B2;margin:.5em 0;padding:.2em 1em;"
+        "dt{font-weight:600}dd{margin:0}figure{margin:1em 0}figcaption{color:#444;font-size:.95em}blockquote{border-left:4px solid #0072B2;margin:.5em 0;padding:.2em 1em;"
         "background:#f5f9fc}")
 
 
@@ -236,8 +236,7 @@ def _status_span(status: str, significant: bool | None = None) -> str:
 
 
 def _svg(fig: go.Figure, note: images.Note) -> str:
-    text = images.svg(fig, note).decode("utf-8")
-    return text[text.index("<svg"):]  # inline, without an XML declaration
+    return images.figure_html(fig, note)  # inline SVG with its text alternative and caption
 
 
 def goal_html(b: GoalBlock, level: int = 2) -> str:
@@ -272,9 +271,10 @@ def _table_html(df: pl.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def page_html(title: str, subtitle: str, sections: list[dict]) -> str:
+def page_html(title: str, subtitle: str, sections: list[dict], exact: bool = False) -> str:
     """A page as one self-contained HTML file: goal cards, static SVG charts with their
-    footnotes, tables. No scripts (small enough to e-mail, opens anywhere)."""
+    footnotes, tables. No scripts (small enough to e-mail, opens anywhere). ``exact``: an
+    entitled role's exact view, marked as internal material instead of the rounding note."""
     parts = ["<!DOCTYPE html><html lang='sv'><head><meta charset='utf-8'>",
              f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1><p class='note'>{html.escape(subtitle)}</p>"]
@@ -289,7 +289,10 @@ def page_html(title: str, subtitle: str, sections: list[dict]) -> str:
             parts.append(_svg(s["figure"], s["note"]))
         if s.get("table") is not None:
             parts.append(_table_html(s["table"]))
-    parts.append(f"<p class='note'>{html.escape(fmt.SUPPRESSED_NOTE)} {html.escape(fmt.rounding_note())}</p>")
+    if exact:
+        parts.append(f"<p class='note'><strong>{html.escape(fmt.rounding_note(exact=True))}</strong></p>")
+    else:
+        parts.append(f"<p class='note'>{html.escape(fmt.SUPPRESSED_NOTE)} {html.escape(fmt.rounding_note())}</p>")
     parts.append(f"<p class='note'>Skapad {datetime.now():%Y-%m-%d %H:%M} ur Samverkan.</p></body></html>")
     return "".join(parts)
 
@@ -364,7 +367,8 @@ def _docx_goal(doc, b: GoalBlock, level: int) -> None:
     if b.preliminary:
         doc.add_paragraph(b.preliminary)
     if b.figure is not None and b.note is not None:
-        doc.add_picture(io.BytesIO(images.png(b.figure, b.note)), width=Cm(16.5))
+        picture = doc.add_picture(io.BytesIO(images.png(b.figure, b.note)), width=Cm(16.5))
+        _docx_alt(picture, images.alt_text(b.figure, b.note), html.unescape(b.figure.layout.title.text or b.title))
     for part in b.parts:
         _docx_goal(doc, part, level + 1)
     if b.actions:
@@ -378,6 +382,14 @@ def _docx_goal(doc, b: GoalBlock, level: int) -> None:
             doc.add_paragraph(b.analysis_meta)
         else:
             doc.add_paragraph("Ingen analys är skriven för perioden.")
+
+
+def _docx_alt(picture, text: str, title: str) -> None:
+    """Alt text on a Word image (what Word shows under "Alternativ text"): python-docx has no
+    public setter, so the drawing's wp:docPr gets its descr and title attributes."""
+    doc_pr = picture._inline.docPr
+    doc_pr.set("descr", text)
+    doc_pr.set("title", title)
 
 
 def docx_bytes(b: Brief) -> bytes:
@@ -447,7 +459,7 @@ def _typst_goal(b: GoalBlock, level: int, files: dict[str, bytes]) -> str:
     if b.figure is not None and b.note is not None:
         name = f"fig{len(files) + 1}.png"
         files[name] = images.png(b.figure, b.note)
-        alt = f"Diagram: {b.figure.layout.title.text or b.title}. {' '.join(b.note.lines())}"
+        alt = images.alt_text(b.figure, b.note)
         out.append(f'\n#image("{name}", width: 100%, alt: "{alt.replace(chr(34), chr(39))}")\n')
     for part in b.parts:
         out.append(_typst_goal(part, level + 1, files))

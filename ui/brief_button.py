@@ -9,14 +9,17 @@ from __future__ import annotations
 import streamlit as st
 
 from data import settings
-from ui import auth, brief, state
+from metrics import engine
+from ui import auth, brief, exports, state
 
 _MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          "pdf": "application/pdf"}
 
 
 def _build(committee: str, period: str | None, month: str | None, kind: str) -> bytes:
-    b = brief.build(state.warehouse(), state.goal_config(), settings.store_url(), committee, period, month)
+    # a public record once sent to a committee: protected figures, also for a role in the exact view
+    with engine.protected_view():
+        b = brief.build(state.warehouse(), state.goal_config(), settings.store_url(), committee, period, month)
     return brief.docx_bytes(b) if kind == "docx" else brief.pdf_bytes(b)
 
 
@@ -25,6 +28,9 @@ def _buttons(user: auth.User, committee: str, period: str | None, month: str | N
         return
     with st.popover("Uppföljningsrapport", icon=":material/description:",
                     help="Rapporten till nämnden: mål, status, värden, diagram och analyser, i Word eller PDF."):
+        if (problem := exports.image_export_problem()) is not None:  # the report's charts need it
+            st.caption(problem)
+            return
         for kind, label in (("docx", "Word (.docx)"), ("pdf", "PDF")):
             name = f"{stem}.{kind}"
             st.download_button(label, data=auth.checked_download(

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from metrics import stats, views
 from metrics.attainment import Measure
 from ui import format as fmt
-from ui import tables
+from ui import labels, tables
 from ui.memo import shared
 
 SEPARATORS = ",\u202f"
@@ -59,6 +59,67 @@ def _base(fig: go.Figure, title: str | None, height: int) -> go.Figure:
     return fig
 
 
+# --- text alternatives: one Swedish sentence per chart, made from the data the chart is drawn from
+
+def describe(fig: go.Figure, text: str) -> go.Figure:
+    """Keep a chart's one-sentence text alternative with the figure (``layout.meta``): the page
+    shows it under the chart and gives it to screen readers, the HTML report prints it under the
+    image and the Word and PDF briefs carry it as the image's alt text (``summary``)."""
+    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+    fig.update_layout(meta={**meta, "summary": text})
+    return fig
+
+
+def summary(fig: go.Figure) -> str:
+    """The chart's text alternative; '' for a figure no builder here described."""
+    meta = fig.layout.meta
+    return str(meta.get("summary", "")) if isinstance(meta, dict) else ""
+
+
+def alt_text(fig: go.Figure) -> str:
+    """Title and summary in one: the accessible name of a chart (screen readers, alt text).
+    Example: 'Insatser per typ, 2025. Flest: skolsocialt team (310), …'."""
+    title = html.unescape(fig.layout.title.text or "")
+    return ". ".join(t.rstrip(".") for t in (title, summary(fig)) if t) + "."
+
+
+def _sentence(parts: list[str]) -> str:
+    """Parts joined as one sentence, the first capitalised, the rest not.
+    Example: ['Grundskola 12 %', 'Gymnasieskola 18 %'] -> 'Grundskola 12 %; gymnasieskola 18 %'."""
+    return "; ".join(p[:1].lower() + p[1:] if i else p[:1].upper() + p[1:] for i, p in enumerate(parts))
+
+
+def _and(items: list[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b och c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1] if items else ""
+
+
+def _show(v: float | None, percent: bool) -> str:
+    """A value as the chart's reader says it: a share (fraction) '13,4 %', else '1 234' or '12,5';
+    None (hidden or missing) 'visas inte' (a screen reader reads '..' as dots)."""
+    if v is None:
+        return "visas inte"
+    if percent:
+        return fmt.pct(v)
+    return fmt.number(v) if float(v).is_integer() else fmt.decimal(v)
+
+
+def _hidden_note(count: int) -> str:
+    return (f" {count} {'värde visas' if count == 1 else 'värden visas'} inte (för få för att visas, "
+            "eller saknas).") if count else ""
+
+
+def _series_text(name: str, periods: list[str], values: list[float | None], percent: bool) -> str:
+    """'grundskola från 12,8 % (2019/20) till 13,7 % (2025/26)'."""
+    shown = [(p, v) for p, v in zip(periods, values, strict=True) if v is not None]
+    if not shown:
+        return f"{name}: inga värden visas"
+    (p0, v0), (p1, v1) = shown[0], shown[-1]
+    if len(shown) == 1:
+        return f"{name} {_show(v0, percent)} ({p0})"
+    return f"{name} från {_show(v0, percent)} ({p0}) till {_show(v1, percent)} ({p1})"
+
+
 @shared
 def goal_trend(series: list[Measure], target_value: float | None, title: str | None = None,
                height: int = 180, current: str | None = None, baseline: str | None = None,
@@ -95,17 +156,28 @@ def goal_trend(series: list[Measure], target_value: float | None, title: str | N
         fig.add_trace(go.Scatter(
             x=[now[0][0]], y=[now[0][1]], mode="markers+text", name="Nu (officiellt)",
             marker={"color": SERIES_COLOUR, "size": 12, "line": {"color": "white", "width": 2}},
-            text=[f"{now[0][1]:.1f} %".replace(".", ",")], textposition="top center",
+            text=[f"{now[0][1]:.1f} %".replace(".", ",")], textposition="top center", cliponaxis=False,
             hovertemplate="Officiellt, läsår %{x}: %{y:.1f} %<extra></extra>"))
     fig.update_xaxes(type="category", title=None, showgrid=False)
-    fig.update_yaxes(ticksuffix=" %", title=None, gridcolor="#eeeeee", rangemode="tozero")
+    # headroom above the highest point for the current value's label (not cut by the plot's top)
+    top = max([*y, target_value * 100 if target_value is not None else 0], default=0)
+    fig.update_yaxes(ticksuffix=" %", title=None, gridcolor="#eeeeee", range=[0, top * 1.3 or 1])
+    text = _series_text("Andelen var", x, [m.value for m in shown], True).replace("Andelen var från", "Andelen gick från")
+    if target_value is not None:
+        text += f"; målnivån är {fmt.pct(target_value)}"
+    if now:
+        text += f"; det officiella värdet nu är {fmt.pct(now[0][1] / 100)} ({now[0][0]})"
+    describe(fig, text + "." + _hidden_note(len(series) - len(shown)))
     return annotate(_base(fig, title, height), marks or {})
 
 def annotate(fig: go.Figure, marks: dict[str, list[str]]) -> go.Figure:
     """Dated events drawn on a chart over periods: a dotted line at the period (an x category)
     and the events' text beside it, inside the plot, so a change in a curve can be read against
     what was done. ``marks``: x category -> texts (from the annotations register). Changes ``fig``:
-    only for a figure of one's own (a builder's fresh one), never a shared one (``ui.memo``)."""
+    only for a figure of one's own (a builder's fresh one), never a shared one (``ui.memo``).
+
+    The texts stand at the bottom of the plot: shares are drawn from 0 and their points and the
+    current value's label lie above, so an event never covers a value."""
     categories: list[str] = []
     for trace in fig.data:
         categories.extend(x for x in (trace.x or ()) if isinstance(x, str) and x not in categories)
@@ -114,11 +186,14 @@ def annotate(fig: go.Figure, marks: dict[str, list[str]]) -> go.Figure:
             continue
         # text on the side with room: right of the line in the chart's first half, left of it after
         right = categories.index(x) < len(categories) / 2
-        fig.add_vline(x=x, line={"color": "#555555", "dash": "dot", "width": 1})
-        fig.add_annotation(x=x, y=1 - 0.12 * (i % 3), yref="paper", xanchor="left" if right else "right",
-                           xshift=3 if right else -3, yanchor="top", showarrow=False,
+        fig.add_vline(x=x, line={"color": "#555555", "dash": "dot", "width": 1}, layer="below")  # under labels
+        fig.add_annotation(x=x, y=0.02 + 0.12 * (i % 3), yref="paper", xanchor="left" if right else "right",
+                           xshift=3 if right else -3, yanchor="bottom", showarrow=False,
                            text="<br>".join(_plain(t) for t in texts),  # user text: shown literally
                            font={"size": 11, "color": "#333333"}, bgcolor="rgba(255,255,255,0.85)")
+    drawn = [f"{x}: {'; '.join(texts)}" for x, texts in sorted(marks.items()) if x in categories]
+    if drawn and summary(fig):
+        describe(fig, f"{summary(fig)} Markerade händelser: {_and(drawn)}.")
     return fig
 
 
@@ -172,7 +247,15 @@ def share_over_time(rows: list[dict], group_label: dict[str | None, str], title:
     _percent_axis(fig, "y", y_title)
     _base(fig, title, 380)
     fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.15})
-    return fig
+    parts = []
+    for g in groups:
+        rs = [r for r in rows if r["group"] == g]
+        part = _series_text(group_label.get(g, str(g)), [r["period"] for r in rs], [r["value"] for r in rs], True)
+        if targets and targets.get(g) is not None:
+            part += f", målnivå {fmt.pct(targets[g])}"
+        parts.append(part)
+    hidden = sum(r["value"] is None for r in rows)
+    return describe(fig, (_sentence(parts) + "." if parts else "Inga värden.") + _hidden_note(hidden))
 
 
 def ranked_shares(labels: list[str], values: list[float | None], lows: list[float | None],
@@ -204,92 +287,105 @@ def ranked_shares(labels: list[str], values: list[float | None], lows: list[floa
     else:
         fig.update_xaxes(title=x_title, gridcolor="#eeeeee", rangemode="tozero")
     fig.update_yaxes(type="category", title=None)
+    shown = [(labels[i], values[i]) for i in order if values[i] is not None]
+    text = ""
+    if shown:
+        text = (f"Högst {shown[0][0]} ({_show(shown[0][1], percent)}), lägst {shown[-1][0]} "
+                f"({_show(shown[-1][1], percent)})" if len(shown) > 1 else f"{shown[0][0]}: {_show(shown[0][1], percent)}")
+        text += f", av {fmt.number(len(shown))} som visas" if len(shown) > 2 else ""
+    if reference is not None:
+        text += ("; " if text else "") + f"{reference_label.lower()} {_show(reference, percent)}"
+    describe(fig, (text[:1].upper() + text[1:] + "." if text else "Inga värden.") + _hidden_note(len(labels) - len(shown)))
     return _base(fig, title, max(260, 60 + 26 * len(labels)))
 
 
-POSITION_STYLE = {  # colour, marker symbol, Swedish legend text
-    "över": ("#D55E00", "triangle-up", "Över förväntat (utanför 99,8 %-gränsen)"),
-    "under": ("#009E73", "triangle-down", "Under förväntat (utanför 99,8 %-gränsen)"),
-    "inom": ("#0072B2", "circle", "Inom slumpvariationen"),
+POSITION_STYLE = {  # colour, marker symbol (shape as well as colour), Swedish legend text (plain words)
+    "över": ("#D55E00", "triangle-up", "Tydligt högre än kommunen i stort"),
+    "under": ("#009E73", "triangle-down", "Tydligt lägre än kommunen i stort"),
+    "inom": ("#0072B2", "circle", "Skillnaden kan bero på slumpen"),
 }
+LIMIT_LABELS = {"dot": "Gräns för vanlig slumpvariation", "dash": "Utanför: tydlig skillnad"}
 
 
-_POSITIONS = (  # textposition, (dx, dy) of the label's centre in label widths / heights
-    ("top center", 0, 1), ("bottom center", 0, -1), ("middle right", 0.55, 0), ("middle left", -0.55, 0),
-    ("top right", 0.55, 1), ("top left", -0.55, 1), ("bottom right", 0.55, -1), ("bottom left", -0.55, -1))
+def _swedish_order(name: str) -> str:
+    """Sort key in Swedish alphabetical order (å, ä, ö after z)."""
+    return name.lower().translate(str.maketrans({"å": "{", "ä": "|", "ö": "}", "é": "e", "ü": "y"}))
 
 
-def _label_positions(xs: list[float], ys: list[float], names: list[str], x_max: float, y_max: float,
-                     avoid: list[tuple[float, float]] = (), plot_px: tuple[int, int] = (900, 420)) -> list[str]:
-    """A text position per point so that labels do not overlap each other or any marker
-    (``avoid``: every other point), greedily, on an estimate of the plot's pixels: about 6.5 px
-    per character and 14 px per line."""
-    def to_px(x, y):
-        return x / x_max * plot_px[0], y / y_max * plot_px[1]
-
-    px = [to_px(x, y) for x, y in zip(xs, ys, strict=True)]
-    boxes: list[tuple[float, float, float, float]] = [(x - 7, y - 7, x + 7, y + 7)
-                                                      for x, y in px + [to_px(*a) for a in avoid]]
-    out = []
-    for (x, y), name in zip(px, names, strict=True):
-        w, h = 6.5 * len(name) + 4, 14
-        choice = _POSITIONS[0]
-        for option in _POSITIONS:
-            cx, cy = x + option[1] * (w / 2 + 8) * 2 / 1.1, y + option[2] * (h / 2 + 7)
-            box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
-                choice = option
-                boxes.append(box)
-                break
-        out.append(choice[0])
-    return out
+def school_numbers(names: list[str]) -> list[int]:
+    """Each school's number in the funnel chart and its key: 1, 2, … in Swedish alphabetical
+    order, so a school is found by name in the key and by number in the chart.
+    Example: ['Östra', 'Alfa', 'Ängen'] -> [3, 1, 2]."""
+    order = sorted(range(len(names)), key=lambda i: (_swedish_order(names[i]), i))
+    numbers = [0] * len(names)
+    for rank, i in enumerate(order, start=1):
+        numbers[i] = rank
+    return numbers
 
 
 def funnel_plot(names: list[str], n: list[int | None], values: list[float | None],
                 positions: list[str], overall: float | None, title: str,
                 reference_label: str = "Hela kommunen") -> go.Figure:
     """Funnel plot: each school's share against its number of pupils, with 95 % and 99.8 %
-    limits around the overall share. A school is only 'above' or 'below' outside the funnel."""
+    limits around the overall share. A school is only 'above' or 'below' outside the funnel.
+
+    Every school carries its number (``school_numbers``), placed clear of the other numbers and
+    the points (``ui.labels``); the key (number, school) is the chart's table and, in the images,
+    its footnote."""
     fig = go.Figure()
+    numbers = school_numbers(names)
     if overall is not None:
         shown = [x for x in n if x]
         top = max(shown) * 1.1 if shown else 100
         grid = [max(5, int(top * k / 60)) for k in range(1, 61)]
-        for z, dash, label in ((stats.Z95, "dot", "95 %-gräns"), (views.Z_998, "dash", "99,8 %-gräns")):
+        for z, dash in ((stats.Z95, "dot"), (views.Z_998, "dash")):
             limits = [views.funnel_limits(overall, g, z) for g in grid]
             for side, show in ((1, True), (0, False)):
                 fig.add_trace(go.Scatter(
                     x=grid, y=[lim[side] * 100 for lim in limits], mode="lines",
-                    line={"color": "#999999", "dash": dash, "width": 1}, name=label,
+                    line={"color": "#767676", "dash": dash, "width": 1}, name=LIMIT_LABELS[dash],
                     showlegend=show, hoverinfo="skip"))
         fig.add_hline(y=overall * 100, line={"color": TARGET_COLOUR, "width": 1.5},
                       annotation_text=_plain(reference_label), annotation_position="bottom right")
-    named = [i for i, p in enumerate(positions) if p != "inom" and values[i] is not None and n[i]]
-    others = [(n[i], values[i] * 100) for i, p in enumerate(positions) if p == "inom" and values[i] is not None and n[i]]
-    y_top = max([v * 100 for v in values if v is not None]
-                + ([views.funnel_limits(overall, max(5, min(x for x in n if x) // 2), views.Z_998)[1] * 100]
-                   if overall is not None and any(n) else []), default=1)
-    placed = _label_positions([n[i] for i in named], [values[i] * 100 for i in named],
-                              [names[i] for i in named], x_max=max((x for x in n if x), default=1) * 1.1,
-                              y_max=y_top * 1.05, avoid=others)
-    where = dict(zip(named, placed, strict=True))
+    drawn = [i for i, v in enumerate(values) if v is not None and n[i]]
     for pos, (colour, symbol, label) in POSITION_STYLE.items():
-        idx = [i for i, p in enumerate(positions) if p == pos and values[i] is not None]
+        idx = [i for i in drawn if positions[i] == pos]
         if not idx:
             continue
-        outside = pos != "inom"  # the schools that stand out are named on the chart itself
         fig.add_trace(go.Scatter(
-            x=[n[i] for i in idx], y=[values[i] * 100 for i in idx],
-            mode="markers+text" if outside else "markers", name=label,
+            x=[n[i] for i in idx], y=[values[i] * 100 for i in idx], mode="markers", name=label,
             marker={"color": colour, "symbol": symbol, "size": 11, "line": {"color": "white", "width": 1}},
-            text=[names[i] for i in idx], textposition=[where.get(i, "top center") for i in idx],
-            textfont={"size": 11, "color": colour}, cliponaxis=False,
-            hovertemplate="%{text}<br>%{y:.1f} % av %{x} elever<extra></extra>"))
-    fig.update_xaxes(title="Antal elever", gridcolor="#eeeeee", rangemode="tozero", tickformat=",d")
+            text=[str(numbers[i]) for i in idx], customdata=[names[i] for i in idx], cliponaxis=False,
+            hovertemplate="%{text}. %{customdata}<br>%{y:.1f} % av %{x} elever<extra></extra>"))
+    # fixed ranges: the labels are placed in pixels computed from them
+    x_range = (0.0, max((n[i] for i in drawn), default=100) * 1.1)
+    y_top = max([values[i] * 100 for i in drawn]
+                + ([views.funnel_limits(overall, max(5, min(n[i] for i in drawn) // 2), views.Z_998)[1] * 100]
+                   if overall is not None and drawn else []), default=1)
+    y_range = (0.0, y_top * 1.1)
+    fig.update_xaxes(title="Antal elever", gridcolor="#eeeeee", range=list(x_range), tickformat=",d")
     _percent_axis(fig, "y", "Andel med hög frånvaro")
+    fig.update_yaxes(range=list(y_range))
     _base(fig, title, 440)
-    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2})
-    return fig
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.2},
+                      meta={"footnote": "Skolornas nummer: " + ", ".join(
+                          f"{numbers[i]} {names[i]}" for i in sorted(range(len(names)), key=lambda i: numbers[i])),
+                            "point_labels": {"x": [n[i] for i in drawn], "y": [values[i] * 100 for i in drawn],
+                                             "text": [str(numbers[i]) for i in drawn]}})
+    # for the page (a desktop plot area; ui.images places them again in an image's own plot area)
+    labels.annotate_points(fig, [n[i] for i in drawn], [values[i] * 100 for i in drawn],
+                           [str(numbers[i]) for i in drawn], labels.Plot(0, 0, 780, 300, x_range, y_range))
+    groups = []
+    for pos, word in (("över", "tydligt högre än kommunen i stort"), ("under", "tydligt lägre än kommunen i stort")):
+        idx = sorted((i for i in drawn if positions[i] == pos), key=lambda i: numbers[i])
+        if idx:
+            groups.append(f"{fmt.number(len(idx))} {word} ({_and([f'{numbers[i]} {names[i]}' for i in idx])})")
+    within = sum(positions[i] == "inom" for i in drawn)
+    if within:
+        groups.append(f"{fmt.number(within)} där skillnaden kan bero på slumpen")
+    text = f"{fmt.number(len(drawn))} skolor jämförda med {reference_label[:1].lower() + reference_label[1:]}" + \
+        (f" ({fmt.pct(overall)})" if overall is not None else "") + (": " + _and(groups) if groups else "") + "."
+    return describe(fig, text + _hidden_note(len(names) - len(drawn)))
 
 
 def grouped_bars(categories: list[str], groups: dict[str, list[float | None]], title: str,
@@ -310,7 +406,20 @@ def grouped_bars(categories: list[str], groups: dict[str, list[float | None]], t
         fig.update_yaxes(title=y_title, gridcolor="#eeeeee", rangemode="tozero")
     _base(fig, title, 380)
     fig.update_layout(showlegend=len(groups) > 1, barmode="group", legend={"orientation": "h", "y": -0.15})
-    return fig
+    parts, hidden = [], 0
+    for name, vals in groups.items():
+        hidden += sum(v is None for v in vals)
+        pairs = [(c, v) for c, v in zip(categories, vals, strict=True) if v is not None]
+        if not pairs:
+            continue
+        if len(pairs) <= 5:  # few bars: every value
+            listed = _and([f"{c}: {_show(v, percent)}" for c, v in pairs])
+        else:  # many: the largest and the smallest
+            top, low = max(pairs, key=lambda p: p[1]), min(pairs, key=lambda p: p[1])
+            listed = f"{'störst' if percent else 'flest'} {top[0]} ({_show(top[1], percent)}), " \
+                     f"{'minst' if percent else 'färst'} {low[0]} ({_show(low[1], percent)})"
+        parts.append(f"{name} – {listed}" if len(groups) > 1 else listed[:1].upper() + listed[1:])
+    return describe(fig, ("; ".join(parts) + "." if parts else "Inga värden.") + _hidden_note(hidden))
 
 
 def report_funnel(labels: list[str], counts: list[int | None], title: str) -> go.Figure:
@@ -323,6 +432,8 @@ def report_funnel(labels: list[str], counts: list[int | None], title: str) -> go
         hovertemplate="%{y}: %{x}<extra></extra>"))
     fig.update_xaxes(title="Antal anmälningar", gridcolor="#eeeeee", tickformat=",d")
     fig.update_yaxes(type="category", title=None)
+    steps = [f"{label[:1].lower() + label[1:]} {_show(c, False)}" for label, c in zip(labels, counts, strict=True)]
+    describe(fig, f"Antal anmälningar i varje steg: {_and(steps)}." if steps else "Inga anmälningar.")
     return _base(fig, title, 380)
 
 
@@ -343,7 +454,9 @@ def lines(x: list[str], series: dict[str, list[float | None]], title: str, y_tit
         fig.update_yaxes(title=y_title, gridcolor="#eeeeee", rangemode="tozero", tickformat=",d")
     _base(fig, title, 360)
     fig.update_layout(showlegend=len(series) > 1, legend={"orientation": "h", "y": -0.15})
-    return fig
+    parts = [_series_text(name if len(series) > 1 else y_title, x, vals, percent) for name, vals in series.items()]
+    hidden = sum(v is None for vals in series.values() for v in vals)
+    return describe(fig, (_sentence(parts) + "." if parts else "Inga värden.") + _hidden_note(hidden))
 
 
 # --- adapters from engine frames (period, breakdown, numerator, denominator, value, ci, suppressed)

@@ -78,4 +78,15 @@ def sidebar() -> None:
             gaps = info["gaps"]
             shown = "; ".join(gaps[:5]) + (f" och {len(gaps) - 5} till" if len(gaps) > 5 else "")
             st.warning(fmt.literal(f"Underlaget är ofullständigt: {shown}."), icon=":material/warning:")
-        st.caption(f"{fmt.SUPPRESSED_NOTE} {fmt.rounding_note()}".strip())
+        if state.exact():
+            st.caption(fmt.rounding_note(exact=True))
+        else:
+            st.caption(f"{fmt.SUPPRESSED_NOTE} {fmt.rounding_note()}".strip())
+
+
+def image_export_note(user) -> None:
+    """For a role that exports: say in the sidebar when chart images cannot be made here."""
+    from ui import auth, exports
+
+    if auth.may_export(user) and (problem := exports.image_export_problem()) is not None:
+        st.sidebar.warning(problem, icon=":material/image_not_supported:")

@@ -8,6 +8,7 @@ carries the explanation of '..'.
 from __future__ import annotations
 
 import io
+import os
 import threading
 import warnings
 
@@ -66,7 +67,7 @@ def _default_format(dtype: pl.DataType) -> str | None:
 def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[str, ...] = (),
                 note: str = fmt.SUPPRESSED_NOTE, about: list[tuple[str, str]] = (),
                 pp_columns: tuple[str, ...] = (), row_formats: list[dict[str, str]] | None = None,
-                rounded: bool = True) -> bytes:
+                rounded: bool = True, exact: bool = False) -> bytes:
     """An .xlsx whose numbers stay numbers with real formats: counts as whole numbers, shares as
     percent with one decimal, changes of shares in percentage points (``pp_columns``, fractions
     in the frame), years as numbers; no red negatives. ``row_formats`` gives a format per row and
@@ -75,7 +76,8 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
 
     A second sheet "Om uttaget" holds ``about`` (definition, population, period, filters,
     source, data date) and the suppression and rounding rules; ``rounded=False`` (a goal's own,
-    exact figures) says that nothing was rounded instead."""
+    exact figures) says that nothing was rounded instead. ``exact``: exact figures of an entitled
+    role: the data sheet is named and headed ``fmt.EXACT_SHEET`` / ``fmt.EXACT_NOTE``."""
     import xlsxwriter
 
     named = {"percent": PERCENT, "pp": PP, "count": COUNT, "change_count": CHANGE_COUNT, "decimal": DECIMAL,
@@ -95,7 +97,7 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
             return cache[spec]
 
         bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        ws = wb.add_worksheet(sheet[:31])
+        ws = wb.add_worksheet((fmt.EXACT_SHEET if exact else sheet)[:31])
         years = {c for c in safe.columns if safe[c].dtype == pl.String and safe[c].drop_nulls().len() > 0
                  and safe[c].drop_nulls().str.contains(r"^\d{4}$").all()}
         for j, c in enumerate(safe.columns):
@@ -125,15 +127,16 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
                     ws.write_string(i, j, str(v))
         ws.freeze_panes(1, 0)
         ws.autofit()
-        ws.write(safe.height + 2, 0, "Tomma celler: " + note)
-        rounding = _rounding_text(rounded)
-        if rounding:
+        rounding = fmt.rounding_note(exact=True) if exact else _rounding_text(rounded)
+        ws.write(safe.height + 2, 0, rounding if exact else "Tomma celler: " + note)
+        if rounding and not exact:
             ws.write(safe.height + 3, 0, rounding)
         info = wb.add_worksheet("Om uttaget")
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         info.set_column(0, 0, 22)
         info.set_column(1, 1, 100)
-        rows = list(about) + [("Tomma celler", note)] + ([("Avrundning", rounding)] if rounding else [])
+        rows = ([("Exakta värden", rounding)] + list(about)) if exact else \
+            list(about) + [("Tomma celler", note)] + ([("Avrundning", rounding)] if rounding else [])
         for i, (k, v) in enumerate(formulas.neutralise(pl.DataFrame(
                 {"k": [a for a, _ in rows], "v": [b for _, b in rows]}, schema={"k": pl.String, "v": pl.String})).iter_rows()):
             info.write_string(i, 0, k, bold)
@@ -141,12 +144,34 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
     return buf.getvalue()
 
 
-EXACT_NOTE = "Målens egna värden räknas på exakta antal och avrundas inte."
+GOAL_EXACT_NOTE = "Målens egna värden räknas på exakta antal och avrundas inte."
 
 
 def _rounding_text(rounded: bool) -> str:
     """What was rounded: the published rule, or for a goal's own figures that nothing was."""
-    return fmt.rounding_note() if rounded else (EXACT_NOTE if fmt.rounding_note() else "")
+    return fmt.rounding_note() if rounded else (GOAL_EXACT_NOTE if fmt.rounding_note() else "")
+
+
+def image_export_problem() -> str | None:
+    """Why chart images (PNG, SVG, the reports' charts) cannot be made on this server, in Swedish;
+    None when they can. kaleido draws them with a Chromium-based browser that it looks for the
+    way this does (BROWSER_PATH, PATH, the usual places)."""
+    from choreographer.browsers.chromium import Chromium
+
+    try:
+        path = Chromium.find_browser(skip_local=False)
+    except Exception:  # noqa: BLE001 - a failing search means no browser, whatever the reason
+        path = None
+    if path and os.path.isfile(path) and os.access(path, os.X_OK):
+        return None
+    where = f" (BROWSER_PATH pekar på {path}, som inte finns eller inte går att köra)" if path else ""
+    return ("Bildexport är inte tillgänglig: webbläsaren Chromium, som ritar diagrammen till PNG, SVG och "
+            f"rapporterna, finns inte på servern{where}. Systemförvaltaren installerar den med ./scripts/run.sh "
+            "(Debians paket chromium). Tabellerna kan laddas ner som vanligt.")
+
+
+class ImageExportUnavailable(RuntimeError):
+    """No browser to draw chart images with; the message (Swedish) says why and what to do."""
 
 
 def _ensure_kaleido() -> None:
@@ -164,6 +189,9 @@ def image_bytes(fig: go.Figure, fmt_name: str, width: int = 1000, height: int = 
     """Render a figure on the server (kaleido with Debian's chromium): 'png' or 'svg'."""
     if fmt_name not in ("png", "svg"):
         raise ValueError(fmt_name)
+    problem = image_export_problem()
+    if problem:
+        raise ImageExportUnavailable(problem)
     _ensure_kaleido()
     with _kaleido_lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "kopts ignored when using a server"

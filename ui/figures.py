@@ -39,26 +39,29 @@ def distribution(dist: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFram
     return fig, export, display
 
 
-POSITION_LABEL = {"över": "Över förväntat", "under": "Under förväntat", "inom": "Inom slumpvariationen",
-                  "visas ej": "Visas ej"}
+POSITION_LABEL = {"över": "Tydligt högre än kommunen i stort", "under": "Tydligt lägre än kommunen i stort",
+                  "inom": "Skillnaden kan bero på slumpen", "visas ej": "Visas ej"}
 
 
 @shared
 def school_funnel(df: pl.DataFrame, title: str, reference_label: str = "Hela kommunen"
                   ) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """Funnel plot of schools (from ``views.school_comparison``), against the share of all the
-    schools compared (``reference_label`` names them: 'Kommunala skolor tillsammans')."""
+    schools compared (``reference_label`` names them: 'Kommunala skolor tillsammans'); the tables
+    are the chart's key, in the order of the schools' numbers in it."""
     overall = df["overall"][0] if df.height else None
     fig = charts.funnel_plot(df["school_name"].to_list(), df["denominator"].to_list(), df["value"].to_list(),
                              df["position"].to_list(), overall, title, reference_label)
+    df = df.with_columns(pl.Series("nr", charts.school_numbers(df["school_name"].to_list()), dtype=pl.Int64)).sort("nr")
     export = df.select(
+        pl.col("nr").alias("Nr i diagrammet"),
         pl.col("school_name").alias("Skolenhet"), pl.col("numerator").alias("Elever med hög frånvaro"),
         pl.col("denominator").alias("Elever"), pl.col("value").alias("Andel"),
         pl.col("overall").alias("Alla jämförda skolor"),
         pl.col("position").replace_strict(POSITION_LABEL, return_dtype=pl.String).alias("Jämfört med kommunen"))
     display = pl.DataFrame({
-        "Skolenhet": df["school_name"], "Andel": _text(df["value"], fmt.pct, _flags(df)),
-        "Elever": _text(df["denominator"], fmt.number, _flags(df)),
+        "Nr": df["nr"].cast(pl.String), "Skolenhet": df["school_name"],
+        "Andel": _text(df["value"], fmt.pct, _flags(df)), "Elever": _text(df["denominator"], fmt.number, _flags(df)),
         "Jämfört med kommunen": pl.Series([POSITION_LABEL[p] for p in df["position"]], dtype=pl.String)})
     return fig, export, display
 

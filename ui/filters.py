@@ -16,12 +16,28 @@ log = logging.getLogger("samverkan.app")
 
 
 ALL = "Alla"
+# Streamlit's own placeholder is English ("Choose an option") and sits in every select's search
+# field even when a value is chosen: every select gets this one.
+PLACEHOLDER = "Välj …"
 
 
-def select(label: str, options: list[str], key: str, help: str | None = None, format_func=str) -> str:
+def select(label: str, options: list[str], key: str, help: str | None = None, format_func=str,
+           width: int | str = "stretch") -> str:
     """A selectbox bound to the URL, so a copied link reproduces the view. The URL carries the
-    option as shown (``format_func``'s text): ?manad=oktober+2026."""
-    return st.selectbox(label, options, key=key, bind="query-params", help=help, format_func=format_func)
+    option as shown (``format_func``'s text): ?manad=oktober+2026. ``width`` in pixels for a
+    select in a ``filter_row``."""
+    return st.selectbox(label, options, key=key, bind="query-params", help=help, format_func=format_func,
+                        width=width, placeholder=PLACEHOLDER)
+
+
+def filter_row():
+    """A row of filters that wraps onto the next line when the page is narrow (a tablet with the
+    sidebar open) instead of squeezing each select until its text is cut."""
+    return st.container(horizontal=True, gap="medium")
+
+
+# Widths (px) that fit each filter's longest option: 'läsåret 2026/27 t.o.m. oktober'.
+PERIOD_WIDTH, FORM_WIDTH, AREA_WIDTH, SCHOOL_WIDTH = 290, 190, 190, 280
 
 
 @dataclass
@@ -61,23 +77,18 @@ OPERATOR_LABELS = {"Kommunala": "kommunala skolor", ALL: "alla skolor, även fri
 
 def absence_filters() -> AbsenceFilters:
     """Period, operator, school form and the drill-down area -> school, all bound to the URL."""
-    cols = st.columns(5)
     period_options = state.absence_periods()
     years = state.school_years()
     until = state.dataset_info()["until"].get("absence")
-    with cols[0]:
+    school_names = {}
+    with filter_row():
         period = select("Period", period_options[period_options.index(years[0]):] if years else period_options,
                         key="period", help="Läsår eller termin. Ett läsår: 1 juli–30 juni.",
-                        format_func=lambda code: period_name(code, until))
-    with cols[1]:
-        operator = select("Huvudman", list(OPERATORS), key="huvudman",
+                        format_func=lambda code: period_name(code, until), width=PERIOD_WIDTH)
+        operator = select("Huvudman", list(OPERATORS), key="huvudman", width=FORM_WIDTH,
                           help="Nämndens mål gäller de kommunala skolorna; fristående skolor ligger utanför målet.")
-    with cols[2]:
-        form = select("Skolform", [ALL, "Grundskola", "Gymnasieskola"], key="skolform")
-    with cols[3]:
-        area = select("Område", [ALL, *state.areas()], key="omrade")
-    school_names = {}
-    with cols[4]:
+        form = select("Skolform", [ALL, "Grundskola", "Gymnasieskola"], key="skolform", width=FORM_WIDTH)
+        area = select("Område", [ALL, *state.areas()], key="omrade", width=AREA_WIDTH)
         if area != ALL:
             reg = state.schools()
             reg = reg.filter((pl.col("area") == area) & (pl.col("school_form") != "forskola"))
@@ -87,7 +98,7 @@ def absence_filters() -> AbsenceFilters:
                 reg = reg.filter(pl.col("operator").is_in(OPERATORS[operator]))
             school_names = dict(zip(reg["school_name"], reg["school_id"], strict=True))
         school = select("Skolenhet", [ALL, *school_names], key="skola",
-                        help="Välj först ett område.") if school_names else ALL
+                        help="Välj först ett område.", width=SCHOOL_WIDTH) if school_names else ALL
     place = {"operator": OPERATORS[operator]} if OPERATORS[operator] else {}
     if area != ALL:
         place["area"] = [area]
@@ -173,11 +184,9 @@ def report_filters() -> ReportFilters:
     years = state.years()
     labels = catalog.VALUE_LABELS["reporter_category"]
     by_label = {v: k for k, v in labels.items()}
-    cols = st.columns([1, 2, 3])
-    with cols[0]:
-        year = select("År", [str(y) for y in years], key="ar")
-    with cols[1]:
-        category = select("Anmälarkategori (tratten)", [ALL, *by_label], key="kategori")
+    with filter_row():
+        year = select("År", [str(y) for y in years], key="ar", width=FORM_WIDTH)
+        category = select("Anmälarkategori (tratten)", [ALL, *by_label], key="kategori", width=SCHOOL_WIDTH)
     filters = {"reporter_category": [by_label[category]]} if category != ALL else {}
     info = state.dataset_info()
     return ReportFilters(year=year, years=sorted(years), school_years=sorted(state.school_years()),
@@ -204,24 +213,19 @@ class ChangeFilters:
 
 
 def change_filters(committee: str, may_exact: bool) -> ChangeFilters | None:
-    """Which goal (or part), by area or school, and for analysts exact or published figures;
-    bound to the URL (?mal=Grundskolan&enhet=Skolenhet). None: no goal of the committee has an
-    official comparison yet."""
+    """Which goal (or part), by area or school, bound to the URL (?mal=Grundskolan&enhet=Skolenhet);
+    exact figures when an entitled role has switched them on. None: no goal of the committee has
+    an official comparison yet."""
     leaves = decomposition.leaves(state.goal_results(None), committee)
     if not leaves:
         return None
     by_title = {lf.title: lf for lf in leaves}
-    cols = st.columns([2, 1, 2])
-    with cols[0]:
-        title = select("Mål", list(by_title), key="mal")
-    with cols[1]:
-        dim = select("Enheter", ["Område", "Skolenhet"], key="enhet")
-    exact = False
-    if may_exact:
-        with cols[2]:
-            exact = st.toggle("Exakta antal (internt underlag)", key="exakt",
-                              help="Exakta antal utan avrundning och utan dolda enheter, för analytiker. "
-                                   "Får inte publiceras eller lämnas till nämnden.")
+    with filter_row():
+        title = select("Mål", list(by_title), key="mal", width=SCHOOL_WIDTH)
+        dim = select("Enheter", ["Område", "Skolenhet"], key="enhet", width=FORM_WIDTH)
+    # exact counts follow the sidebar's "Exakta värden (internt)" switch (ui.auth.exact_switch:
+    # entitled roles only, marked and logged), as every other chart on the page does
+    exact = may_exact and state.exact()
     leaf = by_title[title]
     label = f"{leaf.title}, läsåret {leaf.current} mot basåret {leaf.baseline}"
     return ChangeFilters(leaf=leaf, dim="area" if dim == "Område" else "school", exact=exact, label=label)

@@ -18,7 +18,7 @@ import streamlit as st
 
 from data import access, registers, settings, store
 from data.registers import REGISTERS, Register
-from ui import auth, components, goal_text, tables
+from ui import auth, components, goal_text, state, tables
 from ui import format as fmt
 
 log = logging.getLogger("samverkan.app")
@@ -80,7 +80,7 @@ def due_section(user: auth.User, link: bool = True) -> None:
             "Beslut": [d.text for d in open_decisions], "Ansvarig": [d.owner for d in open_decisions],
             "Klart senast": [d.due.isoformat() if d.due else "" for d in open_decisions]})))
     if link and access.may_open(user.grants, "uppfoljning"):
-        st.page_link("pages/follow_up.py", label="Till registren: åtgärder, uppdrag, rekommendationer och beslut",
+        st.page_link("pages/uppfoljning.py", label="Till registren: åtgärder, uppdrag, rekommendationer och beslut",
                      icon=":material/arrow_forward:")
 
 
@@ -108,15 +108,37 @@ def goal_actions(goal_id: str) -> None:
     st.markdown("\n".join(lines))
 
 
+def goals() -> dict[str, str]:
+    """The goal file's goals, id -> title: what a goal field may name (a goal card lists the
+    actions of its own id)."""
+    return {g.id: g.title for g in state.goal_config().goals}
+
+
 def _value_widget(f: registers.FieldSpec, current, key: str):
-    label = f.label + (" *" if f.required else "")
+    label = (f.form_label or f.label) + (" *" if f.required else "")
     if key in st.session_state:  # the widget's own state (or a kept draft) wins; no second default
         current = None
     if f.kind == "date":
-        return st.date_input(label, value=current, key=key, format="YYYY-MM-DD", help=f.help or None)
+        # a text field: Streamlit's date picker shows 'yyyy-mm-dd' and names its parts in English to
+        # screen readers; the register checks the date and says in Swedish what is wrong
+        return st.text_input(label, value=current.isoformat() if current else "", key=key, max_chars=10,
+                             placeholder="ÅÅÅÅ-MM-DD", help=f.help or "Datum som ÅÅÅÅ-MM-DD, t.ex. 2026-06-30.")
     if f.kind == "choice":
         return st.selectbox(label, f.choices, index=f.choices.index(current) if current in f.choices else 0,
-                            key=key, help=f.help or None)
+                            key=key, help=f.help or None, placeholder="Välj …")
+    if f.kind == "goal":  # chosen by title from the goal file, never typed
+        titles = goals()
+        options = list(titles) + ([current] if current and current not in titles else [])
+        return st.selectbox(label, options, index=options.index(current) if current in options else None,
+                            format_func=lambda g: titles.get(g, f"{g} (finns inte i målfilen)"), key=key,
+                            placeholder="Välj mål …", help=f.help or None)
+    if f.kind == "goals":
+        titles = goals()
+        chosen = [g.strip() for g in (current or "").split(",") if g.strip()]
+        options = list(titles) + [g for g in chosen if g not in titles]
+        return ", ".join(st.multiselect(label, options, default=chosen, key=key, placeholder="Välj mål …",
+                                        format_func=lambda g: titles.get(g, f"{g} (finns inte i målfilen)"),
+                                        help=f.help or None))
     if f.kind == "long":
         return st.text_area(label, value=current or "", key=key, help=f.help or None)
     return st.text_input(label, value=current or "", key=key, help=f.help or None)
@@ -124,7 +146,7 @@ def _value_widget(f: registers.FieldSpec, current, key: str):
 
 def _show_message(key: str) -> None:
     """The message a form's callback left for this run (kind, text), shown once."""
-    message = st.session_state.pop(key, None)
+    message = auth.take_message(key)
     if message is not None:
         kind, text = message
         {"success": st.success, "error": st.error}[kind](text)
@@ -156,7 +178,8 @@ def _save_item(reg: Register, user: auth.User, form_key: str, key: str | None) -
     values = {f.name: st.session_state.get(f"{form_key}-{f.name}") for f in reg.fields}
     note = st.session_state.get(f"{form_key}-note", "")
     try:
-        saved = registers.save(_url(), reg, values, user.id, key=key, note=note, audit=auth.audit_line(user))
+        saved = registers.save(_url(), reg, values, user.id, key=key, note=note, audit=auth.audit_line(user),
+                               goals=goals())
     except (registers.RegisterError, store.StoreUnavailable) as exc:
         components.keep_draft(form_key, {**{f"{form_key}-{k}": v for k, v in values.items()},
                                          **({f"{form_key}-note": note} if key else {})})
@@ -167,7 +190,55 @@ def _save_item(reg: Register, user: auth.User, form_key: str, key: str | None) -
     components.drop_draft(form_key)
     for name in [f"{form_key}-{f.name}" for f in reg.fields if key is None] + [f"{form_key}-note"]:
         st.session_state.pop(name, None)  # the next run draws the widget anew: empty, or the new version
-    st.session_state[say] = ("success", f"Sparat ({reg.noun}, version {saved.version}).")
+    title = str(getattr(saved, reg.title_field))
+    confirm(reg, f"Sparat: {reg.noun} ”{title}”" + (f", version {saved.version}." if key else " är tillagd."))
+
+
+def confirm(reg: Register, text: str) -> None:
+    """Keep a confirmation for the register's next run: a save ends with st.rerun, which would
+    drop a message shown before it."""
+    st.session_state[f"_saved-{reg.name}"] = text
+
+
+def _confirmation(reg: Register) -> None:
+    text = auth.take_message(f"_saved-{reg.name}")
+    if text:
+        st.success(fmt.literal(text), icon=":material/check_circle:")
+
+
+def shown_frame(df: pl.DataFrame, reg: Register) -> pl.DataFrame:
+    """The register as the page shows it: no internal key, goals by their titles, every value as
+    text ('' for none)."""
+    titles = goals()
+    # the item's own title first: it names the row (a goal's long title would push it aside)
+    cols = sorted((f for f in reg.fields if f.kind != "long"), key=lambda f: f.name != reg.title_field)
+    out = df.select([f.label for f in cols] + ["Version", "Ändrad av"])
+    for f in cols:
+        if f.kind in ("goal", "goals"):
+            named = [", ".join(titles.get(g.strip(), g.strip()) for g in (v or "").split(",") if g.strip())
+                     for v in out[f.label]]
+            out = out.with_columns(pl.Series(f.label, named, dtype=pl.String)).rename({f.label: f.form_label or f.label})
+    return out.with_columns([pl.col(c).cast(pl.String).fill_null("") for c in out.columns])
+
+
+def item_labels(items: list, reg: Register) -> dict[str, str]:
+    """How items are named in the picker: the title, then what tells equal titles apart (the
+    owner, the due date, else a running number), never the internal key.
+    Example: two actions 'Läxhjälp' -> 'Läxhjälp – Rektor A', 'Läxhjälp – Rektor B'."""
+    base = {i.key: str(getattr(i, reg.title_field))[:90] for i in items}
+    counts: dict[str, int] = {}
+    for t in base.values():
+        counts[t] = counts.get(t, 0) + 1
+    out, seen = {}, {}
+    for i in items:
+        label = base[i.key]
+        if counts[label] > 1:
+            extra = [str(x) for x in (getattr(i, reg.owner_field, "") if reg.owner_field else "",
+                                      getattr(i, reg.due_field) if reg.due_field else None) if x]
+            label = f"{label} – {', '.join(extra)}" if extra else label
+        seen[label] = seen.get(label, 0) + 1
+        out[i.key] = label if seen[label] == 1 else f"{label} ({seen[label]})"
+    return out
 
 
 def register_view(reg: Register, user: auth.User) -> None:
@@ -178,37 +249,37 @@ def register_view(reg: Register, user: auth.User) -> None:
         return
     editable = access.may_edit_registers(user.grants)
     names = _read("Namnen på de som ändrat", lambda: store.display_names(_url())) or {}
-    df = registers.frame(_url(), reg, now)
-    shown = df.select(["Nyckel", *[f.label for f in reg.fields if f.kind != "long"], "Version", "Ändrad av"])
+    _confirmation(reg)
+    shown = shown_frame(registers.frame(_url(), reg, now), reg)
     # (a Python list, not a callback inside a polars expression: those deadlocked under load, README)
-    shown = shown.with_columns(pl.Series("Ändrad av", [store.shown_user(u, names) for u in shown["Ändrad av"]],
-                                         dtype=pl.String))
-    st.dataframe(shown.with_columns([pl.col(c).cast(pl.String) for c in shown.columns]), hide_index=True,
-                 width="stretch")
-    cols = st.columns([1, 1, 3])
-    cols[0].download_button(
+    shown = shown.with_columns(pl.Series("Ändrad av", [store.shown_user(u, names) if u else ""
+                                                       for u in shown["Ändrad av"]], dtype=pl.String))
+    st.dataframe(shown, hide_index=True, width="stretch")
+    row = st.container(horizontal=True)  # wraps at tablet width instead of cutting the labels
+    row.download_button(
         "Registret (Excel)", data=auth.checked_download(user, f"{reg.name}.xlsx",
                                                         lambda: registers.excel_bytes(_url(), reg, now)),
         file_name=f"{reg.name}.xlsx", key=f"xlsx-{reg.name}", on_click="ignore", icon=":material/table:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if not editable:
         return
-    with cols[1].popover("Importera Excel", icon=":material/upload_file:"):
+    with row.popover("Importera Excel", icon=":material/upload_file:"):
         st.caption("Ladda upp registrets exportfil med dina ändringar. Rader med nyckel blir nya versioner, "
                    "rader utan nyckel nya poster; rader som redan stämmer med registret lämnas som de är, så "
                    "samma fil två gånger ändrar ingenting. Allt eller inget: ett fel stoppar hela filen. "
                    f"Högst {registers.EXCEL_MAX_BYTES // 1_000_000} MB och {fmt.number(registers.EXCEL_MAX_ROWS)} rader.")
         upload = st.file_uploader("Excelfil", type=["xlsx"], key=f"upload-{reg.name}",
                                   max_upload_size=registers.EXCEL_MAX_BYTES // 1_000_000)
-        if upload is not None and st.button("Importera", key=f"import-{reg.name}"):
-            _import(reg, user, upload)
+        if upload is not None:
+            st.button("Importera", key=f"import-{reg.name}", on_click=_import, args=(reg, user))
+        _show_message(f"import-message-{reg.name}")
     with st.expander(f"Lägg till {reg.noun}"):
         item_form(reg, user)
     if not items:
         return
-    labels = {i.key: f"{str(getattr(i, reg.title_field))[:90]} ({i.key})" for i in items}
-    chosen = st.selectbox(f"Ändra, följ upp eller dra tillbaka en {reg.noun}", [None, *labels],
-                          format_func=lambda k: "Välj …" if k is None else labels[k], key=f"pick-{reg.name}")
+    labels = item_labels(items, reg)
+    chosen = st.selectbox(f"Ändra, följ upp eller dra tillbaka en {reg.noun}", list(labels), index=None,
+                          format_func=lambda k: labels[k], key=f"pick-{reg.name}", placeholder="Välj …")
     if chosen is None:
         return
     item = next(i for i in items if i.key == chosen)
@@ -230,20 +301,31 @@ def register_view(reg: Register, user: auth.User) -> None:
             except store.StoreUnavailable:
                 st.error(SAVE_FAILED)
             else:
+                confirm(reg, f"Tillbakadragen: {reg.noun} ”{labels[chosen]}”. Den finns kvar i historiken.")
                 st.rerun()
 
 
-def _import(reg: Register, user: auth.User, upload) -> None:
-    """The register's Excel import: all or nothing, with its audit line in the same transaction."""
+def _import(reg: Register, user: auth.User) -> None:
+    """The register's Excel import (the button's callback, run before the page): all or nothing,
+    with its audit line in the same transaction; the outcome is shown on the page's next run."""
+    upload = st.session_state.get(f"upload-{reg.name}")
+    say = f"import-message-{reg.name}"
+    if upload is None:
+        return
+    if not access.may_edit_registers(user.grants):  # checked on the server, not only by the page
+        auth.record(user, "refused", f"register: {reg.name}")
+        st.session_state[say] = ("error", "Registren ändras av styrgruppen, analytiker och admin.")
+        return
     try:
         summary = registers.import_excel(_url(), reg, upload.getvalue(), upload.name, user.id,
-                                         audit=auth.audit_line(user))
+                                         audit=auth.audit_line(user), goals=goals())
     except registers.RegisterError as exc:
-        st.error("Inget importerades:\n" + "\n".join(f"- {fmt.literal(p)}" for p in exc.problems[:50]))
+        st.session_state[say] = ("error", "Inget importerades:\n" + "\n".join(f"- {fmt.literal(p)}"
+                                                                               for p in exc.problems[:50]))
     except store.StoreUnavailable:
-        st.error("Inget importerades: lagret svarar inte. Försök igen om en stund.")
+        st.session_state[say] = ("error", "Inget importerades: lagret svarar inte. Försök igen om en stund.")
     else:
-        st.success(f"Importerat: {summary.text()}.")
+        st.session_state[say] = ("success", f"Importerat: {summary.text()}.")
 
 
 def marks(indicator: str | None = None, area: str | None = None, labels: dict[str, str] | None = None,

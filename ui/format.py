@@ -26,14 +26,22 @@ SUPPRESSED_NOTE = ("'..' betyder att värdet inte visas: för få barn för att 
 LOCALE = "sv_SE"
 
 
-def rounding_note() -> str:
-    """Said wherever published counts are shown (sidebar, exports): they are rounded."""
+EXACT_NOTE = "Exakta värden – internt underlag, röjandekontrollera före publicering"
+EXACT_FILE_PREFIX = "exakta-varden-internt-"  # every exported file of an exact view starts so
+EXACT_SHEET = "Exakta värden – internt"  # the Excel data sheet of an exact view
+
+
+def rounding_note(exact: bool = False) -> str:
+    """Said wherever published counts are shown (sidebar, exports): they are rounded; or, for an
+    entitled role's exact view, that they are exact and internal (``EXACT_NOTE``)."""
     from data import settings
 
+    if exact:
+        return f"{EXACT_NOTE}: antalen är exakta, inget är dolt eller avrundat."
     base = settings.rounding_base()
     if base <= 1:
         return ""
-    return (f"Antal är avrundade till närmaste {base} och andelar räknas på de avrundade antalen, så "
+    return (f"Antal är avrundade till närmaste {base} och andelar och medelvärden räknas på de avrundade antalen, så "
             "att enskilda barn inte kan räknas fram. Målens status räknas på exakta antal.")
 
 

@@ -28,7 +28,7 @@ LATEST = "Senaste data"
 
 
 # The page behind each committee's goals (committee ids as in config/goals.yaml).
-COMMITTEE_PAGES = {"BUN": "pages/bun_committee.py", "SN": "pages/sn_committee.py"}
+COMMITTEE_PAGES = {"BUN": "pages/bun.py", "SN": "pages/sn.py"}
 
 
 def status_badge(status: str, significant: bool | None = None) -> str:
@@ -50,7 +50,8 @@ def period_options() -> list[str]:
 def period_filter() -> str | None:
     """The follow-up period, bound to the URL (?lasar=2024/25); None = the latest data."""
     choice = st.selectbox(
-        "Uppföljningsperiod (läsår)", period_options(), key="lasar", bind="query-params",
+        "Uppföljningsperiod (läsår)", period_options(), key="lasar", bind="query-params", width=240,
+        placeholder="Välj läsår …",
         help="Den officiella statusen gäller ett avslutat läsår jämfört med basåret. Under ett pågående "
              "läsår visas terminen hittills som preliminär, jämförd med samma månader basåret.")
     return None if choice == LATEST else choice
@@ -117,10 +118,11 @@ def _measure_row(r: GoalResult, report: PageReport | None = None, part: bool = F
                     ("Andel", "Konfidensintervall, nedre", "Konfidensintervall, övre", "Målnivå"),
                     about=about, collect=False)  # the report has the whole goal card instead
     elif r.series:
-        st.plotly_chart(charts.goal_trend(r.series, r.target_value, title,
-                                          current=r.current.period if r.current else None,
-                                          baseline=r.baseline.period if r.baseline else None, marks=marks),
-                        width="stretch", config={"displayModeBar": False}, key=f"trend-{r.id}")
+        fig = charts.goal_trend(r.series, r.target_value, title, current=r.current.period if r.current else None,
+                                baseline=r.baseline.period if r.baseline else None, marks=marks)
+        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"trend-{r.id}",
+                        alt=charts.alt_text(fig))
+        st.caption(fmt.literal(charts.summary(fig)))
 
 
 PRELIMINARY_BADGE = ('<span class="preliminary-badge" style="border:1px dashed #555;color:#333;'
@@ -209,7 +211,7 @@ def _comment_block(r: GoalResult, comment, follow_up: str, user: auth.User) -> N
                     st.text(old.text)
     if not access.may_write_analysis(user.grants, r.committee):
         return  # only the goal's own committee (and the admin) writes its analysis
-    message = st.session_state.pop(f"comment-message-{r.id}", None)
+    message = auth.take_message(f"comment-message-{r.id}")
     # Open while there is something to say about the last save, so that the message (and after a
     # failure the text) is in view; the form is never cleared on submit: a failed save keeps the text.
     components.restore_draft(f"comment-{r.id}")

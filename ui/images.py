@@ -14,6 +14,7 @@ fall off the image however long the labels are.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -62,7 +63,8 @@ class Note:
 
 
 def _wrap(text: str, width: int = 150) -> list[str]:
-    """Break a long footnote line at spaces (plotly does not wrap text itself)."""
+    """Break a long line at spaces into lines of at most ``width`` characters (plotly does not
+    wrap text itself); a single longer word stays whole. Example: _wrap('a bb cc', 5) -> ['a bb', 'cc']."""
     words, lines, line = text.split(" "), [], ""
     for w in words:
         if line and len(line) + 1 + len(w) > width:
@@ -96,12 +98,29 @@ def _category_count(fig: go.Figure) -> int:
     return len(ys)
 
 
+# Average glyph widths (px) of Arial/Source Sans at the sizes used below, rounded up: estimates
+# that keep a wrapped line inside the space it is centred in.
+FOOTNOTE_CHAR_PX, TICK_CHAR_PX, TITLE_CHAR_PX = 6.6, 8.4, 9.6
+
+
+def _plot_width(fig: go.Figure, width: int) -> float:
+    """An estimate of the plot area's width: the image less the margins and the y axis's labels
+    (category names on a horizontal chart, else numbers) and its title. The x axis's title, which
+    carries the footnote, is centred on this width."""
+    labels = [html.unescape(v) for t in fig.data if t.y is not None and (getattr(t, "orientation", None) == "h"
+              or t.type == "scatter") for v in t.y if isinstance(v, str)]
+    longest = max((len(v) for v in labels), default=7)
+    y_title = 28 if fig.layout.yaxis.title.text else 0
+    return width - 16 - 40 - 12 - y_title - TICK_CHAR_PX * longest
+
+
 def static(fig: go.Figure, note: Note, width: int = WIDTH) -> go.Figure:
     """A copy of ``fig`` laid out as a self-contained image (see the module docstring)."""
     out = go.Figure(fig)
     rows = _category_count(out)
     height = max(int(out.layout.height or 380) + 120, 440, 260 + 28 * rows)
-    title = out.layout.title.text or ""
+    # a long title wraps instead of running off the right edge
+    title = "<br>".join(_wrap(out.layout.title.text or "", int((width - 32) / TITLE_CHAR_PX)))
     named = [t for t in out.data if t.name and t.showlegend is not False]
     legend = len(named) > 1
     # The title sits at the top of the image, the legend's rows between it and the plot: the top
@@ -113,10 +132,15 @@ def static(fig: go.Figure, note: Note, width: int = WIDTH) -> go.Figure:
             rows, line = rows + 1, 0
         line += px
     out.update_layout(
+        # one template wherever the image is made: the dashboard's process has Streamlit's plotly
+        # template as default, the command line plotly's own
+        template="plotly_white",
         width=width, height=height, font={"size": 15},
         title={"text": title, "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top",
-               "yref": "container", "font": {"size": 17}, "pad": {"l": 16, "t": 12}},
-        margin={"l": 16, "r": 40, "t": 52 + 26 * rows, "b": 16, "autoexpand": True},
+               "yref": "container", "font": {"size": 17},
+               # plotly lifts a title of several lines by about half a line: pad it back down
+               "pad": {"l": 16, "t": 24 if "<br>" in title else 12}},
+        margin={"l": 16, "r": 40, "t": 52 + 12 * ("<br>" in title) + 22 * title.count("<br>") + 26 * rows, "b": 16, "autoexpand": True},
         showlegend=legend,
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                 "font": {"size": 12}},
@@ -125,15 +149,62 @@ def static(fig: go.Figure, note: Note, width: int = WIDTH) -> go.Figure:
         if trace.type in ("scatter", "bar"):
             trace.cliponaxis = False  # a value's label above the top point stays visible
     out.update_yaxes(automargin=True)
-    # the footnote below the x axis's own title and tick labels, in smaller grey type
+    # the footnote below the x axis's own title and tick labels, in smaller grey type, wrapped to
+    # the plot's width: it is centred on the plot, not on the image
     x_title = out.layout.xaxis.title.text or ""
-    note_lines = [html.escape(part, quote=False) for line in note.lines() for part in _wrap(line)]
+    chars = max(40, int(_plot_width(out, width) / FOOTNOTE_CHAR_PX))
+    key = (fig.layout.meta or {}).get("footnote", "") if isinstance(fig.layout.meta, dict) else ""
+    note_lines = [html.escape(part, quote=False) for line in [*note.lines(), key] if line for part in _wrap(line, chars)]
     footnote = "<br>".join(note_lines)
     text = (f"{x_title}<br><br>" if x_title else "") + \
         f"<span style='font-size:{FOOTNOTE_SIZE}px;color:#555555'>{footnote}</span>"
     out.update_xaxes(automargin=True, title={"text": text, "standoff": 12})
     out.update_layout(height=height + 16 * len(note_lines))
+    if isinstance(fig.layout.meta, dict) and fig.layout.meta.get("point_labels"):
+        _place_point_labels(out, fig.layout.meta["point_labels"])
     return out
+
+
+_PLOT_AREA = re.compile(r'class="axesclip" id="clip\w*xy"><rect x="([\d.]+)" y="([\d.]+)" '
+                        r'width="([\d.]+)" height="([\d.]+)"')
+
+
+def _place_point_labels(out: go.Figure, points: dict) -> None:
+    """Labels beside points (a school's number in the funnel chart), placed again in the plot
+    area of this image: it is measured in a first rendering, since automatic margins decide it."""
+    from ui import labels
+
+    found = _PLOT_AREA.search(exports.image_bytes(out, "svg", width=out.layout.width,
+                                                  height=out.layout.height).decode("utf-8"))
+    if found is None:  # no plot area (an empty chart): nothing to place
+        return
+    left, top, w, h = (float(v) for v in found.groups())
+    plot = labels.Plot(left, top, w, h, tuple(out.layout.xaxis.range), tuple(out.layout.yaxis.range))
+    labels.annotate_points(out, points["x"], points["y"], points["text"], plot)
+
+
+def alt_text(fig: go.Figure, note: Note) -> str:
+    """The text alternative of a chart image: its title, its one-sentence summary (from the data,
+    ``ui.charts.summary``) and the footnote that the image carries as text."""
+    from ui import charts
+
+    return " ".join([charts.alt_text(fig), *note.lines()])
+
+
+def figure_html(fig: go.Figure, note: Note) -> str:
+    """The chart as inline SVG for an HTML report: an image with its text alternative as its
+    accessible name, and the summary as the visible caption."""
+    from ui import charts
+
+    caption = charts.summary(fig)
+    if (problem := exports.image_export_problem()) is not None:  # the report still says what it shows
+        return (f"<figure><p class='warn'>{html.escape(problem)}</p>"
+                + (f"<figcaption>{html.escape(caption)}</figcaption>" if caption else "") + "</figure>")
+    text = svg(fig, note).decode("utf-8")
+    text = text[text.index("<svg"):]  # inline, without an XML declaration
+    label = html.escape(alt_text(fig, note), quote=True)
+    text = text.replace("<svg", f'<svg role="img" aria-label="{label}"', 1)
+    return f"<figure>{text}" + (f"<figcaption>{html.escape(caption)}</figcaption>" if caption else "") + "</figure>"
 
 
 def png(fig: go.Figure, note: Note) -> bytes:

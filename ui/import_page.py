@@ -21,15 +21,12 @@ DEMO_REFUSAL = ("I demoläget, utan inloggning, importeras inget: Samverkan visa
 
 
 def import_form():
-    """Kind, file and optional mapping file."""
-    cols = st.columns([1, 2])
-    with cols[0]:
-        kind = st.selectbox("Vad innehåller filen?", list(importer.KINDS), key="import_kind",
-                            format_func=lambda k: importer.KIND_LABELS[k].capitalize())
-    with cols[1]:
-        # JSON: Kolada, SCB and CSN files for the comparisons (IMPORT.md "External figures")
-        upload = st.file_uploader("Fil (CSV, Excel .xlsx eller JSON)", type=["csv", "txt", "xlsx", "json"],
-                                  key="import_file")
+    """The file, an optional mapping file, and what the file contains: recognised from its
+    columns when a file arrives (and changeable), else chosen. Returns (kind or None, upload,
+    mapping)."""
+    # JSON: Kolada, SCB and CSN files for the comparisons (IMPORT.md "External figures")
+    upload = st.file_uploader("Fil (CSV, Excel .xlsx eller JSON)", type=["csv", "txt", "xlsx", "json"],
+                              key="import_file")
     mapping = None
     with st.expander("Mappningsfil för leverantörens kolumnnamn (valfri)"):
         mapping_file = st.file_uploader("Mappningsfil (YAML)", type=["yaml", "yml"], key="import_mapping",
@@ -42,6 +39,24 @@ def import_form():
             except (ValueError, UnicodeDecodeError) as exc:
                 st.error(f"Mappningsfilen kunde inte läsas: {fmt.literal(str(exc))}")
                 st.stop()
+    detected = None
+    if upload is not None:
+        seen = (hashlib.sha256(upload.getvalue()).hexdigest(), repr(mapping))
+        if st.session_state.get("_import_detected_for") != seen:  # a new file: recognise it once
+            st.session_state["_import_detected_for"] = seen
+            st.session_state["_import_detected"] = importer.detect_kind(upload.getvalue(), mapping)
+            if st.session_state["_import_detected"]:
+                st.session_state["import_kind"] = st.session_state["_import_detected"]
+        detected = st.session_state.get("_import_detected")
+    kind = st.selectbox("Vad innehåller filen?", list(importer.KINDS), index=None, key="import_kind",
+                        format_func=lambda k: importer.KIND_LABELS[k].capitalize(), width=320,
+                        placeholder="Välj vad filen innehåller …",
+                        help="Samverkan känner igen filen på dess kolumner; välj själv om den inte gör det.")
+    if upload is not None and detected:
+        st.caption(f"Samverkan känner igen filen som {importer.KIND_LABELS[detected]} utifrån dess kolumner.")
+    elif upload is not None and kind is None:
+        st.info("Samverkan känner inte igen filen på dess kolumner. Välj vad den innehåller.",
+                icon=":material/help:")
     return kind, upload, mapping
 
 
@@ -58,23 +73,39 @@ def import_plan(kind: str, upload, mapping) -> importer.Plan:
 
 
 def import_preview(plan: importer.Plan, user: auth.User) -> None:
+    done = st.session_state.get("_import_done")
+    if plan.already_imported and done and done[0] == plan.file_hash:  # the import just made
+        st.success(done[1], icon=":material/check:")
+        for notice in done[2]:
+            st.info(fmt.literal(notice), icon=":material/mail:")
+        return
     if plan.already_imported:
         st.info(f"{fmt.literal(plan.file_name)} är redan importerad. Ingenting ändras.", icon=":material/info:")
         return
+    if len(plan.problems) == 1 and plan.problems[0].row is None and plan.problems[0].column is None:
+        # a problem with the whole file (its format, its size): one sentence
+        st.error(f"{fmt.literal(plan.file_name)} kan inte importeras. {fmt.literal(plan.problems[0].expected)} "
+                 "Databasen är oförändrad.", icon=":material/error:")
+        return
     if plan.problems:
-        st.error(f"{fmt.literal(plan.file_name)} kan inte importeras: {plan.problem_total} fel. Databasen är oförändrad. "
-                 "Rätta filen och ladda upp den igen.", icon=":material/error:")
+        st.error(f"{fmt.literal(plan.file_name)} kan inte importeras: {fmt.number(plan.problem_total)} fel. "
+                 "Databasen är oförändrad. Rätta filen och ladda upp den igen.", icon=":material/error:")
         st.dataframe(pl.DataFrame({
-            "Rad": [p.row for p in plan.problems], "Kolumn": [p.column or "" for p in plan.problems],
+            "Rad": [fmt.number(p.row) if p.row is not None else "" for p in plan.problems],
+            "Kolumn": [p.column or "" for p in plan.problems],
             "Hittat": [p.found for p in plan.problems], "Vad som förväntas": [p.expected for p in plan.problems],
-        }), hide_index=True, width="stretch")
+        }, schema={c: pl.String for c in ("Rad", "Kolumn", "Hittat", "Vad som förväntas")}),
+            hide_index=True, width="stretch")
         return
     st.success(f"{fmt.literal(plan.file_name)} är giltig: {fmt.number(plan.rows.height)} rader "
                f"({importer.KIND_LABELS[plan.kind]}), period {plan.period or '–'}.", icon=":material/check:")
     st.markdown("**Det här ändras:**")
-    st.dataframe(plan.changes.rename({"period": "Period", "rows_added": "Läggs till",
-                                      "rows_replaced": "Ersätts (tidigare rader för perioden)"}),
-                 hide_index=True)
+    st.dataframe(pl.DataFrame({
+        "Period": [p or "–" for p in plan.changes["period"]],
+        "Läggs till": [fmt.number(n) for n in plan.changes["rows_added"]],
+        "Ersätts (tidigare rader för perioden)": [fmt.number(n) for n in plan.changes["rows_replaced"]]},
+        schema={c: pl.String for c in ("Period", "Läggs till", "Ersätts (tidigare rader för perioden)")}),
+        hide_index=True)
     if plan.key_version:
         st.caption(f"Personnummer ersätts med pseudonymer (nyckelversion {plan.key_version}).")
     if user.mode == "demo":
@@ -109,11 +140,14 @@ def import_preview(plan: importer.Plan, user: auth.User) -> None:
         st.session_state.pop("_import_plan", None)
         if result.already_imported:
             st.info("Filen är redan importerad. Ingenting ändrades.")
-        else:
-            st.success(f"Klart: {fmt.number(result.rows_added)} rader tillagda, "
-                       f"{fmt.number(result.rows_replaced)} ersatta. Alla sidor visar de nya uppgifterna.")
-            for notice in result.notices:
-                st.info(fmt.literal(notice), icon=":material/mail:")
+            return
+        # kept for the next run (the ledger below is drawn again with the import in it), with the
+        # e-mail notices of a brief sent because the import completed a month
+        st.session_state["_import_done"] = (plan.file_hash, f"Klart: {fmt.number(result.rows_added)} rader tillagda, "
+                                            f"{fmt.number(result.rows_replaced)} ersatta ur "
+                                            f"{fmt.literal(plan.file_name)}. Alla sidor visar de nya uppgifterna.",
+                                            tuple(result.notices))
+        st.rerun()
 
 
 def import_ledger() -> None:
@@ -125,12 +159,21 @@ def import_ledger() -> None:
     if df.height == 0:
         st.caption("Inga importer ännu.")
         return
-    st.dataframe(df.select(
-        pl.col("imported_at").dt.strftime("%Y-%m-%d %H:%M").alias("Tid"),
-        pl.col("imported_by").alias("Av"),
-        pl.col("kind").replace(importer.KIND_LABELS).alias("Typ"),
-        pl.col("file_name").alias("Fil"), pl.col("period").alias("Period"),
-        pl.col("rows_added").alias("Tillagda"), pl.col("rows_replaced").alias("Ersatta"),
-        pl.col("rows_rejected").alias("Avvisade"), pl.col("data_until").alias("Data t.o.m."),
-        pl.col("file_hash").str.slice(0, 12).alias("Kontrollsumma"),
-    ), hide_index=True, width="stretch")
+    st.dataframe(ledger_table(df), hide_index=True, width="stretch")
+
+
+def ledger_table(df: pl.DataFrame) -> pl.DataFrame:
+    """The import ledger as the page shows it: every value as Swedish text, numbers with a
+    thousands separator ('1 695 695'), '–' where a file has no period or date (never 'None')."""
+    def text(values, show=str) -> list[str]:
+        return ["–" if v is None or v == "" else show(v) for v in values]
+
+    return pl.DataFrame({
+        "Tid": text(df["imported_at"], lambda t: f"{t:%Y-%m-%d %H:%M}"), "Av": text(df["imported_by"]),
+        "Typ": text(df["kind"], lambda k: importer.KIND_LABELS.get(k, k)), "Fil": text(df["file_name"]),
+        "Period": text(df["period"]), "Tillagda": text(df["rows_added"], fmt.number),
+        "Ersatta": text(df["rows_replaced"], fmt.number), "Avvisade": text(df["rows_rejected"], fmt.number),
+        "Data t.o.m.": text(df["data_until"], lambda d: d.isoformat()),
+        "Kontrollsumma": text(df["file_hash"], lambda h: h[:12]),
+    }, schema={c: pl.String for c in ("Tid", "Av", "Typ", "Fil", "Period", "Tillagda", "Ersatta", "Avvisade",
+                                      "Data t.o.m.", "Kontrollsumma")})

@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import catalog
-from ui import auth, brief, exports, images, state
+from ui import auth, brief, charts, exports, images, state
 from ui import format as fmt
 
 
@@ -45,13 +45,15 @@ def population_of(about: About) -> str:
     return population
 
 
-def note_for(about: About, suppressed: bool = False, incomplete: str = "") -> images.Note:
+def note_for(about: About, suppressed: bool = False, incomplete: str = "", exact: bool = False) -> images.Note:
     """The footnote of a chart or table: source, data date, population, period, suppression,
-    what was rounded (or that the figures are exact) and what is missing (``incomplete``)."""
+    what was rounded (or that the figures are exact: a goal's own, or an entitled role's exact
+    view, ``exact``, which says so instead) and what is missing (``incomplete``)."""
     info = state.dataset_info()
-    extra = ((fmt.rounding_note(),) if about.rounded else ()) + about.notes + ((incomplete,) if incomplete else ())
+    rounding = (fmt.rounding_note(exact=True),) if exact else ((fmt.rounding_note(),) if about.rounded else ())
+    extra = rounding + about.notes + ((incomplete,) if incomplete else ())
     return images.Note(source=images.source_label(info["meta"]), as_of=info["until"].get(about.source),
-                       population=population_of(about), period=about.period, suppressed=suppressed,
+                       population=population_of(about), period=about.period, suppressed=suppressed and not exact,
                        extra=extra)
 
 
@@ -64,9 +66,9 @@ def incomplete_text(export: pl.DataFrame) -> str:
     return f"Underlaget är ofullständigt: {'; '.join(missing)}." if missing else ""
 
 
-def about_rows(about: About, page: str) -> list[tuple[str, str]]:
-    """The "Om uttaget" sheet and the CSV's closing lines."""
-    note = note_for(about)
+def about_rows(about: About, page: str, exact: bool = False) -> list[tuple[str, str]]:
+    """The "Om uttaget" sheet and the CSV's closing lines (an exact view's first line says so)."""
+    note = note_for(about, exact=exact)
     ind = catalog.get(about.indicator) if about.indicator else None
     rows = [("Uttag", about.title), ("Sida", page)]
     if ind is not None:
@@ -76,24 +78,33 @@ def about_rows(about: About, page: str) -> list[tuple[str, str]]:
              ("Urval", about.selection or "Hela kommunen"), ("Källa", note.source),
              ("Data t.o.m.", note.as_of.isoformat() if note.as_of else fmt.NO_DATA),
              ("Skapad", f"{datetime.now():%Y-%m-%d %H:%M} ur Samverkan")]
+    if exact:
+        rows.insert(0, ("Exakta värden", fmt.rounding_note(exact=True)))
     return [(k, v) for k, v in rows if v]
+
+
+def file_slug(name: str, exact: bool = False) -> str:
+    """A download's file name stem; an exact view's files start with ``fmt.EXACT_FILE_PREFIX``."""
+    return (fmt.EXACT_FILE_PREFIX if exact else "") + _slug(name)
 
 
 def data_downloads(container, slug: str, export: pl.DataFrame, percent_columns: tuple[str, ...],
                    user: auth.User, about: list[tuple[str, str]] = (), pp_columns: tuple[str, ...] = (),
-                   row_formats: list[dict[str, str]] | None = None, rounded: bool = True) -> None:
+                   row_formats: list[dict[str, str]] | None = None, rounded: bool = True,
+                   exact: bool = False) -> None:
     """Excel and Swedish CSV of ``export`` (built only when clicked); ``rounded=False``: a goal's
-    own exact figures (the files say so instead of the rounding rule)."""
+    own exact figures (the files say so instead of the rounding rule); ``exact``: an entitled
+    role's exact view, marked and logged as exact figures."""
     container.download_button(
         "Data (Excel)", data=auth.checked_download(
             user, f"{slug}.xlsx", lambda: exports.excel_bytes(export, percent_columns=percent_columns, about=about,
                                                               pp_columns=pp_columns, row_formats=row_formats,
-                                                              rounded=rounded)),
+                                                              rounded=rounded, exact=exact), exact),
         file_name=f"{slug}.xlsx", key=f"xlsx-{slug}", on_click="ignore", icon=":material/table:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     container.download_button(
         "Data (CSV)", data=auth.checked_download(user, f"{slug}.csv",
-                                                 lambda: exports.csv_bytes(export, percent_columns, about)),
+                                                 lambda: exports.csv_bytes(export, percent_columns, about), exact),
         file_name=f"{slug}.csv", key=f"csv-{slug}", on_click="ignore", mime="text/csv", icon=":material/csv:")
 
 
@@ -111,6 +122,7 @@ class PageReport:
         self.title = title
         self.user = user
         self.exports = auth.may_export(user)
+        self.exact = state.exact() and auth.may_see_exact(user)
         self.sections: list[dict] = []
 
     def chart(self, fig, name: str, export: pl.DataFrame, display: pl.DataFrame | None = None,
@@ -118,17 +130,20 @@ class PageReport:
               collect: bool = True, pp_columns: tuple[str, ...] = ()) -> None:
         """A chart with its downloads; ``collect=False`` leaves it out of the page's HTML report
         (a goal's chart: the report holds the whole goal card)."""
-        slug = _slug(name)
+        slug = file_slug(name, self.exact)
         about = about or About()
         if not about.title:
             about = About(**{**about.__dict__, "title": fig.layout.title.text or name})
         # no plotly toolbar: its texts are English (Streamlit has no public way to load plotly's
         # Swedish locale); the downloads below replace it
-        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"chart-{slug}")
+        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"chart-{slug}",
+                        alt=charts.alt_text(fig))
+        if charts.summary(fig):  # the chart's text alternative, for everyone (its table is below)
+            st.caption(fmt.literal(charts.summary(fig)))
         table = display if display is not None else export
         incomplete = incomplete_text(export)
         note = note_for(about, images.has_hidden(fig) or bool(export.select(pl.any_horizontal(
-            pl.all().is_null())).to_series().any()) if export.width else False, incomplete)
+            pl.all().is_null())).to_series().any()) if export.width else False, incomplete, exact=self.exact)
         # who is counted, under every chart: a page that shows a goal's figures shows other
         # populations beside them, and each must say which it is (a goal card's own chart
         # (collect=False) has its population and change on the card already)
@@ -140,22 +155,27 @@ class PageReport:
             st.warning(fmt.literal(incomplete), icon=":material/warning:")
         if collect:
             self.sections.append({"heading": heading or about.title, "figure": fig, "note": note, "table": table})
-        cols = st.columns([1, 1, 3])
+        # buttons in a row that wraps: fixed columns cut their labels at tablet width
+        row = st.container(horizontal=True)
         if self.exports:
-            rows = about_rows(about, self.title)
-            with cols[0].popover("Ladda ner", icon=":material/download:"):
+            rows = about_rows(about, self.title, self.exact)
+            with row.popover("Ladda ner", icon=":material/download:"):
                 data_downloads(st, slug, export, percent_columns, self.user, rows, pp_columns,
-                               rounded=about.rounded)
-                st.download_button("Bild (PNG)", data=auth.checked_download(self.user, f"{slug}.png",
-                                                                            lambda: images.png(fig, note)),
-                                   file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
-                                   mime="image/png", icon=":material/image:")
-                st.download_button("Bild (SVG)", data=auth.checked_download(self.user, f"{slug}.svg",
-                                                                            lambda: images.svg(fig, note)),
-                                   file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
-                                   mime="image/svg+xml", icon=":material/image:")
-        with cols[1 if self.exports else 0].popover("Visa tabell", icon=":material/view_list:"):
+                               rounded=about.rounded, exact=self.exact)
+                if (problem := exports.image_export_problem()) is not None:  # said plainly, no broken button
+                    st.caption(problem)
+                else:
+                    self._image_buttons(fig, note, slug)
+        with row.popover("Visa tabell", icon=":material/view_list:"):
             st.dataframe(table, hide_index=True)
+
+    def _image_buttons(self, fig, note: images.Note, slug: str) -> None:
+        png = auth.checked_download(self.user, f"{slug}.png", lambda: images.png(fig, note), self.exact)
+        svg = auth.checked_download(self.user, f"{slug}.svg", lambda: images.svg(fig, note), self.exact)
+        st.download_button("Bild (PNG)", data=png, file_name=f"{slug}.png", key=f"png-{slug}", on_click="ignore",
+                           mime="image/png", icon=":material/image:")
+        st.download_button("Bild (SVG)", data=svg, file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
+                           mime="image/svg+xml", icon=":material/image:")
 
     def view(self, built: tuple, name: str, percent_columns: tuple[str, ...] = (), about: About | None = None,
              collect: bool = True, pp_columns: tuple[str, ...] = ()) -> None:
@@ -176,11 +196,14 @@ class PageReport:
         if not self.exports:
             return
         st.divider()
+        slug = file_slug(self.title, self.exact)
+        if self.exact:
+            subtitle = f"{fmt.EXACT_NOTE}. {subtitle}"
         st.download_button(
             "Ladda ner sidan som HTML-rapport", icon=":material/download:",
-            data=auth.checked_download(self.user, f"{_slug(self.title)}.html",
-                                       lambda: brief.page_html(self.title, subtitle, self.sections)),
-            file_name=f"{_slug(self.title)}.html", mime="text/html", key="page-report", on_click="ignore",
+            data=auth.checked_download(self.user, f"{slug}.html",
+                                       lambda: brief.page_html(self.title, subtitle, self.sections, self.exact), self.exact),
+            file_name=f"{slug}.html", mime="text/html", key="page-report", on_click="ignore",
             help="En fristående HTML-fil med sidans mål, diagram och tabeller; fungerar utan internet.")
 
 
@@ -196,16 +219,17 @@ def table_with_exports(report: PageReport, name: str, export: pl.DataFrame, disp
                        html_table: str | None = None) -> None:
     """A table with its Excel and CSV downloads, collected for the page's HTML report.
     ``html_table``: the table as responsive HTML (stacked rows on a tablet), else a dataframe."""
-    slug = _slug(name)
+    slug = file_slug(name, report.exact)
     if html_table is not None:
         st.html(html_table)
     else:
         st.dataframe(display, hide_index=True, width="stretch")
     if report.exports:
         about = about or About(title=heading)
-        with st.columns([1, 4])[0].popover("Ladda ner", icon=":material/download:"):
-            data_downloads(st, slug, export, percent_columns, report.user, about_rows(about, report.title),
-                           pp_columns, row_formats, rounded=about.rounded)
+        with st.popover("Ladda ner", icon=":material/download:"):
+            data_downloads(st, slug, export, percent_columns, report.user,
+                           about_rows(about, report.title, report.exact), pp_columns, row_formats,
+                           rounded=about.rounded, exact=report.exact)
     report.sections.append({"heading": heading, "figure": None, "table": display})
 
 

@@ -18,7 +18,7 @@ import streamlit as st
 
 from data import demo, peers, settings, store
 from data.warehouse import Warehouse
-from metrics import attainment, decomposition, goals, precompute
+from metrics import attainment, decomposition, engine, goals, precompute
 from metrics import peers as metrics_peers
 
 precompute.install()  # an import from the dashboard precomputes like one from the CLI
@@ -114,18 +114,35 @@ def comment_history(goal_id: str, period: str) -> list[store.GoalComment]:
     return store.comment_history(settings.store_url(), goal_id, period)
 
 
-def _view(db: str, name: str, args: tuple, cfg: goals.GoalConfig | None = None):
-    """A view of the served file: precomputed when the file was written, else from the engine."""
+def _view(db: str, name: str, args: tuple, cfg: goals.GoalConfig | None = None, exact: bool = False):
+    """A view of the served file: precomputed when the file was written, else from the engine.
+    ``exact``: the exact figures of an entitled role (never stored; computed in ``exact_view``)."""
     wh = _warehouse(db)
+    if exact:
+        with engine.exact_view():
+            return precompute.compute(wh, cfg, name, args)
     hit = precompute.lookup(wh, name, args)
     return precompute.compute(wh, cfg, name, args) if hit is precompute.MISSING else hit
 
 
+_EXACT = "_exact_view"  # set on every run by ui.auth.exact_switch (False for every other role)
+
+
+def exact() -> bool:
+    """Whether this run shows exact figures (an entitled role switched them on, ``ui.auth``)."""
+    return bool(st.session_state.get(_EXACT))
+
+
+def set_exact(on: bool) -> None:
+    st.session_state[_EXACT] = bool(on)
+
+
 def _key() -> tuple:
-    """The cache key of everything read from the warehouse: the served file and the rounding
-    base (what is published depends on it, DISCLOSURE.md)."""
+    """The cache key of everything read from the warehouse: the served file, the rounding base
+    (what is published depends on it, DISCLOSURE.md) and whether the figures are exact (only an
+    entitled role's run has it: the exact and the protected figures never share a cache entry)."""
     wh = warehouse()
-    return str(wh.path), wh.version, settings.rounding_base()
+    return str(wh.path), wh.version, settings.rounding_base(), exact()
 
 
 # Cached views, one plain function per view (aggregates only, the same for every role that may
@@ -135,7 +152,7 @@ _VIEW = {"ttl": 600, "max_entries": 256, "show_spinner": "HÃ¤mtar uppgifterna â€
 
 @st.cache_data(**_VIEW)
 def _absence_trend(key: tuple, years: tuple[str, ...], filters: dict | None):
-    return _view(key[0], "absence_trend", (list(years), filters))
+    return _view(key[0], "absence_trend", (list(years), filters), exact=key[3])
 
 
 def absence_trend(years, filters: dict | None = None):
@@ -145,7 +162,7 @@ def absence_trend(years, filters: dict | None = None):
 
 @st.cache_data(**_VIEW)
 def _absence_breakdown(key: tuple, period: str, dim: str, filters: dict | None):
-    return _view(key[0], "absence_breakdown", (period, dim, filters))
+    return _view(key[0], "absence_breakdown", (period, dim, filters), exact=key[3])
 
 
 def absence_breakdown(period: str, dim: str, filters: dict | None = None):
@@ -154,7 +171,7 @@ def absence_breakdown(period: str, dim: str, filters: dict | None = None):
 
 @st.cache_data(**_VIEW)
 def _absence_distribution(key: tuple, period: str, filters: dict | None):
-    return _view(key[0], "absence_distribution", (period, filters))
+    return _view(key[0], "absence_distribution", (period, filters), exact=key[3])
 
 
 def absence_distribution(period: str, filters: dict | None = None):
@@ -163,7 +180,7 @@ def absence_distribution(period: str, filters: dict | None = None):
 
 @st.cache_data(**_VIEW)
 def _school_comparison(key: tuple, period: str, filters: dict | None):
-    return _view(key[0], "school_comparison", (period, filters))
+    return _view(key[0], "school_comparison", (period, filters), exact=key[3])
 
 
 def school_comparison(period: str, filters: dict | None = None):
@@ -172,7 +189,7 @@ def school_comparison(period: str, filters: dict | None = None):
 
 @st.cache_data(**_VIEW)
 def _report_funnel(key: tuple, period: str, filters: dict | None):
-    return _view(key[0], "report_funnel", (period, filters))
+    return _view(key[0], "report_funnel", (period, filters), exact=key[3])
 
 
 def report_funnel(period: str, filters: dict | None = None):
@@ -181,7 +198,7 @@ def report_funnel(period: str, filters: dict | None = None):
 
 @st.cache_data(**_VIEW)
 def _reports_per_year(key: tuple, years: tuple[int, ...]):
-    return _view(key[0], "reports_per_year", (list(years),))
+    return _view(key[0], "reports_per_year", (list(years),), exact=key[3])
 
 
 def reports_per_year(years):
@@ -190,7 +207,7 @@ def reports_per_year(years):
 
 @st.cache_data(**_VIEW)
 def _share_by(key: tuple, indicator: str, period: str | tuple[str, ...], dim: str | None):
-    return _view(key[0], "share_by", (indicator, list(period) if isinstance(period, tuple) else period, dim))
+    return _view(key[0], "share_by", (indicator, list(period) if isinstance(period, tuple) else period, dim), exact=key[3])
 
 
 def share_by(indicator: str, period, dim: str | None = None):
@@ -200,7 +217,7 @@ def share_by(indicator: str, period, dim: str | None = None):
 
 @st.cache_data(**_VIEW)
 def _quality_trend(key: tuple, years: tuple[int, ...]):
-    return _view(key[0], "quality_trend", (list(years),))
+    return _view(key[0], "quality_trend", (list(years),), exact=key[3])
 
 
 def quality_trend(years):
@@ -209,7 +226,7 @@ def quality_trend(years):
 
 @st.cache_data(**_VIEW)
 def _interventions_by_type(key: tuple, period: str):
-    return _view(key[0], "interventions_by_type", (period,))
+    return _view(key[0], "interventions_by_type", (period,), exact=key[3])
 
 
 def interventions_by_type(period: str):
@@ -218,7 +235,7 @@ def interventions_by_type(period: str):
 
 @st.cache_data(**_VIEW)
 def _key_indicators_month(key: tuple, goals_path: str, goals_mtime: float, month: str):
-    return _view(key[0], "key_indicators_month", (month,), _goal_config(goals_path, goals_mtime))
+    return _view(key[0], "key_indicators_month", (month,), _goal_config(goals_path, goals_mtime), exact=key[3])
 
 
 def key_indicators_month(month: str):
@@ -229,7 +246,7 @@ def key_indicators_month(month: str):
 
 @st.cache_data(**_VIEW)
 def _choices(key: tuple, name: str):
-    return _view(key[0], name, ())
+    return _view(key[0], name, ())  # choices, the same for exact and protected figures
 
 
 def months() -> list[str]:

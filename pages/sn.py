@@ -8,7 +8,7 @@ from ui.page_report import About
 user = auth.require("sn")
 
 TITLE = "Socialnämnden – orosanmälningar och insatser"
-st.title(TITLE)
+st.title(TITLE, anchor=False)
 st.caption("Orosanmälningar om barn 0–20 år per kalenderår: hur många som kommer in, hur de bedöms, "
            "om anmälaren får återkoppling, och vilka insatser barnen får.")
 report = page_report.PageReport(TITLE, user)
@@ -17,7 +17,7 @@ f = filters.report_filters()
 selection = f.category_suffix.strip(", ").capitalize()
 years = f"{f.years[0]}–{f.years[-1]}"
 
-st.subheader(f"Från anmälan till beslut, {f.year_label}")
+st.subheader(f"Från anmälan till beslut, {f.year_label}", anchor=False)
 title = f"Orosanmälningar {f.year_label}{f.category_suffix}"
 report.view(figures.report_funnel(state.report_funnel(f.year, f.filters), title), f"anmalningar-tratt-{f.year}",
             about=About(title=title, indicator="report_count", period=f.year_label, source="reports",
@@ -40,7 +40,7 @@ report.view(figures.indicator_lines(state.quality_trend(f.years), title, "Andel"
             about=About(title=title, period=f"åren {years}", source="reports",
                         population="Orosanmälningar om barn 0–20 år; varje indikators population i Definitioner"))
 
-st.subheader(f"Insatser, {f.year_label}")
+st.subheader(f"Insatser, {f.year_label}", anchor=False)
 title = f"Insatser per typ, {f.year_label}"
 report.view(figures.interventions(state.interventions_by_type(f.year), title), f"insatser-per-typ-{f.year}",
             about=About(title=title, indicator="interventions_active", period=f.year_label, source="interventions"))
@@ -53,8 +53,8 @@ report.chart(charts.trend_from_frame(coverage, None, title), "tackning-insatser"
              about=About(title=title, indicator="intervention_coverage",
                          period=f"läsåren {f.school_years[0]}–{f.school_years[-1]}"))
 
-st.subheader("Socialnämndens mål")
-st.session_state["_page"] = "pages/sn_committee.py"  # no link from the card back to this page
+st.subheader("Socialnämndens mål", anchor=False)
+st.session_state["_page"] = "pages/sn.py"  # no link from the card back to this page
 cfg = state.goal_config()
 for result in state.goal_results(None):
     if "SN" in result.committee:

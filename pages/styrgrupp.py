@@ -9,7 +9,7 @@ user = auth.require("styrgrupp")
 
 TITLE = "Styrgruppen – månadsuppföljning"
 page_report.printable()
-st.title(TITLE)
+st.title(TITLE, anchor=False)
 month = filters.select("Månad", state.months(), key="manad", format_func=filters.month_label,
                        help="Data till och med månadens slut. Skriv ut sidan med webbläsarens utskrift.")
 label = filters.month_label(month)
@@ -18,7 +18,7 @@ st.caption(f"Läget vid utgången av {label}, jämfört med månaden innan och s
 report = page_report.PageReport(f"{TITLE}, {label}", user)
 brief_button.steering(user, month)
 
-st.subheader("Målen")
+st.subheader("Målen", anchor=False)
 goals = state.goal_status_month(month)
 goal_card.status_changes(goals)
 export, display = figures.goal_months(goals)
@@ -27,7 +27,7 @@ page_report.table_with_exports(report, f"mal-{month}", export, display, "Målen"
                                row_formats=figures.goal_month_formats(export), html_table=tables.responsive_html(display))
 st.caption(goal_text.STEERING_LEGEND)
 
-st.subheader("Nyckeltal")
+st.subheader("Nyckeltal", anchor=False)
 st.caption(figures.KEY_LEGEND + "'..' = visas inte (för få barn); ”inga data” = inga uppgifter för månaden "
            "(till exempel frånvaro i juli, då ingen skola pågår).")
 key = state.key_indicators_month(month)
@@ -36,10 +36,10 @@ page_report.table_with_exports(report, f"nyckeltal-{month}", export, display, "N
                                about=About(title=f"Nyckeltal, {label}", period=label),
                                row_formats=figures.key_indicator_formats(key), html_table=tables.responsive_html(display))
 
-st.subheader("Att följa upp")
+st.subheader("Att följa upp", anchor=False)
 follow_up.due_section(user)
 
-st.subheader("Nämndernas analyser")
+st.subheader("Nämndernas analyser", anchor=False)
 goal_card.analyses(filters.school_year_of_month(month))
 
 report.download(page_report.dataset_caption())

@@ -9,7 +9,7 @@ from ui.page_report import About
 user = auth.require("jamforelser")
 
 TITLE = "Jämförelser – kommunen, riket och jämförelsekommunerna"
-st.title(TITLE)
+st.title(TITLE, anchor=False)
 report = page_report.PageReport(TITLE, user)
 data = state.comparisons()
 cfg = data["config"]
@@ -19,7 +19,7 @@ if peers.is_example(data):
 
 df, info = data["kolada"]
 for k in cfg.kolada:
-    st.subheader(k.label)
+    st.subheader(k.label, anchor=False)
     title = f"{k.label} ({k.id}) – {peers.region_words(cfg)}"
     if peers.has(df, k.id):
         report.view(peers.kolada_view(df, k.id, title), f"kolada-{k.id}",
@@ -29,7 +29,7 @@ for k in cfg.kolada:
         st.info(peers.missing_text(info, f"Kolada ({k.id})"))
     st.caption(info.text)
 
-st.subheader("Indragen studiehjälp för ogiltig frånvaro i gymnasiet")
+st.subheader("Indragen studiehjälp för ogiltig frånvaro i gymnasiet", anchor=False)
 st.caption(peers.CSN_NOTE)
 df, info = data["csn"]
 title = f"Andel med indragen studiehjälp för ogiltig frånvaro – {peers.region_words(cfg)}"
@@ -42,7 +42,7 @@ else:
     st.info(peers.missing_text(info, "CSN:s tabell SUSHSVL10"))
 st.caption(info.text)
 
-st.subheader("Invånare 0–20 år")
+st.subheader("Invånare 0–20 år", anchor=False)
 df, info = data["population"]
 title = f"Invånare 0–20 år – {peers.region_words(cfg)}"
 if df.height:
@@ -53,7 +53,7 @@ else:
     st.info(peers.missing_text(info, "SCB:s tabell TAB638"))
 st.caption(f"{info.text} {data['population_source']}")
 
-st.subheader("Det som saknar nationell motsvarighet")
+st.subheader("Det som saknar nationell motsvarighet", anchor=False)
 st.caption("Flera av målens och nyckeltalens mått finns inte i någon nationell statistik. Då kan kommunen inte "
            "jämföras med andra, och sidan säger varför i stället för att visa en siffra som inte finns.")
 page_report.table_with_exports(report, "utan-nationell-motsvarighet", peers.national_table(), peers.national_table(),

@@ -9,7 +9,7 @@ from ui.page_report import About
 user = auth.require("bun")
 
 TITLE = "Barn- och utbildningsnämnden – hög frånvaro"
-st.title(TITLE)
+st.title(TITLE, anchor=False)
 st.caption("Andel elever vars frånvaro (giltig och ogiltig) är mer än 15 % av den schemalagda tiden. "
            "Strecken visar 95 %-intervall: överlappar de, kan skillnaden bero på slumpen.")
 report = page_report.PageReport(TITLE, user)
@@ -30,7 +30,7 @@ report.chart(charts.trend_from_frame(trend, "school_form", title, targets=target
              about=About(title=title, indicator=IND, period=f"läsåren {f.years[0]}–{f.years[-1]}",
                          selection=f.place_selection, notes=filters.target_notes(targets, trend)))
 
-st.subheader(f"{f.drill_heading} – {f.period_label}")
+st.subheader(f"{f.drill_heading} – {f.period_label}", anchor=False)
 drill = state.absence_breakdown(f.period, f.drill_dim, f.filters)
 title = f"Hög frånvaro per {f.drill_noun}, {f.period_label} – {f.place_label}"
 report.chart(charts.ranked_from_frame(drill, f.drill_dim, title), f"hog-franvaro-per-{f.drill_noun}-{f.period}",
@@ -43,22 +43,23 @@ report.chart(charts.ranked_from_frame(gender, "gender", title), f"hog-franvaro-p
              tables.export_frame(gender, IND), tables.display_frame(gender, IND), PCT,
              about=About(title=title, indicator=IND, period=f.period_label, selection=f.selection))
 
-st.subheader("Hur stor är frånvaron?")
+st.subheader("Hur stor är frånvaron?", anchor=False)
 title = f"Elever efter frånvaro, {f.period_label} – {f.place_label}"
 report.view(figures.distribution(state.absence_distribution(f.period, f.filters), title),
             f"elever-efter-franvaro-{f.period}", ("Andel",),
             about=About(title=title, indicator="pupil_count", period=f.period_label, selection=f.selection))
 
-st.subheader("Skolorna jämförda")
-st.caption(f"Trattdiagrammet visar varje skolas andel mot antalet elever, jämfört med {f.operator_label} "
-           "tillsammans. Små skolor varierar mer av slump; bara skolor utanför 99,8 %-gränsen avviker tydligt.")
+st.subheader("Skolorna jämförda", anchor=False)
+st.caption(f"Varje punkt är en skola med sitt nummer (namnen står i tabellen): skolans andel mot antalet "
+           f"elever, jämfört med {f.operator_label} tillsammans. En liten skola varierar mer av en slump. Bara en "
+           "skola utanför den streckade linjen skiljer sig tydligt från de andra.")
 title = f"Skolornas andel med hög frånvaro, {f.period_label} – {f.operator_label}"
 report.view(figures.school_funnel(state.school_comparison(f.period, f.form_filters), title,
                                   f"{f.operator_label.capitalize()} tillsammans"),
             f"skolor-jamforda-{f.period}", ("Andel", "Alla jämförda skolor"),
             about=About(title=title, indicator=IND, period=f.period_label, selection=f.selection))
 
-st.subheader("Var kom förändringen ifrån?")
+st.subheader("Var kom förändringen ifrån?", anchor=False)
 st.caption(change_views.HELP)
 ch = filters.change_filters("BUN", auth.may_see_exact(user))
 if ch is None:
@@ -76,7 +77,7 @@ else:
         report.view(built, f"bidrag-per-{noun}-{ch.leaf.id}", change_views.PERCENT_COLUMNS, about=about,
                     pp_columns=change_views.PP_COLUMNS)
 
-    st.subheader(f"Nivå och förändring per {noun}")
+    st.subheader(f"Nivå och förändring per {noun}", anchor=False)
     st.caption(change_views.GRID_LEGEND)
     title = f"Nivå och förändring per {noun} – {ch.label}"
     grid = change_views.grid(state.unit_change(ch.leaf.id, ch.dim), ch.leaf)

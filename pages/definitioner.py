@@ -6,7 +6,7 @@ from ui import auth, definitions_page
 
 user = auth.require("definitioner")
 
-st.title("Definitioner")
+st.title("Definitioner", anchor=False)
 st.caption("Så räknas varje indikator. Texterna kommer direkt från indikatorkatalogen som "
            "beräkningarna använder, så de stämmer alltid med siffrorna.")
 definitions_page.method_notes()

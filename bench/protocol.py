@@ -60,6 +60,10 @@ class PageRun:
     dataframes: int = 0
     frame_bytes: int = 0  # what went over the websocket for this run
     errors: list[str] = field(default_factory=list)  # an exception element or the app's error text
+    # what the page says, kept when the session was opened with ``read=True`` (tests): the text of
+    # markdown, headings, captions and alerts, and every dataframe's rows
+    texts: list[str] = field(default_factory=list)
+    tables: list[list[dict]] = field(default_factory=list)
 
 
 def insecure_ssl() -> ssl.SSLContext:
@@ -69,7 +73,7 @@ def insecure_ssl() -> ssl.SSLContext:
     return ctx
 
 
-def _first_get(url: str, timeout: float) -> str:
+def first_get(url: str, timeout: float) -> str:
     """``GET url/`` as a browser's first request; the cookies set (name=value; ...)."""
     opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=insecure_ssl()))
     with opener.open(url.rstrip("/") + "/", timeout=timeout) as r:
@@ -82,10 +86,13 @@ class Session:
     """One browser tab's session on a server (``http(s)://host:port``), over one websocket.
 
     ``cookie``: a cookie header to send instead of the one the first ``GET`` sets (a test that
-    wants a session on a particular server). Use as ``async with Session(url) as s``."""
+    wants a session on a particular server); ``read``: keep what each page says (``PageRun.texts``,
+    ``PageRun.tables``). Use as ``async with Session(url) as s``."""
 
-    def __init__(self, url: str, *, timeout: float = 60.0, cookie: str | None = None, locale: str = "sv-SE"):
+    def __init__(self, url: str, *, timeout: float = 60.0, cookie: str | None = None, locale: str = "sv-SE",
+                 read: bool = False):
         self.url = url.rstrip("/")
+        self.read = read
         self.timeout = timeout
         self.cookie = cookie
         self.locale = locale
@@ -105,7 +112,7 @@ class Session:
 
     async def connect(self) -> None:
         if self.cookie is None:
-            self.cookie = await asyncio.to_thread(_first_get, self.url, self.timeout)
+            self.cookie = await asyncio.to_thread(first_get, self.url, self.timeout)
         parsed = urllib.parse.urlsplit(self.url)
         ws_url = ("wss" if parsed.scheme == "https" else "ws") + f"://{parsed.netloc}/_stcore/stream"
         headers = {"Origin": f"{parsed.scheme}://{parsed.netloc}"}
@@ -138,7 +145,8 @@ class Session:
             rerun.page_script_hash = page.script_hash
         else:
             rerun.page_name = path
-        rerun.cached_message_hashes.extend(sorted(self._cache))
+        if not self.read:  # a reading session gets every message whole, none as a reference
+            rerun.cached_message_hashes.extend(sorted(self._cache))
         rerun.context_info.locale = self.locale
         rerun.context_info.timezone = "Europe/Stockholm"
         rerun.context_info.url = f"{self.url}/{path}" + (f"?{query}" if query else "")
@@ -195,7 +203,13 @@ class Session:
             result.charts += 1
         elif etype in ("dataframe", "table"):
             result.dataframes += 1
-        elif etype == "exception":
+        elif self.read and etype in ("markdown", "heading", "alert", "text"):
+            result.texts.append(getattr(element, etype).body)
+        if self.read and etype == "dataframe":
+            arrow = element.dataframe.arrow_data.data or element.dataframe.lazy_data.initial_chunk.data
+            if arrow:
+                result.tables.append(_rows(arrow))
+        if etype == "exception":
             result.errors.append(f"undantag: {element.exception.type}: {element.exception.message[:200]}")
         elif etype == "alert" and ERROR_TEXT in element.alert.body:
             result.errors.append(element.alert.body[:200])
@@ -205,3 +219,10 @@ class Session:
         # runs is dropped, and the next run's request lists what is left
         self._runs += 1
         self._cache = {h: r for h, r in self._cache.items() if self._runs - r <= self._max_age}
+
+
+def _rows(arrow: bytes) -> list[dict]:
+    """A dataframe element's Arrow IPC bytes as rows (column name -> value)."""
+    import pyarrow.ipc
+
+    return pyarrow.ipc.open_stream(arrow).read_all().to_pylist()

@@ -29,6 +29,7 @@ import polars as pl
 F = TypeVar("F", bound=Callable)
 
 MAX_ENTRIES = 512  # per builder; a figure of ours is 5-100 kB
+_BUILDERS: list[Callable] = []  # every ``shared`` builder, for ``kept`` (tests)
 
 
 def _frame(schema: str, height: int, rows: bytes) -> None:
@@ -74,5 +75,24 @@ def shared(fn: F) -> F:
                 cache.popitem(last=False)
         return value
 
+    def kept() -> list[object]:
+        with lock:
+            return list(cache.values())
+
     wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+    wrapper.kept = kept  # type: ignore[attr-defined]
+    _BUILDERS.append(wrapper)
     return wrapper  # type: ignore[return-value]
+
+
+def kept() -> dict[str, list[object]]:
+    """What every shared builder holds now, by the builder's qualified name (for the tests that
+    check a shared figure is never changed). Example: ``kept()["ui.charts.goal_trend"]`` is a list
+    of figures."""
+    return {f"{b.__module__}.{b.__qualname__}": b.kept() for b in _BUILDERS}
+
+
+def clear() -> None:
+    """Forget every shared result (tests that count builds start from nothing)."""
+    for b in _BUILDERS:
+        b.cache_clear()

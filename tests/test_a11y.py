@@ -29,6 +29,7 @@ PAGES = [
     ("/bun", "Barn- och utbildningsnämnden", "Skolorna jämförda"),
     ("/sn", "Socialnämnden", "Socialnämndens mål"),
     ("/styrgrupp", "Styrgruppen", "Nämndernas analyser"),
+    ("/jamforelser", "Jämförelser", "Det som saknar nationell motsvarighet"),
     ("/uppfoljning", "Uppföljning", "Försenat och förfaller snart"),
     ("/definitioner", "Definitioner", "Andel elever med hög frånvaro"),
     ("/import", "Importera data", "Importlogg"),

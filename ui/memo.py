@@ -28,7 +28,7 @@ import polars as pl
 
 F = TypeVar("F", bound=Callable)
 
-MAX_ENTRIES = 128  # per builder (13 builders): a figure of ours is 5-100 kB as JSON, more as objects
+MAX_ENTRIES = 128  # per builder (15 builders): a figure of ours is 5-100 kB as JSON, more as objects
 _BUILDERS: list[Callable] = []  # every ``shared`` builder, for ``kept`` (tests)
 
 

@@ -1,11 +1,13 @@
 """Samverkan behind its front door, as deployed: Debian's nginx with a self-signed certificate
-running the configuration of scripts/nginx_conf.py in front of N real Streamlit servers, every
-port a free one on 127.0.0.1. For tests (tests/test_front_door.py) and load measurements:
+running the configuration of scripts/nginx_conf.py in front of N real Streamlit servers started by
+scripts/serve_many.py, every port a free one on 127.0.0.1. For tests (tests/test_front_door.py,
+tests/test_processes.py) and load measurements (bench/capacity.py):
 
     with front_door(env, work, servers=2) as door:
         door.url            # https://localhost:PORT (the certificate is for localhost)
         door.servers        # the Streamlit servers' own http://127.0.0.1:PORT, unproxied
         door.http_url       # the plain-HTTP port, which only redirects
+        door.pids           # the servers' process ids, in the order of door.servers
 
 nginx needs to be installed (./scripts/test.sh installs Debian's package).
 """
@@ -17,6 +19,7 @@ import datetime
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -29,6 +32,9 @@ from bench import load
 from scripts import nginx_conf
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+ROOT = Path(__file__).resolve().parents[1]
+# what the test harness's nginx logs for every request: which server answered, for which cookie
+LOG_FORMAT = '$upstream_addr $cookie_samverkan_node $status "$request"'
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,38 @@ class FrontDoor:
     config: str  # the generated configuration, as DEPLOY.md shows it
     certificate: Path
     error_log: Path
+    access_log: Path  # one line per request: LOG_FORMAT
+    supervisor: subprocess.Popen  # scripts/serve_many.py
+    nginx: subprocess.Popen
+
+    @property
+    def pids(self) -> list[int]:
+        """The Streamlit processes now serving, in the order of ``servers`` (a restarted one has
+        a new id)."""
+        by_port = {}
+        for pid in _children(self.supervisor.pid):
+            with contextlib.suppress(OSError):
+                args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                by_port[args[args.index(b"--server.port") + 1].decode()] = pid
+        return [by_port[u.rsplit(":", 1)[1]] for u in self.servers if u.rsplit(":", 1)[1] in by_port]
+
+    @property
+    def nginx_pids(self) -> list[int]:
+        return [self.nginx.pid, *_children(self.nginx.pid)]
+
+    def upstreams_of(self, cookie: str) -> list[str]:
+        """Every server (host:port) that answered a request carrying ``samverkan_node=cookie``."""
+        lines = self.access_log.read_text().splitlines() if self.access_log.exists() else []
+        return [line.split()[0] for line in lines if line.split()[1:2] == [cookie]]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+    return out
 
 
 def self_signed(folder: Path, host: str = "localhost") -> tuple[Path, Path]:
@@ -80,7 +118,8 @@ pid {folder / 'nginx.pid'};
 error_log {folder / 'error.log'} warn;
 events {{ worker_connections 512; }}
 http {{
-    access_log {folder / 'access.log'};
+    log_format samverkan '{LOG_FORMAT}';
+    access_log {folder / 'access.log'} samverkan;
     client_body_temp_path {temp['body']};
     proxy_temp_path {temp['proxy']};
     fastcgi_temp_path {temp['fastcgi']};
@@ -112,17 +151,39 @@ def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30) 
 
 
 @contextlib.contextmanager
+def serve_many(env: dict[str, str], log_path: Path, servers: int, start_timeout: float = 180,
+               launcher: str | None = None, extra_args: tuple[str, ...] | list[str] = ()
+               ) -> Iterator[tuple[subprocess.Popen, list[str]]]:
+    """``servers`` Streamlit processes on free loopback ports, started by scripts/serve_many.py as
+    a deployment would; (the supervisor, the servers' URLs). ``launcher``: another script than
+    scripts/serve.py for each process (bench/profiled_serve.py)."""
+    ports = [load.free_port() for _ in range(servers)]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "serve_many.py"), "--ports", ",".join(map(str, ports)),
+             *(["--script", str(ROOT / launcher)] if launcher else []), "--", "--server.headless", "true",
+             *extra_args], cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    try:
+        load.wait_healthy(urls, proc, log_path, start_timeout)
+        yield proc, urls
+    finally:
+        load.stop_process(proc, timeout=30)
+
+
+@contextlib.contextmanager
 def front_door(env: dict[str, str], work: Path, servers: int = 1,
-               extra_args: tuple[str, ...] | list[str] = ()) -> Iterator[FrontDoor]:
-    """``servers`` Streamlit servers on ``env`` (bench.load.streamlit_server) behind nginx; all
-    stopped on exit. ``work`` holds the servers' logs; nginx's files live in a folder of their own
-    that its unprivileged worker processes can read."""
+               extra_args: tuple[str, ...] | list[str] = (), launcher: str | None = None) -> Iterator[FrontDoor]:
+    """``servers`` Streamlit servers on ``env`` (``serve_many``) behind nginx; all stopped on exit.
+    ``work`` holds the servers' log; nginx's files live in a folder of their own that its
+    unprivileged worker processes can read."""
     folder = Path(tempfile.mkdtemp(prefix="samverkan-nginx-"))
     folder.chmod(0o755)
+    work.mkdir(parents=True, exist_ok=True)
     try:
         with contextlib.ExitStack() as stack:
-            urls = [stack.enter_context(load.streamlit_server(env, work / f"server-{i}.log",
-                                                              extra_args=extra_args))[1] for i in range(servers)]
+            supervisor, urls = stack.enter_context(serve_many(env, work / "servers.log", servers,
+                                                              launcher=launcher, extra_args=extra_args))
             crt, key = self_signed(folder)
             https_port, http_port = load.free_port(), load.free_port()
             config = nginx_conf.render("localhost", str(crt), str(key), [u.removeprefix("http://") for u in urls],
@@ -137,21 +198,13 @@ def front_door(env: dict[str, str], work: Path, servers: int = 1,
                 raise RuntimeError("nginx -t refused the configuration:\n" + check.stderr)
             proc = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(main), "-e", str(folder / "error.log")],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            stack.callback(_stop, proc)
+            stack.callback(load.stop_process, proc)
             url = f"https://localhost:{https_port}"
             _wait_for(url, proc, folder / "error.log")
-            yield FrontDoor(url, f"http://127.0.0.1:{http_port}", urls, config, crt, folder / "error.log")
+            yield FrontDoor(url, f"http://127.0.0.1:{http_port}", urls, config, crt, folder / "error.log",
+                            folder / "access.log", supervisor, proc)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()  # SIGTERM: nginx's fast shutdown
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
 
 
 if __name__ == "__main__":  # a manual look: the demo behind nginx until Ctrl-C

@@ -64,6 +64,27 @@ def healthy(url: str, timeout: float = 5.0) -> bool:
         return False
 
 
+def wait_healthy(urls: list[str], proc: subprocess.Popen, log_path: Path, timeout: float) -> None:
+    """Until every server in ``urls`` answers its health check; raises with the log when ``proc``
+    (the server, or what starts the servers) stops or ``timeout`` passes first."""
+    deadline = time.monotonic() + timeout
+    for url in urls:
+        while not healthy(url, 2):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("Streamlit did not start:\n" + log_path.read_text())
+            time.sleep(0.3)
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL after ``timeout`` (a server that ignores SIGTERM is itself a finding)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
+
+
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str], log_path: Path, start_timeout: float = 90, port: int | None = None,
                      extra_args: tuple[str, ...] | list[str] = ()) -> Iterator[tuple[subprocess.Popen, str]]:
@@ -76,19 +97,10 @@ def streamlit_server(env: dict[str, str], log_path: Path, start_timeout: float =
             cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + start_timeout
-        while not healthy(url, 2):
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("Streamlit did not start:\n" + log_path.read_text())
-            time.sleep(0.3)
+        wait_healthy([url], proc, log_path, start_timeout)
         yield proc, url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:  # a server that ignores SIGTERM is itself a finding
-            proc.kill()
-            proc.wait(timeout=15)
+        stop_process(proc)
 
 
 class MemorySampler(threading.Thread):

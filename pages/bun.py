@@ -23,8 +23,8 @@ trend = tables.with_goal_figures(state.absence_trend(f.years, f.place_filters), 
 title = f"Andel elever med hög frånvaro per läsår – {f.place_label}"
 events = follow_up.marks(IND, f.place_filters.get("area", [None])[0], tables.period_labels(trend))
 targets = filters.goal_targets(IND, "school_form", f.place_filters)
-report.chart(charts.annotate(charts.trend_from_frame(trend, "school_form", title, targets=targets,
-                                                     target_from=filters.goal_baseline(IND)), events),
+report.chart(charts.trend_from_frame(trend, "school_form", title, targets=targets,
+                                     target_from=filters.goal_baseline(IND), marks=events),
              f"hog-franvaro-per-lasar-{f.place_label}", tables.export_frame(trend, IND),
              tables.display_frame(trend, IND), PCT,
              about=About(title=title, indicator=IND, period=f"läsåren {f.years[0]}–{f.years[-1]}",

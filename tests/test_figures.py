@@ -155,7 +155,7 @@ def test_annotations_are_drawn_at_their_school_year_and_shown_literally():
               Annotation(key="c", on=date(2030, 1, 1), text="Utanför diagrammet")]
     marks = goal_text.school_year_marks(events)
     assert marks == {"2023/24": ["Pilot <b>startar</b>", "Ny rutin"], "2029/30": ["Utanför diagrammet"]}
-    fig = charts.annotate(charts.goal_trend(series, 0.12, "Test"), marks)
+    fig = charts.goal_trend(series, 0.12, "Test", marks=marks)
     assert [s.x0 for s in fig.layout.shapes] == ["2023/24"]  # the year outside the chart is left out
     (note,) = fig.layout.annotations
     assert note.text == "Pilot &lt;b&gt;startar&lt;/b&gt;<br>Ny rutin"  # user text is not markup

@@ -12,6 +12,7 @@ import polars as pl
 from metrics import decomposition as dc
 from ui import charts, goal_text
 from ui import format as fmt
+from ui.memo import shared
 
 WITHIN_COLOUR = "#0072B2"  # Okabe-Ito blue
 COMPOSITION_COLOUR = "#E69F00"  # Okabe-Ito orange, and hatched: never colour alone
@@ -106,6 +107,7 @@ HELP = ("Förändringen sedan basåret delas upp per område eller skolenhet: de
         "förut). Staplarna är i procentenheter av hela andelen; de största bidragen står först.")
 
 
+@shared
 def decomposition_view(table: pl.DataFrame, leaf: dc.Leaf, dim: str, title: str, exact: bool):
     """((figure, export, display), sentences) for a unit table, or (None, [reason])."""
     d = dc.decompose(table, exact)
@@ -212,6 +214,7 @@ def exact_note(exact: bool) -> tuple[str, ...]:
     return ("Exakta antal – internt underlag för analys, får inte publiceras.",) if exact else ()
 
 
+@shared
 def status_grid(g: pl.DataFrame, dim: str, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """(figure, export, display) of ``decomposition.grid``; units not placed say why."""
     heading = DIM_HEADING[dim]

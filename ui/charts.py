@@ -14,6 +14,7 @@ from metrics import stats, views
 from metrics.attainment import Measure
 from ui import format as fmt
 from ui import labels, tables
+from ui.memo import shared
 
 SEPARATORS = ",\u202f"
 FONT = "Source Sans Pro, Arial, sans-serif"
@@ -119,11 +120,14 @@ def _series_text(name: str, periods: list[str], values: list[float | None], perc
     return f"{name} från {_show(v0, percent)} ({p0}) till {_show(v1, percent)} ({p1})"
 
 
+@shared
 def goal_trend(series: list[Measure], target_value: float | None, title: str | None = None,
-               height: int = 180, current: str | None = None, baseline: str | None = None) -> go.Figure:
+               height: int = 180, current: str | None = None, baseline: str | None = None,
+               marks: dict[str, list[str]] | None = None) -> go.Figure:
     """A small trend line of a goal's indicator per school year, with the target level dashed
     from the baseline school year on (``baseline``, a period code; None: over the whole line) and
-    the evaluated school year (``current``, a period code) marked and labelled.
+    the evaluated school year (``current``, a period code) marked and labelled; ``marks``: the
+    annotations register's events per school year (``annotate``). Shared: never change the result.
 
     Suppressed years are left out of the line and named in the hover text of the gap's ends.
     """
@@ -164,12 +168,13 @@ def goal_trend(series: list[Measure], target_value: float | None, title: str | N
     if now:
         text += f"; det officiella värdet nu är {fmt.pct(now[0][1] / 100)} ({now[0][0]})"
     describe(fig, text + "." + _hidden_note(len(series) - len(shown)))
-    return _base(fig, title, height)
+    return annotate(_base(fig, title, height), marks or {})
 
 def annotate(fig: go.Figure, marks: dict[str, list[str]]) -> go.Figure:
     """Dated events drawn on a chart over periods: a dotted line at the period (an x category)
     and the events' text beside it, inside the plot, so a change in a curve can be read against
-    what was done. ``marks``: x category -> texts (from the annotations register).
+    what was done. ``marks``: x category -> texts (from the annotations register). Changes ``fig``:
+    only for a figure of one's own (a builder's fresh one), never a shared one (``ui.memo``).
 
     The texts stand at the bottom of the plot: shares are drawn from 0 and their points and the
     current value's label lie above, so an event never covers a value."""
@@ -462,13 +467,15 @@ def _label(dim: str | None, value) -> str:
     return dim_label(dim, value) if dim else "Totalt"
 
 
+@shared
 def trend_from_frame(df, dim: str | None, title: str, targets: dict | None = None,
                      y_title: str = "Andel", period_labels: dict[str, str] | None = None,
-                     target_from: str | None = None) -> go.Figure:
+                     target_from: str | None = None, marks: dict[str, list[str]] | None = None) -> go.Figure:
     """``share_over_time`` for an engine frame evaluated over several periods by one dimension
     (its totals are dropped when there is a breakdown). Partial periods are named so
     ('2026/27 t.o.m. oktober'); ``period_labels`` overrides; ``target_from``: the period code
-    the target lines start at."""
+    the target lines start at; ``marks``: events per period label (``annotate``). Shared: never
+    change the result."""
     period_labels = {**tables.period_labels(df), **(period_labels or {})}
     rows = []
     for r in df.iter_rows(named=True):
@@ -479,12 +486,15 @@ def trend_from_frame(df, dim: str | None, title: str, targets: dict | None = Non
                      "value": r["value"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
                      "suppressed": bool(r.get("suppressed"))})
     labels = {g: _label(dim, g) for g in {r["group"] for r in rows}}
-    return share_over_time(rows, labels, title, targets, y_title,
-                           target_from=period_labels.get(target_from, target_from) if target_from else None)
+    return annotate(share_over_time(rows, labels, title, targets, y_title,
+                                    target_from=period_labels.get(target_from, target_from) if target_from else None),
+                    marks or {})
 
 
+@shared
 def ranked_from_frame(df, dim: str, title: str, x_title: str = "Andel", percent: bool = True) -> go.Figure:
-    """``ranked_shares`` for one breakdown of an engine frame, with the total as reference."""
+    """``ranked_shares`` for one breakdown of an engine frame, with the total as reference.
+    Shared: never change the result."""
     cells = df.filter(df[dim].is_not_null())
     total = df.filter(df[dim].is_null())
     names = cells["school_name"].to_list() if dim == "school" else [_label(dim, v) for v in cells[dim]]

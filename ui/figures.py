@@ -1,6 +1,7 @@
 """Composite views: a figure with the export table and display table behind it.
 
-No streamlit here, so tests check the figures and tables directly.
+No streamlit here, so tests check the figures and tables directly. The views with a figure are
+built once per process for the same data (``ui.memo.shared``): never change what they return.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import polars as pl
 from metrics import catalog
 from ui import charts, goal_text, tables
 from ui import format as fmt
+from ui.memo import shared
 
 
+@shared
 def distribution(dist: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """Pupils per absence band and school form (from ``views.absence_distribution``)."""
     forms = [f for f in dist["school_form"].unique(maintain_order=True).to_list() if f is not None]
@@ -40,6 +43,7 @@ POSITION_LABEL = {"över": "Tydligt högre än kommunen i stort", "under": "Tydl
                   "inom": "Skillnaden kan bero på slumpen", "visas ej": "Visas ej"}
 
 
+@shared
 def school_funnel(df: pl.DataFrame, title: str, reference_label: str = "Hela kommunen"
                   ) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """Funnel plot of schools (from ``views.school_comparison``), against the share of all the
@@ -75,6 +79,7 @@ def _text(values, formatter, suppressed=None) -> pl.Series:
     return pl.Series([fmt.shown(v, h, formatter) for v, h in zip(values, flags, strict=True)], dtype=pl.String)
 
 
+@shared
 def report_funnel(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """The concern-report funnel (from ``views.report_funnel``)."""
     fig = charts.report_funnel(df["label"].to_list(), df["count"].to_list(), title)
@@ -85,6 +90,7 @@ def report_funnel(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame
     return fig, export, display
 
 
+@shared
 def reports_per_year(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """Reports per 1,000 residents 0-20 per calendar year (from ``views.reports_per_year``); a
     year the data covers only partly is named so ('2026 t.o.m. oktober'): its rate is not a year's."""
@@ -102,6 +108,7 @@ def reports_per_year(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFr
     return fig, export, display
 
 
+@shared
 def indicator_lines(df: pl.DataFrame, title: str, y_title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """Several share indicators over periods (long frame with indicator, label, period, value)."""
     df = tables.with_period_labels(df)
@@ -123,6 +130,7 @@ def indicator_lines(df: pl.DataFrame, title: str, y_title: str) -> tuple[go.Figu
     return fig, export, display
 
 
+@shared
 def interventions(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """Children with an active intervention and new interventions per type."""
     cells = df.filter(pl.col("intervention_type").is_not_null())
@@ -215,14 +223,13 @@ def goal_months(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return goal_text.steering_rows(df)
 
 
+@shared
 def goal_trend(r, title: str, marks: dict[str, list[str]] | None = None) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """A goal's school-year series with its target level from the baseline on (from
     ``attainment.GoalResult``) and the dated events of the annotations register (``marks``:
     school year -> texts). Its values are exact (goal level)."""
     fig = charts.goal_trend(r.series, r.target_value, title, current=r.current.period if r.current else None,
-                            baseline=r.baseline.period if r.baseline else None)
-    if marks:
-        charts.annotate(fig, marks)
+                            baseline=r.baseline.period if r.baseline else None, marks=marks)
     ms = r.series
     base = r.baseline.period if r.baseline else None
     export = pl.DataFrame({

@@ -118,9 +118,8 @@ def _measure_row(r: GoalResult, report: PageReport | None = None, part: bool = F
                     ("Andel", "Konfidensintervall, nedre", "Konfidensintervall, övre", "Målnivå"),
                     about=about, collect=False)  # the report has the whole goal card instead
     elif r.series:
-        fig = charts.annotate(charts.goal_trend(r.series, r.target_value, title,
-                                                current=r.current.period if r.current else None,
-                                                baseline=r.baseline.period if r.baseline else None), marks)
+        fig = charts.goal_trend(r.series, r.target_value, title, current=r.current.period if r.current else None,
+                                baseline=r.baseline.period if r.baseline else None, marks=marks)
         st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"trend-{r.id}",
                         alt=charts.alt_text(fig))
         st.caption(fmt.literal(charts.summary(fig)))

@@ -14,6 +14,7 @@ from metrics import catalog
 from metrics import peers as mpeers
 from ui import charts
 from ui import format as fmt
+from ui.memo import shared
 
 OWN_COLOUR = "#0072B2"
 COUNTRY_COLOUR = "#000000"
@@ -84,6 +85,7 @@ def _table(df: pl.DataFrame, value_text) -> tuple[pl.DataFrame, pl.DataFrame]:
     return pl.DataFrame(rows_e, schema=schema_e), pl.DataFrame(rows_d, schema=schema_d)
 
 
+@shared
 def kolada_view(df: pl.DataFrame, measure: str, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     part = df.filter(pl.col("measure") == measure)
     unit = part["unit"][0] if part.height else ""
@@ -92,6 +94,7 @@ def kolada_view(df: pl.DataFrame, measure: str, title: str) -> tuple[go.Figure, 
     return fig, export, display
 
 
+@shared
 def population_view(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     fig = lines(df, title, "Invånare 0–20 år")
     fig.update_yaxes(tickformat=",d")
@@ -103,6 +106,7 @@ OWN_SERIES = "Egna data (annan population)"
 OWN_ROW = "Egna data: elever i kommunens gymnasieskolor med hög ogiltig frånvaro (annan population)"
 
 
+@shared
 def withdrawals_view(df: pl.DataFrame, own: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """CSN's withdrawal share per region and school year, and our own gymnasium invalid-absence
     share beside it as its own, dotted series (a different population, named so)."""

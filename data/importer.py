@@ -800,19 +800,20 @@ def _duplicates(kind: str, df: pl.DataFrame, fc: dict[str, str], c: _Collector) 
 # --- plan and apply ------------------------------------------------------------------------
 
 def _period_of(kind: str, df: pl.DataFrame) -> str:
-    """The file's period as text: '2024-09', '2024-08..2025-06', '2024' (schools: empty)."""
+    """The file's period as text: '2024-09', '2024-08–2025-06', '2024' (schools: empty). An en
+    dash, never '..', which the pages keep for a value that is not shown."""
     if kind in ("absence", "reports", "interventions"):
         column = {"absence": "month", "reports": "received_date", "interventions": "start_date"}[kind]
         months = df[column].dt.truncate("1mo").unique().dt.strftime("%Y-%m")
     elif kind == "population":
         ys = sorted(set(df["year"].to_list()))
-        return (f"{ys[0]}" if len(ys) == 1 else f"{ys[0]}..{ys[-1]}") if ys else ""
+        return (f"{ys[0]}" if len(ys) == 1 else f"{ys[0]}–{ys[-1]}") if ys else ""
     else:
         return ""
     ms = months.drop_nulls().unique().sort().to_list()
     if not ms:
         return ""
-    return ms[0] if len(ms) == 1 else f"{ms[0]}..{ms[-1]}"
+    return ms[0] if len(ms) == 1 else f"{ms[0]}–{ms[-1]}"
 
 
 def prepare(kind: str, data: bytes, file_name: str, db: Path | None, mapping: Mapping | None = None,
@@ -958,7 +959,14 @@ def detect_kind(data: bytes, mapping: Mapping | None = None) -> str | None:
     if (found := external.detect(data)) is not None:  # a Kolada, SCB or CSN file (JSON)
         return found
     mapping = mapping or Mapping()
-    folded = [mapping.columns.get(fold(c)) or fold(c) for c in header_columns(data)]
+    columns = header_columns(data)
+    if wrong_separator(columns, mapping) is not None:
+        # another separator (a pipe, …): recognised by the columns it separates, so that the
+        # check then says in one sentence that the separator is wrong
+        columns = next(parts for sep in OTHER_SEPARATORS
+                       if len(parts := [p.strip() for p in columns[0].split(sep) if p.strip()]) >= 2
+                       and sum(fold(p) in _known_names(mapping) for p in parts) >= 2)
+    folded = [mapping.columns.get(fold(c)) or fold(c) for c in columns]
     best, best_score, tie = None, 0, False
     for kind, cols in SPECS.items():
         names = {c.name: {fold(n) for n in (c.name, *c.aliases)} for c in cols}

@@ -155,5 +155,5 @@ def total_population_source(wh: Warehouse, cfg: PeersConfig) -> str:
         if row and row[0]:
             return (f"Kommunens totala antal orosanmälningar per 1 000 invånare 0–20 år räknas på SCB:s folkmängd "
                     f"(TAB638, t.o.m. {row[0]}); områdena räknas på befolkningstabellen.")
-    return ("Anmälningar per 1 000 invånare 0–20 år räknas på befolkningstabellen för både kommunen och områdena "
-            "(scb_population_for_total: false i jämförelsefilen).")
+    return ("Anmälningar per 1 000 invånare 0–20 år räknas på kommunens egen befolkningstabell, för både kommunen "
+            "och områdena.")

@@ -33,13 +33,15 @@ report.chart(charts.trend_from_frame(trend, "school_form", title, targets=target
 st.subheader(f"{f.drill_heading} – {f.period_label}", anchor=False)
 drill = state.absence_breakdown(f.period, f.drill_dim, f.filters)
 title = f"Hög frånvaro per {f.drill_noun}, {f.period_label} – {f.place_label}"
-report.chart(charts.ranked_from_frame(drill, f.drill_dim, title), f"hog-franvaro-per-{f.drill_noun}-{f.period}",
+report.chart(charts.ranked_from_frame(drill, f.drill_dim, title, reference_label=f.reference_label),
+             f"hog-franvaro-per-{f.drill_noun}-{f.period}",
              tables.export_frame(drill, IND), tables.display_frame(drill, IND), PCT,
              about=About(title=title, indicator=IND, period=f.period_label, selection=f.selection))
 
 gender = state.absence_breakdown(f.period, "gender", f.filters)
 title = f"Hög frånvaro per kön, {f.period_label} – {f.place_label}"
-report.chart(charts.ranked_from_frame(gender, "gender", title), f"hog-franvaro-per-kon-{f.period}",
+report.chart(charts.ranked_from_frame(gender, "gender", title, reference_label=f.reference_label),
+             f"hog-franvaro-per-kon-{f.period}",
              tables.export_frame(gender, IND), tables.display_frame(gender, IND), PCT,
              about=About(title=title, indicator=IND, period=f.period_label, selection=f.selection))
 
@@ -51,8 +53,8 @@ report.view(figures.distribution(state.absence_distribution(f.period, f.filters)
 
 st.subheader("Skolorna jämförda", anchor=False)
 st.caption(f"Varje punkt är en skola med sitt nummer (namnen står i tabellen): skolans andel mot antalet "
-           f"elever, jämfört med {f.operator_label} tillsammans. En liten skola varierar mer av en slump. Bara en "
-           "skola utanför den streckade linjen skiljer sig tydligt från de andra.")
+           f"elever, jämfört med {f.operator_label} tillsammans. En liten skola varierar mer av en slump. Bara de "
+           "skolor som ligger utanför den streckade linjen skiljer sig tydligt från de andra.")
 title = f"Skolornas andel med hög frånvaro, {f.period_label} – {f.operator_label}"
 report.view(figures.school_funnel(state.school_comparison(f.period, f.form_filters), title,
                                   f"{f.operator_label.capitalize()} tillsammans"),

@@ -36,7 +36,8 @@ page_report.table_with_exports(report, f"nyckeltal-{month}", export, display, "N
                                about=About(title=f"Nyckeltal, {label}", period=label),
                                row_formats=figures.key_indicator_formats(key), html_table=tables.responsive_html(display))
 
-st.subheader("Att följa upp", anchor=False)
+st.subheader("Att följa upp – läget i dag", anchor=False)
+st.caption("Åtgärder, uppdrag och beslut som registren ser ut i dag, vilken månad som än är vald ovan.")
 follow_up.due_section(user)
 
 st.subheader("Nämndernas analyser", anchor=False)

@@ -160,6 +160,14 @@ def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
     assert [s.value for s in at.subheader][0] == f"{school}: per årskurs – läsåret 2025/26"
     # the trend says which school it shows (not the municipality's title)
     assert chart_titles(at)[0] == f"Andel elever med hög frånvaro per läsår – {school} (Norr)"
+    # the per-grade chart's reference line is the school's own total, and is not called the municipality's
+    import json
+
+    grades = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                  if json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "").startswith("Hög frånvaro per årskurs"))
+    lines = [a["text"] for a in grades["layout"].get("annotations", []) if a.get("text") in ("Hela kommunen", "Totalt för urvalet")]
+    assert lines == ["Totalt för urvalet"], lines
+    assert "hela kommunen" not in grades["layout"]["meta"]["summary"]
     # five for the drill-down, then where the change came from and the status × change grid
     assert len(at.get("plotly_chart")) == 7
 
@@ -212,7 +220,7 @@ def test_sn_page_year_changes_the_funnel(app_env):
 
 def test_steering_page_month_and_status_changes(app_env):
     at = page("pages/styrgrupp.py")
-    assert [s.value for s in at.subheader] == ["Målen", "Nyckeltal", "Att följa upp", "Nämndernas analyser"]
+    assert [s.value for s in at.subheader] == ["Målen", "Nyckeltal", "Att följa upp – läget i dag", "Nämndernas analyser"]
     # the demo's overdue items and open decisions (from the registers), as of today
     due = next(h.proto.body for h in at.get("html") if "Post" in h.proto.body and "sv-table" in h.proto.body)
     assert "Framarbeta gemensamma juridiska ramverk" in due  # a recommendation not yet answered

@@ -284,3 +284,20 @@ def pdf_text_bytes(data: bytes) -> str:
     from pypdf import PdfReader
 
     return re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
+
+
+def test_a_brief_for_an_earlier_month_quotes_that_month_only(demo_wh, cfg, tmp_path):
+    """March 2026: the school year 2025/26 is in progress, so the official results are 2024/25's
+    and the preliminary ones run to March; nothing from the later months (up to October 2026) may
+    appear, and the registers are said to be today's."""
+    b = brief.build(demo_wh, cfg, f"sqlite:///{tmp_path / 's.sqlite'}", "all", None, "2026-03")
+    assert b.month == "mars 2026" and b.as_of == date(2026, 3, 31)
+    assert b.period == "läsåret 2024/25"
+    heads = brief.SCORECARD_HEADINGS
+    rows = [dict(zip(heads, r, strict=True)) for r in b.scorecard]
+    assert all("2025/26" not in r["Nu"] for r in rows), [r["Nu"] for r in rows]
+    preliminary = [r["Preliminärt"] for r in rows if r["Preliminärt"]]
+    assert preliminary and all("t.o.m. mars" in p and "oktober" not in p for p in preliminary), preliminary
+    text = pdf_text_bytes(brief.pdf_bytes(b))
+    assert "oktober 2026" not in text and "2026-10-31" not in text
+    assert f"Att följa upp i dag ({date.today().isoformat()})" in text

@@ -114,3 +114,16 @@ def test_a_trend_table_has_its_period_column():
     assert shown["Period"].to_list() == ["2024/25", "2025/26", "2026/27 t.o.m. oktober"]
     assert shown.columns[0] == "Period" and shown["Andel elever med hög frånvaro"].to_list()[1] == "12,0 %"
     assert "Period" not in tables.display_frame(frame.head(1), "high_absence_share").columns
+
+
+def test_csv_gives_changes_of_shares_in_percentage_points_as_excel_does():
+    # a decomposition's exported frame: changes of shares as fractions (0.0019653… = 0.197 p.e.)
+    export = pl.DataFrame({"Skolenhet": ["Tallskolan", "Almskolan"],
+                           "Förändring inom enheten": [0.0019653656658191313, -4.779315533990253e-6],
+                           "Andel": [0.12345678, 0.2]})
+    text = exports.csv_bytes(export, ("Andel",), pp_columns=("Förändring inom enheten",)).decode("utf-8-sig")
+    rows = [line.split(";") for line in text.splitlines()]
+    assert rows[0] == ["Skolenhet", "Förändring inom enheten", "Andel"]
+    assert rows[1] == ["Tallskolan", "0,2", "0,1235"]  # 0.19653… p.e. to two decimals, as a number
+    assert float(rows[2][1].replace(",", ".")) == 0.0 and "e" not in rows[2][1].lower()  # never 4,78e-6
+    assert any(r[0] == "Förändringar i procentenheter" and "procentenheter med 2 decimaler" in r[1] for r in rows)

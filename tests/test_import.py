@@ -294,7 +294,8 @@ def test_upload_page_validates_previews_and_imports(db, tmp_path, monkeypatch):
     bad = HEADER + "E1;EX-G1;7;flicka;2025-07;4400;5;0\nE2;NOPE;7;flicka;2025-09;4400;5;0\n"
     before = digest(db)
     at.file_uploader(key="import_file").set_value(("pipe.csv", bad.replace(";", "|").encode(), "text/csv")).run()
-    at.selectbox(key="import_kind").set_value("absence").run()
+    # recognised by the columns the pipes separate: the sentence comes without choosing the kind
+    assert at.selectbox(key="import_kind").value == "absence"
     assert [shown(e.value) for e in at.error] == [
         "pipe.csv kan inte importeras. Kolumnerna i filen skiljs åt med lodstreck (|). Samverkan läser filer där "
         "kolumnerna skiljs åt med semikolon, komma eller tabb: spara filen som CSV med semikolon och ladda upp den "
@@ -381,6 +382,7 @@ def test_a_file_that_fits_no_kind_or_two_is_not_guessed():
 @pytest.mark.parametrize("sep,name", [("|", "lodstreck (|)"), (":", "kolon (:)"), (" ", "mellanslag")])
 def test_a_wrong_separator_gets_one_plain_sentence(sep, name):
     data = (EXAMPLES / "absence.csv").read_text(encoding="utf-8").replace(";", sep).encode("utf-8")
+    assert importer.detect_kind(data) == "absence"  # recognised by the columns it separates
     plan = importer.prepare("absence", data, "franvaro.csv", None)
     assert [str(p) for p in plan.problems] == [
         f"franvaro.csv – Kolumnerna i filen skiljs åt med {name}. Samverkan läser filer där kolumnerna skiljs åt "

@@ -70,6 +70,7 @@ class Brief:
     goals: list[GoalBlock]
     changes: list[str] = field(default_factory=list)  # steering: status changes since last month
     due: list[str] = field(default_factory=list)  # steering: overdue and due before the next meeting
+    due_as_of: date | None = None  # the day the registers were read (today), whatever the month
     key_indicators: pl.DataFrame | None = None  # steering: the month's key indicators
     month: str = ""  # steering: 'oktober 2026'
     notes: list[str] = field(default_factory=list)  # suppression and rounding
@@ -177,7 +178,12 @@ def build(wh: Warehouse, cfg: GoalConfig, store_url: str, committee: str = "all"
     info_meta = wh.meta()
     source = images.source_label(info_meta)
     until = engine.data_until(wh, "pupils")
-    results = attainment.evaluate_all(wh, cfg, period)
+    # the steering group's brief for a month says what the page for that month says: the goals as
+    # of the month's end, not as of the latest data (a March brief quotes no figure from after March)
+    month_end = periods.parse(month).end if month else None
+    if month_end is not None and (until is None or month_end < until):
+        until = month_end
+    results = attainment.evaluate_all(wh, cfg, period, month_end)
     results = [r for r in results if committee == "all" or committee in r.committee]
     official = period or (results[0].current.period if results and results[0].current else "")
     period_label = periods.parse(official).label if official else fmt.NO_DATA
@@ -191,7 +197,7 @@ def build(wh: Warehouse, cfg: GoalConfig, store_url: str, committee: str = "all"
                          if t])
     if month:
         brief.month = periods.parse(month).label
-        changes = views.goal_status_month(wh, cfg, month)
+        changes = views.goal_status_month(wh, cfg, month, now=results if period is None else None)
         for r in changes.iter_rows(named=True):
             if r["status_changed"]:
                 brief.changes.append(f"{r['title']}: {STATUS_LABELS.get(r['status_before'], fmt.NO_DATA)} → "
@@ -204,13 +210,21 @@ def build(wh: Warehouse, cfg: GoalConfig, store_url: str, committee: str = "all"
             brief.changes.append("Ingen status, officiell eller preliminär, har ändrats sedan månaden innan.")
         brief.key_indicators = figures.key_indicators(views.key_indicators_month(wh, month, cfg))[1]
         brief.notes.insert(0, figures.KEY_LEGEND.strip())
-        now = date.today()
+        now = date.today()  # the registers as they stand today, whatever month the figures are for
+        brief.due_as_of = now
         nxt = registers.next_meeting(store_url, now)
         brief.due = [f"{'Försenad' if d.overdue else 'Förfaller'} {d.due.isoformat()}: {d.register.lower()} – {d.title}"
                      + (f" ({d.owner})" if d.owner else "") for d in registers.due_items(store_url, now, nxt)]
         if not brief.due:
             brief.due = ["Inget är försenat och inget förfaller före nästa möte."]
     return brief
+
+
+def _due_heading(b: Brief) -> str:
+    """'Att följa upp i dag (2026-12-03): försenat och förfaller före nästa möte' – the registers
+    are today's, also in a brief for an earlier month."""
+    day = f" i dag ({b.due_as_of.isoformat()})" if b.due_as_of else ""
+    return f"Att följa upp{day}: försenat och förfaller före nästa möte"
 
 
 # --- HTML (the pages' reports) --------------------------------------------------------------
@@ -416,7 +430,7 @@ def docx_bytes(b: Brief) -> bytes:
         for line in b.changes:
             doc.add_paragraph(line, style="List Bullet")
     if b.due:
-        doc.add_heading("Att följa upp: försenat och förfaller före nästa möte", level=1)
+        doc.add_heading(_due_heading(b), level=1)
         for line in b.due:
             doc.add_paragraph(line, style="List Bullet")
     if b.key_indicators is not None:
@@ -498,7 +512,7 @@ def pdf_bytes(b: Brief) -> bytes:
         src.append(f"= {_t(f'Förändringar sedan månaden innan ({b.month})')}\n")
         src.extend(f"- {_t(line)}" for line in b.changes)
     if b.due:
-        src.append(f"\n= {_t('Att följa upp: försenat och förfaller före nästa möte')}\n")
+        src.append(f"\n= {_t(_due_heading(b))}\n")
         src.extend(f"- {_t(line)}" for line in b.due)
     if b.key_indicators is not None:
         src.append(f"\n= {_t(f'Nyckeltal, {b.month}')}\n")

@@ -492,12 +492,14 @@ def trend_from_frame(df, dim: str | None, title: str, targets: dict | None = Non
 
 
 @shared
-def ranked_from_frame(df, dim: str, title: str, x_title: str = "Andel", percent: bool = True) -> go.Figure:
-    """``ranked_shares`` for one breakdown of an engine frame, with the total as reference.
+def ranked_from_frame(df, dim: str, title: str, x_title: str = "Andel", percent: bool = True,
+                      reference_label: str = "Hela kommunen") -> go.Figure:
+    """``ranked_shares`` for one breakdown of an engine frame, with the frame's total as reference,
+    named by ``reference_label`` (the selection it is the total of: 'Område Norr').
     Shared: never change the result."""
     cells = df.filter(df[dim].is_not_null())
     total = df.filter(df[dim].is_null())
     names = cells["school_name"].to_list() if dim == "school" else [_label(dim, v) for v in cells[dim]]
     return ranked_shares(names, cells["value"].to_list(), cells["ci_low"].to_list(), cells["ci_high"].to_list(),
                          title, x_title, reference=total["value"][0] if total.height else None, percent=percent,
-                         suppressed=cells["suppressed"].to_list() if "suppressed" in cells.columns else None)
+                         reference_label=reference_label, suppressed=cells["suppressed"].to_list() if "suppressed" in cells.columns else None)

@@ -24,20 +24,30 @@ _kaleido_started = False
 
 
 SHARE_DECIMALS = 4  # shares in CSV: 0.1234 = 12.34 %
+PP_DECIMALS = 2  # changes of shares in CSV, in percentage points: 1.25
 
 
-def csv_bytes(df: pl.DataFrame, percent_columns: tuple[str, ...] = (), about: list[tuple[str, str]] = ()) -> bytes:
+def csv_bytes(df: pl.DataFrame, percent_columns: tuple[str, ...] = (), about: list[tuple[str, str]] = (),
+              pp_columns: tuple[str, ...] = ()) -> bytes:
     """Swedish CSV: semicolon separator, decimal comma, UTF-8 with BOM (opens right in Excel).
 
-    Shares are rounded to ``SHARE_DECIMALS`` decimals, and after an empty line the file says
-    what it is: the ``about`` rows (source, data date, suppression) as 'Heading;text'."""
+    Shares are rounded to ``SHARE_DECIMALS`` decimals; changes of shares (``pp_columns``,
+    fractions in the frame) are written in percentage points with ``PP_DECIMALS`` decimals, as the
+    Excel file shows them; no number in scientific notation. After an empty line the file says
+    what it is: the units, then the ``about`` rows (source, data date, suppression) as 'Heading;text'."""
     buf = io.BytesIO()
-    rounded = df.with_columns([pl.col(c).round(SHARE_DECIMALS) for c in percent_columns if c in df.columns])
-    formulas.neutralise(rounded).write_csv(buf, separator=";", decimal_comma=True, include_bom=True)
-    if about or percent_columns:
+    rounded = df.with_columns([pl.col(c).round(SHARE_DECIMALS) for c in percent_columns if c in df.columns]
+                              + [(pl.col(c) * 100).round(PP_DECIMALS) for c in pp_columns if c in df.columns])
+    formulas.neutralise(rounded).write_csv(buf, separator=";", decimal_comma=True, include_bom=True,
+                                           float_scientific=False)
+    pp = [c for c in pp_columns if c in df.columns]
+    if about or percent_columns or pp:
         lines = [""]
         if percent_columns:
             lines.append(f"Andelar;decimaltal med {SHARE_DECIMALS} decimaler (0,1234 = 12,34 %)")
+        if pp:
+            lines.append(f"Förändringar i procentenheter;{', '.join(pp)}: procentenheter med {PP_DECIMALS} "
+                         "decimaler (1,25 = 1,25 procentenheter)")
         lines.extend(f"{k};{v}" for k, v in formulas.neutralise(
             pl.DataFrame({"k": [a for a, _ in about], "v": [b for _, b in about]},
                          schema={"k": pl.String, "v": pl.String})).iter_rows())

@@ -56,6 +56,12 @@ class AbsenceFilters:
     place_selection: str = ""  # operator, area and school, in words
     operator_label: str = "kommunala skolor"  # whose schools: 'kommunala skolor', 'alla skolor', …
 
+    @property
+    def reference_label(self) -> str:
+        """The name of a breakdown's total line: the whole selection (operator, school form, area,
+        school), which the chart's title names; 'Hela kommunen' only when that is what it is."""
+        return "Hela kommunen" if not self.filters else "Totalt för urvalet"
+
 
 def period_name(code: str, until, first=None) -> str:
     """A period by name, marked when the data does not cover all of it: 'höstterminen 2024',

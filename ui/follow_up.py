@@ -103,8 +103,8 @@ def goal_actions(goal_id: str) -> None:
         due = f", klart senast {a.due.isoformat()}" if a.due else ""
         owner = f" – {a.owner}" if a.owner else ""
         lines.append(f"- {mark}**{fmt.literal(a.title)}**{fmt.literal(owner)}{due} · *{status}*"
-                     + (f"  \n  {fmt.literal(a.comment)} ({a.comment_date.isoformat()})" if a.comment and a.comment_date
-                        else ""))
+                     + (f"  \n  {fmt.literal(a.comment)}" + (f" ({a.comment_date.isoformat()})" if a.comment_date else "")
+                        if a.comment else ""))  # a comment without its date is still shown
     st.markdown("\n".join(lines))
 
 

@@ -274,7 +274,7 @@ def gap_text(r: GoalResult | Preliminary, subject: str | None = None, indicator:
 @builder
 def gap_short(r: GoalResult) -> str:
     """The gap in children for a table cell: 'ungefär 290 färre elever med hög frånvaro',
-    'färre än 10 kvar', 'nått, ungefär 40 under målnivån'."""
+    'färre än 10 kvar', 'nått: ungefär 40 färre elever med hög frånvaro än målnivån'."""
     if r.parts:
         return fmt.SEE_PARTS
     if r.children_gap is None or r.indicator is None:
@@ -285,8 +285,10 @@ def gap_short(r: GoalResult) -> str:
         if abs(gap) < 10:
             return "färre än 10 kvar"
         return f"ungefär {fmt.number(n)} {'fler' if higher else 'färre'} {_numerator_noun(r.indicator)}"
-    side = "över" if higher else "under"
-    return f"nått, färre än 10 {side} målnivån" if abs(gap) < 10 else f"nått, ungefär {fmt.number(n)} {side} målnivån"
+    noun = _numerator_noun(r.indicator)  # the unit is children, never a share: '20' alone reads as per cent
+    if abs(gap) < 10:
+        return f"nått, med en marginal på färre än 10 {noun}"
+    return f"nått: ungefär {fmt.number(n)} {'fler' if higher else 'färre'} {noun} än målnivån"
 
 
 def subject(r: GoalResult, part: bool) -> str | None:

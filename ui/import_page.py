@@ -49,7 +49,7 @@ def import_form():
                 st.session_state["import_kind"] = st.session_state["_import_detected"]
         detected = st.session_state.get("_import_detected")
     kind = st.selectbox("Vad innehåller filen?", list(importer.KINDS), index=None, key="import_kind",
-                        format_func=lambda k: importer.KIND_LABELS[k].capitalize(), width=320,
+                        format_func=lambda k: importer.KIND_LABELS[k][:1].upper() + importer.KIND_LABELS[k][1:], width=320,
                         placeholder="Välj vad filen innehåller …",
                         help="Samverkan känner igen filen på dess kolumner; välj själv om den inte gör det.")
     if upload is not None and detected:

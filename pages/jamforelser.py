@@ -44,11 +44,11 @@ st.caption(info.text)
 
 st.subheader("Invånare 0–20 år", anchor=False)
 df, info = data["population"]
-title = f"Invånare 0–20 år – {peers.region_words(cfg)}"
+title = f"Invånare 0–20 år – {peers.region_words(cfg, country=False)}"
 if df.height:
     report.view(peers.population_view(df, title), "scb-invanare-0-20",
                 about=About(title=title, population="SCB TAB638: folkmängd 0–20 år den 31 december",
-                            period=peers.periods_text(df), notes=(info.text,)))
+                            period=peers.periods_text(df), notes=(info.text, peers.POPULATION_NOTE)))
 else:
     st.info(peers.missing_text(info, "SCB:s tabell TAB638"))
 st.caption(f"{info.text} {data['population_source']}")

@@ -168,6 +168,9 @@ def test_bun_page_drills_down_from_area_to_school_to_grade(app_env):
     lines = [a["text"] for a in grades["layout"].get("annotations", []) if a.get("text") in ("Hela kommunen", "Totalt för urvalet")]
     assert lines == ["Totalt för urvalet"], lines
     assert "hela kommunen" not in grades["layout"]["meta"]["summary"]
+    # a grade is named as one in the chart and its sentence ('Högst Årskurs 9 (…)'), never a bare number
+    assert all(y.startswith("Årskurs ") for y in grades["data"][0]["y"])
+    assert re.match(r"Högst Årskurs \w+ \(", grades["layout"]["meta"]["summary"])
     # five for the drill-down, then where the change came from and the status × change grid
     assert len(at.get("plotly_chart")) == 7
 

@@ -99,7 +99,11 @@ def test_comparisons_page_shows_the_demos_peers_from_the_example_files(app_env):
     assert abs(country.y[-1] - 10.8) < 1e-9  # the national share 2024/25 of the example file
     hoganas = next(t for t in csn.data if t.name == "Höganäs")
     assert hoganas.y[0] is None  # CSN's 0,0 beside a suppressed count is missing, not zero
+    # residents: the municipalities only (the country's 2.5 million would flatten them), said so
+    population = next(f for t, f in figs.items() if t.startswith("Invånare 0–20 år"))
+    assert [t.name for t in population.data] == [n for n in names if n != "Riket"]
     shown = texts(at)
+    assert ui_peers.POPULATION_NOTE in shown
     assert "Källa: Kolada (RKA). Data t.o.m. 2025 (exempelfil med påhittade värden)." in shown
     assert "Källa: CSN, tabell SUSHSVL10. Data t.o.m. 2024/25" in shown
     assert "olika populationer" in shown

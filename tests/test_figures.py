@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from ui import charts, figures
+from ui import format as fmt
 
 
 def engine_frame(rows):
@@ -159,3 +160,23 @@ def test_annotations_are_drawn_at_their_school_year_and_shown_literally():
     assert [s.x0 for s in fig.layout.shapes] == ["2023/24"]  # the year outside the chart is left out
     (note,) = fig.layout.annotations
     assert note.text == "Pilot &lt;b&gt;startar&lt;/b&gt;<br>Ny rutin"  # user text is not markup
+
+
+def test_a_part_of_a_year_is_not_drawn_on_the_line_of_whole_years(demo_wh):
+    """The demo's reports run from August 2019 to October 2026: those two years have 5 and 10
+    months of reports, and a line from 2019 to 2020, or from 2025 to 2026, would show a jump and a
+    fall that are only the missing months."""
+    from metrics import views
+
+    df = views.reports_per_year(demo_wh, list(range(2019, 2027)))
+    fig = figures.reports_per_year(df, "Orosanmälningar per 1 000 invånare 0–20 år")[0]
+    whole, part = fig.data
+    assert list(whole.x) == ["2019 fr.o.m. augusti", "2020", "2021", "2022", "2023", "2024", "2025",
+                             "2026 t.o.m. oktober"]
+    assert whole.y[0] is None and whole.y[-1] is None and all(v is not None for v in whole.y[1:-1])
+    assert part.y[0] is not None and part.y[-1] is not None and all(v is None for v in part.y[1:-1])
+    rates = dict(zip(df["period"], df["per_1000"], strict=True))
+    assert charts.summary(fig) == (
+        f"Hela år: från {fmt.decimal(rates['2020'])} (2020) till {fmt.decimal(rates['2025'])} (2025); del av år, "
+        f"inte jämförbart med hela år: 2019 fr.o.m. augusti: {fmt.decimal(rates['2019'])}, "
+        f"2026 t.o.m. oktober: {fmt.decimal(rates['2026'])}.")

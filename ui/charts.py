@@ -499,7 +499,12 @@ def ranked_from_frame(df, dim: str, title: str, x_title: str = "Andel", percent:
     Shared: never change the result."""
     cells = df.filter(df[dim].is_not_null())
     total = df.filter(df[dim].is_null())
-    names = cells["school_name"].to_list() if dim == "school" else [_label(dim, v) for v in cells[dim]]
+    if dim == "school":
+        names = cells["school_name"].to_list()
+    elif dim == "grade":  # 'Årskurs 9', not a bare '9' that a sentence reads as a number
+        names = [f"Årskurs {v}" for v in cells[dim]]
+    else:
+        names = [_label(dim, v) for v in cells[dim]]
     return ranked_shares(names, cells["value"].to_list(), cells["ci_low"].to_list(), cells["ci_high"].to_list(),
                          title, x_title, reference=total["value"][0] if total.height else None, percent=percent,
                          reference_label=reference_label, suppressed=cells["suppressed"].to_list() if "suppressed" in cells.columns else None)

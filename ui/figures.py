@@ -94,9 +94,25 @@ def report_funnel(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame
 def reports_per_year(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
     """Reports per 1,000 residents 0-20 per calendar year (from ``views.reports_per_year``); a
     year the data covers only partly is named so ('2026 t.o.m. oktober'): its rate is not a year's."""
+    codes = df["period"].to_list()
     df = tables.with_period_labels(df)
-    fig = charts.lines(df["period"].to_list(), {"Per 1 000 invånare 0–20 år": df["per_1000"].to_list()},
-                       title, "Anmälningar per 1 000 invånare 0–20 år")
+    # a part of a year ('2026 t.o.m. oktober') has fewer months of reports than a whole year: drawn
+    # apart, as points off the line, so that no line joins it to the whole years as if comparable
+    partial = [label != code for label, code in zip(df["period"].to_list(), codes, strict=True)]
+    values = df["per_1000"].to_list()
+    series = {"Per 1 000 invånare 0–20 år, hela år": [None if p else v for v, p in zip(values, partial, strict=True)]}
+    if any(partial):
+        series["Del av år (färre månader, inte jämförbart)"] = [v if p else None
+                                                                  for v, p in zip(values, partial, strict=True)]
+    labels = df["period"].to_list()
+    fig = charts.lines(labels, series, title, "Anmälningar per 1 000 invånare 0–20 år")
+    whole = [(lb, v) for lb, v, p in zip(labels, values, partial, strict=True) if not p and v is not None]
+    parts = [f"{lb}: {fmt.decimal(v)}" for lb, v, p in zip(labels, values, partial, strict=True) if p and v is not None]
+    text = (f"Hela år: från {fmt.decimal(whole[0][1])} ({whole[0][0]}) till {fmt.decimal(whole[-1][1])} ({whole[-1][0]})"
+            if len(whole) > 1 else "; ".join(f"{lb}: {fmt.decimal(v)}" for lb, v in whole))
+    if parts:
+        text += ("; " if text else "") + "del av år, inte jämförbart med hela år: " + ", ".join(parts)
+    charts.describe(fig, (text[:1].upper() + text[1:] + ".") if text else "Inga värden.")
     fig.update_yaxes(tickformat=",.0f")
     export = df.select(pl.col("period").alias("År"), pl.col("reports").alias("Antal anmälningar"),
                        pl.col("residents").alias("Invånare 0–20 år"),

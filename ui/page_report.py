@@ -168,7 +168,7 @@ class PageReport:
                 else:
                     self._image_buttons(fig, note, slug)
         with row.popover("Visa tabell", icon=":material/view_list:"):
-            st.dataframe(table, hide_index=True)
+            st.dataframe(table, hide_index=True, width="content")  # the popover widens to the table
 
     def _image_buttons(self, fig, note: images.Note, slug: str) -> None:
         png = auth.checked_download(self.user, f"{slug}.png", lambda: images.png(fig, note), self.exact)

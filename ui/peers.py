@@ -96,7 +96,9 @@ def kolada_view(df: pl.DataFrame, measure: str, title: str) -> tuple[go.Figure, 
 
 @shared
 def population_view(df: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
-    fig = lines(df, title, "Invånare 0–20 år")
+    """Residents 0–20 per municipality and year: the country in the table, not in the chart
+    (``POPULATION_NOTE``)."""
+    fig = lines(df.filter(pl.col("role") != "country"), title, "Invånare 0–20 år")
     fig.update_yaxes(tickformat=",d")
     export, display = _table(df, fmt.number)
     return fig, export, display
@@ -148,8 +150,15 @@ def intro(cfg) -> str:
             "ingenting från internet.")
 
 
-def region_words(cfg) -> str:
+def region_words(cfg, country: bool = True) -> str:
+    """'Helsingborg, riket och 5 jämförelsekommuner' (``country`` False: without the country)."""
+    if not country:
+        return f"{mpeers.peers.name(cfg.municipality)} och {len(cfg.peers)} jämförelsekommuner"
     return f"{mpeers.peers.name(cfg.municipality)}, riket och {len(cfg.peers)} jämförelsekommuner"
+
+
+POPULATION_NOTE = ("Riket står bara i tabellen: med sina omkring 2,5 miljoner invånare 0–20 år skulle det "
+                   "platta till kommunernas linjer.")
 
 
 def is_example(data: dict) -> bool:

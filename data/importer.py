@@ -477,7 +477,7 @@ def _map_columns(df: pl.DataFrame, kind: str, mapping: Mapping, c: _Collector) -
         found[target] = file_col
     for col in SPECS[kind]:
         if col.required and col.name not in found:
-            c.add(1, None, f"kolumnen '{col.name}' saknas",
+            c.add(1, col.name, f"kolumnen '{col.name}' saknas",  # the column cell names it too
                   f"lägg till den (svenska namn som godtas: {', '.join(col.aliases)})")
     return found
 

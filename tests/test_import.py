@@ -158,6 +158,9 @@ def test_unknown_and_missing_columns(db):
     messages = [str(p) for p in plan.problems]
     assert any("kolumn 'skola': okänd kolumn" in m for m in messages)
     assert any("kolumnen 'scheduled_minutes' saknas" in m for m in messages)
+    # the problem table's column cell names the missing column, not only its text
+    assert [p.column for p in plan.problems if "saknas" in p.found] == ["school_id", "grade", "gender",
+                                                                       "scheduled_minutes", "absent_minutes"]
 
 
 def test_invalid_bytes_are_an_error_not_a_silent_misdecode(db):

@@ -178,7 +178,9 @@ def grid_figure(g: pl.DataFrame, dim: str, title: str) -> go.Figure:
         for j, change in enumerate(dc.CHANGES):
             n = counts[(level, change)]
             names = g.filter((pl.col("level") == level) & (pl.col("change_class") == change))["name"].to_list()
-            shown = ", ".join(charts._plain(x) for x in names[:3]) + (f" och {len(names) - 3} till" if len(names) > 3 else "")
+            # a name a line: a cell is narrow on a tablet, and names side by side ran into the next cell
+            shown = "<br>".join(charts._plain(x) for x in names[:3]) + (f"<br>och {len(names) - 3} till"
+                                                                         if len(names) > 3 else "")
             text = f"<b>{n} {noun if n == 1 else plural}</b>" + (f"<br>{shown}" if shown else "")
             x0, y0 = j, 2 - i
             fig.add_shape(type="rect", x0=x0, x1=x0 + 1, y0=y0, y1=y0 + 1,
@@ -186,7 +188,9 @@ def grid_figure(g: pl.DataFrame, dim: str, title: str) -> go.Figure:
             fig.add_annotation(x=x0 + 0.5, y=y0 + 0.5, text=text, showarrow=False, font={"size": 12, "color": "#000000"})
     fig.add_trace(go.Scatter(x=[0, 3], y=[0, 3], mode="markers", marker={"opacity": 0}, hoverinfo="skip",
                              showlegend=False))
-    fig.update_xaxes(range=[0, 3], tickvals=[0.5, 1.5, 2.5], ticktext=[dc.CHANGE_LABELS[c] for c in dc.CHANGES],
+    # two-line tick labels: on one line, plotly drops a label that would touch its neighbour at tablet width
+    fig.update_xaxes(range=[0, 3], tickvals=[0.5, 1.5, 2.5],
+                     ticktext=[dc.CHANGE_LABELS[c].replace(" ", "<br>", 1) for c in dc.CHANGES],
                      title="Förändring sedan basåret (95 %-intervall som målen)", showgrid=False, zeroline=False)
     fig.update_yaxes(range=[0, 3], tickvals=[2.5, 1.5, 0.5], ticktext=[dc.LEVEL_LABELS[lv] for lv in dc.LEVELS],
                      title=None, showgrid=False, zeroline=False)

@@ -23,8 +23,9 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from data import config_files
 
 
 class Role(StrEnum):
@@ -151,18 +152,8 @@ class AccessConfigError(ValueError):
 def load(path: Path | str, known_committees: Iterable[str] = ()) -> AccessConfig:
     """Read and validate the role file; ``known_committees`` are the goal file's committee ids."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise AccessConfigError(f"Rollfilen {path} finns inte (SAMVERKAN_ACCESS).") from None
-    except yaml.YAMLError as exc:
-        raise AccessConfigError(f"Rollfilen {path} är inte giltig YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise AccessConfigError(f"Rollfilen {path} ska innehålla claim, groups och users.")
-    try:
-        cfg = AccessConfig.model_validate(raw)
-    except ValidationError as err:
-        raise AccessConfigError(_format(path, err)) from None
+    cfg = config_files.load_model(path, AccessConfig, AccessConfigError, "Rollfilen", "claim, groups och users",
+                                  "SAMVERKAN_ACCESS", empty_is_default=True, messages=_message)
     known = set(known_committees)
     unknown = sorted(cfg.committees() - known) if known else []
     if unknown:
@@ -171,19 +162,10 @@ def load(path: Path | str, known_committees: Iterable[str] = ()) -> AccessConfig
     return cfg
 
 
-def _format(path: Path, err: ValidationError) -> str:
-    lines = [f"Rollfilen {path} är felaktig:"]
-    for e in err.errors():
-        loc = " → ".join(str(x) for x in e["loc"]) or "(filen)"
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "enum":
-            msg = f"okänd roll '{e['input']}'; kända: {', '.join(r.value for r in Role)}"
-        elif e["type"] == "missing":
-            msg = "saknas"
-        elif e["type"] == "extra_forbidden":
-            msg = "okänt fält (stavfel?)"
-        lines.append(f"  - {loc}: {msg}")
-    return "\n".join(lines)
+def _message(e: dict) -> str | None:
+    if e["type"] == "enum":
+        return f"okänd roll '{e['input']}'; kända: {', '.join(r.value for r in Role)}"
+    return None
 
 
 # --- decisions (pure functions of the grants) -----------------------------------------------

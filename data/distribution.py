@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from data import config_files
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
@@ -61,30 +62,14 @@ class DistributionError(ValueError):
     """The distribution list is missing, not YAML, or does not validate. Message in Swedish."""
 
 
+def _message(e: dict) -> str | None:
+    if e["type"] == "literal_error":
+        return f"ska vara pdf eller docx (fick '{e['input']}')"
+    if e["type"] == "too_short":
+        return "minst en mottagare behövs"
+    return None
+
+
 def load(path: Path | str) -> Distribution:
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DistributionError(f"Sändlistan {path} finns inte (SAMVERKAN_DISTRIBUTION).") from None
-    except yaml.YAMLError as exc:
-        raise DistributionError(f"Sändlistan {path} är inte giltig YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise DistributionError(f"Sändlistan {path} ska innehålla format och recipients.")
-    try:
-        return Distribution.model_validate(raw)
-    except ValidationError as err:
-        lines = [f"Sändlistan {path} är felaktig:"]
-        for e in err.errors():
-            loc = " → ".join(str(x) for x in e["loc"]) or "(filen)"
-            msg = e["msg"].removeprefix("Value error, ")
-            if e["type"] == "missing":
-                msg = "saknas"
-            elif e["type"] == "extra_forbidden":
-                msg = "okänt fält (stavfel?)"
-            elif e["type"] == "literal_error":
-                msg = f"ska vara pdf eller docx (fick '{e['input']}')"
-            elif e["type"] == "too_short":
-                msg = "minst en mottagare behövs"
-            lines.append(f"  - {loc}: {msg}")
-        raise DistributionError("\n".join(lines)) from None
+    return config_files.load_model(path, Distribution, DistributionError, "Sändlistan", "format och recipients",
+                                   "SAMVERKAN_DISTRIBUTION", messages=_message)

@@ -20,8 +20,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from data import config_files
 
 COUNTRY = "0000"
 _CSV = Path(__file__).with_name("municipalities.csv")
@@ -126,28 +127,10 @@ class PeersConfigError(ValueError):
     """The comparison file is missing, not YAML, or does not validate. Message in Swedish."""
 
 
+def _message(e: dict) -> str | None:
+    return f"ska vara true eller false (fick '{e['input']}')" if e["type"] == "bool_parsing" else None
+
+
 def load(path: Path | str) -> PeersConfig:
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PeersConfigError(f"Jämförelsefilen {path} finns inte (SAMVERKAN_PEERS).") from None
-    except yaml.YAMLError as exc:
-        raise PeersConfigError(f"Jämförelsefilen {path} är inte giltig YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise PeersConfigError(f"Jämförelsefilen {path} ska innehålla municipality och peers.")
-    try:
-        return PeersConfig.model_validate(raw)
-    except ValidationError as err:
-        lines = [f"Jämförelsefilen {path} är felaktig:"]
-        for e in err.errors():
-            loc = " → ".join(str(x) for x in e["loc"]) or "(filen)"
-            msg = e["msg"].removeprefix("Value error, ")
-            if e["type"] == "missing":
-                msg = "saknas"
-            elif e["type"] == "extra_forbidden":
-                msg = "okänt fält (stavfel?)"
-            elif e["type"] == "bool_parsing":
-                msg = f"ska vara true eller false (fick '{e['input']}')"
-            lines.append(f"  - {loc}: {msg}")
-        raise PeersConfigError("\n".join(lines)) from None
+    return config_files.load_model(path, PeersConfig, PeersConfigError, "Jämförelsefilen", "municipality och peers",
+                                   "SAMVERKAN_PEERS", messages=_message)

@@ -22,9 +22,22 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "pupil_id;school_id;grade;gender;month;scheduled_minutes;absent_minutes;invalid_absent_minutes\n"
+
+
+def sheet_bomb(target: Path | IO[bytes], repeats: int, compresslevel: int = 9) -> None:
+    """Write an .xlsx-shaped zip bomb to ``target`` (a path or a binary stream): one sheet of
+    ``repeats`` × 1.5 MB of the same cell, which packs to almost nothing (800 -> 1.2 GB unpacked
+    in about 3 MB)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            chunk = b"<c><v>0</v></c>" * 100_000
+            for _ in range(repeats):
+                f.write(chunk)
 
 
 def files(work: Path) -> dict[str, Path]:
@@ -36,12 +49,7 @@ def files(work: Path) -> dict[str, Path]:
     p.write_bytes(b"x" * 20_000_000 + b"\n1\n")
     out["20 MB header line (CSV)"] = p
     p = work / "bomb.xlsx"  # packs to a few MB, unpacks to ~1.8 GB
-    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
-            chunk = b"<c><v>0</v></c>" * 100_000
-            for _ in range(1_200):
-                f.write(chunk)
+    sheet_bomb(p, 1_200)
     out[f"xlsx bomb ({p.stat().st_size / 1e6:.1f} MB packed)"] = p
     p = work / "trasig-utf8.csv"
     p.write_bytes(HEADER.encode() + "E1;EX-G1;7;flicka;2025-09;4400;10;0\n".encode() * 100_000 + "E2;Söder".encode() + b"\xff;7\n")
@@ -57,12 +65,7 @@ def register_files(work: Path) -> dict[str, Path]:
 
     out = {}
     p = work / "register-bomb.xlsx"  # the adversarial test's workbook: about 3 MB, 1.2 GB unpacked
-    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
-            chunk = b"<c><v>0</v></c>" * 100_000
-            for _ in range(800):
-                f.write(chunk)
+    sheet_bomb(p, 800)
     out[f"register bomb ({p.stat().st_size / 1e6:.1f} MB packed, 1.2 GB unpacked)"] = p
     p = work / "register-tomma-rader.xlsx"  # a real workbook whose sheet has a million numbered empty rows
     small = work / "liten.xlsx"

@@ -242,15 +242,10 @@ def _workbook(rows: int, columns: int = 3) -> bytes:
 @pytest.fixture(scope="module")
 def register_bomb() -> bytes:
     """300 MB of sheet XML packed into about 0.3 MB (bench/hostile.py times the full 1.2 GB one)."""
-    import zipfile
+    from bench.hostile import sheet_bomb
 
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
-            chunk = b"<c><v>0</v></c>" * 100_000
-            for _ in range(200):
-                f.write(chunk)
+    sheet_bomb(buf, 200, compresslevel=6)
     return buf.getvalue()
 
 

@@ -922,18 +922,25 @@ def _known_names(mapping: Mapping | None = None) -> set[str]:
     return names | set((mapping or Mapping()).columns)
 
 
-def wrong_separator(columns: list[str], mapping: Mapping | None = None) -> str | None:
-    """The separator a file uses when it is none that Samverkan reads: a header read as one
-    column that splits into known column names at another character. None otherwise.
-    Example: ['elev_id|skolenhet_id|månad'] -> 'lodstreck (|)'."""
+def _other_separator(columns: list[str], mapping: Mapping | None = None) -> tuple[str, list[str]] | None:
+    """(the separator's name, the column names it separates) when a header read as one column
+    splits into known column names at another character; None otherwise."""
     if len(columns) != 1:
         return None
     known = _known_names(mapping)
     for sep, name in OTHER_SEPARATORS.items():
-        parts = [fold(p) for p in columns[0].split(sep) if p.strip()]
-        if len(parts) >= 2 and sum(p in known for p in parts) >= 2:
-            return name
+        parts = [p.strip() for p in columns[0].split(sep) if p.strip()]
+        if len(parts) >= 2 and sum(fold(p) in known for p in parts) >= 2:
+            return name, parts
     return None
+
+
+def wrong_separator(columns: list[str], mapping: Mapping | None = None) -> str | None:
+    """The separator a file uses when it is none that Samverkan reads: a header read as one
+    column that splits into known column names at another character. None otherwise.
+    Example: ['elev_id|skolenhet_id|månad'] -> 'lodstreck (|)'."""
+    found = _other_separator(columns, mapping)
+    return found[0] if found else None
 
 
 def header_columns(data: bytes) -> list[str]:
@@ -960,12 +967,10 @@ def detect_kind(data: bytes, mapping: Mapping | None = None) -> str | None:
         return found
     mapping = mapping or Mapping()
     columns = header_columns(data)
-    if wrong_separator(columns, mapping) is not None:
+    if (other := _other_separator(columns, mapping)) is not None:
         # another separator (a pipe, …): recognised by the columns it separates, so that the
         # check then says in one sentence that the separator is wrong
-        columns = next(parts for sep in OTHER_SEPARATORS
-                       if len(parts := [p.strip() for p in columns[0].split(sep) if p.strip()]) >= 2
-                       and sum(fold(p) in _known_names(mapping) for p in parts) >= 2)
+        columns = other[1]
     folded = [mapping.columns.get(fold(c)) or fold(c) for c in columns]
     best, best_score, tie = None, 0, False
     for kind, cols in SPECS.items():

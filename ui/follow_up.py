@@ -167,13 +167,21 @@ def item_form(reg: Register, user: auth.User, item=None) -> None:
     _show_message(f"{form_key}-message")
 
 
+def _may_edit(reg: Register, user: auth.User, say: str) -> bool:
+    """Whether ``user`` may change registers, checked on the server (not only by the page); a
+    refusal is logged and left as the message ``say`` for the page's next run."""
+    if access.may_edit_registers(user.grants):
+        return True
+    auth.record(user, "refused", f"register: {reg.name}")
+    st.session_state[say] = ("error", "Registren ändras av styrgruppen, analytiker och admin.")
+    return False
+
+
 def _save_item(reg: Register, user: auth.User, form_key: str, key: str | None) -> None:
     """A register form's submit (a callback, run before the page): saved with its audit line in one
     transaction, or a message naming every problem and the form left as typed."""
     say = f"{form_key}-message"
-    if not access.may_edit_registers(user.grants):  # checked on the server, not only by the page
-        auth.record(user, "refused", f"register: {reg.name}")
-        st.session_state[say] = ("error", "Registren ändras av styrgruppen, analytiker och admin.")
+    if not _may_edit(reg, user, say):
         return
     values = {f.name: st.session_state.get(f"{form_key}-{f.name}") for f in reg.fields}
     note = st.session_state.get(f"{form_key}-note", "")
@@ -312,9 +320,7 @@ def _import(reg: Register, user: auth.User) -> None:
     say = f"import-message-{reg.name}"
     if upload is None:
         return
-    if not access.may_edit_registers(user.grants):  # checked on the server, not only by the page
-        auth.record(user, "refused", f"register: {reg.name}")
-        st.session_state[say] = ("error", "Registren ändras av styrgruppen, analytiker och admin.")
+    if not _may_edit(reg, user, say):
         return
     try:
         summary = registers.import_excel(_url(), reg, upload.getvalue(), upload.name, user.id,

@@ -32,6 +32,11 @@ _SCIENTIFIC = re.compile(r"(?<![0-9A-Za-z])[+-]?\d[.,]\d+\s?[eE]\+0?(?:8|9|10|11
 # digits inside such a token (16 or more hex characters with at least one letter) are not read as
 # a number. '201212121212' (no letter) and 'P201212121212' (not hex) are still read.
 _HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Fa-f-]*[A-Fa-f])(?:[0-9A-Fa-f]{16,}|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})(?![0-9A-Za-z])")
+# A date with a clock time, as the product and spreadsheets write them ('2026-12-03 22:07',
+# '2024-09-15T08:30:00'): its digits pass the date and Luhn checks one time in ten
+# ('202612032207'), yet nobody writes a personnummer with a colon. A candidate lying wholly inside
+# one is not read as a number; digits around it still are.
+_TIMESTAMP = re.compile(r"(?<![0-9])(?:18|19|20)\d{2}-[01]\d-[0-3]\d[ T][0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?![0-9])")
 # Cheap SQL/polars prefilters: a value can only hold a number when it has 9 digits, or an exponent.
 PREFILTER_DIGITS = 9
 SCIENTIFIC_PATTERN = r"\d[.,]\d+\s?[eE]\+0?(?:8|9|10|11)"
@@ -120,6 +125,7 @@ def spans(text: str) -> list[tuple[int, int]]:
     text = text or ""
     found = [m.span() for m in _SCIENTIFIC.finditer(text)]
     hex_tokens = [m.span() for m in _HEX_TOKEN.finditer(text)]
+    stamps = [m.span() for m in _TIMESTAMP.finditer(text)]
     for run in _RUN.finditer(text):
         if any(a <= run.start() and run.end() <= b for a, b in hex_tokens):
             continue
@@ -130,7 +136,8 @@ def spans(text: str) -> list[tuple[int, int]]:
                 digits += groups[j][2]
                 if len(digits) > 12:
                     break
-                if len(digits) in (9, 10, 12) and plausible(digits):
+                if len(digits) in (9, 10, 12) and plausible(digits) and not any(
+                        a <= start and groups[j][1] <= b for a, b in stamps):
                     found.append((start, groups[j][1]))
     return found
 

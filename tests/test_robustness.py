@@ -75,9 +75,20 @@ def test_every_personnummer_like_spelling_is_found_and_masked(text):
 @pytest.mark.parametrize("text", ["E0001", "R-2024-000123", "2024-09-15 00:00:00", "4 400", "ab12cd34ef56",
                                   # pseudonymous keys from another system (found by the benchmark's import)
                                   "9e8acaceb0600d9e", "550e8400-e29b-41d4-a716-201212121212",
-                                  "a3f5121212121212bc0d1e2f3a4b5c6d7"])
+                                  "a3f5121212121212bc0d1e2f3a4b5c6d7",
+                                  # a clock time whose digits pass the date and Luhn checks (202612032207):
+                                  # the mail's footer at this minute once failed CI
+                                  "Skickades 2026-12-03 22:07. Svara inte", "2026-12-03T22:07:00",
+                                  "2012-03-22 07:15:00"])  # 1203220715 is Luhn-valid too
 def test_ordinary_values_are_not_taken_for_personnummer(text):
     assert not personnummer.find(text) and personnummer.mask(text) == text
+
+
+def test_a_number_beside_a_clock_time_is_still_found():
+    # the time is passed over, not the text around it
+    assert personnummer.mask("2026-12-03 22:07 121212-1212") == "2026-12-03 22:07 ••••••-••••"
+    assert personnummer.find("möte 2026-12-03 22:07 om 20121212-1212")
+    assert personnummer.find("2026-12-03 22-07")  # no colon: not a clock time, and 202612032207 passes
 
 
 def test_a_short_pseudonym_key_is_refused(db, monkeypatch):

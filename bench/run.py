@@ -77,6 +77,9 @@ def page_data(wh: Warehouse, cfg: goals.GoalConfig) -> dict:
     sy = views.school_years(wh)
     yrs = views.years(wh)
     month = views.months(wh)[0]
+    # an earlier month: the latest November before the newest month (2025-11 in the demo), whose
+    # school year was in progress then, so that it has preliminary comparisons of the term to date
+    earlier = next(m for m in views.months(wh)[1:] if m.endswith("-11"))
     return {
         "Översikt": lambda: (attainment.evaluate_all(wh, cfg), views.school_years(wh)),
         "Barn- och utbildningsnämnden": lambda: (
@@ -89,7 +92,11 @@ def page_data(wh: Warehouse, cfg: goals.GoalConfig) -> dict:
             views.quality_trend(wh, yrs), views.interventions_by_type(wh, str(yrs[1])),
             views.share_by(wh, "intervention_coverage", sorted(sy), None)),
         "Styrgruppen": lambda: (views.goal_status_month(wh, cfg, month),
-                                views.key_indicators_month(wh, month), views.months(wh)),
+                                views.key_indicators_month(wh, month, cfg), views.months(wh)),
+        # an earlier month, as the steering group picks one (no first view is stored for it): the
+        # preliminary comparisons of the term to date read the stored pupil sums (issue 25, item 4)
+        "Styrgruppen, tidigare månad": lambda: (views.goal_status_month(wh, cfg, earlier),
+                                               views.key_indicators_month(wh, earlier, cfg)),
         "Importera data": lambda: importer.ledger(wh.path),
     }
 

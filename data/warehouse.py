@@ -27,13 +27,14 @@ unlisted partition files remain, which the next writer deletes).
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import fcntl
 import os
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -183,10 +184,12 @@ CREATE TABLE absence (
     absent_minutes         INTEGER NOT NULL CHECK (absent_minutes >= 0),
     invalid_absent_minutes INTEGER CHECK (invalid_absent_minutes >= 0)
 );
--- Absence summed per pupil and school form over each whole term ('HT2024', 'VT2025') and school
--- year ('2024/25'), derived from absence at every write (refresh_pupil_periods). School, grade and
--- gender are the pupil's in the latest month of the period. The metric engine reads it for those
--- periods instead of re-summing the monthly rows; months and date ranges use absence itself.
+-- Absence summed per pupil and school form over each whole term ('HT2024', 'VT2025'), school
+-- year ('2024/25') and term to date ('2024-07-01..2024-10-31': a term's first day to the end of
+-- one of its months but the last), derived from absence at every write (refresh_pupil_periods).
+-- School, grade and gender are the pupil's in the latest month of the period. The metric engine
+-- reads it for those periods instead of re-summing the monthly rows; months and other ranges use
+-- absence itself.
 CREATE TABLE pupil_periods (
     period      VARCHAR NOT NULL,
     pupil_key   VARCHAR NOT NULL,
@@ -212,7 +215,9 @@ _DERIVERS: list[Callable[[duckdb.DuckDBPyConnection], object]] = []
 # Which school, school form, grade and gender a pupil belongs to in a period (the school-move
 # rule, METRICS.md): those of the latest month with absence rows; within that month the school
 # with the most scheduled minutes; on a tie the highest school id. A pupil is one unit per period,
-# so totals over school forms count distinct pupils. Used over ``absence a JOIN schools s``.
+# so totals over school forms count distinct pupils. Used over ``absence a JOIN schools s`` by the
+# engine's months and ranges; the stored terms apply the same order with a window (_refresh_term),
+# and tests/test_engine.py checks that both give the same numbers.
 PUPIL_PICK = ("arg_max({'school_form': s.school_form, 'school': a.school_id, 'grade': a.grade, "
               "'gender': a.gender}, {'month': a.month, 'scheduled': a.scheduled_minutes, 'id': a.school_id})")
 
@@ -429,13 +434,43 @@ def delete_absence(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
     return deleted
 
 
+# meta key: set (to '1') once every partition's pupil_periods holds the terms to date
+# (``term_to_date_code``). A warehouse written by an earlier release lacks it until its next
+# refresh, and the engine then sums those periods from the monthly rows (``has_term_to_date``).
+TERM_TO_DATE_KEY = "pupil_periods_term_to_date"
+
+
+def term_to_date_code(first: date, month: date) -> str:
+    """The period code of a term from its first day to the end of ``month``: the code
+    ``metrics.periods.Period.clip`` gives, and the engine asks pupil_periods for (the contract
+    between the two, tested). (2025-07-01, 2025-11-01) -> '2025-07-01..2025-11-30'."""
+    last_day = calendar.monthrange(month.year, month.month)[1]
+    return f"{first.isoformat()}..{date(month.year, month.month, last_day).isoformat()}"
+
+
+def term_to_date_months(autumn: bool, year: int) -> tuple[date, list[date]]:
+    """A term's first day and the months that end a stored term to date: every month of the term
+    but its last (which ends the term itself). HT2025: (2025-07-01, [2025-07-01 … 2025-11-01])."""
+    first = date(year, 7, 1) if autumn else date(year + 1, 1, 1)
+    return first, [date(first.year, first.month + k, 1) for k in range(5)]
+
+
+def has_term_to_date(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every partition of the warehouse holds the terms to date (``TERM_TO_DATE_KEY``)."""
+    return bool(con.execute("SELECT count(*) FROM meta WHERE key = ? AND value = '1'",
+                            [TERM_TO_DATE_KEY]).fetchall()[0][0])
+
+
 def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = None) -> None:
     """Rebuild pupil_periods for the terms and school years that contain ``months`` (all when
-    None). Called inside a write, after absence or schools changed.
+    None, and all once for a warehouse that has no terms to date yet). Called inside a write,
+    after absence or schools changed.
 
-    Terms are summed from the monthly rows; school years from their two terms (the attributes
-    of the term with the later last month win, as in the engine's raw path). Each school year's
-    sums live in its own partition, next to its monthly rows."""
+    Terms and terms to date are summed from the monthly rows; school years from their two terms
+    (the attributes of the term with the later last month win, as in the engine's raw path). Each
+    school year's sums live in its own partition, next to its monthly rows."""
+    if months is not None and not has_term_to_date(con):
+        months = None  # the first refresh after an upgrade: every school year gets its terms to date
     if months is None:
         touched = {y: (True, False) for (y,) in con.execute("SELECT school_year FROM wh.main.partitions").fetchall()}
     else:
@@ -446,31 +481,18 @@ def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = 
                 touched.setdefault(school_year(m), set()).add(m.month >= 7)
     for year, autumns in sorted(touched.items()):
         _refresh_partition(con, open_partition(con, year), year, sorted(autumns))
+    if months is None:
+        con.execute("INSERT OR REPLACE INTO wh.main.meta VALUES (?, '1')", [TERM_TO_DATE_KEY])
 
 
 def _refresh_partition(con: duckdb.DuckDBPyConnection, alias: str, year: int, autumns: list[bool]) -> None:
     """pupil_periods of one school year's partition: the touched terms (autumn True = HT of
-    ``year``, False = VT of ``year + 1``) and the school year."""
-    terms = {True: f"HT{year}", False: f"VT{year + 1}"}
+    ``year``, False = VT of ``year + 1``) with their terms to date, and the school year."""
     label = f"{year}/{(year + 1) % 100:02d}"
-    con.execute(f"DELETE FROM {alias}.main.pupil_periods WHERE period IN (SELECT unnest(?::VARCHAR[]))",
-                [[terms[a] for a in autumns] + [label]])
+    con.execute(f"DELETE FROM {alias}.main.pupil_periods WHERE period = ?", [label])
     for autumn in autumns:
-        first, last = (date(year, 7, 1), date(year, 12, 1)) if autumn else (date(year + 1, 1, 1), date(year + 1, 6, 1))
-        con.execute(f"""
-            INSERT INTO {alias}.main.pupil_periods
-            SELECT ?, pupil_key, pick.school_form, pick.school, pick.grade, pick.gender, scheduled, absent,
-                   invalid, n_invalid, n_months, last_month
-            FROM (
-                SELECT a.pupil_key, {PUPIL_PICK} AS pick,
-                       sum(a.scheduled_minutes) AS scheduled, sum(a.absent_minutes) AS absent,
-                       sum(a.invalid_absent_minutes) AS invalid, count(a.invalid_absent_minutes) AS n_invalid,
-                       count(*) AS n_months, max(a.month) AS last_month
-                FROM {alias}.main.absence a
-                JOIN wh.main.schools s ON s.school_id = a.school_id
-                WHERE a.month BETWEEN ? AND ?
-                GROUP BY ALL
-            )""", [terms[autumn], first, last])
+        _refresh_term(con, alias, autumn, year)
+    terms = f"HT{year}", f"VT{year + 1}"
     # the school year from its two terms: the later term's school, form, grade and gender win
     # (its last month is the school year's last month: the same rule as PUPIL_PICK)
     con.execute(f"""
@@ -486,7 +508,44 @@ def _refresh_partition(con: duckdb.DuckDBPyConnection, alias: str, year: int, au
             FROM {alias}.main.pupil_periods
             WHERE period IN (?, ?)
             GROUP BY ALL
-        )""", [label, terms[True], terms[False]])
+        )""", [label, *terms])
+
+
+def _refresh_term(con: duckdb.DuckDBPyConnection, alias: str, autumn: bool, year: int) -> None:
+    """A term and its terms to date, in one pass over the term's monthly rows. Each pupil's rows
+    are ordered as PUPIL_PICK ranks them (month, scheduled minutes, school id) and summed as they
+    come; a range's sums are those at the pupil's last row up to its end (the running sums there
+    hold every row before it), and that row's school, grade and gender are PUPIL_PICK's. A row
+    is that last row when the next row's month (``lead``) is after the end or there is none. The
+    whole term is the range to its last month. Ordered by period, so that a query for one reads
+    few row groups. Example: rows in September and October give the range to September from the
+    September row and the ranges to October and November (and the term) from the October row."""
+    first, ends = term_to_date_months(autumn, year)
+    term = f"HT{year}" if autumn else f"VT{year + 1}"
+    last = date(first.year, first.month + 5, 1)
+    codes = [term_to_date_code(first, m) for m in ends] + [term]
+    con.execute(f"DELETE FROM {alias}.main.pupil_periods WHERE period = ? OR starts_with(period, ?)",
+                [term, f"{first.isoformat()}.."])
+    con.execute(f"""
+        INSERT INTO {alias}.main.pupil_periods
+        WITH running AS (
+            SELECT a.pupil_key, a.month, s.school_form, a.school_id, a.grade, a.gender,
+                   sum(a.scheduled_minutes) OVER w AS scheduled, sum(a.absent_minutes) OVER w AS absent,
+                   sum(a.invalid_absent_minutes) OVER w AS invalid,
+                   count(a.invalid_absent_minutes) OVER w AS n_invalid, count(*) OVER w AS n_months,
+                   lead(a.month) OVER w AS next_month
+            FROM {alias}.main.absence a
+            JOIN wh.main.schools s ON s.school_id = a.school_id
+            WHERE a.month BETWEEN ? AND ?
+            WINDOW w AS (PARTITION BY a.pupil_key ORDER BY a.month, a.scheduled_minutes, a.school_id
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        ),
+        ends AS (SELECT unnest(?::VARCHAR[]) AS code, unnest(?::DATE[]) AS last)
+        SELECT e.code, r.pupil_key, r.school_form, r.school_id, r.grade, r.gender,
+               r.scheduled, r.absent, r.invalid, r.n_invalid, r.n_months, r.month
+        FROM running r
+        JOIN ends e ON r.month <= e.last AND (r.next_month IS NULL OR r.next_month > e.last)
+        ORDER BY e.code""", [first, last, codes, [*ends, last]])
 
 
 def _migrate(con: duckdb.DuckDBPyConnection, legacy: Path) -> None:
@@ -751,6 +810,22 @@ class Warehouse:
                                   "AND NOT internal", [self._catalog])["table_name"])
             self._tables = {stamp: cached}
         return name in cached
+
+    def source(self, table: str, years: Iterable[int]) -> str:
+        """SQL for a partitioned ``table`` (absence, pupil_periods) with only the rows of the school
+        years ``years`` (autumn years), read from their own files: a query about one school year
+        never scans the others (the view reads every file; its row groups mix periods, so a filter
+        on the period prunes little). ``source('pupil_periods', [2022])`` ->
+        ``(SELECT * FROM wh_2022.main.pupil_periods)``. A warehouse from before partitions
+        (schema 2) gives the table itself."""
+        stored = self.memo("partition_years", lambda: frozenset(
+            r[0] for r in self.sql("SELECT school_year FROM partitions").rows()) if self.has_table("partitions") else None)
+        if stored is None:
+            return table
+        wanted = sorted(set(years) & stored)
+        if not wanted:
+            return f"(SELECT * FROM {table} WHERE false)"
+        return "(" + " UNION ALL ".join(f"SELECT * FROM {_alias(y)}.main.{table}" for y in wanted) + ")"
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per served file (recomputed after a swap): for facts about the whole

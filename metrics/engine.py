@@ -12,23 +12,24 @@ secondary suppression protects. Only aggregates leave this module.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import date
 
 import polars as pl
 
 from data import settings
-from data.warehouse import PUPIL_PICK, Warehouse
+from data.warehouse import PUPIL_PICK, TERM_TO_DATE_KEY, Warehouse, term_to_date_code
 from metrics import catalog, completeness, periods, suppression
 from metrics.catalog import Indicator
-from metrics.periods import Period
+from metrics.periods import Period, school_year_of
 
 Filters = Mapping[str, Sequence[str] | bool]
 
 
-# Pupils: periods that are whole terms or school years are read from pupil_periods (summed at
-# write time); other periods (months, date ranges, calendar years) sum the monthly rows here.
+# Pupils: periods that are whole terms, school years or a term to date (the preliminary goal
+# comparisons' 'HT2025 t.o.m. november') are read from pupil_periods (summed at write time); other
+# periods (months, other date ranges, calendar years) sum the monthly rows here.
 # Both branches give the same columns: see test_engine's raw-versus-materialised test.
 _PUPILS_RAW = """
 _pm(period, month) AS (VALUES {rows}),
@@ -36,7 +37,7 @@ _m AS (
     -- an equi-join on the enumerated months, and a literal list DuckDB can prune row groups by
     SELECT _pm.period, a.pupil_key, a.school_id, a.grade, a.gender, a.month,
            a.scheduled_minutes, a.absent_minutes, a.invalid_absent_minutes, s.school_form
-    FROM absence a
+    FROM {absence} a
     JOIN _pm ON a.month = _pm.month
     JOIN schools s ON s.school_id = a.school_id
     WHERE a.month IN ({months})
@@ -81,10 +82,39 @@ unit AS (
 MATERIALISED_KINDS = ("term", "school_year")
 
 
-def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: str | None) -> str:
+def stored_code(p: Period, term_to_date: bool) -> str | None:
+    """The pupil_periods code that holds the pupils' sums for ``p``, or None (sum the monthly
+    rows). Pupil absence is monthly, so a range counts by its months: one whose months are the
+    first months of a term is that term to date (``term_to_date``: the warehouse stores them,
+    ``data.warehouse.has_term_to_date``), or the whole term. For example 2025-07-01..2025-11-30 and
+    2025-07-01..2025-11-15 -> '2025-07-01..2025-11-30'; 2025-08-01..2025-11-30 -> None (no July)."""
+    if p.only:
+        return None
+    if p.kind in MATERIALISED_KINDS:
+        return p.code
+    ms = p.months()
+    if not (term_to_date and p.kind == "range" and ms):
+        return None
+    term = periods.term_of(ms[0])
+    whole = term.months()
+    if ms != whole[:len(ms)]:
+        return None
+    return term.code if len(ms) == len(whole) else term_to_date_code(term.start, ms[-1])
+
+
+def _all_years(table: str, years: Iterable[int]) -> str:
+    return table
+
+
+def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: str | None,
+                term_to_date: bool = False, source: Callable[[str, Iterable[int]], str] = _all_years) -> str:
     """``with_intervention``: the SQL condition on interventions that make a pupil 'with
-    intervention' (None: the join is not needed)."""
-    stored = [p for p in ps if materialised and p.kind in MATERIALISED_KINDS and not p.only]
+    intervention' (None: the join is not needed). ``materialised``: read pupil_periods where it
+    holds the period (``stored_code``); ``term_to_date``: it holds terms to date too.
+    ``source(table, school_years)``: the SQL to read a partitioned table's rows of those school
+    years from (``Warehouse.source``; default the whole table)."""
+    codes = {p: stored_code(p, term_to_date) for p in ps} if materialised else {}
+    stored = [p for p in ps if codes.get(p)]
     raw = [p for p in ps if p not in stored]
     ctes, branches = [], []
     if raw:
@@ -94,12 +124,17 @@ def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: str
         months = ", ".join(sorted({f"DATE '{m.isoformat()}'" for _, m in pairs if m})) or "NULL"
         # PUPIL_PICK reads a.* and s.school_form; in _m both are columns of the alias a
         pick = PUPIL_PICK.replace("s.school_form", "a.school_form")
-        ctes.append(_PUPILS_RAW.format(rows=rows, months=months, pick=pick))
+        absence = source("absence", {school_year_of(m).start.year for _, m in pairs if m})
+        ctes.append(_PUPILS_RAW.format(rows=rows, months=months, pick=pick, absence=absence))
         branches.append("SELECT * FROM _pu_raw")
-    if stored:
-        codes = ", ".join(f"'{p.code}'" for p in stored)
-        branches.append("SELECT period, pupil_key, school_form, school, grade, gender, scheduled, absent, "
-                        f"invalid, n_invalid, n_months FROM pupil_periods WHERE period IN ({codes})")
+    cols = "pupil_key, school_form, school, grade, gender, scheduled, absent, invalid, n_invalid, n_months"
+    if same := [p for p in stored if codes[p] == p.code]:
+        branches.append(f"SELECT period, {cols} FROM {source('pupil_periods', {school_year_of(p.start).start.year for p in same})} "
+                        f"WHERE period IN ({', '.join(repr(p.code) for p in same)})")
+    for p in stored:
+        if codes[p] != p.code:  # a range read under its stored code
+            branches.append(f"SELECT '{p.code}' AS period, {cols} "
+                            f"FROM {source('pupil_periods', [school_year_of(p.start).start.year])} WHERE period = '{codes[p]}'")
     ctes.append("_pu AS (" + "\nUNION ALL\n".join(branches) + "),")
     # the join to interventions is only made when the indicator or a filter needs it
     ctes.append(_ACTIVE.format(which=with_intervention) if with_intervention else _NO_ACTIVE)
@@ -198,12 +233,22 @@ def _interventions_counted(ind: Indicator, filters: Filters | None) -> str | Non
 
 
 def _unit_sql(source: str, ps: Sequence[Period], materialised: bool, with_intervention: str | None = "TRUE",
-              as_of: str = "NULL::DATE") -> str:
+              as_of: str = "NULL::DATE", term_to_date: bool = False,
+              tables: Callable[[str, Iterable[int]], str] = _all_years) -> str:
     if source == "pupils":
-        return _pupils_sql(ps, materialised, with_intervention)
+        return _pupils_sql(ps, materialised, with_intervention, term_to_date, tables)
     if source == "reports":
         return _REPORTS.format(as_of=as_of)
     return _INTERVENTIONS.format(cond=_INTERVENTION_COND[source])
+
+
+def _term_to_date(wh: Warehouse, ind: Indicator) -> bool:
+    """Whether the served warehouse stores the terms to date per pupil (False for one written by
+    an earlier release until its next write)."""
+    if ind.source != "pupils" or not wh.has_table("meta"):
+        return False
+    return wh.memo("term_to_date", lambda: bool(wh.fetchone(
+        "SELECT count(*) FROM meta WHERE key = ? AND value = '1'", [TERM_TO_DATE_KEY])[0]))
 
 
 def _as_of_sql(wh: Warehouse, ind: Indicator) -> str:
@@ -266,7 +311,7 @@ def _counts_sql(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequenc
     group = f"GROUP BY period, CUBE({dims})" if by else "GROUP BY period"
     sql = (
         f"WITH {_periods_sql(ps)}, "
-        f"{_unit_sql(ind.source, ps, materialised and wh.has_table('pupil_periods'), _interventions_counted(ind, filters), _as_of_sql(wh, ind))}\n"
+        f"{_unit_sql(ind.source, ps, materialised and wh.has_table('pupil_periods'), _interventions_counted(ind, filters), _as_of_sql(wh, ind), _term_to_date(wh, ind), wh.source)}\n"
         f"SELECT period, {select_dims}{num_agg} AS numerator, {den_agg} AS denominator\n"
         f"FROM unit WHERE ({ind.where}) AND ({where})\n{group}"
     )

@@ -8,6 +8,7 @@ another (that could undo suppression).
 
 from __future__ import annotations
 
+import contextvars
 import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -297,10 +298,19 @@ def key_indicators_month(wh: Warehouse, month_code: str, cfg: GoalConfig | None 
     m = periods.parse(month_code)
     prev, last_year = m.shift_months(-1), m.shift_years(-1)
     ps = [m, prev, last_year]
+    keys = (*goal_key_indicators(cfg), *KEY_INDICATORS)
+
+    def one(k: KeyIndicator) -> pl.DataFrame:
+        return engine.evaluate(wh, k.name, ps, filters={key: (v if isinstance(v, bool) else list(v))
+                                                        for key, v in k.filters} or None)
+
+    # Independent queries, run side by side (DuckDB releases the GIL; each thread gets its own
+    # cursor). Each runs in a copy of the caller's context, so an exact view stays exact.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, one, k) for k in keys]
+        frames = [f.result() for f in futures]
     rows = []
-    for k in (*goal_key_indicators(cfg), *KEY_INDICATORS):
-        df = engine.evaluate(wh, k.name, ps, filters={key: (v if isinstance(v, bool) else list(v))
-                                                      for key, v in k.filters} or None)
+    for k, df in zip(keys, frames, strict=True):
         v = {r["period"]: r for r in df.iter_rows(named=True)}
         cur, pm, py = (v[p.code]["value"] if p.code in v else None for p in ps)
         hidden = [bool(v[p.code]["suppressed"]) if p.code in v else False for p in ps]
@@ -334,8 +344,10 @@ def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str,
     # The two evaluations are independent queries: run them side by side (DuckDB releases the
     # GIL; the warehouse hands each thread its own cursor).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        now_f = None if now is not None else pool.submit(attainment.evaluate_all, wh, cfg, None, m.end)
-        before_f = pool.submit(attainment.evaluate_all, wh, cfg, None, m.shift_months(-1).end, False)
+        now_f = None if now is not None else pool.submit(contextvars.copy_context().run, attainment.evaluate_all,
+                                                         wh, cfg, None, m.end)
+        before_f = pool.submit(contextvars.copy_context().run, attainment.evaluate_all, wh, cfg, None,
+                               m.shift_months(-1).end, False)
         now = attainment.frame(now if now_f is None else now_f.result())
         before = attainment.frame(before_f.result())
     joined = now.join(before.select("goal_id", pl.col("status").alias("status_before"),

@@ -350,6 +350,89 @@ def test_stored_pupil_periods_give_the_same_numbers_as_the_monthly_rows(demo_wh)
         assert stored.equals(raw), name
 
 
+# Terms to date (the preliminary goal comparisons) are stored too: a range whose months are a
+# term's first months reads its stored sums, whatever its last day; any other range sums months.
+TERMS_TO_DATE = ["2025-07-01..2025-11-30", "2024-07-01..2024-09-30", "2026-01-01..2026-03-31",
+                 "2022-07-01..2022-10-15", "2023-01-01..2023-05-31"]
+NOT_STORED = ["2025-08-01..2025-11-30", "2025-09-01..2025-12-31", "2024-07-01..2025-01-31"]
+
+
+def test_stored_terms_to_date_give_the_same_numbers_as_the_monthly_rows(demo_wh):
+    from metrics import periods
+
+    assert engine._term_to_date(demo_wh, catalog.get("high_absence_share"))
+    codes = TERMS_TO_DATE + NOT_STORED + ["HT2024", "2024-07-01..2024-12-20"]
+    for name, by in (("high_absence_share", ["school", "grade"]), ("high_absence_share_intervention", ["gender"]),
+                     ("invalid_absence_share", ["area"]), ("pupil_count", ["absence_band", "operator"])):
+        stored = engine.evaluate(demo_wh, name, codes, by=by, exact=True, suppress=False)
+        raw = engine.evaluate(demo_wh, name, codes, by=by, exact=True, suppress=False, materialised=False)
+        assert stored.equals(raw), name
+        assert set(stored["period"]) == set(codes)
+    sql = engine.explain(demo_wh, "high_absence_share", [periods.parse(c) for c in codes])
+    stored_as_asked = ("WHERE period IN ('2025-07-01..2025-11-30', '2024-07-01..2024-09-30', "
+                       "'2026-01-01..2026-03-31', '2023-01-01..2023-05-31', 'HT2024')")
+    assert stored_as_asked in sql
+    # a range that ends mid-month reads the range of its months; one with all of a term's months, the term
+    for code, read in (("2022-07-01..2022-10-15", "2022-07-01..2022-10-31"), ("2024-07-01..2024-12-20", "HT2024")):
+        assert f"SELECT '{code}' AS period" in sql and f"WHERE period = '{read}'" in sql
+    for code in NOT_STORED:  # summed from their months
+        assert f"('{code}', DATE '{code[:10]}')" in sql
+
+
+def test_the_stored_code_of_a_term_to_date_is_the_code_the_goals_ask_for():
+    from data import warehouse
+    from metrics import periods
+
+    for year in (2023, 2024, 2027):  # 2024 and 2028 are leap years: February ends on the 29th
+        for autumn in (True, False):
+            first, ends = warehouse.term_to_date_months(autumn, year)
+            term = periods.term_of(first)
+            assert first == term.start and ends == term.months()[:-1]
+            for m in ends:
+                until = periods.month(m.year, m.month).end
+                assert warehouse.term_to_date_code(first, m) == term.clip(until).code
+                assert engine.stored_code(term.clip(until), True) == term.clip(until).code
+                assert engine.stored_code(term.clip(until), False) is None
+    # the baseline's same months, shifted from a leap year: its months, not its last day, decide
+    leap = periods.term("VT", 2028).clip(date(2028, 2, 29)).shift_years(-1)
+    assert leap.code == "2027-01-01..2027-02-28" and engine.stored_code(leap, True) == "2027-01-01..2027-02-28"
+    shifted = periods.term("VT", 2027).clip(date(2027, 2, 28)).shift_years(-3)
+    assert shifted.code == "2024-01-01..2024-02-28" and engine.stored_code(shifted, True) == "2024-01-01..2024-02-29"
+
+
+def test_a_warehouse_without_terms_to_date_sums_the_months_until_its_next_write(tmp_path):
+    """A warehouse written by an earlier release has no terms to date: the engine sums the months,
+    and its next write (even of one month) stores them for every school year."""
+    from data import warehouse
+
+    path = tmp_path / "w.duckdb"
+    build_warehouse(path, absence=ABSENCE, interventions=INTERVENTIONS)
+    want = engine.evaluate(Warehouse(path), "high_absence_share", "2024-07-01..2024-10-31", exact=True, suppress=False)
+
+    def as_before(con):
+        con.execute("DELETE FROM meta WHERE key = ?", [warehouse.TERM_TO_DATE_KEY])
+        for (year,) in con.execute("SELECT school_year FROM partitions").fetchall():
+            alias = warehouse.open_partition(con, year)
+            con.execute(f"DELETE FROM {alias}.main.pupil_periods WHERE period LIKE '%..%'")
+
+    warehouse.write(path, as_before)
+    wh = Warehouse(path)
+    assert not wh.fetchone("SELECT count(*) FROM pupil_periods WHERE period LIKE '%..%'")[0]
+    assert not engine._term_to_date(wh, catalog.get("high_absence_share"))
+    got = engine.evaluate(wh, "high_absence_share", "2024-07-01..2024-10-31", exact=True, suppress=False)
+    assert got.equals(want) and total(got)["denominator"] == 9  # p1-p3, p5-p7, p9, p10 (p4: no time)
+    warehouse.write(path, lambda con: warehouse.refresh_pupil_periods(con, [JAN]))  # VT2025 only
+    wh = Warehouse(path)
+    assert engine._term_to_date(wh, catalog.get("high_absence_share"))
+    # HT2024 was not touched by the write, yet has its terms to date now
+    stored = wh.sql("SELECT period, count(*) AS n FROM pupil_periods WHERE period LIKE '2024-07-01..%' "
+                    "GROUP BY period ORDER BY period").rows()
+    # by hand: pupils with rows up to each month end (July, August: none; p9 starts in October)
+    assert stored == [("2024-07-01..2024-09-30", 9), ("2024-07-01..2024-10-31", 10),
+                      ("2024-07-01..2024-11-30", 10)]
+    assert engine.evaluate(wh, "high_absence_share", "2024-07-01..2024-10-31", exact=True, suppress=False).equals(want)
+
+
 def test_incremental_refresh_after_an_import_matches_a_full_rebuild(tmp_path):
     from data import warehouse
 
@@ -369,6 +452,9 @@ def test_incremental_refresh_after_an_import_matches_a_full_rebuild(tmp_path):
     warehouse.write(path, lambda con: warehouse.refresh_pupil_periods(con))
     full = Warehouse(path).sql("SELECT * FROM pupil_periods ORDER BY ALL")
     assert october and incremental.equals(full)
+    # the terms to date were refreshed too: October's pupils are in the range ending in October
+    assert dict(incremental.filter(pl.col("period") == "2024-07-01..2024-10-31")
+                .select("pupil_key", "absent").rows())["p9"] == 500
     wh = Warehouse(path)
     assert total(engine.evaluate(wh, "high_absence_share", "HT2024", suppress=False))["denominator"] == 9
 

@@ -54,9 +54,11 @@ def test_retention_deletes_what_is_older_than_the_cutoff_and_keeps_the_baselines
     # the setting alone: 2026/27 and two before it, from 2024-07-01; the baseline 2022/23 keeps more
     assert (plan.configured, plan.cutoff, plan.kept_for) == (date(2024, 7, 1), date(2022, 7, 1), BASELINES)
     # by hand: 2019/20, 2020/21, 2021/22 – two months each, plus the 2020 pupil's one month; the sums:
-    # per school year two terms and the year for each of those pupils (3 × 3) and the extra pupil's
-    # HT2020 and 2020/21; reports of 2020-05-04 and 2022-06-30; interventions I0 and I3
-    assert plan.counts == {"absence": 7, "pupil_periods": 11, "reports": 2, "interventions": 2}
+    # per school year two terms, the year and six terms to date for each of those pupils (3 × 9:
+    # September in those ending in September, October and November, March in those ending in
+    # March, April and May) and the extra pupil's HT2020, 2020/21 and two terms to date (October,
+    # November); reports of 2020-05-04 and 2022-06-30; interventions I0 and I3
+    assert plan.counts == {"absence": 7, "pupil_periods": 31, "reports": 2, "interventions": 2}
     lines = "\n".join(plan.lines())
     assert "Behåller ändå från 2022-07-01 (läsåret 2022/23): målfilen behöver basåren – bun-mal (basår 2022/23)" in lines
     assert retention.apply(path, plan) == plan.counts
@@ -97,7 +99,8 @@ def test_a_baseline_inside_the_setting_changes_nothing(tmp_path):
     _fixture(path)
     plan = retention.plan(path, 5, {"g": "2024/25"}, today=TODAY)
     assert (plan.configured, plan.cutoff, plan.kept_for) == (date(2021, 7, 1), date(2021, 7, 1), {})
-    assert plan.counts == {"absence": 5, "pupil_periods": 8, "reports": 1, "interventions": 1}
+    # 2019/20 and 2020/21: 2 × 9 sums and the extra pupil's 4 (as above)
+    assert plan.counts == {"absence": 5, "pupil_periods": 22, "reports": 1, "interventions": 1}
 
 
 def test_goal_statuses_are_the_same_after_retention(demo_db, tmp_path):

@@ -88,6 +88,24 @@ def test_key_indicators_compare_months(fixture_wh, tmp_path):
     assert row["same_month_last_year"] is None and row["change_year"] is None
 
 
+def test_key_indicators_in_the_exact_view_are_exact_and_otherwise_rounded(demo_wh, monkeypatch):
+    """The key indicators are evaluated side by side in threads: the exact view (a context
+    variable) must reach every one of them, and a published page must never get it."""
+    from metrics import engine
+
+    monkeypatch.setenv("SAMVERKAN_ROUNDING_BASE", "5")  # the product's default (conftest: 1)
+
+    def reports(df):
+        return df.filter(pl.col("indicator") == "report_count").row(0, named=True)["value"]
+
+    exact = demo_wh.fetchone("SELECT count(*) FROM reports WHERE received_date BETWEEN '2025-11-01' AND '2025-11-30'")[0]
+    assert exact % 5  # the demo's November 2025 is not a multiple of 5, so rounding shows
+    with engine.exact_view():
+        assert reports(views.key_indicators_month(demo_wh, "2025-11")) == exact
+    published = reports(views.key_indicators_month(demo_wh, "2025-11"))
+    assert published % 5 == 0 and abs(published - exact) <= 2
+
+
 def test_demo_funnel_adds_up(demo_wh):
     got = dict(views.report_funnel(demo_wh, "2025").select("stage", "count").rows())
     sql = dict(demo_wh.sql("SELECT decision, count(*) FROM reports WHERE year(received_date) = 2025 "

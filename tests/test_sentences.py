@@ -397,3 +397,19 @@ def test_the_old_unit_mistake_is_caught():
         claims.check("35,4 % mot 41,9 % samma månader basåret, −15,6 procentenheter", "wrong")
     with pytest.raises(AssertionError):
         claims.check("Förändring −6,5 % (målet är −20 %)", "an absolute difference as a relative change")
+
+
+def test_the_steering_page_says_what_is_due_with_and_without_a_planned_meeting():
+    """A fresh-clone check read 'inget förfaller före inget möte är inplanerat': the meeting's
+    date was put into the sentence whether there was one or not."""
+    from datetime import date
+
+    from ui.follow_up import due_sentence
+
+    meeting = date(2026, 12, 10)
+    assert due_sentence(0, 0, meeting) == "Inget är försenat och inget förfaller före nästa möte 2026-12-10."
+    assert due_sentence(2, 1, meeting) == "**2 försenade**, 1 förfaller före nästa möte 2026-12-10."
+    assert due_sentence(0, 0, None) == "Inget är försenat. Inget kommande möte är inlagt, så bara det som redan är försenat visas."
+    assert due_sentence(3, 0, None) == "**3 försenade.** Inget kommande möte är inlagt, så bara det som redan är försenat visas."
+    for late, upcoming in ((0, 0), (3, 0)):
+        assert "före inget" not in due_sentence(late, upcoming, None)

@@ -8,7 +8,6 @@ a register that cannot be read says so where it would be shown, and the rest of 
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -53,6 +52,18 @@ def due_table(items: list[registers.Due], now: date) -> pl.DataFrame:
                                                       ("Vad", "Post", "Ansvarig", "Datum", "Läge", "Status")})
 
 
+def due_sentence(late: int, upcoming: int, next_meeting: date | None) -> str:
+    """The line above the list (Markdown). Without a planned meeting only what is overdue is
+    listed (``registers.due_items``), and the line says so: 'Inget är försenat. Inget kommande
+    möte är inlagt, …'."""
+    if next_meeting is None:
+        head = f"**{late} försenade.**" if late else "Inget är försenat."
+        return f"{head} Inget kommande möte är inlagt, så bara det som redan är försenat visas."
+    if not late and not upcoming:
+        return f"Inget är försenat och inget förfaller före nästa möte {next_meeting.isoformat()}."
+    return f"**{late} försenade**, {upcoming} förfaller före nästa möte {next_meeting.isoformat()}."
+
+
 def due_section(user: auth.User, link: bool = True) -> None:
     """The steering page's list: what is overdue, and what falls due before the next meeting
     (``link``: to the registers' page, not shown on that page itself)."""
@@ -65,12 +76,11 @@ def due_section(user: auth.User, link: bool = True) -> None:
     if found is None:
         return
     nxt, items, decisions = found
-    when = f"nästa möte {nxt.isoformat()}" if nxt else "inget möte är inplanerat"
-    if not items:
-        st.success(f"Inget är försenat och inget förfaller före {when}.", icon=":material/check:")
-        return
     late = sum(d.overdue for d in items)
-    st.markdown(f"**{late} försenade**, {len(items) - late} förfaller före {html.escape(when)}.")
+    if not items:
+        st.success(due_sentence(0, 0, nxt), icon=":material/check:")
+        return
+    st.markdown(due_sentence(late, len(items) - late, nxt))
     st.html(tables.responsive_html(due_table(items, now)))
     open_decisions = [d for d in decisions if d.status == "öppet"]
     if open_decisions:

@@ -455,10 +455,13 @@ def term_to_date_months(autumn: bool, year: int) -> tuple[date, list[date]]:
     return first, [date(first.year, first.month + k, 1) for k in range(5)]
 
 
-def has_term_to_date(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether every partition of the warehouse holds the terms to date (``TERM_TO_DATE_KEY``)."""
-    return bool(con.execute("SELECT count(*) FROM meta WHERE key = ? AND value = '1'",
-                            [TERM_TO_DATE_KEY]).fetchall()[0][0])
+def has_term_to_date(con_or_wh) -> bool:
+    """Whether every partition of the warehouse holds the terms to date (``TERM_TO_DATE_KEY``): a
+    writer's connection, or a served ``Warehouse``."""
+    query = "SELECT count(*) FROM meta WHERE key = ? AND value = '1'"
+    fetch = con_or_wh.fetchone if isinstance(con_or_wh, Warehouse) else (
+        lambda q, params: con_or_wh.execute(q, params).fetchone())
+    return bool(fetch(query, [TERM_TO_DATE_KEY])[0])
 
 
 def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = None) -> None:

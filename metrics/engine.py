@@ -19,7 +19,7 @@ from datetime import date
 import polars as pl
 
 from data import settings
-from data.warehouse import PUPIL_PICK, TERM_TO_DATE_KEY, Warehouse, term_to_date_code
+from data.warehouse import PUPIL_PICK, Warehouse, has_term_to_date, term_to_date_code
 from metrics import catalog, completeness, periods, suppression
 from metrics.catalog import Indicator
 from metrics.periods import Period, school_year_of
@@ -247,8 +247,7 @@ def _term_to_date(wh: Warehouse, ind: Indicator) -> bool:
     an earlier release until its next write)."""
     if ind.source != "pupils" or not wh.has_table("meta"):
         return False
-    return wh.memo("term_to_date", lambda: bool(wh.fetchone(
-        "SELECT count(*) FROM meta WHERE key = ? AND value = '1'", [TERM_TO_DATE_KEY])[0]))
+    return wh.memo("term_to_date", lambda: has_term_to_date(wh))
 
 
 def _as_of_sql(wh: Warehouse, ind: Indicator) -> str:

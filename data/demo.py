@@ -38,6 +38,7 @@ import numpy as np
 import polars as pl
 
 from data import demo_registers, external, store, warehouse
+from data.domain import periods
 
 DEMO_LABEL = "Demodata – fiktiv kommun"
 MUNICIPALITY = "Demo kommun (fiktiv)"
@@ -755,6 +756,6 @@ def build_with_examples(path: Path, store_url: str, seed: int) -> dict[str, int]
     d = spec.data_until
     autumn = warehouse.school_year(d)
     for year in (autumn, autumn - 1):
-        store.seed_demo_comments(store_url, f"{year}/{(year + 1) % 100:02d}")
+        store.seed_demo_comments(store_url, periods.school_year_code(year))
     demo_registers.seed(store_url)
     return counts

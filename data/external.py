@@ -32,6 +32,7 @@ import duckdb
 import polars as pl
 
 from data import peers
+from data.domain import periods
 
 KINDS = ("kolada", "scb", "csn")
 KIND_LABELS = {"kolada": "Kolada (v3 JSON)", "scb": "SCB befolkning TAB638 (JSON-stat2)",
@@ -335,9 +336,12 @@ def _gender(code: str) -> str | None:
 
 def _school_year(code: str) -> str | None:
     m = re.fullmatch(r"((?:19|20)\d\d)\s*/\s*((?:19|20)?\d\d)", str(code).strip())
-    if not m or int(m.group(2)[-2:]) != (int(m.group(1)) + 1) % 100:
+    if not m:
         return None
-    return f"{m.group(1)}/{m.group(2)[-2:]}"
+    try:  # the period model checks that the second year follows the first: '2024/25', '2024/2025'
+        return periods.parse(f"{m.group(1)}/{m.group(2)}").code
+    except periods.PeriodError:
+        return None
 
 
 def _number(raw) -> tuple[float | None, bool, bool]:

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from data import warehouse
+from data.domain import periods
 from data.warehouse import Warehouse
 
 TABLE_LABELS = {"absence": "frånvaro per elev och månad", "pupil_periods": "frånvaro summerad per elev och period",
@@ -29,11 +30,12 @@ TABLE_LABELS = {"absence": "frånvaro per elev och månad", "pupil_periods": "fr
 
 def _school_year_start(code: str) -> date:
     """'2022/23' -> 2022-07-01."""
-    return date(int(code[:4]), 7, 1)
+    return periods.parse(code).start
 
 
 def _school_year_code(start: date) -> str:
-    return f"{start.year}/{(start.year + 1) % 100:02d}"
+    """2022-07-01 -> '2022/23' (the school year starting in that calendar year)."""
+    return periods.school_year_code(start.year)
 
 
 def configured_cutoff(years: int, today: date) -> date:

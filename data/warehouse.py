@@ -27,7 +27,6 @@ unlisted partition files remain, which the next writer deletes).
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import fcntl
 import os
@@ -42,39 +41,14 @@ from typing import Any
 import duckdb
 import polars as pl
 
-SCHEMA_VERSION = "3"
+from data.domain import periods
+from data.domain.codes import (  # noqa: F401 (re-exported: the schema below, importer and catalog)
+    COMMITTEES, DECISIONS, GENDERS, GRADES_GRUNDSKOLA, GRADES_GYMNASIESKOLA, INTERVENTION_TYPES, OPERATORS,
+    REPORTER_CATEGORIES, SCHOOL_FORMS, SCHOOL_SYSTEM_REPORTERS,
+)
+from data.domain.periods import term_to_date_code, term_to_date_months  # noqa: F401 (re-exported: tests and the engine)
 
-SCHOOL_FORMS = ("forskola", "grundskola", "gymnasieskola")
-OPERATORS = ("kommunal", "fristaende")
-GENDERS = ("flicka", "pojke", "annat")
-GRADES_GRUNDSKOLA = ("F", "1", "2", "3", "4", "5", "6", "7", "8", "9")
-GRADES_GYMNASIESKOLA = ("1", "2", "3", "4")
-REPORTER_CATEGORIES = (
-    "skola",
-    "forskola",
-    "elevhalsa",
-    "polis",
-    "halso_och_sjukvard",
-    "socialtjanst",
-    "privatperson",
-    "anonym",
-    "annan",
-)
-# The school system's reporters (DOMAIN.md: school, preschool and school health).
-SCHOOL_SYSTEM_REPORTERS = ("skola", "forskola", "elevhalsa")
-DECISIONS = ("utredning_inleds", "utredning_inleds_ej", "pagaende_utredning", "ej_bedomd")
-INTERVENTION_TYPES = (
-    "skolsocialt_team",
-    "skolfam",
-    "starka",
-    "tsi",
-    "foraldraskapsstod",
-    "narvaroteam",
-    "sip",
-    "utan_behovsprovning",
-    "annan",
-)
-COMMITTEES = ("sn", "bun", "gemensam")
+SCHEMA_VERSION = "3"
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -217,9 +191,15 @@ _DERIVERS: list[Callable[[duckdb.DuckDBPyConnection], object]] = []
 # with the most scheduled minutes; on a tie the highest school id. A pupil is one unit per period,
 # so totals over school forms count distinct pupils. Used over ``absence a JOIN schools s`` by the
 # engine's months and ranges; the stored terms apply the same order with a window (_refresh_term),
-# and tests/test_engine.py checks that both give the same numbers.
-PUPIL_PICK = ("arg_max({'school_form': s.school_form, 'school': a.school_id, 'grade': a.grade, "
-              "'gender': a.gender}, {'month': a.month, 'scheduled': a.scheduled_minutes, 'id': a.school_id})")
+# and tests/test_engine.py checks that both give the same numbers. ``school_form`` names the column
+# that holds the school's form: the joined schools table's by default, or a column the caller has
+# already carried over onto the absence rows (the engine's ``a.school_form``).
+def pupil_pick(school_form: str = "s.school_form") -> str:
+    return (f"arg_max({{'school_form': {school_form}, 'school': a.school_id, 'grade': a.grade, "
+            "'gender': a.gender}, {'month': a.month, 'scheduled': a.scheduled_minutes, 'id': a.school_id})")
+
+
+PUPIL_PICK = pupil_pick()
 
 
 # The import ledger's sources that are the demo generator's fictional data (``data.demo``). Any
@@ -435,24 +415,9 @@ def delete_absence(con: duckdb.DuckDBPyConnection, months: list[date]) -> int:
 
 
 # meta key: set (to '1') once every partition's pupil_periods holds the terms to date
-# (``term_to_date_code``). A warehouse written by an earlier release lacks it until its next
+# (``data.domain.periods.term_to_date_code``). A warehouse written by an earlier release lacks it until its next
 # refresh, and the engine then sums those periods from the monthly rows (``has_term_to_date``).
 TERM_TO_DATE_KEY = "pupil_periods_term_to_date"
-
-
-def term_to_date_code(first: date, month: date) -> str:
-    """The period code of a term from its first day to the end of ``month``: the code
-    ``metrics.periods.Period.clip`` gives, and the engine asks pupil_periods for (the contract
-    between the two, tested). (2025-07-01, 2025-11-01) -> '2025-07-01..2025-11-30'."""
-    last_day = calendar.monthrange(month.year, month.month)[1]
-    return f"{first.isoformat()}..{date(month.year, month.month, last_day).isoformat()}"
-
-
-def term_to_date_months(autumn: bool, year: int) -> tuple[date, list[date]]:
-    """A term's first day and the months that end a stored term to date: every month of the term
-    but its last (which ends the term itself). HT2025: (2025-07-01, [2025-07-01 … 2025-11-01])."""
-    first = date(year, 7, 1) if autumn else date(year + 1, 1, 1)
-    return first, [date(first.year, first.month + k, 1) for k in range(5)]
 
 
 def has_term_to_date(con_or_wh) -> bool:
@@ -491,11 +456,11 @@ def refresh_pupil_periods(con: duckdb.DuckDBPyConnection, months: list | None = 
 def _refresh_partition(con: duckdb.DuckDBPyConnection, alias: str, year: int, autumns: list[bool]) -> None:
     """pupil_periods of one school year's partition: the touched terms (autumn True = HT of
     ``year``, False = VT of ``year + 1``) with their terms to date, and the school year."""
-    label = f"{year}/{(year + 1) % 100:02d}"
+    label = periods.school_year_code(year)
     con.execute(f"DELETE FROM {alias}.main.pupil_periods WHERE period = ?", [label])
     for autumn in autumns:
         _refresh_term(con, alias, autumn, year)
-    terms = f"HT{year}", f"VT{year + 1}"
+    terms = tuple(t.code for t in periods.school_year_terms(year))
     # the school year from its two terms: the later term's school, form, grade and gender win
     # (its last month is the school year's last month: the same rule as PUPIL_PICK)
     con.execute(f"""
@@ -524,7 +489,7 @@ def _refresh_term(con: duckdb.DuckDBPyConnection, alias: str, autumn: bool, year
     few row groups. Example: rows in September and October give the range to September from the
     September row and the ranges to October and November (and the term) from the October row."""
     first, ends = term_to_date_months(autumn, year)
-    term = f"HT{year}" if autumn else f"VT{year + 1}"
+    term = periods.school_year_terms(year)[0 if autumn else 1].code
     last = date(first.year, first.month + 5, 1)
     codes = [term_to_date_code(first, m) for m in ends] + [term]
     con.execute(f"DELETE FROM {alias}.main.pupil_periods WHERE period = ? OR starts_with(period, ?)",
@@ -567,9 +532,9 @@ def _migrate(con: duckdb.DuckDBPyConnection, legacy: Path) -> None:
         first, last = _bounds(year)
         con.execute(f"INSERT INTO {alias}.main.absence SELECT * FROM wh_legacy.main.absence "
                     "WHERE month BETWEEN ? AND ? ORDER BY month, school_id, pupil_key", [first, last])
-        label = f"{year}/{(year + 1) % 100:02d}"
+        codes = [t.code for t in periods.school_year_terms(year)] + [periods.school_year_code(year)]
         con.execute(f"INSERT INTO {alias}.main.pupil_periods SELECT * FROM wh_legacy.main.pupil_periods "
-                    "WHERE period IN (?, ?, ?)", [f"HT{year}", f"VT{year + 1}", label])
+                    "WHERE period IN (?, ?, ?)", codes)
     con.execute("DETACH wh_legacy")
 
 

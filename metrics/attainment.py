@@ -254,7 +254,7 @@ def comparison(baseline_code: str, until: date | None, period: str | None = None
             return Comparison(base, base.label, p, p.label,
                               f"{p.label.capitalize()} jämförs med basåret {base.code}.")
         if p.kind == "term":
-            b = periods.term(p.code[:2], base.start.year if p.code.startswith("HT") else base.end.year)
+            b = periods.term_of(base.start if p.autumn else base.end)  # the same term of the baseline year
             return Comparison(b, b.label, p, p.label, f"{p.label} jämförs med {b.label} (basåret {base.code}).")
         raise periods.PeriodError("Målen följs upp per läsår eller termin, t.ex. 2024/25 eller HT2024.")
     if until is None:

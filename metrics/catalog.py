@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data.warehouse import COMMITTEES, INTERVENTION_TYPES, SCHOOL_SYSTEM_REPORTERS
+from data.domain import absence
+from data.domain.codes import COMMITTEES, INTERVENTION_TYPES, SCHOOL_SYSTEM_REPORTERS
 from metrics.kinds import POLARITY_TEXT, SPECS, Kind, KindSpec, Polarity
 
 KINDS = tuple(Kind)
@@ -91,8 +92,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            "eleven flera skolor den månaden gäller den med mest schemalagd tid (vid lika: högst "
            "skolenhetskod). En elev räknas alltså en gång i totalen även om hon bytt skola eller skolform. Kolumnen "
            "with_intervention är sann om barnet hade en insats aktiv någon gång under perioden. "
-           "Frånvarointervallet (absence_band) är 0–15 %, över 15–25 %, över 25–50 % eller över 50 % "
-           "av den schemalagda tiden."),
+           f"Frånvarointervallet (absence_band) är {absence.listed()} av den schemalagda tiden."),
     Source(name="reports", unit="orosanmälan som inkom under perioden",
            dims=("reporter_category", "gender", "area", "school", "school_form", "operator",
             "age_band", "decision"),
@@ -162,7 +162,7 @@ class Indicator:
         return self.spec.goal_capable and self.polarity != Polarity.NEUTRAL
 
 
-_HIGH = "absent * 100 > 15 * scheduled"  # exclusive: exactly 15.0 % is not "more than 15 %"
+_HIGH = absence.more_than_sql(absence.HIGH)  # exclusive: exactly 15.0 % is not "more than 15 %"
 _EDGE_ABSENCE = ("Exakt 15,0 % räknas inte som hög frånvaro (gränsen är 'mer än'). Månadsminuterna "
                  "summeras före tröskeln, så en elev med en enstaka frånvarotung månad räknas inte. "
                  "Elever utan schemalagd tid ingår inte i nämnaren. En elev som byter skola eller skolform "
@@ -180,7 +180,7 @@ INDICATORS: tuple[Indicator, ...] = (
         denominator_text="Elever med schemalagd tid under perioden.",
         numerator=_HIGH, denominator="scheduled > 0", edge_cases=_EDGE_ABSENCE),
     Indicator(
-        name="very_high_absence_share", label="Andel elever med mycket hög frånvaro (över 50 %)",
+        name="very_high_absence_share", label=f"Andel elever med mycket hög frånvaro ({absence.BANDS[-1].label})",
         definition="Andelen elever vars totala frånvaro under perioden är mer än 50 % av den schemalagda "
         "tiden (problematisk skolfrånvaro).",
         kind=Kind.SHARE, source="pupils", polarity=Polarity.LOWER_BETTER, unit="andel", format="percent",
@@ -188,7 +188,7 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator_noun="elever med mycket hög frånvaro",
         numerator_text="Elever vars frånvaro är mer än 50 % av den schemalagda tiden.",
         denominator_text="Elever med schemalagd tid under perioden.",
-        numerator="absent * 100 > 50 * scheduled", denominator="scheduled > 0",
+        numerator=absence.more_than_sql(absence.VERY_HIGH), denominator="scheduled > 0",
         edge_cases="Exakt 50,0 % räknas inte. " + _EDGE_ABSENCE),
     Indicator(
         name="invalid_absence_share", label="Andel elever med hög ogiltig frånvaro",
@@ -199,7 +199,7 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator_noun="elever med hög ogiltig frånvaro",
         numerator_text="Elever vars ogiltiga frånvaro är mer än 15 % av den schemalagda tiden.",
         denominator_text="Elever med schemalagd tid och uppgift om ogiltig frånvaro för alla periodens månader.",
-        numerator="invalid * 100 > 15 * scheduled", denominator="scheduled > 0 AND n_invalid = n_months",
+        numerator=absence.more_than_sql(absence.HIGH, "invalid"), denominator="scheduled > 0 AND n_invalid = n_months",
         edge_cases="Elever där ogiltig frånvaro saknas för någon månad ingår inte. "
                    + _EDGE_ABSENCE),
     Indicator(
@@ -434,7 +434,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 }
 
 # Order of the absence bands (for charts and tables).
-ABSENCE_BANDS = ("0–15 %", "över 15–25 %", "över 25–50 %", "över 50 %")
+ABSENCE_BANDS = absence.LABELS
 
 # How every indicator is treated, in Swedish for the definitions page.
 METHOD_NOTES = (

@@ -19,7 +19,8 @@ from datetime import date
 import polars as pl
 
 from data import settings
-from data.warehouse import PUPIL_PICK, Warehouse, has_term_to_date, term_to_date_code
+from data.domain.absence import band_sql
+from data.warehouse import Warehouse, has_term_to_date, pupil_pick, term_to_date_code
 from metrics import catalog, completeness, periods, suppression
 from metrics.catalog import Indicator
 from metrics.periods import Period, school_year_of
@@ -44,7 +45,7 @@ _m AS (
 ),
 _pu_raw AS (
     -- Sum each pupil's minutes over the whole period first; thresholds are applied later. One
-    -- row per pupil: school, form, grade and gender by the school-move rule (PUPIL_PICK).
+    -- row per pupil: school, form, grade and gender by the school-move rule (``data.warehouse.pupil_pick``).
     SELECT period, pupil_key, pick.school_form, pick.school, pick.grade, pick.gender,
            scheduled, absent, invalid, n_invalid, n_months
     FROM (
@@ -68,16 +69,12 @@ _act AS (SELECT NULL::VARCHAR AS period, NULL::VARCHAR AS child_key WHERE false)
 _PUPILS_UNIT = """
 unit AS (
     SELECT _pu.*, s.area, s.operator, (_act.child_key IS NOT NULL) AS with_intervention,
-           -- thresholds are exclusive: exactly 15.0 % is in '0–15 %'
-           CASE WHEN scheduled = 0 THEN 'ingen schemalagd tid'
-                WHEN absent * 100 <= 15 * scheduled THEN '0–15 %'
-                WHEN absent * 100 <= 25 * scheduled THEN 'över 15–25 %'
-                WHEN absent * 100 <= 50 * scheduled THEN 'över 25–50 %'
-                ELSE 'över 50 %' END AS absence_band
+           -- bands from data.domain.absence (exclusive below: exactly 15.0 % is in the lowest band)
+           {band} AS absence_band
     FROM _pu
     JOIN schools s ON s.school_id = _pu.school
     LEFT JOIN _act ON _act.period = _pu.period AND _act.child_key = _pu.pupil_key
-)"""
+)""".replace("{band}", band_sql())
 
 MATERIALISED_KINDS = ("term", "school_year")
 
@@ -122,8 +119,7 @@ def _pupils_sql(ps: Sequence[Period], materialised: bool, with_intervention: str
         rows = ", ".join(f"('{code}', DATE '{m.isoformat()}')" if m else f"('{code}', NULL::DATE)"
                          for code, m in pairs)
         months = ", ".join(sorted({f"DATE '{m.isoformat()}'" for _, m in pairs if m})) or "NULL"
-        # PUPIL_PICK reads a.* and s.school_form; in _m both are columns of the alias a
-        pick = PUPIL_PICK.replace("s.school_form", "a.school_form")
+        pick = pupil_pick("a.school_form")  # in _m the school form is a column of the alias a
         absence = source("absence", {school_year_of(m).start.year for _, m in pairs if m})
         ctes.append(_PUPILS_RAW.format(rows=rows, months=months, pick=pick, absence=absence))
         branches.append("SELECT * FROM _pu_raw")

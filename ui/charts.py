@@ -10,7 +10,7 @@ import html
 
 import plotly.graph_objects as go
 
-from metrics import stats, views
+from metrics import periods, stats, views
 from metrics.attainment import Measure
 from ui import format as fmt
 from ui import labels, tables
@@ -132,7 +132,7 @@ def goal_trend(series: list[Measure], target_value: float | None, title: str | N
     Suppressed years are left out of the line and named in the hover text of the gap's ends.
     """
     shown = [m for m in series if m.value is not None]
-    x = [m.label.replace("läsåret ", "") for m in shown]
+    x = [periods.axis_label(m.label) for m in shown]
     y = [m.value * 100 for m in shown]
     custom = [[fmt.number(m.numerator) if m.numerator is not None else fmt.SUPPRESSED,
                fmt.number(m.denominator) if m.denominator is not None else fmt.SUPPRESSED]

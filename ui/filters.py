@@ -77,6 +77,8 @@ def period_name(code: str, until, first=None) -> str:
 # Whose schools the BUN page shows. Municipal schools come first (the default): BUN answers for its
 # own schools, and its goal counts them only, so the page opens on the goal's population.
 OPERATORS = {"Kommunala": views.BUN_DEFAULT_FILTERS["operator"], ALL: None, "Fristående": ["fristaende"]}
+# The school forms the BUN pages follow, by their Swedish label: {'Grundskola': 'grundskola', …}.
+FORMS = {catalog.VALUE_LABELS["school_form"][f]: f for f in ("grundskola", "gymnasieskola")}
 OPERATOR_LABELS = {"Kommunala": "kommunala skolor", ALL: "alla skolor, även fristående",
                    "Fristående": "fristående skolor"}
 
@@ -93,13 +95,13 @@ def absence_filters() -> AbsenceFilters:
                         format_func=lambda code: period_name(code, until), width=PERIOD_WIDTH)
         operator = select("Huvudman", list(OPERATORS), key="huvudman", width=FORM_WIDTH,
                           help="Nämndens mål gäller de kommunala skolorna; fristående skolor ligger utanför målet.")
-        form = select("Skolform", [ALL, "Grundskola", "Gymnasieskola"], key="skolform", width=FORM_WIDTH)
+        form = select("Skolform", [ALL, *FORMS], key="skolform", width=FORM_WIDTH)
         area = select("Område", [ALL, *state.areas()], key="omrade", width=AREA_WIDTH)
         if area != ALL:
             reg = state.schools()
             reg = reg.filter((pl.col("area") == area) & (pl.col("school_form") != "forskola"))
             if form != ALL:
-                reg = reg.filter(pl.col("school_form") == form.lower())
+                reg = reg.filter(pl.col("school_form") == FORMS[form])
             if OPERATORS[operator]:
                 reg = reg.filter(pl.col("operator").is_in(OPERATORS[operator]))
             school_names = dict(zip(reg["school_name"], reg["school_id"], strict=True))
@@ -110,7 +112,7 @@ def absence_filters() -> AbsenceFilters:
         place["area"] = [area]
     if school != ALL and school in school_names:
         place["school"] = [school_names[school]]
-    form_filter = {"school_form": [form.lower()]} if form != ALL else {}
+    form_filter = {"school_form": [FORMS[form]]} if form != ALL else {}
     # headings are Markdown: names from the data are escaped (they could hold links or images)
     if "school" in place:
         dim, noun, heading = "grade", "årskurs", f"{fmt.literal(school)}: per årskurs"

@@ -147,7 +147,6 @@ def _prepare_external(plan: Plan, data: bytes, db: Path | None) -> Plan:
     return plan
 
 
-
 def _data_until(kind: str, df: pl.DataFrame) -> date | None:
     col = {"absence": "month", "reports": "received_date", "interventions": "start_date"}.get(kind)
     if col is None or df.height == 0:

@@ -363,13 +363,17 @@ def test_every_goal_number_goes_through_a_registered_builder():
 
     # a module registers its builders when it is imported: import every ui module first, whatever
     # other tests this run has (or has not) imported
-    for path in sorted((ROOT / "ui").glob("*.py")):
-        importlib.import_module(f"ui.{path.stem}")
+    def module_of(path):  # ui/brief/model.py -> 'ui.brief.model', ui/brief/__init__.py -> 'ui.brief'
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    for path in sorted((ROOT / "ui").rglob("*.py")):
+        importlib.import_module(module_of(path))
     registered = set(goal_text.BUILDERS)
     offenders = []
-    files = [*sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py")), ROOT / "cli.py"]
+    files = [*sorted((ROOT / "ui").rglob("*.py")), *sorted((ROOT / "pages").glob("*.py")), ROOT / "cli.py"]
     for path in files:
-        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        module = module_of(path)
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
             reads = {n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute)} | {

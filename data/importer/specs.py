@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from data import external
-from data.warehouse import (
+from data.domain.codes import (
     COMMITTEES,
     DECISIONS,
     GENDERS,

@@ -22,7 +22,7 @@ from data import personnummer, warehouse
 from data.importer.mapping import Mapping
 from data.importer.results import Problem, _n, _problem
 from data.importer.specs import CODE_ALIASES, FALSE_WORDS, INT_RANGES, KEYS, KIND_LABELS, SPECS, TRUE_WORDS, fold
-from data.warehouse import GRADES_GRUNDSKOLA, GRADES_GYMNASIESKOLA
+from data.domain.codes import GRADES_GRUNDSKOLA, GRADES_GYMNASIESKOLA
 
 MAX_PROBLEMS_PER_CHECK = 20  # rows listed per kind of problem; the total is always given
 

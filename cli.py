@@ -59,8 +59,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     counts = demo.build_with_examples(path, args.store or settings.store_url(),
                                       args.seed if args.seed is not None else settings.demo_seed())
-    rows = ", ".join(f"{k}: {v:,}".replace(",", " ") for k, v in counts.items())
-    print(f"{demo.DEMO_LABEL} byggd i {time.perf_counter() - t0:.1f} s: {path}\n{rows}")
+    rows = ", ".join(f"{k}: {fmt.number(v)}" for k, v in counts.items())
+    print(f"{demo.DEMO_LABEL} byggd i {fmt.decimal(time.perf_counter() - t0)} s: {path}\n{rows}")
     return 0
 
 
@@ -70,6 +70,8 @@ def _fmt(value) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nej"
     if isinstance(value, float):
+        # the engine's raw value (a share as the fraction 0.5684), not a number formatted for
+        # reading: this table is data, the Swedish display formats are ui.format's
         return f"{value:.4f}"
     return str(value)
 
@@ -264,10 +266,10 @@ def cmd_precompute(args: argparse.Namespace) -> int:
     if not args.list:
         t0 = time.perf_counter()
         warehouse.write(wh.path, lambda con: None)
-        print(f"Förberäknade vyer uppdaterade på {time.perf_counter() - t0:.1f} s: {wh.path}")
+        print(f"Förberäknade vyer uppdaterade på {fmt.decimal(time.perf_counter() - t0)} s: {wh.path}")
     stored = precompute.stored(Warehouse(wh.path))
     ctx = precompute.context()
-    rows = [[r["name"], r["args"], f"{r['seconds'] * 1000:.0f} ms".replace(".", ","),
+    rows = [[r["name"], r["args"], f"{fmt.number(r['seconds'] * 1000)} ms",
              "ja" if r["context"] == ctx else "nej (annan målfil, inställning eller version)"]
             for r in stored.iter_rows(named=True)]
     print(_table(["vy", "argument", "beräkningstid", "används"], rows))
@@ -286,7 +288,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     warehouse.copy(wh.path, target)
     copied = warehouse.files(target)
     size = sum(f.stat().st_size for f in copied) / 1e6
-    print(f"Kopierade {len(copied)} filer ({size:,.0f} MB) till {target}".replace(",", " "))
+    print(f"Kopierade {fmt.number(len(copied))} filer ({fmt.number(size)} MB) till {target}")
     return 0
 
 
@@ -320,7 +322,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
     except store.StoreUnavailable:
         raise CliError("Lagret (granskningsloggen) svarar inte; inget raderades.") from None
     deleted = retention.apply(wh.path, plan)
-    summary = ", ".join(f"{retention.TABLE_LABELS[t]} {n:,}".replace(",", "\u00a0") for t, n in deleted.items() if n) or "inga rader"
+    summary = ", ".join(f"{retention.TABLE_LABELS[t]} {fmt.number(n)}" for t, n in deleted.items() if n) or "inga rader"
     store.audit(url, f"{importer.current_user()} (cli.py retention)", "retention",
                 f"Gallring före {plan.cutoff.isoformat()} i {wh.path.name}: {summary}.")
     print(f"Klart: {summary} raderade; förberäknade vyer beräknade på nytt.")

@@ -45,33 +45,19 @@ log = logging.getLogger("samverkan.precompute")
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# name -> how to compute it: (warehouse, goal configuration, *args). One table for the writer
-# (refresh) and the reader (ui.state computes a miss with the same function).
-VIEWS: dict[str, Callable[..., Any]] = {
-    "goal_results": lambda wh, cfg, period: attainment.evaluate_all(wh, cfg, period),
-    "goal_status_month": lambda wh, cfg, month: views.goal_status_month(wh, cfg, month),
-    "dataset_info": lambda wh, cfg: views.dataset_info(wh),
-    "school_years": lambda wh, cfg: views.school_years(wh),
-    "absence_periods": lambda wh, cfg: views.absence_periods(wh),
-    "years": lambda wh, cfg: views.years(wh),
-    "months": lambda wh, cfg: views.months(wh),
-    "areas": lambda wh, cfg: views.areas(wh),
-    "schools": lambda wh, cfg: views.schools(wh),
-    "absence_trend": lambda wh, cfg, years, filters: views.absence_trend(wh, list(years), filters),
-    "absence_breakdown": lambda wh, cfg, period, dim, filters: views.absence_breakdown(
-        wh, period, dim, filters),
-    "absence_distribution": lambda wh, cfg, period, filters: views.absence_distribution(wh, period, filters),
-    "school_comparison": lambda wh, cfg, period, filters: views.school_comparison(wh, period, filters),
-    "report_funnel": lambda wh, cfg, period, filters: views.report_funnel(wh, period, filters),
-    "reports_per_year": lambda wh, cfg, years: views.reports_per_year(wh, list(years)),
-    "share_by": lambda wh, cfg, indicator, period, dim: views.share_by(
-        wh, indicator, list(period) if isinstance(period, list | tuple) else period, dim),
-    "quality_trend": lambda wh, cfg, years: views.quality_trend(wh, list(years)),
-    "interventions_by_type": lambda wh, cfg, period: views.interventions_by_type(wh, period),
-    "key_indicators_month": lambda wh, cfg, month: views.key_indicators_month(wh, month, cfg),
-}
+# name -> how to compute it: (warehouse, goal configuration, *args). Built from the views
+# registered in metrics/views.py (``@views.view``); one table for the writer (refresh) and the
+# reader (ui.state computes a miss with the same function).
+VIEWS: dict[str, Callable[..., Any]] = {name: v.compute for name, v in views.REGISTRY.items()}
 # The views whose result depends on the goal file (the others only on the data and settings).
-USES_GOALS = frozenset({"goal_results", "goal_status_month", "key_indicators_month"})
+USES_GOALS = frozenset(name for name, v in views.REGISTRY.items() if v.goals)
+
+
+def _first(fn: Callable[..., Any], *args: Any) -> tuple[str, tuple]:
+    """(name, args) of a registered view, called as the page calls it (defaults filled in, as
+    ui.state fills them, so that the page's request finds the stored value)."""
+    v = views.registered(fn)
+    return v.name, v.args(*args)
 
 
 def first_views(wh: Warehouse) -> list[tuple[str, tuple]]:
@@ -83,22 +69,25 @@ def first_views(wh: Warehouse) -> list[tuple[str, tuple]]:
     yrs = views.years(wh)
     months = views.months(wh)
     out: list[tuple[str, tuple]] = [
-        ("goal_results", (None,)), ("dataset_info", ()), ("school_years", ()), ("absence_periods", ()),
-        ("years", ()), ("months", ()), ("areas", ()), ("schools", ()),
+        _first(views.goal_results, None), _first(views.dataset_info), _first(views.school_years),
+        _first(views.absence_periods), _first(views.years), _first(views.months), _first(views.areas),
+        _first(views.schools),
     ]
     if months:
-        out += [("goal_status_month", (months[0],)), ("key_indicators_month", (months[0],))]
+        out += [_first(views.goal_status_month, months[0]), _first(views.key_indicators_month, months[0])]
     if sy:
         bun = views.BUN_DEFAULT_FILTERS
-        out += [("absence_trend", (sorted(sy), bun)), ("absence_breakdown", (sy[0], "area", bun)),
-                ("absence_breakdown", (sy[0], "gender", bun)), ("absence_distribution", (sy[0], bun)),
-                ("school_comparison", (sy[0], bun)), ("share_by", ("intervention_coverage", sorted(sy), None))]
+        out += [_first(views.absence_trend, sorted(sy), bun),
+                _first(views.absence_breakdown, sy[0], "area", bun),
+                _first(views.absence_breakdown, sy[0], "gender", bun),
+                _first(views.absence_distribution, sy[0], bun), _first(views.school_comparison, sy[0], bun),
+                _first(views.share_by, "intervention_coverage", sorted(sy), None)]
     if yrs:
         y = str(yrs[0])
-        out += [("report_funnel", (y, {})), ("reports_per_year", (sorted(yrs),)),
-                ("share_by", ("investigation_share", y, "reporter_category")),
-                ("quality_trend", (sorted(yrs),)),
-                ("interventions_by_type", (y,))]
+        out += [_first(views.report_funnel, y, {}), _first(views.reports_per_year, sorted(yrs)),
+                _first(views.share_by, "investigation_share", y, "reporter_category"),
+                _first(views.quality_trend, sorted(yrs)),
+                _first(views.interventions_by_type, y)]
     return out
 
 
@@ -228,12 +217,12 @@ def refresh(con: duckdb.DuckDBPyConnection) -> int:
         t0 = time.perf_counter()
         try:
             statuses = reuse.get("goal_results")
-            if (name == "goal_status_month" and statuses is not None
+            if (name == views.goal_status_month.__name__ and statuses is not None
                     and all(r.as_of == periods.parse(args[0]).end for r in statuses)):
                 value = views.goal_status_month(wh, cfg, args[0], now=statuses)
             else:
                 value = compute(wh, cfg, name, args)
-            if (name, args) == ("goal_results", (None,)):
+            if (name, args) == _first(views.goal_results, None):
                 reuse["goal_results"] = value
             fmt, data = dumps(value)
         except Exception as exc:  # one line, no traceback: the import itself succeeded
@@ -242,7 +231,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> int:
             return None
         return name, args_key(args), ctx, fmt, data, time.perf_counter() - t0
 
-    first = [w for w in wanted if w == ("goal_results", (None,))]
+    first = [w for w in wanted if w == _first(views.goal_results, None)]
     rows = [one(w) for w in first]
     # The rest are independent queries: two at a time (DuckDB releases the GIL; each thread gets
     # its own cursor).

@@ -9,11 +9,13 @@ another (that could undo suppression).
 from __future__ import annotations
 
 import contextvars
+import inspect
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -24,18 +26,85 @@ from metrics.goals import GoalConfig
 Filters = Mapping[str, Sequence[str] | bool]
 
 
+# --- the registry: each view registered once, for the engine, the precomputation and the page --
+
+@dataclass(frozen=True)
+class View:
+    """A registered view: what the precomputation (metrics/precompute.py) and the dashboard's
+    cache (ui/state.py) need to know about it besides the function itself.
+
+    ``params`` are the view's positional parameters after ``wh`` (``cfg`` aside): they, with
+    their defaults filled in, are the arguments a view is stored and cached under. A
+    keyword-only parameter (``indicator=`` of ``absence_trend``) is for direct callers only.
+    ``goals``: the view takes the goal configuration as ``cfg`` and its result depends on the
+    goal file. ``exact``: an entitled role's exact view changes its figures (False for the
+    choices in the filters, the file's dates and a goal's own figures, which are exact anyway).
+    """
+    name: str
+    fn: Callable[..., Any]
+    goals: bool
+    exact: bool
+
+    @property
+    def params(self) -> tuple[inspect.Parameter, ...]:
+        return tuple(p for p in list(inspect.signature(self.fn).parameters.values())[1:]
+                     if p.name != "cfg" and p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+    def args(self, *args: Any, **kwargs: Any) -> tuple:
+        """The arguments of a call as stored and cached: every parameter of ``params`` in order,
+        defaults filled in. ``share_by.args('intervention_coverage', ['2025/26'])`` ->
+        ('intervention_coverage', ['2025/26'], None)."""
+        sig = inspect.Signature(list(self.params))
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return tuple(bound.arguments[p.name] for p in self.params)
+
+    def compute(self, wh: Warehouse, cfg: GoalConfig | None, *args: Any) -> Any:
+        """The view from the engine, for arguments as ``args`` gives them (tuples, as a cache
+        key holds them, are passed on as lists)."""
+        named = {p.name: list(a) if isinstance(a, tuple) else a
+                 for p, a in zip(self.params, args, strict=True)}
+        return self.fn(wh, cfg=cfg, **named) if self.goals else self.fn(wh, **named)
+
+
+REGISTRY: dict[str, View] = {}
+
+
+def view(fn: Callable | None = None, *, goals: bool = False, exact: bool = True):
+    """Register a view under its function's name (used as ``@view`` or ``@view(goals=True)``);
+    the function is returned unchanged, so direct callers and "go to definition" see it as is.
+    A second view of the same name is an error, not a silent replacement."""
+    def register(f: Callable) -> Callable:
+        if f.__name__ in REGISTRY:
+            raise ValueError(f"a view named {f.__name__!r} is already registered")
+        REGISTRY[f.__name__] = View(f.__name__, f, goals, exact)
+        return f
+    return register(fn) if fn is not None else register
+
+
+def registered(fn: Callable) -> View:
+    """The registration of a view function (KeyError: not a registered view)."""
+    v = REGISTRY[fn.__name__]
+    if v.fn is not fn:
+        raise KeyError(fn.__name__)
+    return v
+
+
 # --- what there is to choose from ----------------------------------------------------------
 
+@view(exact=False)
 def schools(wh: Warehouse) -> pl.DataFrame:
     """The school register (public information: no pupil data)."""
     return wh.sql("SELECT school_id, school_name, school_form, area, operator FROM schools "
                   "ORDER BY area, school_name")
 
 
+@view(exact=False)
 def areas(wh: Warehouse) -> list[str]:
     return schools(wh)["area"].unique().sort().to_list()
 
 
+@view(exact=False)
 def dataset_info(wh: Warehouse) -> dict:
     """What the file holds, for the sidebar and every caption: meta, each source's first and last
     date as the rows say (a ledger promising more is a gap, listed apart) and the gaps."""
@@ -51,7 +120,8 @@ def absence_span(wh: Warehouse) -> tuple[date | None, date | None]:
     return first, last
 
 
-def school_years(wh: Warehouse, complete_only: bool = True) -> list[str]:
+@view(exact=False)
+def school_years(wh: Warehouse, *, complete_only: bool = True) -> list[str]:
     """School years with absence data, newest first (the one in progress only if asked)."""
     first, last = absence_span(wh)
     if first is None:
@@ -64,6 +134,7 @@ def school_years(wh: Warehouse, complete_only: bool = True) -> list[str]:
     return out
 
 
+@view(exact=False)
 def absence_periods(wh: Warehouse) -> list[str]:
     """School years and terms with absence data, newest first: 2025/26, VT2026, HT2025, …"""
     first, last = absence_span(wh)
@@ -79,6 +150,7 @@ def absence_periods(wh: Warehouse) -> list[str]:
     return out
 
 
+@view(exact=False)
 def years(wh: Warehouse) -> list[int]:
     """Calendar years with concern reports, newest first."""
     first, last = wh.fetchone("SELECT min(received_date), max(received_date) FROM reports")
@@ -87,6 +159,7 @@ def years(wh: Warehouse) -> list[int]:
     return list(range(last.year, first.year - 1, -1))
 
 
+@view(exact=False)
 def months(wh: Warehouse) -> list[str]:
     """Months with any data, newest first, as '2026-10'."""
     first, last = wh.fetchone(
@@ -108,17 +181,20 @@ def months(wh: Warehouse) -> list[str]:
 # municipal schools, the population of its goal.
 BUN_DEFAULT_FILTERS = {"operator": ["kommunal"]}
 
-def absence_trend(wh: Warehouse, school_year_codes: Sequence[str], filters: Filters | None = None,
+@view
+def absence_trend(wh: Warehouse, school_year_codes: Sequence[str], filters: Filters | None = None, *,
                   indicator: str = "high_absence_share") -> pl.DataFrame:
     """The indicator per school year and school form (oldest first), with totals."""
     return engine.evaluate(wh, indicator, sorted(school_year_codes), by=["school_form"], filters=filters)
 
 
-def absence_breakdown(wh: Warehouse, period: str, dim: str, filters: Filters | None = None,
+@view
+def absence_breakdown(wh: Warehouse, period: str, dim: str, filters: Filters | None = None, *,
                       indicator: str = "high_absence_share") -> pl.DataFrame:
     return engine.evaluate(wh, indicator, period, by=[dim], filters=filters)
 
 
+@view
 def absence_distribution(wh: Warehouse, period: str, filters: Filters | None = None) -> pl.DataFrame:
     """Pupils per absence band and school form, with each band's share of the school form.
 
@@ -146,7 +222,8 @@ def funnel_limits(p: float, n: int, z: float) -> tuple[float, float]:
 Z_998 = 3.090232306167813  # two-sided 99.8 %
 
 
-def school_comparison(wh: Warehouse, period: str, filters: Filters | None = None,
+@view
+def school_comparison(wh: Warehouse, period: str, filters: Filters | None = None, *,
                       indicator: str = "high_absence_share") -> pl.DataFrame:
     """Schools' shares with intervals and funnel limits around the overall share.
 
@@ -191,6 +268,7 @@ FUNNEL_STAGES = (
 )
 
 
+@view
 def report_funnel(wh: Warehouse, period: str, filters: Filters | None = None) -> pl.DataFrame:
     """The concern-report funnel: received → assessed → decision → within 14 days → feedback."""
     decisions = engine.evaluate(wh, "report_count", period, by=["decision"], filters=filters)
@@ -210,7 +288,9 @@ def report_funnel(wh: Warehouse, period: str, filters: Filters | None = None) ->
                                       "suppressed": pl.Boolean})
 
 
-def reports_per_year(wh: Warehouse, year_list: Sequence[int], filters: Filters | None = None) -> pl.DataFrame:
+@view
+def reports_per_year(wh: Warehouse, year_list: Sequence[int], *,
+                     filters: Filters | None = None) -> pl.DataFrame:
     """Reports per calendar year: count and per 1,000 residents aged 0-20."""
     ps = [str(y) for y in sorted(year_list)]
     count = engine.evaluate(wh, "report_count", ps, filters=filters).select(
@@ -222,11 +302,14 @@ def reports_per_year(wh: Warehouse, year_list: Sequence[int], filters: Filters |
     return count.join(rate, on="period", how="left")
 
 
-def share_by(wh: Warehouse, indicator: str, period: str | Sequence[str], dim: str | None,
+@view
+def share_by(wh: Warehouse, indicator: str, period: str | Sequence[str], dim: str | None = None, *,
              filters: Filters | None = None) -> pl.DataFrame:
+    """An indicator for one period (or several), by one breakdown or none."""
     return engine.evaluate(wh, indicator, period, by=[dim] if dim else [], filters=filters)
 
 
+@view
 def quality_trend(wh: Warehouse, year_list: Sequence[int]) -> pl.DataFrame:
     """Per calendar year: share leading to investigation, assessed within 14 days, feedback."""
     ps = [str(y) for y in sorted(year_list)]
@@ -237,6 +320,7 @@ def quality_trend(wh: Warehouse, year_list: Sequence[int]) -> pl.DataFrame:
     return pl.concat(frames)
 
 
+@view
 def interventions_by_type(wh: Warehouse, period: str) -> pl.DataFrame:
     """Children with an active intervention and new interventions, per type."""
     active = engine.evaluate(wh, "interventions_active", period, by=["intervention_type"]).select(
@@ -245,6 +329,15 @@ def interventions_by_type(wh: Warehouse, period: str) -> pl.DataFrame:
         "intervention_type", pl.col("value").alias("started"), pl.col("suppressed").alias("started_suppressed"))
     return active.join(started, on="intervention_type", how="full", nulls_equal=True, coalesce=True) \
         .sort("intervention_type", nulls_last=True)
+
+
+# --- the goals ----------------------------------------------------------------------------
+
+@view(goals=True, exact=False)
+def goal_results(wh: Warehouse, cfg: GoalConfig, period: str | None) -> list[attainment.GoalResult]:
+    """Every goal's result for a follow-up year (None: the latest), with its own exact figures
+    (``attainment.evaluate_all``)."""
+    return attainment.evaluate_all(wh, cfg, period)
 
 
 # --- styrgruppen: monthly review -----------------------------------------------------------
@@ -287,6 +380,7 @@ def goal_key_indicators(cfg: GoalConfig | None) -> tuple[KeyIndicator, ...]:
     return tuple(out)
 
 
+@view(goals=True)
 def key_indicators_month(wh: Warehouse, month_code: str, cfg: GoalConfig | None = None) -> pl.DataFrame:
     """Key indicators for a month, the month before and the same month a year earlier: first one
     per goal and part on the goal's population (``goal_key_indicators``; needs ``cfg``), then
@@ -330,7 +424,8 @@ def key_indicators_month(wh: Warehouse, month_code: str, cfg: GoalConfig | None 
         "value_suppressed": pl.Boolean, "previous_suppressed": pl.Boolean, "last_year_suppressed": pl.Boolean})
 
 
-def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str,
+@view(goals=True, exact=False)
+def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str, *,
                       now: list[attainment.GoalResult] | None = None) -> pl.DataFrame:
     """Every goal (and part) as of the end of a month and of the month before, with changes: the
     official status (which changes when a school year completes) and the preliminary result of

@@ -22,9 +22,9 @@ for k in cfg.kolada:
     st.subheader(k.label, anchor=False)
     title = f"{k.label} ({k.id}) – {peers.region_words(cfg)}"
     if peers.has(df, k.id):
-        report.view(peers.kolada_view(df, k.id, title), f"kolada-{k.id}",
-                    about=About(title=title, population=f"Kolada {k.id}: {k.label}",
-                                period=peers.periods_text(df, k.id), notes=(info.text,)))
+        report.chart(peers.kolada_view(df, k.id, title), f"kolada-{k.id}",
+                     About(title=title, population=f"Kolada {k.id}: {k.label}",
+                           period=peers.periods_text(df, k.id), notes=(info.text,)))
     else:
         st.info(peers.missing_text(info, f"Kolada ({k.id})"))
     st.caption(info.text)
@@ -34,10 +34,9 @@ st.caption(peers.CSN_NOTE)
 df, info = data["csn"]
 title = f"Andel med indragen studiehjälp för ogiltig frånvaro – {peers.region_words(cfg)}"
 if df.height:
-    report.view(peers.withdrawals_view(df, data["own_invalid"], title), "csn-indragen-studiehjalp",
-                peers.period_columns(df),
-                about=About(title=title, population="CSN: gymnasieelever med studiehjälp efter folkbokföringskommun",
-                            period=peers.periods_text(df), notes=(info.text,)))
+    report.chart(peers.withdrawals_view(df, data["own_invalid"], title), "csn-indragen-studiehjalp",
+                 About(title=title, population="CSN: gymnasieelever med studiehjälp efter folkbokföringskommun",
+                       period=peers.periods_text(df), notes=(info.text,)), peers.period_columns(df))
 else:
     st.info(peers.missing_text(info, "CSN:s tabell SUSHSVL10"))
 st.caption(info.text)
@@ -46,9 +45,9 @@ st.subheader("Invånare 0–20 år", anchor=False)
 df, info = data["population"]
 title = f"Invånare 0–20 år – {peers.region_words(cfg, country=False)}"
 if df.height:
-    report.view(peers.population_view(df, title), "scb-invanare-0-20",
-                about=About(title=title, population="SCB TAB638: folkmängd 0–20 år den 31 december",
-                            period=peers.periods_text(df), notes=(info.text, peers.POPULATION_NOTE)))
+    report.chart(peers.population_view(df, title), "scb-invanare-0-20",
+                 About(title=title, population="SCB TAB638: folkmängd 0–20 år den 31 december",
+                       period=peers.periods_text(df), notes=(info.text, peers.POPULATION_NOTE)))
 else:
     st.info(peers.missing_text(info, "SCB:s tabell TAB638"))
 st.caption(f"{info.text} {data['population_source']}")

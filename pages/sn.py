@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, charts, figures, filters, goal_card, goal_text, page_report, state, tables
+from ui import auth, figures, filters, goal_card, goal_text, page_report, state
 from ui.page_report import About
 
 user = auth.require("sn")
@@ -19,39 +19,32 @@ years = f"{f.years[0]}–{f.years[-1]}"
 
 st.subheader(f"Från anmälan till beslut, {f.year_label}", anchor=False)
 title = f"Orosanmälningar {f.year_label}{f.category_suffix}"
-report.view(figures.report_funnel(state.report_funnel(f.year, f.filters), title), f"anmalningar-tratt-{f.year}",
-            about=About(title=title, indicator="report_count", period=f.year_label, source="reports",
-                        selection=f"Anmälarkategori: {selection}" if selection else ""))
+report.chart(figures.report_funnel(state.report_funnel(f.year, f.filters), title), f"anmalningar-tratt-{f.year}",
+             About(title=title, indicator="report_count", period=f.year_label, source="reports",
+                   selection=f"Anmälarkategori: {selection}" if selection else ""))
 
 title = "Orosanmälningar per 1 000 invånare 0–20 år"
-report.view(figures.reports_per_year(state.reports_per_year(f.years), title), "anmalningar-per-1000",
-            about=About(title=title, indicator="report_rate_per_1000", period=f"åren {years}", source="reports"))
+report.chart(figures.reports_per_year(state.reports_per_year(f.years), title), "anmalningar-per-1000",
+             About(title=title, indicator="report_rate_per_1000", period=f"åren {years}", source="reports"))
 
-inv = state.share_by("investigation_share", f.year, "reporter_category")
-title = f"Andel som leder till utredning per anmälare, {f.year_label}"
-report.chart(charts.ranked_from_frame(inv, "reporter_category", title), f"utredning-per-anmalare-{f.year}",
-             tables.export_frame(inv, "investigation_share"), tables.display_frame(inv, "investigation_share"),
-             tables.percent_columns("investigation_share"),
-             about=About(title=title, indicator="investigation_share", period=f.year_label, source="reports"))
+report.ranked(state.share_by("investigation_share", f.year, "reporter_category"), "investigation_share",
+              "reporter_category", f"Andel som leder till utredning per anmälare, {f.year_label}",
+              f"utredning-per-anmalare-{f.year}", period=f.year_label, source="reports")
 
 title = "Bedömning, återkoppling och anmälningsmöten per år"
-report.view(figures.indicator_lines(state.quality_trend(f.years), title, "Andel"), "bedomning-aterkoppling",
-            percent_columns=("Andel",),
-            about=About(title=title, period=f"åren {years}", source="reports",
-                        population="Orosanmälningar om barn 0–20 år; varje indikators population i Definitioner"))
+report.chart(figures.indicator_lines(state.quality_trend(f.years), title, "Andel"), "bedomning-aterkoppling",
+             About(title=title, period=f"åren {years}", source="reports",
+                   population="Orosanmälningar om barn 0–20 år; varje indikators population i Definitioner"),
+             percent_columns=("Andel",))
 
 st.subheader(f"Insatser, {f.year_label}", anchor=False)
 title = f"Insatser per typ, {f.year_label}"
-report.view(figures.interventions(state.interventions_by_type(f.year), title), f"insatser-per-typ-{f.year}",
-            about=About(title=title, indicator="interventions_active", period=f.year_label, source="interventions"))
+report.chart(figures.interventions(state.interventions_by_type(f.year), title), f"insatser-per-typ-{f.year}",
+             About(title=title, indicator="interventions_active", period=f.year_label, source="interventions"))
 
-coverage = state.share_by("intervention_coverage", f.school_years)
-title = "Andel elever med hög frånvaro som har en insats, per läsår"
-report.chart(charts.trend_from_frame(coverage, None, title), "tackning-insatser",
-             tables.export_frame(coverage, "intervention_coverage"), tables.display_frame(coverage, "intervention_coverage"),
-             tables.percent_columns("intervention_coverage"),
-             about=About(title=title, indicator="intervention_coverage",
-                         period=f"läsåren {f.school_years[0]}–{f.school_years[-1]}"))
+report.trend(state.share_by("intervention_coverage", f.school_years), "intervention_coverage",
+             "Andel elever med hög frånvaro som har en insats, per läsår", "tackning-insatser",
+             period=f"läsåren {f.school_years[0]}–{f.school_years[-1]}")
 
 st.subheader("Socialnämndens mål", anchor=False)
 st.session_state["_page"] = "pages/sn.py"  # no link from the card back to this page

@@ -16,7 +16,7 @@ from ui import format as fmt
 from ui import labels, tables
 from ui.memo import shared
 
-SEPARATORS = ",\u202f"
+SEPARATORS = fmt.CHART_SEPARATORS
 FONT = "Source Sans Pro, Arial, sans-serif"
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
 STATUS_COLOURS = {
@@ -156,7 +156,7 @@ def goal_trend(series: list[Measure], target_value: float | None, title: str | N
         fig.add_trace(go.Scatter(
             x=[now[0][0]], y=[now[0][1]], mode="markers+text", name="Nu (officiellt)",
             marker={"color": SERIES_COLOUR, "size": 12, "line": {"color": "white", "width": 2}},
-            text=[f"{now[0][1]:.1f} %".replace(".", ",")], textposition="top center", cliponaxis=False,
+            text=[fmt.pct(now[0][1] / 100)], textposition="top center", cliponaxis=False,
             hovertemplate="Officiellt, läsår %{x}: %{y:.1f} %<extra></extra>"))
     fig.update_xaxes(type="category", title=None, showgrid=False)
     # headroom above the highest point for the current value's label (not cut by the plot's top)
@@ -427,7 +427,7 @@ def report_funnel(labels: list[str], counts: list[int | None], title: str) -> go
     fig = go.Figure(go.Bar(
         x=[c if c is not None else 0 for c in counts][::-1], y=labels[::-1], orientation="h",
         marker_color=[PALETTE[0]] * len(labels),
-        text=[MISSING_TEXT if c is None else f"{c:,}".replace(",", "\u202f") for c in counts][::-1],
+        text=[MISSING_TEXT if c is None else fmt.chart_number(c) for c in counts][::-1],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x}<extra></extra>"))
     fig.update_xaxes(title="Antal anmälningar", gridcolor="#eeeeee", tickformat=",d")

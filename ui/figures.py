@@ -39,6 +39,24 @@ def distribution(dist: pl.DataFrame, title: str) -> tuple[go.Figure, pl.DataFram
     return fig, export, display
 
 
+def indicator_trend(df: pl.DataFrame, indicator: str, dim: str | None, title: str, targets: dict | None = None,
+                    target_from: str | None = None, marks: dict[str, list[str]] | None = None
+                    ) -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """An indicator over several periods (an engine frame, one line per value of ``dim``) with
+    its export and display tables (``charts.trend_from_frame``, ``tables.export_frame``,
+    ``tables.display_frame``)."""
+    fig = charts.trend_from_frame(df, dim, title, targets=targets, target_from=target_from, marks=marks)
+    return fig, tables.export_frame(df, indicator), tables.display_frame(df, indicator)
+
+
+def indicator_ranked(df: pl.DataFrame, indicator: str, dim: str, title: str,
+                     reference_label: str = "Hela kommunen") -> tuple[go.Figure, pl.DataFrame, pl.DataFrame]:
+    """An indicator by one breakdown, ranked, against the frame's total (``reference_label``),
+    with its export and display tables."""
+    fig = charts.ranked_from_frame(df, dim, title, reference_label=reference_label)
+    return fig, tables.export_frame(df, indicator), tables.display_frame(df, indicator)
+
+
 POSITION_LABEL = {"över": "Tydligt högre än kommunen i stort", "under": "Tydligt lägre än kommunen i stort",
                   "inom": "Skillnaden kan bero på slumpen", "visas ej": "Visas ej"}
 

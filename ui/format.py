@@ -97,6 +97,19 @@ def decimal(x: float | None, decimals: int = 1) -> str:
     return _minus(format_decimal(x, "#,##0." + "0" * decimals, locale=LOCALE))
 
 
+# Numbers drawn inside a chart group their thousands with a narrow no-break space (U+202F), the
+# typographic choice for figures set in a graphic, where Babel's no-break space (U+00A0) of the
+# tables and sentences reads too wide; plotly formats a chart's own numbers (axis ticks, hover
+# texts) in the browser with these separators: decimal comma, then the thousands separator.
+CHART_SEPARATORS = ",\u202f"
+
+
+def chart_number(n: float | int | None) -> str:
+    """A count written on a chart (a bar's label), grouped as the chart's axis and hover texts
+    are (``CHART_SEPARATORS``): 12345 -> '12 345' (U+202F)."""
+    return number(n).replace("\xa0", CHART_SEPARATORS[1])
+
+
 def pp(x: float | None, decimals: int = 1) -> str:
     """A difference of two shares in percentage points: -0.023 -> '−2,3 procentenheter'."""
     if x is None:

@@ -114,9 +114,9 @@ def _measure_row(r: GoalResult, report: PageReport | None = None, part: bool = F
         about = page_report.About(title=title, indicator=r.indicator, population=r.population or "",
                                   period=f"läsåren {r.series[0].period}–{r.series[-1].period}",
                                   rounded=False, notes=(goal_text.trend_note(r),))
-        report.view(figures.goal_trend(r, title, marks), f"{r.id}-utveckling",
-                    ("Andel", "Konfidensintervall, nedre", "Konfidensintervall, övre", "Målnivå"),
-                    about=about, collect=False)  # the report has the whole goal card instead
+        report.chart(figures.goal_trend(r, title, marks), f"{r.id}-utveckling", about,
+                     ("Andel", "Konfidensintervall, nedre", "Konfidensintervall, övre", "Målnivå"),
+                     collect=False)  # the report has the whole goal card instead
     elif r.series:
         fig = charts.goal_trend(r.series, r.target_value, title, current=r.current.period if r.current else None,
                                 baseline=r.baseline.period if r.baseline else None, marks=marks)

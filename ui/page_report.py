@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from metrics import catalog
-from ui import auth, brief, charts, exports, images, state
+from ui import auth, brief, charts, exports, figures, filters, follow_up, images, state, tables
 from ui import format as fmt
 
 
@@ -126,11 +126,14 @@ class PageReport:
         self.exact = state.exact() and auth.may_see_exact(user)
         self.sections: list[dict] = []
 
-    def chart(self, fig, name: str, export: pl.DataFrame, display: pl.DataFrame | None = None,
-              percent_columns: tuple[str, ...] = (), heading: str | None = None, about: About | None = None,
-              collect: bool = True, pp_columns: tuple[str, ...] = ()) -> None:
-        """A chart with its downloads; ``collect=False`` leaves it out of the page's HTML report
-        (a goal's chart: the report holds the whole goal card)."""
+    def chart(self, built: tuple, name: str, about: About | None = None, percent_columns: tuple[str, ...] = (),
+              pp_columns: tuple[str, ...] = (), collect: bool = True, heading: str | None = None) -> None:
+        """A chart with its downloads: ``built`` is (figure, export table, display table), as
+        ``ui.figures`` builds it; ``percent_columns`` are the export's shares (fractions),
+        ``pp_columns`` its changes of shares, exported in percentage points. ``collect=False``
+        leaves it out of the page's HTML report (a goal's chart: the report holds the whole goal
+        card). An indicator's own charts have their components: ``trend`` and ``ranked``."""
+        fig, export, display = built
         slug = file_slug(name, self.exact)
         about = about or About()
         if not about.title:
@@ -178,12 +181,34 @@ class PageReport:
         st.download_button("Bild (SVG)", data=svg, file_name=f"{slug}.svg", key=f"svg-{slug}", on_click="ignore",
                            mime="image/svg+xml", icon=":material/image:")
 
-    def view(self, built: tuple, name: str, percent_columns: tuple[str, ...] = (), about: About | None = None,
-             collect: bool = True, pp_columns: tuple[str, ...] = ()) -> None:
-        """Render a (figure, export table, display table) triple from ``ui.figures``; ``pp_columns``
-        are changes of shares (fractions), exported in percentage points."""
-        fig, export, display = built
-        self.chart(fig, name, export, display, percent_columns, about=about, collect=collect, pp_columns=pp_columns)
+    def trend(self, df: pl.DataFrame, indicator: str, title: str, name: str, *, period: str,
+              by: str | None = None, selection: str = "", source: str = "absence",
+              goals_of: dict | None = None) -> None:
+        """An indicator over several periods (an engine frame, one line per value of ``by``), with
+        its exports, table and footnote worked out from the indicator, ``title``, ``period`` and
+        ``selection``. ``goals_of``: the place filters of what is shown; the rows that are a
+        goal's population then carry the goal's exact figures, and the goal's target lines,
+        baseline and the annotations register's events are drawn."""
+        targets = target_from = marks = None
+        notes: tuple[str, ...] = ()
+        if goals_of is not None:
+            df = tables.with_goal_figures(df, state.goal_results(None), indicator, goals_of, by)
+            marks = follow_up.marks(indicator, goals_of.get("area", [None])[0], tables.period_labels(df))
+            targets = filters.goal_targets(indicator, by, goals_of)
+            target_from = filters.goal_baseline(indicator)
+            notes = filters.target_notes(targets, df)
+        self.chart(figures.indicator_trend(df, indicator, by, title, targets, target_from, marks), name,
+                   About(title=title, indicator=indicator, period=period, selection=selection, source=source,
+                         notes=notes), tables.percent_columns(indicator))
+
+    def ranked(self, df: pl.DataFrame, indicator: str, by: str, title: str, name: str, *, period: str,
+               selection: str = "", source: str = "absence", reference_label: str = "Hela kommunen") -> None:
+        """An indicator for one period by one breakdown, ranked, against the total of the
+        selection (``reference_label`` names it: 'Område Norr'), with its exports, table and
+        footnote worked out from the indicator, ``title``, ``period`` and ``selection``."""
+        self.chart(figures.indicator_ranked(df, indicator, by, title, reference_label), name,
+                   About(title=title, indicator=indicator, period=period, selection=selection, source=source),
+                   tables.percent_columns(indicator))
 
     def text(self, heading: str, text: str) -> None:
         self.sections.append({"heading": heading, "figure": None, "table": None, "text": text})

@@ -11,6 +11,7 @@ start or an import does not wait for the engine.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import streamlit as st
 
 from data import demo, peers, settings, store
 from data.warehouse import Warehouse
-from metrics import attainment, decomposition, engine, goals, precompute
+from metrics import decomposition, engine, goals, precompute, views
 from metrics import peers as metrics_peers
 
 precompute.install()  # an import from the dashboard precomputes like one from the CLI
@@ -60,28 +61,6 @@ def _goal_config(path: str, mtime: float) -> goals.GoalConfig:
 def goal_config() -> goals.GoalConfig:
     path = settings.goals_path()
     return _goal_config(str(path), path.stat().st_mtime if path.exists() else 0.0)
-
-
-@st.cache_data(ttl=600, max_entries=32, show_spinner="Beräknar måluppfyllelse …")
-def _goal_results(db: str, version: tuple, goals_path: str, goals_mtime: float,
-                  period: str | None) -> list[attainment.GoalResult]:
-    return _view(db, "goal_results", (period,), _goal_config(goals_path, goals_mtime))
-
-
-def goal_results(period: str | None) -> list[attainment.GoalResult]:
-    wh = warehouse()
-    path = settings.goals_path()
-    return _goal_results(str(wh.path), wh.version, str(path), path.stat().st_mtime, period)
-
-
-@st.cache_data(ttl=600, max_entries=4)
-def _dataset_info(db: str, version: tuple) -> dict:
-    return _view(db, "dataset_info", ())
-
-
-def dataset_info() -> dict:
-    wh = warehouse()
-    return _dataset_info(str(wh.path), wh.version)
 
 
 def provenance() -> str:
@@ -145,150 +124,100 @@ def _key() -> tuple:
     return str(wh.path), wh.version, settings.rounding_base(), exact()
 
 
-# Cached views, one plain function per view (aggregates only, the same for every role that may
-# open the page). The public function names the arguments; the private one is cached on the key.
+def _file_key() -> tuple:
+    """The served file alone: for what neither the rounding base nor an exact view changes (the
+    file's dates, a goal's own figures, which are exact)."""
+    wh = warehouse()
+    return str(wh.path), wh.version
+
+
+# Every view registered in metrics/views.py (``@views.view``) gets one cached accessor here,
+# named as the view and taking the view's own parameters (``wh`` and ``cfg`` aside):
+# ``absence_trend(years, filters)`` is ``views.absence_trend`` of the served file. The cache is
+# keyed on ``key_of()`` (``_key`` unless said), the goal file for a view that reads it, and the view's
+# arguments with their defaults filled in (lists as tuples) – the same arguments the
+# precomputation stores the first views under (``precompute.first_views``), so that a page's
+# first request finds them. Aggregates only, the same for every role that may open the page.
 _VIEW = {"ttl": 600, "max_entries": 256, "show_spinner": "Hämtar uppgifterna …"}
 
 
-@st.cache_data(**_VIEW)
-def _absence_trend(key: tuple, years: tuple[str, ...], filters: dict | None):
-    return _view(key[0], "absence_trend", (list(years), filters), exact=key[3])
+_ACCESSORS: dict[str, object] = {}
 
 
-def absence_trend(years, filters: dict | None = None):
-    """High absence per school year and school form (``views.absence_trend``)."""
-    return _absence_trend(_key(), tuple(years), filters)
+def _accessor(fn, key_of=_key, **cache_options):
+    """The cached accessor of a registered view, made once per view; ``cache_options`` override
+    ``_VIEW``. The cached function is ``accessor.cached`` (its arguments: the key, the goal
+    file's path and mtime for a goal view, then the view's arguments)."""
+    v = views.registered(fn)
+    if v.name in _ACCESSORS:
+        if key_of is not _key or cache_options:
+            raise ValueError(f"{v.name}: its accessor is already made; give its cache options there")
+        return _ACCESSORS[v.name]
+    if v.exact and key_of is not _key:
+        raise ValueError(f"{v.name}: an exact view must be cached apart from the published one (key_of=_key)")
+    if v.goals:
+        def cached(key: tuple, goals_path: str, goals_mtime: float, *args):
+            cfg = _goal_config(goals_path, goals_mtime)
+            return _view(key[0], v.name, args, cfg, exact=v.exact and key[3])
+    else:
+        def cached(key: tuple, *args):
+            return _view(key[0], v.name, args, exact=v.exact and key[3])
+    # st.cache_data keys a function's cache on its module, qualified name and source: one name
+    # per view keeps each view's cache (and its max_entries) apart
+    cached.__name__ = cached.__qualname__ = f"_{v.name}"
+    cached = st.cache_data(**{**_VIEW, **cache_options})(cached)
+
+    def accessor(*args, **kwargs):
+        bound = tuple(tuple(a) if isinstance(a, list) else a for a in v.args(*args, **kwargs))
+        if v.goals:
+            path = settings.goals_path()
+            return cached(key_of(), str(path), path.stat().st_mtime, *bound)
+        return cached(key_of(), *bound)
+
+    accessor.__name__ = accessor.__qualname__ = v.name
+    accessor.__signature__ = inspect.Signature(list(v.params))
+    accessor.__doc__ = f"``views.{v.name}`` of the served file, cached.\n\n{inspect.getdoc(fn) or ''}"
+    accessor.cached = cached
+    _ACCESSORS[v.name] = accessor
+    return accessor
 
 
-@st.cache_data(**_VIEW)
-def _absence_breakdown(key: tuple, period: str, dim: str, filters: dict | None):
-    return _view(key[0], "absence_breakdown", (period, dim, filters), exact=key[3])
+def view(fn, *args, **kwargs):
+    """Any registered view of the served file, cached like the named accessors below (the same
+    cache: ``view(views.absence_trend, years, filters)`` is ``absence_trend(years, filters)``).
+    A new view needs no line here: ``state.view(views.my_view, period, filters)`` on the page."""
+    return _accessor(fn)(*args, **kwargs)
 
 
-def absence_breakdown(period: str, dim: str, filters: dict | None = None):
-    return _absence_breakdown(_key(), period, dim, filters)
+goal_results = _accessor(views.goal_results, _file_key, max_entries=32,
+                         show_spinner="Beräknar måluppfyllelse …")
+goal_status_month = _accessor(views.goal_status_month, _file_key, max_entries=64,
+                              show_spinner="Beräknar måluppfyllelse per månad …")
+dataset_info = _accessor(views.dataset_info, _file_key, max_entries=4, show_spinner=True)
+key_indicators_month = _accessor(views.key_indicators_month)
 
+absence_trend = _accessor(views.absence_trend)
+absence_breakdown = _accessor(views.absence_breakdown)
+absence_distribution = _accessor(views.absence_distribution)
+school_comparison = _accessor(views.school_comparison)
+report_funnel = _accessor(views.report_funnel)
+reports_per_year = _accessor(views.reports_per_year)
+share_by = _accessor(views.share_by)
+quality_trend = _accessor(views.quality_trend)
+interventions_by_type = _accessor(views.interventions_by_type)
 
-@st.cache_data(**_VIEW)
-def _absence_distribution(key: tuple, period: str, filters: dict | None):
-    return _view(key[0], "absence_distribution", (period, filters), exact=key[3])
-
-
-def absence_distribution(period: str, filters: dict | None = None):
-    return _absence_distribution(_key(), period, filters)
-
-
-@st.cache_data(**_VIEW)
-def _school_comparison(key: tuple, period: str, filters: dict | None):
-    return _view(key[0], "school_comparison", (period, filters), exact=key[3])
-
-
-def school_comparison(period: str, filters: dict | None = None):
-    return _school_comparison(_key(), period, filters)
-
-
-@st.cache_data(**_VIEW)
-def _report_funnel(key: tuple, period: str, filters: dict | None):
-    return _view(key[0], "report_funnel", (period, filters), exact=key[3])
-
-
-def report_funnel(period: str, filters: dict | None = None):
-    return _report_funnel(_key(), period, filters)
-
-
-@st.cache_data(**_VIEW)
-def _reports_per_year(key: tuple, years: tuple[int, ...]):
-    return _view(key[0], "reports_per_year", (list(years),), exact=key[3])
-
-
-def reports_per_year(years):
-    return _reports_per_year(_key(), tuple(years))
-
-
-@st.cache_data(**_VIEW)
-def _share_by(key: tuple, indicator: str, period: str | tuple[str, ...], dim: str | None):
-    return _view(key[0], "share_by", (indicator, list(period) if isinstance(period, tuple) else period, dim), exact=key[3])
-
-
-def share_by(indicator: str, period, dim: str | None = None):
-    """An indicator for one period (or several), by one breakdown (``views.share_by``)."""
-    return _share_by(_key(), indicator, period if isinstance(period, str) else tuple(period), dim)
-
-
-@st.cache_data(**_VIEW)
-def _quality_trend(key: tuple, years: tuple[int, ...]):
-    return _view(key[0], "quality_trend", (list(years),), exact=key[3])
-
-
-def quality_trend(years):
-    return _quality_trend(_key(), tuple(years))
-
-
-@st.cache_data(**_VIEW)
-def _interventions_by_type(key: tuple, period: str):
-    return _view(key[0], "interventions_by_type", (period,), exact=key[3])
-
-
-def interventions_by_type(period: str):
-    return _interventions_by_type(_key(), period)
-
-
-@st.cache_data(**_VIEW)
-def _key_indicators_month(key: tuple, goals_path: str, goals_mtime: float, month: str):
-    return _view(key[0], "key_indicators_month", (month,), _goal_config(goals_path, goals_mtime), exact=key[3])
-
-
-def key_indicators_month(month: str):
-    """The month's key indicators, the goals' own populations first (``views.key_indicators_month``)."""
-    path = settings.goals_path()
-    return _key_indicators_month(_key(), str(path), path.stat().st_mtime, month)
-
-
-@st.cache_data(**_VIEW)
-def _choices(key: tuple, name: str):
-    return _view(key[0], name, ())  # choices, the same for exact and protected figures
-
-
-def months() -> list[str]:
-    """Months with data, newest first ('2026-10')."""
-    return _choices(_key(), "months")
-
-
-def absence_periods() -> list[str]:
-    return _choices(_key(), "absence_periods")
-
-
-def school_years() -> list[str]:
-    return _choices(_key(), "school_years")
-
-
-def years() -> list[int]:
-    return _choices(_key(), "years")
-
-
-def areas() -> list[str]:
-    return _choices(_key(), "areas")
-
-
-def schools():
-    """The school register (public: no pupil data)."""
-    return _choices(_key(), "schools")
-
-
-@st.cache_data(ttl=600, max_entries=64, show_spinner="Beräknar måluppfyllelse per månad …")
-def _goal_status_month(db: str, version: tuple, goals_path: str, goals_mtime: float, month: str):
-    return _view(db, "goal_status_month", (month,), _goal_config(goals_path, goals_mtime))
-
-
-def goal_status_month(month: str):
-    wh = warehouse()
-    path = settings.goals_path()
-    return _goal_status_month(str(wh.path), wh.version, str(path), path.stat().st_mtime, month)
+# the choices in the filters (computed the same for exact and protected figures)
+months = _accessor(views.months)
+absence_periods = _accessor(views.absence_periods)
+school_years = _accessor(views.school_years)
+years = _accessor(views.years)
+areas = _accessor(views.areas)
+schools = _accessor(views.schools)
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner="Hämtar uppgifterna …")
 def _unit_change(key: tuple, goals_path: str, goals_mtime: float, goal_id: str, dim: str, exact: bool):
-    results = _goal_results(key[0], key[1], goals_path, goals_mtime, None)
+    results = goal_results.cached(key[:2], goals_path, goals_mtime, None)
     return decomposition.unit_change(_warehouse(key[0]), results, goal_id, dim, exact)
 
 

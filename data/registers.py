@@ -28,6 +28,7 @@ import polars as pl
 from sqlmodel import Field, Session, SQLModel, select
 
 from data import formulas, personnummer, privacy, store, xlsx
+from data.domain import numbers
 from data.store import AuditLine
 
 # Limits of the register import, checked before the workbook is parsed. A register's own export
@@ -494,7 +495,7 @@ class ImportSummary:
 
 def _number(x: float) -> str:
     """Swedish: '1 234', '5,2'. Whole numbers from 10 up, one decimal below."""
-    return f"{x:,.0f}".replace(",", "\u00a0") if x >= 10 else f"{x:.1f}".replace(".", ",")
+    return numbers.integer(x) if x >= 10 else numbers.decimal(x, 1)
 
 
 def _workbook_limits(data: bytes, file_name: str) -> list[str]:

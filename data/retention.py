@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from data import warehouse
-from data.domain import periods
+from data.domain import numbers, periods
 from data.warehouse import Warehouse
 
 TABLE_LABELS = {"absence": "frånvaro per elev och månad", "pupil_periods": "frånvaro summerad per elev och period",
@@ -63,7 +63,7 @@ class Plan:
             out.append(f"Behåller ändå från {self.cutoff.isoformat()} (läsåret {_school_year_code(self.cutoff)}): "
                        f"målfilen behöver basåren – {goals}. Status jämförs med basåret och bedömningen "
                        "'i fas' använder varje läsår från basåret.")
-        gone = [f"{TABLE_LABELS[t]}: {n:,} rader".replace(",", "\u00a0") for t, n in self.counts.items() if n]
+        gone = [f"{TABLE_LABELS[t]}: {numbers.integer(n)} rader" for t, n in self.counts.items() if n]
         out.append("Raderas (daterade före " + self.cutoff.isoformat() + "): " + ("; ".join(gone) if gone else
                                                                                  "inget"))
         out.append("Behålls: befolkningstal (inga elevuppgifter), skolregistret och importloggen (filnamn utan "

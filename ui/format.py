@@ -14,6 +14,7 @@ import re
 
 from babel.numbers import format_decimal, format_percent
 
+from data.domain import numbers
 from metrics import catalog
 
 SUPPRESSED = ".."
@@ -23,7 +24,7 @@ SEE_PARTS = "se delmålen"
 NOT_APPLICABLE = "ej aktuellt"
 SUPPRESSED_NOTE = ("'..' betyder att värdet inte visas: för få barn för att visas utan risk att enskilda barn "
                    "kan identifieras. ”Inga data” betyder att det inte finns uppgifter för perioden.")
-LOCALE = "sv_SE"
+LOCALE = numbers.LOCALE
 
 
 EXACT_NOTE = "Exakta värden – internt underlag, röjandekontrollera före publicering"
@@ -68,11 +69,8 @@ _AUTOLINK = re.compile(r":/(?=/)|(?i:\bwww)\.|@(?=\w)")
 STATUS_SYMBOLS = {"achieved": "✓", "partly": "◐", "not_achieved": "✗", "no_data": "–", "baseline": "○",
                   "before_baseline": "○"}
 
-MINUS = "\u2212"  # the true minus sign: Babel's Swedish patterns give the hyphen-minus
-
-
-def _minus(text: str) -> str:
-    return text.replace("-", MINUS)
+MINUS = numbers.MINUS
+_minus = numbers.minus
 
 
 def pct(x: float | None, decimals: int = 1) -> str:
@@ -87,14 +85,14 @@ def number(n: float | int | None) -> str:
     """12345 -> '12 345' (non-breaking space); -3 -> '−3'."""
     if n is None:
         return NO_DATA
-    return _minus(format_decimal(round(n), "#,##0", locale=LOCALE))
+    return numbers.integer(n)
 
 
 def decimal(x: float | None, decimals: int = 1) -> str:
     """158.81 -> '158,8'."""
     if x is None:
         return NO_DATA
-    return _minus(format_decimal(x, "#,##0." + "0" * decimals, locale=LOCALE))
+    return numbers.decimal(x, decimals)
 
 
 # Numbers drawn inside a chart group their thousands with a narrow no-break space (U+202F), the

@@ -14,11 +14,12 @@ from datetime import date
 import polars as pl
 
 from data import personnummer
+from data.domain import numbers
 
 
 def _n(x: float) -> str:
     """12345 -> '12 345' for messages."""
-    return f"{x:,.0f}".replace(",", "\u00a0")
+    return numbers.integer(x)
 
 
 # --- results -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ table is generated from ``SETTINGS`` (``markdown_table``; ``python cli.py docs``
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,8 @@ class Setting:
         if self.kind == "choice":
             named = [f"'{c}'" if c else "tomt" for c in self.choices]
             return ", ".join(named[:-1]) + " eller " + named[-1]
-        return {"path": "en sökväg", "url": "en SQLAlchemy-URL"}.get(self.kind, "valfri text")
+        text = "valfri text (hemlig: visas inte)" if self.secret else "valfri text"
+        return {"path": "en sökväg", "url": "en SQLAlchemy-URL"}.get(self.kind, text)
 
     @property
     def allowed_en(self) -> str:
@@ -262,6 +264,8 @@ def in_effect() -> list[tuple[Setting, str, str]]:
             shown = "(satt, dold)" if shown.strip() else "(tom)"
         elif not shown.strip():
             shown = "(tom)"
+        elif s.kind == "url":  # a database URL may carry a password: user:password@host
+            shown = re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1(dolt)@", shown)
         rows.append((s, shown, "miljövariabel" if from_env else "standardvärde"))
     return rows
 

@@ -79,10 +79,12 @@ def test_the_cli_refuses_to_start_on_an_invalid_setting(monkeypatch, capsys):
 def test_cli_settings_prints_each_setting_its_value_and_origin_and_hides_secrets(monkeypatch, capsys):
     monkeypatch.setenv("SAMVERKAN_SMTP_PASSWORD", "hemligt-lösen")
     monkeypatch.setenv("SAMVERKAN_PSEUDONYM_KEY", "k" * 40)
+    monkeypatch.setenv("SAMVERKAN_STORE_URL", "postgresql+psycopg://samverkan:db-lösen@db.kommun.example/samverkan")
     monkeypatch.delenv("SAMVERKAN_DEMO_SEED", raising=False)
     assert cli.main(["settings"]) == 0
     out = capsys.readouterr().out
-    assert "hemligt-lösen" not in out and "k" * 40 not in out
+    assert "hemligt-lösen" not in out and "k" * 40 not in out and "db-lösen" not in out
+    assert "postgresql+psycopg://samverkan:(dolt)@db.kommun.example/samverkan" in out
     lines = {line.split()[0]: line for line in out.splitlines()[2:]}
     assert set(lines) == {s.env for s in settings.SETTINGS}
     assert "(satt, dold)" in lines["SAMVERKAN_SMTP_PASSWORD"] and "miljövariabel" in lines["SAMVERKAN_SMTP_PASSWORD"]

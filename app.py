@@ -9,12 +9,24 @@ import logging
 import streamlit as st
 
 import ui.warmup  # noqa: F401  (first: heavy modules loaded once, before any page)
+from data import settings
+from metrics import catalog
 from ui import accessibility, auth, components, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 st.set_page_config(page_title="Samverkan", page_icon=":material/handshake:", layout="wide")
 accessibility.page_setup()  # lang="sv" and a visible focus ring, on every page and the login page
+
+# An invalid setting or a broken catalog entry stops the dashboard here, with the message that
+# 'python cli.py settings' and every other command give, before any page reads either (cheap on
+# every run after the first: the catalog's parsed SQL is cached).
+if problems := settings.problems() + catalog.validate():
+    logging.getLogger("samverkan.app").error("Kan inte starta: %s", "; ".join(problems))
+    st.error("Samverkan kan inte starta: inställningarna eller indikatorkatalogen är felaktiga. Be "
+             "systemförvaltaren rätta dem (kommandot `python cli.py settings` visar inställningarna):")
+    st.code("\n".join(problems), language=None, wrap_lines=True)
+    st.stop()
 
 # Page id (= url_path, checked by data.access) -> st.Page arguments. Each page file is named after
 # its url path, and that is what makes a shared link work on a freshly started server: until

@@ -11,8 +11,11 @@
     python cli.py backup TARGET [--db PATH]
     python cli.py retention [--years N] [--db PATH] [--goals FILE] [--dry-run]
     python cli.py docs [--check]
+    python cli.py settings [--markdown]
 
-Errors are printed in Swedish on stderr with exit code 2, never as a traceback.
+Errors are printed in Swedish on stderr with exit code 2, never as a traceback. Every command but
+``settings`` first checks the settings in effect and the indicator catalog (``data.settings.check``,
+``metrics.catalog.validate``): a wrong value or a broken catalog entry stops it before it starts.
 """
 
 from __future__ import annotations
@@ -332,14 +335,41 @@ def cmd_retention(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     target = settings.ROOT / "METRICS.md"
     text = docs.metrics_markdown()
+    readme = settings.ROOT / "README.md"
+    readme_text = readme.read_text(encoding="utf-8")
+    try:
+        readme_new = settings.readme_with_table(readme_text)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     if args.check:
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             raise CliError("METRICS.md är inte i takt med katalogen: kör 'python cli.py docs'.")
-        print("METRICS.md stämmer med katalogen.")
+        if readme_text != readme_new:
+            raise CliError("Inställningstabellen i README.md är inte i takt med data/settings.py: "
+                           "kör 'python cli.py docs'.")
+        print("METRICS.md stämmer med katalogen och README.md med inställningarna.")
         return 0
     target.write_text(text, encoding="utf-8")
     print(f"Skrev {target}")
+    if readme_new != readme_text:
+        readme.write_text(readme_new, encoding="utf-8")
+        print(f"Skrev inställningstabellen i {readme}")
     return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Each setting in effect, its value (secrets hidden) and where it comes from; an invalid one is
+    listed too, and named on stderr with exit code 2 (this command runs without the start-up check
+    so that it can show what is wrong)."""
+    if args.markdown:
+        print(settings.markdown_table())
+        return 0
+    rows = [[s.env, shown, origin, s.allowed_sv] for s, shown, origin in settings.in_effect()]
+    print(_table(["inställning", "värde", "källa", "tillåtet"], rows))
+    problems = settings.problems()
+    for p in problems:
+        print(f"Fel: {p}", file=sys.stderr)
+    return 2 if problems else 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -424,12 +454,31 @@ def parser() -> argparse.ArgumentParser:
     o = sub.add_parser("docs", help="skriv METRICS.md från indikatorkatalogen")
     o.add_argument("--check", action="store_true", help="kontrollera bara att filen stämmer")
     o.set_defaults(func=cmd_docs)
+
+    t = sub.add_parser("settings", help="visa inställningarna som gäller, deras värden och var de "
+                                        "kommer ifrån")
+    t.add_argument("--markdown", action="store_true", help="skriv README.md:s inställningstabell")
+    t.set_defaults(func=cmd_settings)
     return p
+
+
+def _start_up_check() -> None:
+    """Settings and catalog are checked once, before a command reads either."""
+    settings.check()
+    problems = catalog.validate()
+    if problems:
+        raise catalog.CatalogError(problems)
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
+    if args.command != "settings":
+        try:
+            _start_up_check()
+        except (settings.SettingError, catalog.CatalogError) as exc:
+            print(f"Fel: {exc}", file=sys.stderr)
+            return 2
     precompute.install()  # every write from the CLI stores the pages' first views
     if args.command == "import":
         from ui import mailing  # the brief's renderers: loaded only when an import may send it

@@ -201,7 +201,15 @@ def progress_of(target: Target, k1: int, n1: int, k2: int, n2: int,
     return (p1 - p2) / abs(p1 - level)
 
 
+# The statuses of a progress from worst to best: status_of is monotone in the progress, so the
+# status of the smallest progress of several is the worst of their statuses (_combined_status).
+_STATUS_ORDER = ("not_achieved", "partly", "achieved")
+
+
 def status_of(progress: Fraction | float | None, partly_threshold: float) -> str:
+    """The one status rule, on exact fractions (the threshold too: 0.3 is 3/10, not the binary
+    float below it): achieved at progress >= 1, partly at >= the threshold, else not achieved.
+    A goal with parts applies it through its parts' statuses (``_combined_status``)."""
     if progress is None:
         return "no_data"
     if progress >= 1:
@@ -464,21 +472,24 @@ def children_gap(level: float | None, k: int, n: int, polarity: str = "lower_bet
     return -gap if polarity == "higher_better" else gap
 
 
-def _combined_status(statuses: list[str], progresses: list[float | None], cfg: GoalConfig) -> tuple[str, float | None]:
-    """A goal with parts is achieved only when every part is; its progress is the smallest."""
+def _combined_status(statuses: list[str], progresses: list[float | None]) -> tuple[str, float | None]:
+    """A goal with parts is achieved only when every part is; its progress is the smallest.
+
+    Its status is ``status_of`` of the smallest exact progress, which is the worst of the parts'
+    statuses (each already ``status_of`` of its exact progress): the float progresses are for
+    display only and never compared with the threshold (a part whose exact progress is just below
+    it, but whose float rounds up to it, is not partly, and neither is the goal)."""
     progress = None if any(p is None for p in progresses) else min(progresses)
     for quiet in NO_STATUS:
         if quiet in statuses:
             return quiet, None
     if "no_data" in statuses:
         return "no_data", progress
-    if all(s == "achieved" for s in statuses):
-        return "achieved", progress
-    return ("partly" if progress is not None and progress >= cfg.partly_threshold else "not_achieved"), progress
+    return min(statuses, key=_STATUS_ORDER.index), progress
 
 
 def _combine(goal, committees: list[str], parts: list[GoalResult], cfg: GoalConfig) -> GoalResult:
-    status, progress = _combined_status([p.status for p in parts], [p.progress for p in parts], cfg)
+    status, progress = _combined_status([p.status for p in parts], [p.progress for p in parts])
 
     def all_of(values):
         return None if any(v is None for v in values) else all(values)
@@ -594,7 +605,7 @@ def evaluate_goal(wh: Warehouse, cfg: GoalConfig, goal, parent=None, period: str
                                  denominator=None)
     pre = [p.preliminary for p in parts]
     if pre and all(pre):
-        status, progress = _combined_status([p.status for p in pre], [p.progress for p in pre], cfg)
+        status, progress = _combined_status([p.status for p in pre], [p.progress for p in pre])
         result.preliminary = Preliminary(period=pre[0].period, label=pre[0].label, note=pre[0].note,
                                          status=status, progress=progress,
                                          incomplete=" ".join(dict.fromkeys(p.incomplete for p in pre if p.incomplete)))
@@ -626,7 +637,7 @@ def status_history(r: GoalResult, cfg: GoalConfig) -> list[tuple[str, str, float
     if r.parts:
         per_part = [{y: (st, pr) for y, st, pr in status_history(p, cfg)} for p in r.parts]
         years = sorted(set.intersection(*(set(h) for h in per_part)))
-        return [(y, *_combined_status([h[y][0] for h in per_part], [h[y][1] for h in per_part], cfg))
+        return [(y, *_combined_status([h[y][0] for h in per_part], [h[y][1] for h in per_part]))
                 for y in years]
     b = r.baseline
     if b is None or r.target is None or b.numerator is None or not b.denominator or r.current is None:

@@ -14,7 +14,12 @@ polarity; ``metrics.goals`` validates goal files against it.
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass
+from functools import lru_cache
+
+import duckdb
 
 from data.domain import absence
 from data.domain.codes import COMMITTEES, INTERVENTION_TYPES, SCHOOL_SYSTEM_REPORTERS
@@ -69,6 +74,10 @@ class Source:
     dims: tuple[str, ...]
     description: str
     filters: tuple[Filter, ...] = ()  # filters besides the breakdown dimensions
+    # Every column of the engine's unit for this source (its 'unit' CTE in metrics.engine): what
+    # an indicator's SQL may read. ``validate`` checks the indicators against it, and
+    # tests/test_validation.py checks it against the engine's query on an empty warehouse.
+    columns: tuple[str, ...] = ()
 
 
 _PUPIL_FILTERS = (
@@ -83,6 +92,13 @@ _PUPIL_FILTERS = (
                 "denna typ.", values=INTERVENTION_TYPES, intervention_column="intervention_type"),
 )
 
+_REPORT_COLUMNS = ("period", "report_id", "child_key", "received_date", "age", "reporter_category",
+                   "decision", "decision_date", "feedback_given", "feedback_date", "meeting_held",
+                   "reporter_attended", "as_of", "area", "gender", "school", "school_form", "operator",
+                   "age_band")
+_INTERVENTION_COLUMNS = ("period", "intervention_id", "child_key", "intervention_type", "committee",
+                         "start_date", "end_date", "school", "area", "school_form")
+
 SOURCES: dict[str, Source] = {s.name: s for s in (
     Source(name="pupils", unit="elev under perioden", filters=_PUPIL_FILTERS,
            dims=("school_form", "area", "school", "grade", "gender", "operator", "absence_band"),
@@ -92,22 +108,27 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
            "eleven flera skolor den månaden gäller den med mest schemalagd tid (vid lika: högst "
            "skolenhetskod). En elev räknas alltså en gång i totalen även om hon bytt skola eller skolform. Kolumnen "
            "with_intervention är sann om barnet hade en insats aktiv någon gång under perioden. "
-           f"Frånvarointervallet (absence_band) är {absence.listed()} av den schemalagda tiden."),
+           f"Frånvarointervallet (absence_band) är {absence.listed()} av den schemalagda tiden.",
+           columns=("period", "pupil_key", "school_form", "school", "grade", "gender", "scheduled", "absent",
+                    "invalid", "n_invalid", "n_months", "area", "operator", "with_intervention",
+                    "absence_band")),
     Source(name="reports", unit="orosanmälan som inkom under perioden",
            dims=("reporter_category", "gender", "area", "school", "school_form", "operator",
             "age_band", "decision"),
            description="En rad per orosanmälan med inkomstdatum i perioden. Område är anmälans område, annars "
-           "skolenhetens område; saknas båda redovisas 'okänt'."),
+           "skolenhetens område; saknas båda redovisas 'okänt'.",
+           columns=_REPORT_COLUMNS),
     Source(name="interventions_active", unit="barn med aktiv insats under perioden",
            dims=("intervention_type", "committee", "school", "area", "school_form"),
            description="Insatser som var aktiva någon gång under perioden (start senast periodens sista dag och "
-           "slut tidigast periodens första dag eller inget slutdatum). Barn räknas unikt per grupp."),
+           "slut tidigast periodens första dag eller inget slutdatum). Barn räknas unikt per grupp.",
+           columns=_INTERVENTION_COLUMNS),
     Source(name="interventions_started", unit="insats som startade under perioden",
            dims=("intervention_type", "committee", "school", "area", "school_form"),
-           description="Insatser med startdatum i perioden."),
+           description="Insatser med startdatum i perioden.", columns=_INTERVENTION_COLUMNS),
     Source(name="interventions_ended", unit="insats som avslutades under perioden",
            dims=("intervention_type", "committee", "school", "area", "school_form"),
-           description="Insatser med slutdatum i perioden."),
+           description="Insatser med slutdatum i perioden.", columns=_INTERVENTION_COLUMNS),
 )}
 
 
@@ -149,8 +170,14 @@ class Indicator:
 
     def reads(self, column: str) -> bool:
         """Whether the indicator's population, numerator or denominator SQL reads ``column``
-        (e.g. 'with_intervention', or 'as_of' for the 14-day rule)."""
-        return column in " ".join((self.where, self.numerator, self.denominator))
+        (e.g. 'with_intervention', or 'as_of' for the 14-day rule): a column the parsed SQL
+        refers to, not a substring of it (so 'school' is not read by 'school_form = ...')."""
+        return column in self.columns_read
+
+    @property
+    def columns_read(self) -> frozenset[str]:
+        """Every column the population, numerator and denominator SQL refers to (``sql_columns``)."""
+        return sql_columns(self.where) | sql_columns(self.numerator) | sql_columns(self.denominator)
 
     def filter_spec(self, name: str) -> Filter | None:
         """The extra filter called ``name`` (None for a breakdown dimension or unknown name)."""
@@ -436,7 +463,9 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 # Order of the absence bands (for charts and tables).
 ABSENCE_BANDS = absence.LABELS
 
-# How every indicator is treated, in Swedish for the definitions page.
+# How every indicator is treated, in Swedish for the definitions page. What depends on the
+# settings in effect (what is hidden, the rounding) is a {placeholder} that the page fills in
+# (ui.definitions_page.method_notes_text), so the notes say what the figures beside them do.
 METHOD_NOTES = (
     "Perioder: månad, termin (HT = 1 juli–31 december, VT = 1 januari–30 juni), läsår (HT + VT) "
     "eller kalenderår. Frånvaro rapporteras per månad; en månad hör till perioden om "
@@ -445,13 +474,9 @@ METHOD_NOTES = (
     "medelvärdesbildas aldrig.",
     "Andelar visas med ett 95 %-konfidensintervall (Wilson). Överlappar två intervall kan "
     "skillnaden bero på slumpen.",
-    "'..' betyder att värdet inte visas: antal 1–4, och andelar och medelvärden med färre än 10 i "
-    "nämnaren, visas inte.",
-    "Alla antal i tabeller, diagram och nedladdningar är avrundade till närmaste 5 (även summan av "
-    "dagar bakom ett medelvärde), och andelar och medelvärden räknas på de avrundade antalen, så "
-    "att ingen summa eller skillnad av siffror kan avslöja enskilda barn. Målens status räknas på "
-    "exakta antal. Analytiker, dataförvaltare och administratörer kan visa exakta värden som "
-    "internt underlag.",
+    "{suppression}",
+    "{rounding} Målens status räknas på exakta antal. Analytiker, dataförvaltare och administratörer "
+    "kan visa exakta värden som internt underlag.",
     "Målen jämför läsår med basåret. Under ett pågående läsår jämförs terminen hittills med samma "
     "månader basåret.",
     "Ett mål i procentenheter redovisar sin förändring i procentenheter (p.e.); ett mål i procent redovisar "
@@ -462,3 +487,189 @@ METHOD_NOTES = (
     "för sig, ”ej aktuellt” = inget pågående läsår i perioden, ”ofullständigt” = en skola eller månad saknas "
     "i underlaget, ”osäkert” = förändringen kan bero på slumpen.",
 )
+
+
+# --- SQL columns, the filter rule and the catalog's validation --------------------------------
+
+_PARSER: duckdb.DuckDBPyConnection | None = None
+_PARSER_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def sql_columns(fragment: str) -> frozenset[str]:
+    """The columns an SQL expression refers to, from DuckDB's own parse tree (not a text search:
+    a string literal or a longer name is no column). Raises ValueError (Swedish) for an
+    expression that does not parse as one expression.
+
+    Example: ``"received_date + 14 <= as_of AND decision = 'ej_bedomd'"`` ->
+    ``{'received_date', 'as_of', 'decision'}``."""
+    global _PARSER
+    with _PARSER_LOCK:  # one connection (opening one costs more than parsing); pages run in threads
+        if _PARSER is None:
+            _PARSER = duckdb.connect()  # in memory, nothing attached: parsing only, nothing is run
+        row = _PARSER.execute("SELECT json_serialize_sql(?)", [f"SELECT ({fragment})"]).fetchone()
+    tree = json.loads(row[0])
+    statements = tree.get("statements") or []
+    if tree.get("error") or len(statements) != 1 or len(statements[0]["node"].get("select_list", [])) != 1:
+        raise ValueError(f"SQL-uttrycket '{fragment}' kan inte tolkas som ett uttryck"
+                         + (f" ({tree['error_message']})" if tree.get("error_message") else "") + ".")
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("class") == "COLUMN_REF":
+                found.add(node["column_names"][-1])
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(statements[0]["node"]["select_list"])
+    return frozenset(found)
+
+
+# The code lists a filter's values are checked against (dimensions without one, such as school
+# or area, depend on the data and are not checked; grade's labels name only 'F', not every grade).
+CODE_LISTS: dict[str, tuple[str, ...]] = {d: tuple(v) for d, v in VALUE_LABELS.items() if d not in ("grade",)}
+
+
+@dataclass(frozen=True)
+class FilterProblem:
+    """One thing wrong with a filter on an indicator (``filter_problems``). kind: 'unknown' (the
+    indicator cannot be filtered on it), 'bool' (a yes/no filter given a list), 'list' (a filter
+    of values given true/false), 'values' (values outside the filter's closed list), 'interventions'
+    (a filter choosing which interventions count, on an indicator that reads none)."""
+    key: str
+    kind: str
+    bad: tuple[str, ...] = ()  # the offending values ('values', 'list')
+    allowed: tuple[str, ...] = ()  # the closed list, when there is one
+    intervention_filter: bool = False  # the filter chooses interventions (its values become SQL literals)
+
+    @property
+    def refused_by_engine(self) -> bool:
+        """Whether the engine refuses the query too, not only the goal file. The engine passes a
+        breakdown value as a parameter (outside its code list it matches no rows) and takes a
+        yes/no filter as text from the command line ('true'); but an unknown filter, an
+        intervention filter's unknown value (written into SQL as a literal) or an intervention
+        filter on an indicator without interventions cannot be computed."""
+        return self.kind in ("unknown", "interventions") or (
+            self.kind in ("values", "list") and self.intervention_filter)
+
+
+def filter_problems(ind: Indicator, flt: dict) -> list[FilterProblem]:
+    """Every problem of the filter ``flt`` ({name: values or true/false}) on ``ind``, in the
+    filter's order: the one filter rule of the engine (``engine._filter_sql``) and the goal file
+    (``goals.goal_rule_problems``), each of which words the problems itself."""
+    problems = []
+    for key, values in flt.items():
+        if key not in ind.filters:
+            problems.append(FilterProblem(key, "unknown"))
+            continue
+        spec = ind.filter_spec(key)
+        allowed = spec.values if spec is not None else CODE_LISTS.get(key)
+        intervention = spec is not None and spec.intervention_column is not None
+        if spec is not None and spec.values is None:  # a yes/no filter
+            if not isinstance(values, bool):
+                problems.append(FilterProblem(key, "bool"))
+            continue
+        if isinstance(values, bool):
+            problems.append(FilterProblem(key, "list", (str(values),), allowed or (), intervention))
+            continue
+        if allowed is not None:
+            bad = tuple(str(v) for v in values if str(v) not in allowed)
+            if bad:
+                problems.append(FilterProblem(key, "values", bad, allowed, intervention))
+        if intervention and not ind.reads("with_intervention") and "with_intervention" not in flt:
+            problems.append(FilterProblem(key, "interventions", intervention_filter=True))
+    return problems
+
+
+class CatalogError(ValueError):
+    """The catalog breaks one of its rules (``validate``); the message lists every problem, in Swedish."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("Indikatorkatalogen (metrics/catalog.py) är felaktig:\n"
+                         + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+FORMATS = ("percent", "integer", "decimal")
+
+
+def _source_problems(src: Source, interventions: tuple[str, ...]) -> list[str]:
+    where = f"Källan '{src.name}'"
+    problems = [f"{where}: uppdelningen '{d}' finns inte bland dimensionerna ({', '.join(DIMENSIONS)})"
+                for d in src.dims if d not in DIMENSIONS]
+    problems += [f"{where}: uppdelningen '{d}' är ingen kolumn i källan"
+                 for d in src.dims if d not in src.columns]
+    names = [f.name for f in src.filters]
+    for f in src.filters:
+        if f.name in src.dims or names.count(f.name) > 1:
+            problems.append(f"{where}: filtret '{f.name}' finns mer än en gång (som filter eller uppdelning)")
+        if f.intervention_column is not None:
+            if f.intervention_column not in interventions:
+                problems.append(f"{where}: filtret '{f.name}' väljer på insatsernas kolumn "
+                                f"'{f.intervention_column}', som inte finns")
+            if not f.values:
+                problems.append(f"{where}: filtret '{f.name}' väljer insatser men saknar lista med värden")
+        elif f.name not in src.columns:
+            problems.append(f"{where}: filtret '{f.name}' är ingen kolumn i källan")
+    return problems
+
+
+def _indicator_problems(ind: Indicator, sources: dict[str, Source]) -> list[str]:
+    where = f"Indikatorn '{ind.name}'"
+    if ind.source not in sources:
+        return [f"{where}: okänd källa '{ind.source}'; kända: {', '.join(sources)}"]
+    src = sources[ind.source]
+    problems = []
+    if ind.kind not in SPECS:
+        problems.append(f"{where}: okänd typ '{ind.kind}'; kända: {', '.join(SPECS)}")
+    if ind.polarity not in POLARITIES:
+        problems.append(f"{where}: okänd riktning '{ind.polarity}'; kända: {', '.join(POLARITIES)}")
+    if ind.format not in FORMATS:
+        problems.append(f"{where}: okänt format '{ind.format}'; kända: {', '.join(FORMATS)}")
+    for part in ("where", "numerator", "denominator"):
+        fragment = getattr(ind, part)
+        try:
+            unknown = sorted(sql_columns(fragment) - set(src.columns))
+        except ValueError as exc:
+            problems.append(f"{where} → {part}: {exc}")
+            continue
+        if unknown:
+            problems.append(f"{where} → {part}: kolumnen {', '.join(repr(c) for c in unknown)} finns inte i "
+                            f"källan '{src.name}' (kolumner: {', '.join(src.columns)})")
+    if ind.kind not in SPECS or ind.polarity not in POLARITIES:
+        return problems
+    # A goal is set on a share with a direction (goal_capable): its target is a percentage, and
+    # the goal card words the gap in the numerator's units, so such an indicator needs both.
+    if ind.goal_capable:
+        capable = f"{where}: kan bära ett mål ({POLARITIES[ind.polarity]}) men"
+        if ind.format != "percent":
+            problems.append(f"{capable} visas inte i procent (format '{ind.format}')")
+        if ind.numerator_noun == Indicator.numerator_noun:
+            problems.append(f"{capable} saknar numerator_noun (vad en enhet i täljaren är, för "
+                            f"målkortets mening om hur många som behövs)")
+    return problems
+
+
+def validate(indicators: tuple[Indicator, ...] | None = None,
+             sources: dict[str, Source] | None = None) -> list[str]:
+    """Every problem of the catalog, in Swedish (empty: valid), in the spirit of dbt's semantic
+    manifest checks: unique indicator names (``BY_NAME`` would otherwise keep only the last),
+    each source's breakdowns and filters among its columns, each indicator's SQL parsed and its
+    columns among its source's, known kind, polarity and format, and a goal-capable indicator
+    shown in percent with its numerator's noun. Run at start-up (app.py, cli.py) and in CI
+    (tests/test_validation.py)."""
+    indicators = INDICATORS if indicators is None else indicators  # read at call time: tests replace them
+    sources = SOURCES if sources is None else sources
+    interventions = sources["interventions_active"].columns if "interventions_active" in sources else ()
+    problems = [p for src in sources.values() for p in _source_problems(src, interventions)]
+    seen: set[str] = set()
+    for ind in indicators:
+        if ind.name in seen:
+            problems.append(f"Indikatorn '{ind.name}' finns mer än en gång (namnen ska vara unika)")
+        seen.add(ind.name)
+        problems.extend(_indicator_problems(ind, sources))
+    return problems

@@ -260,23 +260,28 @@ def _periods_sql(ps: Sequence[Period]) -> str:
 
 
 def _filter_sql(ind: Indicator, filters: Filters | None) -> tuple[str, list]:
-    clauses, params = [], []
-    for key, values in (filters or {}).items():
-        if key not in ind.filters:
+    """The WHERE condition and parameters of ``filters`` on the unit, after the catalog's filter
+    rule (``catalog.filter_problems``, shared with the goal file): the first problem the engine
+    cannot compute past is refused (``FilterProblem.refused_by_engine``)."""
+    for problem in catalog.filter_problems(ind, dict(filters or {})):
+        key = problem.key
+        if not problem.refused_by_engine:
+            continue
+        if problem.kind == "unknown":
             raise MetricError(
                 f"Indikatorn '{ind.name}' kan inte filtreras på '{key}'. "
                 f"Möjliga filter: {', '.join(sorted(ind.filters))}.")
+        if problem.kind == "interventions":
+            raise MetricError(
+                f"Filtret '{key}' väljer vilka insatser som räknas när det avgörs om en elev har en "
+                f"insats, men indikatorn '{ind.name}' använder inte insatser. Lägg till filtret "
+                f"with_intervention (sant) eller välj en indikator om barn med insats.")
+        raise MetricError(f"Filtret '{key}' har okända värden ({', '.join(problem.bad)}). "
+                          f"Möjliga: {', '.join(problem.allowed)}.")
+    clauses, params = [], []
+    for key, values in (filters or {}).items():
         spec = ind.filter_spec(key)
         if spec is not None and spec.intervention_column:
-            bad = [str(v) for v in ([values] if isinstance(values, bool) else values) if str(v) not in spec.values]
-            if bad:
-                raise MetricError(f"Filtret '{key}' har okända värden ({', '.join(bad)}). "
-                                  f"Möjliga: {', '.join(spec.values)}.")
-            if not ind.reads("with_intervention") and "with_intervention" not in (filters or {}):
-                raise MetricError(
-                    f"Filtret '{key}' väljer vilka insatser som räknas när det avgörs om en elev har en "
-                    f"insats, men indikatorn '{ind.name}' använder inte insatser. Lägg till filtret "
-                    f"with_intervention (sant) eller välj en indikator om barn med insats.")
             continue  # applied to the interventions, not the unit (_interventions_counted)
         if isinstance(values, bool):
             clauses.append(f"{key} = ?")

@@ -191,16 +191,15 @@ def _check_resolved(loc: str, g: Goal, parent: Goal | None) -> list[str]:
     return problems + goal_rule_problems(loc, catalog.BY_NAME[ind], flt, target)
 
 
-# The code lists a filter's values are checked against (dimensions without one, such as school
-# or area, depend on the data and are not checked here).
-_CODE_LISTS = {d: tuple(v) for d, v in catalog.VALUE_LABELS.items() if d not in ("grade",)}
+# The code lists a filter's values are checked against (kept under its old name for callers).
+_CODE_LISTS = catalog.CODE_LISTS
 
 
 def goal_rule_problems(loc: str, ind: catalog.Indicator, flt: dict, target: Target | None) -> list[str]:
     """Every problem of a goal against the catalog's rules, each with where it is and a hint:
     an indicator that cannot carry a goal, an unknown filter or value, a target whose sign
-    contradicts the indicator's polarity. The engine uses the same catalog, so a goal that passes
-    here does not fail at runtime."""
+    contradicts the indicator's polarity. The filter rule is the engine's too
+    (``catalog.filter_problems``), so a goal that passes here does not fail at runtime."""
     problems = []
     if not ind.goal_capable:
         why = (f"är {ind.spec.noun}, inte en andel" if not ind.spec.goal_capable
@@ -208,28 +207,21 @@ def goal_rule_problems(loc: str, ind: catalog.Indicator, flt: dict, target: Targ
         capable = ", ".join(i.name for i in catalog.INDICATORS if i.goal_capable)
         problems.append(f"{loc} → indicator: '{ind.name}' kan inte bära ett mål: den {why}. "
                         f"Mål sätts på andelar med riktning: {capable}")
-    for key, values in flt.items():
-        if key not in ind.filters:
-            problems.append(f"{loc} → filter → {key}: indikatorn '{ind.name}' kan inte filtreras på "
-                            f"'{key}'; möjliga: {', '.join(sorted(ind.filters))}")
-            continue
-        spec = ind.filter_spec(key)
-        allowed = spec.values if spec is not None else _CODE_LISTS.get(key)
-        if spec is not None and spec.values is None:
-            if not isinstance(values, bool):
-                problems.append(f"{loc} → filter → {key}: ska vara true eller false")
-            continue
-        if isinstance(values, bool):
-            problems.append(f"{loc} → filter → {key}: ska vara en lista med värden, t.ex. [{(allowed or ['...'])[0]}]")
-            continue
-        if allowed is not None:
-            bad = [v for v in values if v not in allowed]
-            if bad:
-                problems.append(f"{loc} → filter → {key}: okänt värde {', '.join(repr(v) for v in bad)}; "
-                                f"möjliga: {', '.join(allowed)}")
-        if spec is not None and spec.intervention_column and not ind.reads("with_intervention") \
-                and "with_intervention" not in flt:
-            problems.append(f"{loc} → filter → {key}: väljer vilka insatser som räknas, men indikatorn "
+    # the catalog's filter rule, shared with the engine; worded here as the goal file's problems
+    for p in catalog.filter_problems(ind, flt):
+        where = f"{loc} → filter → {p.key}"
+        if p.kind == "unknown":
+            problems.append(f"{where}: indikatorn '{ind.name}' kan inte filtreras på "
+                            f"'{p.key}'; möjliga: {', '.join(sorted(ind.filters))}")
+        elif p.kind == "bool":
+            problems.append(f"{where}: ska vara true eller false")
+        elif p.kind == "list":
+            problems.append(f"{where}: ska vara en lista med värden, t.ex. [{(p.allowed or ('...',))[0]}]")
+        elif p.kind == "values":
+            problems.append(f"{where}: okänt värde {', '.join(repr(v) for v in p.bad)}; "
+                            f"möjliga: {', '.join(p.allowed)}")
+        else:  # interventions
+            problems.append(f"{where}: väljer vilka insatser som räknas, men indikatorn "
                             f"'{ind.name}' använder inte insatser; lägg till with_intervention: true")
     if target is not None and target.kind != "level" and ind.polarity in SIGN_OF_IMPROVEMENT:
         sign = SIGN_OF_IMPROVEMENT[ind.polarity]

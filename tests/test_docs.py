@@ -1,4 +1,5 @@
-"""Documentation stays true: METRICS.md matches the catalog, README documents every setting."""
+"""Documentation stays true: METRICS.md matches the catalog, README's settings table is generated
+from the settings."""
 
 import json
 import re
@@ -21,6 +22,13 @@ def test_metrics_md_is_generated_from_the_catalog():
 def test_readme_documents_every_setting():
     for s in settings.SETTINGS:
         assert s.env in README, f"{s.env} is not documented in README.md"
+
+
+def test_readmes_settings_table_is_generated_from_the_settings():
+    # the table between the markers is exactly what data/settings.py generates, row for row
+    assert README == settings.readme_with_table(README), "run: python cli.py docs"
+    for s in settings.SETTINGS:
+        assert f"| `{s.env}` | {s.doc_default} | {s.allowed_en} | {s.help} |" in README
 
 
 def test_readme_commands_exist_and_ci_calls_the_test_command():

@@ -6,6 +6,7 @@ import logging
 
 import streamlit as st
 
+from data import settings
 from metrics import catalog
 
 log = logging.getLogger("samverkan.app")
@@ -33,7 +34,41 @@ def definition(ind: catalog.Indicator) -> None:
         st.caption(f"Tekniskt namn: `{ind.name}`")
 
 
+def suppression_note(min_count: int, min_denominator: int) -> str:
+    """What '..' hides under these thresholds, e.g. (5, 10): "'..' betyder att värdet inte visas:
+    antal 1–4, och andelar och medelvärden med färre än 10 i nämnaren, visas inte."."""
+    hidden = []
+    if min_count > 1:
+        hidden.append("antal 1" if min_count == 2 else f"antal 1–{min_count - 1}")
+    if min_denominator > 1:
+        hidden.append(f"andelar och medelvärden med färre än {min_denominator} i nämnaren")
+    if not hidden:
+        return "'..' betyder att värdet inte visas; inget värde döljs för att antalet eller nämnaren är litet."
+    # two items are set off by commas ("antal 1–4, och andelar …, visas inte"), one is not
+    ending = ", visas inte." if len(hidden) > 1 else " visas inte."
+    return "'..' betyder att värdet inte visas: " + ", och ".join(hidden) + ending
+
+
+def rounding_note(base: int) -> str:
+    """How the published counts are rounded under this base, e.g. 5: 'Alla antal … avrundade till
+    närmaste 5 …'."""
+    if base <= 1:
+        return "Antalen i tabeller, diagram och nedladdningar avrundas inte: de är exakta."
+    return (f"Alla antal i tabeller, diagram och nedladdningar är avrundade till närmaste {base} (även "
+            "summan av dagar bakom ett medelvärde), och andelar och medelvärden räknas på de avrundade "
+            "antalen, så att ingen summa eller skillnad av siffror kan avslöja enskilda barn.")
+
+
+def method_notes_text() -> list[str]:
+    """The catalog's method notes with what they say about hiding and rounding taken from the
+    settings in effect (not the defaults), so the page never contradicts the figures."""
+    min_count, min_denominator = settings.suppression_thresholds()
+    phrases = {"suppression": suppression_note(min_count, min_denominator),
+               "rounding": rounding_note(settings.rounding_base())}
+    return [note.format(**phrases) for note in catalog.METHOD_NOTES]
+
+
 def method_notes() -> None:
-    """How every indicator is treated (periods, intervals, suppression), from the catalog."""
-    for note in catalog.METHOD_NOTES:
+    """How every indicator is treated (periods, intervals, suppression, rounding)."""
+    for note in method_notes_text():
         st.markdown(f"- {note}")

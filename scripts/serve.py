@@ -17,9 +17,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from data import settings  # noqa: E402
+from metrics import catalog  # noqa: E402
 from ui import preload  # noqa: E402
 
 if __name__ == "__main__":
+    # An invalid setting or catalog entry stops the server here, before it listens, with the
+    # messages 'python cli.py settings' gives (app.py shows the same to a visitor otherwise).
+    if problems := settings.problems() + catalog.validate():
+        print("Samverkan kan inte starta: inställningarna eller indikatorkatalogen är felaktiga:\n"
+              + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
+        sys.exit(2)
     preload.preload()
     gc.collect()
     gc.freeze()

@@ -76,6 +76,21 @@ def test_the_cli_refuses_to_start_on_an_invalid_setting(monkeypatch, capsys):
     assert "SAMVERKAN_ROUNDING_BASE = '0' är inte tillåtet: ska vara ett heltal från 1 och uppåt." in err
 
 
+def test_the_server_refuses_to_start_on_an_invalid_setting():
+    """scripts/serve.py (what scripts/run.sh starts) stops before it listens, naming the setting."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "SAMVERKAN_SUPPRESS_MIN_COUNT": "0"}
+    done = subprocess.run([sys.executable, str(root / "scripts" / "serve.py"), "--server.headless", "true"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "SAMVERKAN_SUPPRESS_MIN_COUNT = '0' är inte tillåtet" in done.stderr
+
+
 def test_cli_settings_prints_each_setting_its_value_and_origin_and_hides_secrets(monkeypatch, capsys):
     monkeypatch.setenv("SAMVERKAN_SMTP_PASSWORD", "hemligt-lösen")
     monkeypatch.setenv("SAMVERKAN_PSEUDONYM_KEY", "k" * 40)

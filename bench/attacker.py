@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import time
 from collections import defaultdict
@@ -53,6 +54,7 @@ import polars as pl
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
+from data.domain import absence
 from data.warehouse import Warehouse
 from metrics import catalog, engine, periods
 
@@ -129,10 +131,13 @@ class Finding:
     high: int
 
     inside_zero: bool = False  # lies inside a published zero (every part of it is 0 by the rules)
+    # zero by definition of the breakdown (``by_definition``): the complement of high absence in
+    # the band 'över 50 %' (every pupil there has it), the numerator in '0–15 %'
+    by_definition: bool = False
 
     @property
     def disclosed(self) -> bool:
-        if self.inside_zero:
+        if self.inside_zero or self.by_definition:
             return False  # zero is shown as zero: what lies inside it is zero for everyone to see
         return self.low == self.high or (self.low >= 1 and self.high <= 4)
 
@@ -457,12 +462,35 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
             finding = _bound(model, expr, int(round(true)), label, part, tally, rules)
             if finding is not None:
                 finding.inside_zero = set(expr) <= zeros
+                finding.by_definition = by_definition(ind, dim, tr.get(dim) if dim else None, part)
                 tally.targets += 1
                 tally.small_targets += 1 <= finding.true < rules.min_count
                 if finding.disclosed:
                     tally.disclosed.append(finding)
                 if keep_ranges:
                     tally.ranges.append(finding)
+
+
+_MORE_THAN = re.compile(r"^absent \* 100 > (\d+) \* scheduled$")
+
+
+def by_definition(ind: catalog.Indicator, dim: str | None, value: str | None, part: str) -> bool:
+    """Whether a part of a cell is 0 by the definitions alone, for every reader: a share of pupils
+    whose absence is more than T % (``absence.more_than_sql``) broken down by absence band has no
+    pupil outside its numerator in a band wholly above T (the complement is 0) and none in it in a
+    band wholly at or below T (the numerator is 0). Example: high_absence_share in 'över 50 %'."""
+    m = _MORE_THAN.match(ind.numerator or "")
+    if dim != "absence_band" or m is None:
+        return False
+    threshold = int(m[1])
+    band = next((b for b in absence.BANDS if b.label == value), None)
+    if band is None:
+        return False
+    if part == "complement":
+        return band.above >= threshold
+    if part == "numerator":
+        return band.upto is not None and band.upto <= threshold
+    return False
 
 
 def _months(p: periods.Period) -> list[periods.Period]:

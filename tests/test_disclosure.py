@@ -343,6 +343,21 @@ def test_the_attacker_pins_a_hidden_term_published_exactly_and_not_rounded(autum
     assert autumn and all(f.low <= 0 or f.high >= 5 for f in autumn)
 
 
+@pytest.mark.parametrize("name,band,part,zero", [
+    ("high_absence_share", "över 50 %", "complement", True),  # every pupil there has > 15 %
+    ("high_absence_share", "över 15–25 %", "complement", True),
+    ("high_absence_share", "0–15 %", "numerator", True),  # exactly 15,0 % is not more than 15 %
+    ("high_absence_share", "0–15 %", "complement", False),
+    ("high_absence_share", "över 50 %", "numerator", False),
+    ("very_high_absence_share", "över 25–50 %", "numerator", True),  # 50,0 % is not more than 50 %
+    ("very_high_absence_share", "över 25–50 %", "complement", False),
+    ("invalid_absence_share", "över 50 %", "complement", False),  # invalid absence: not implied by the band
+])
+def test_a_part_zero_by_the_definitions_is_no_disclosure(name, band, part, zero):
+    assert attacker.by_definition(catalog.get(name), "absence_band", band, part) is zero
+    assert not attacker.by_definition(catalog.get(name), "gender", "annat", part)
+
+
 def test_no_published_mean_gives_back_a_hidden_count_and_the_control_does(demo_wh):
     # The example: feedback_days at a school published its exact sum and mean, so the
     # year minus the spring term gave the hidden autumn's reports (G044 in the demo: 14 reports in

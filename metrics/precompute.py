@@ -61,33 +61,19 @@ def _first(fn: Callable[..., Any], *args: Any) -> tuple[str, tuple]:
 
 
 def first_views(wh: Warehouse) -> list[tuple[str, tuple]]:
-    """(name, args) of what the pages show first, with the arguments the pages pass by default
-    (ui/filters.py: the latest complete school year, the newest calendar year, the newest month,
-    municipal schools, no area or school chosen). Example: ('absence_breakdown', ('2025/26', 'area',
-    {'operator': ['kommunal']}))."""
-    sy = views.school_years(wh)
-    yrs = views.years(wh)
-    months = views.months(wh)
-    out: list[tuple[str, tuple]] = [
-        _first(views.goal_results, None), _first(views.dataset_info), _first(views.school_years),
-        _first(views.absence_periods), _first(views.years), _first(views.months), _first(views.areas),
-        _first(views.schools),
-    ]
-    if months:
-        out += [_first(views.goal_status_month, months[0]), _first(views.key_indicators_month, months[0])]
-    if sy:
-        bun = views.BUN_DEFAULT_FILTERS
-        out += [_first(views.absence_trend, sorted(sy), bun),
-                _first(views.absence_breakdown, sy[0], "area", bun),
-                _first(views.absence_breakdown, sy[0], "gender", bun),
-                _first(views.absence_distribution, sy[0], bun), _first(views.school_comparison, sy[0], bun),
-                _first(views.share_by, "intervention_coverage", sorted(sy), None)]
-    if yrs:
-        y = str(yrs[0])
-        out += [_first(views.report_funnel, y, {}), _first(views.reports_per_year, sorted(yrs)),
-                _first(views.share_by, "investigation_share", y, "reporter_category"),
-                _first(views.quality_trend, sorted(yrs)),
-                _first(views.interventions_by_type, y)]
+    """(name, args) of what the pages show first: every registered view's ``first`` calls, with
+    the arguments the pages pass by default (``views.Defaults``: the latest complete school year,
+    the newest calendar year, the newest month, municipal schools, no area or school chosen). A
+    call that needs a default the file lacks (no complete school year yet) is left out. Example:
+    ('absence_breakdown', ('2025/26', 'area', {'operator': ['kommunal']}))."""
+    defaults = views.Defaults.of(wh)
+    out: list[tuple[str, tuple]] = []
+    for v in views.REGISTRY.values():
+        for call in v.first:
+            try:
+                out.append((v.name, v.args(*call(defaults))))
+            except views.NoData:
+                continue
     return out
 
 
@@ -95,10 +81,13 @@ def first_views(wh: Warehouse) -> list[tuple[str, tuple]]:
 
 @functools.lru_cache(maxsize=1)
 def _code_digest() -> str:
-    """The metric code and the warehouse schema: a new release does not trust older values."""
+    """The metric code (with its packages), the domain layer's rules (period codes, bands) and
+    the warehouse schema: a new release does not trust older values."""
     h = hashlib.sha256()
-    for path in sorted((ROOT / "metrics").glob("*.py")) + [ROOT / "data" / "warehouse.py"]:
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    paths = [*(ROOT / "metrics").rglob("*.py"), *(ROOT / "data" / "domain").rglob("*.py"),
+             ROOT / "data" / "warehouse.py"]
+    for path in sorted(paths):
+        h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
 
 

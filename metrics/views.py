@@ -44,6 +44,10 @@ class View:
     fn: Callable[..., Any]
     goals: bool
     exact: bool
+    # What pages show of it before anyone touches a filter: one function per call, giving the
+    # call's arguments from the pages' defaults (``Defaults``). The precomputation stores them at
+    # every write. (): no page shows it first.
+    first: tuple[Callable[[Defaults], tuple], ...] = ()
 
     @property
     def params(self) -> tuple[inspect.Parameter, ...]:
@@ -70,16 +74,78 @@ class View:
 REGISTRY: dict[str, View] = {}
 
 
-def view(fn: Callable | None = None, *, goals: bool = False, exact: bool = True):
+def view(fn: Callable | None = None, *, goals: bool = False, exact: bool = True,
+         first: Callable[[Defaults], tuple] | Sequence[Callable[[Defaults], tuple]] = ()):
     """Register a view under its function's name (used as ``@view`` or ``@view(goals=True)``);
     the function is returned unchanged, so direct callers and "go to definition" see it as is.
-    A second view of the same name is an error, not a silent replacement."""
+    A second view of the same name is an error, not a silent replacement.
+
+    ``first``: the call a page makes before anyone touches a filter (or several, a tuple of
+    them), as its arguments from the pages' defaults: ``first=lambda d: (d.school_year, d.bun)``;
+    ``lambda d: ()`` for a view without arguments. The precomputation stores them at every write
+    (``precompute.first_views``), so that a page's first request needs no engine."""
     def register(f: Callable) -> Callable:
         if f.__name__ in REGISTRY:
             raise ValueError(f"a view named {f.__name__!r} is already registered")
-        REGISTRY[f.__name__] = View(f.__name__, f, goals, exact)
+        calls = tuple(first) if isinstance(first, Sequence) else (first,)
+        REGISTRY[f.__name__] = View(f.__name__, f, goals, exact, calls)
         return f
     return register(fn) if fn is not None else register
+
+
+class NoData(LookupError):
+    """A default the pages would choose does not exist yet (no complete school year, no month)."""
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What the pages choose before anyone touches a filter (ui/filters.py): the latest complete
+    school year, the newest calendar year and month, municipal schools, no area or school. A
+    view's ``first`` builds its calls from these; one that needs a default the file lacks is
+    left out (``NoData``)."""
+    newest_school_years: tuple[str, ...]  # newest first, as ``school_years`` gives them
+    newest_years: tuple[int, ...]
+    newest_months: tuple[str, ...]
+
+    @classmethod
+    def of(cls, wh: Warehouse) -> Defaults:
+        return cls(tuple(school_years(wh)), tuple(years(wh)), tuple(months(wh)))
+
+    @staticmethod
+    def _need(values: tuple) -> tuple:
+        if not values:
+            raise NoData
+        return values
+
+    @property
+    def school_year(self) -> str:
+        """The latest complete school year: '2025/26'."""
+        return self._need(self.newest_school_years)[0]
+
+    @property
+    def school_years(self) -> list[str]:
+        """Every complete school year, oldest first (a trend's periods)."""
+        return sorted(self._need(self.newest_school_years))
+
+    @property
+    def year(self) -> str:
+        """The newest calendar year: '2026'."""
+        return str(self._need(self.newest_years)[0])
+
+    @property
+    def years(self) -> list[int]:
+        """Every calendar year, oldest first."""
+        return sorted(self._need(self.newest_years))
+
+    @property
+    def month(self) -> str:
+        """The newest month: '2026-10'."""
+        return self._need(self.newest_months)[0]
+
+    @property
+    def bun(self) -> dict:
+        """The BUN pages' default place filters: municipal schools."""
+        return BUN_DEFAULT_FILTERS
 
 
 def registered(fn: Callable) -> View:
@@ -92,19 +158,19 @@ def registered(fn: Callable) -> View:
 
 # --- what there is to choose from ----------------------------------------------------------
 
-@view(exact=False)
+@view(exact=False, first=lambda d: ())
 def schools(wh: Warehouse) -> pl.DataFrame:
     """The school register (public information: no pupil data)."""
     return wh.sql("SELECT school_id, school_name, school_form, area, operator FROM schools "
                   "ORDER BY area, school_name")
 
 
-@view(exact=False)
+@view(exact=False, first=lambda d: ())
 def areas(wh: Warehouse) -> list[str]:
     return schools(wh)["area"].unique().sort().to_list()
 
 
-@view(exact=False)
+@view(exact=False, first=lambda d: ())
 def dataset_info(wh: Warehouse) -> dict:
     """What the file holds, for the sidebar and every caption: meta, each source's first and last
     date as the rows say (a ledger promising more is a gap, listed apart) and the gaps."""
@@ -120,7 +186,7 @@ def absence_span(wh: Warehouse) -> tuple[date | None, date | None]:
     return first, last
 
 
-@view(exact=False)
+@view(exact=False, first=lambda d: ())
 def school_years(wh: Warehouse, *, complete_only: bool = True) -> list[str]:
     """School years with absence data, newest first (the one in progress only if asked)."""
     first, last = absence_span(wh)
@@ -134,7 +200,7 @@ def school_years(wh: Warehouse, *, complete_only: bool = True) -> list[str]:
     return out
 
 
-@view(exact=False)
+@view(exact=False, first=lambda d: ())
 def absence_periods(wh: Warehouse) -> list[str]:
     """School years and terms with absence data, newest first: 2025/26, VT2026, HT2025, …"""
     first, last = absence_span(wh)
@@ -150,7 +216,7 @@ def absence_periods(wh: Warehouse) -> list[str]:
     return out
 
 
-@view(exact=False)
+@view(exact=False, first=lambda d: ())
 def years(wh: Warehouse) -> list[int]:
     """Calendar years with concern reports, newest first."""
     first, last = wh.fetchone("SELECT min(received_date), max(received_date) FROM reports")
@@ -159,7 +225,7 @@ def years(wh: Warehouse) -> list[int]:
     return list(range(last.year, first.year - 1, -1))
 
 
-@view(exact=False)
+@view(exact=False, first=lambda d: ())
 def months(wh: Warehouse) -> list[str]:
     """Months with any data, newest first, as '2026-10'."""
     first, last = wh.fetchone(
@@ -181,20 +247,20 @@ def months(wh: Warehouse) -> list[str]:
 # municipal schools, the population of its goal.
 BUN_DEFAULT_FILTERS = {"operator": ["kommunal"]}
 
-@view
+@view(first=lambda d: (d.school_years, d.bun))
 def absence_trend(wh: Warehouse, school_year_codes: Sequence[str], filters: Filters | None = None, *,
                   indicator: str = "high_absence_share") -> pl.DataFrame:
     """The indicator per school year and school form (oldest first), with totals."""
     return engine.evaluate(wh, indicator, sorted(school_year_codes), by=["school_form"], filters=filters)
 
 
-@view
+@view(first=(lambda d: (d.school_year, "area", d.bun), lambda d: (d.school_year, "gender", d.bun)))
 def absence_breakdown(wh: Warehouse, period: str, dim: str, filters: Filters | None = None, *,
                       indicator: str = "high_absence_share") -> pl.DataFrame:
     return engine.evaluate(wh, indicator, period, by=[dim], filters=filters)
 
 
-@view
+@view(first=lambda d: (d.school_year, d.bun))
 def absence_distribution(wh: Warehouse, period: str, filters: Filters | None = None) -> pl.DataFrame:
     """Pupils per absence band and school form, with each band's share of the school form.
 
@@ -222,7 +288,7 @@ def funnel_limits(p: float, n: int, z: float) -> tuple[float, float]:
 Z_998 = 3.090232306167813  # two-sided 99.8 %
 
 
-@view
+@view(first=lambda d: (d.school_year, d.bun))
 def school_comparison(wh: Warehouse, period: str, filters: Filters | None = None, *,
                       indicator: str = "high_absence_share") -> pl.DataFrame:
     """Schools' shares with intervals and funnel limits around the overall share.
@@ -268,7 +334,7 @@ FUNNEL_STAGES = (
 )
 
 
-@view
+@view(first=lambda d: (d.year, {}))
 def report_funnel(wh: Warehouse, period: str, filters: Filters | None = None) -> pl.DataFrame:
     """The concern-report funnel: received → assessed → decision → within 14 days → feedback."""
     decisions = engine.evaluate(wh, "report_count", period, by=["decision"], filters=filters)
@@ -288,7 +354,7 @@ def report_funnel(wh: Warehouse, period: str, filters: Filters | None = None) ->
                                       "suppressed": pl.Boolean})
 
 
-@view
+@view(first=lambda d: (d.years,))
 def reports_per_year(wh: Warehouse, year_list: Sequence[int], *,
                      filters: Filters | None = None) -> pl.DataFrame:
     """Reports per calendar year: count and per 1,000 residents aged 0-20."""
@@ -302,14 +368,15 @@ def reports_per_year(wh: Warehouse, year_list: Sequence[int], *,
     return count.join(rate, on="period", how="left")
 
 
-@view
+@view(first=(lambda d: ("intervention_coverage", d.school_years, None),  # the SN page's trend
+              lambda d: ("investigation_share", d.year, "reporter_category")))  # and its ranking
 def share_by(wh: Warehouse, indicator: str, period: str | Sequence[str], dim: str | None = None, *,
              filters: Filters | None = None) -> pl.DataFrame:
     """An indicator for one period (or several), by one breakdown or none."""
     return engine.evaluate(wh, indicator, period, by=[dim] if dim else [], filters=filters)
 
 
-@view
+@view(first=lambda d: (d.years,))
 def quality_trend(wh: Warehouse, year_list: Sequence[int]) -> pl.DataFrame:
     """Per calendar year: share leading to investigation, assessed within 14 days, feedback."""
     ps = [str(y) for y in sorted(year_list)]
@@ -320,7 +387,7 @@ def quality_trend(wh: Warehouse, year_list: Sequence[int]) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-@view
+@view(first=lambda d: (d.year,))
 def interventions_by_type(wh: Warehouse, period: str) -> pl.DataFrame:
     """Children with an active intervention and new interventions, per type."""
     active = engine.evaluate(wh, "interventions_active", period, by=["intervention_type"]).select(
@@ -333,7 +400,7 @@ def interventions_by_type(wh: Warehouse, period: str) -> pl.DataFrame:
 
 # --- the goals ----------------------------------------------------------------------------
 
-@view(goals=True, exact=False)
+@view(goals=True, exact=False, first=lambda d: (None,))
 def goal_results(wh: Warehouse, cfg: GoalConfig, period: str | None) -> list[attainment.GoalResult]:
     """Every goal's result for a follow-up year (None: the latest), with its own exact figures
     (``attainment.evaluate_all``)."""
@@ -380,7 +447,7 @@ def goal_key_indicators(cfg: GoalConfig | None) -> tuple[KeyIndicator, ...]:
     return tuple(out)
 
 
-@view(goals=True)
+@view(goals=True, first=lambda d: (d.month,))
 def key_indicators_month(wh: Warehouse, month_code: str, cfg: GoalConfig | None = None) -> pl.DataFrame:
     """Key indicators for a month, the month before and the same month a year earlier: first one
     per goal and part on the goal's population (``goal_key_indicators``; needs ``cfg``), then
@@ -424,7 +491,7 @@ def key_indicators_month(wh: Warehouse, month_code: str, cfg: GoalConfig | None 
         "value_suppressed": pl.Boolean, "previous_suppressed": pl.Boolean, "last_year_suppressed": pl.Boolean})
 
 
-@view(goals=True, exact=False)
+@view(goals=True, exact=False, first=lambda d: (d.month,))
 def goal_status_month(wh: Warehouse, cfg: GoalConfig, month_code: str, *,
                       now: list[attainment.GoalResult] | None = None) -> pl.DataFrame:
     """Every goal (and part) as of the end of a month and of the month before, with changes: the

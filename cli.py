@@ -62,9 +62,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     counts = demo.build_with_examples(path, args.store or settings.store_url(),
                                       args.seed if args.seed is not None else settings.demo_seed())
-    rows = ", ".join(f"{k}: {fmt.number(v)}" for k, v in counts.items())
+    rows = ", ".join(f"{DEMO_TABLES.get(k, k)}: {fmt.number(v)}" for k, v in counts.items())
     print(f"{demo.DEMO_LABEL} byggd i {fmt.decimal(time.perf_counter() - t0)} s: {path}\n{rows}")
     return 0
+
+
+# What the demo wrote, in Swedish: 'skolenheter: 43, frånvarorader: 1 696 802, …'.
+DEMO_TABLES = {"schools": "skolenheter", "population": "befolkningsrader", "absence": "frånvarorader",
+               "reports": "orosanmälningar", "interventions": "insatser"}
 
 
 def _fmt(value) -> str:
@@ -128,6 +133,25 @@ def _parse_filters(items: list[str]) -> dict[str, list[str]]:
     return out
 
 
+_YES, _NO = ("ja", "sant", "true", "1"), ("nej", "falskt", "false", "0")
+
+
+def _typed_filters(ind: catalog.Indicator, filters: dict[str, list[str]]) -> dict[str, list[str] | bool]:
+    """A yes/no filter's word as true or false (with_intervention=ja -> True); other filters
+    as written. A yes/no filter given anything else is refused, naming it."""
+    out: dict[str, list[str] | bool] = {}
+    for key, values in filters.items():
+        spec = ind.filter_spec(key)
+        if spec is None or spec.values is not None:
+            out[key] = values
+            continue
+        words = {v.lower() for v in values}
+        if len(words) != 1 or not words <= {*_YES, *_NO}:
+            raise CliError(f"Filtret '{key}' är ja eller nej, t.ex. {key}=ja (fick '{','.join(values)}').")
+        out[key] = words <= set(_YES)
+    return out
+
+
 def _default_period(wh: Warehouse, ind: catalog.Indicator) -> str:
     """The latest complete school year with data for the indicator's source."""
     until = engine.data_until(wh, ind.source)
@@ -145,7 +169,7 @@ def cmd_metric(args: argparse.Namespace) -> int:
     ind = catalog.get(args.name)
     wh = _warehouse(args.db)
     period = args.period or _default_period(wh, ind)
-    filters = _parse_filters(args.filter)
+    filters = _typed_filters(ind, _parse_filters(args.filter))
     view = engine.exact_view() if args.exact else contextlib.nullcontext()
     with view:
         if args.explain:
@@ -188,12 +212,19 @@ def cmd_metric(args: argparse.Namespace) -> int:
 
 
 
+def _filter_words(values: list[str] | bool) -> str:
+    """A filter's values as typed on the command line: 'grundskola', 'a,b', a yes/no filter 'ja'."""
+    if isinstance(values, bool):
+        return "ja" if values else "nej"
+    return ",".join(map(str, values))
+
+
 def _audit_exact(args: argparse.Namespace, name: str, period: str, filters: dict) -> None:
     """One line in the audit log for every exact figure taken out on the command line; without a
     working store nothing exact is printed."""
     detail = " ".join(["cli.py metric", name, "--period", str(period),
                        *(f"--by {d}" for d in args.by or []),
-                       *(f"--filter {k}={','.join(map(str, v))}" for k, v in filters.items()), "--exact"])
+                       *(f"--filter {k}={_filter_words(v)}" for k, v in filters.items()), "--exact"])
     try:
         store.audit(settings.store_url(), personnummer.mask(args.user or importer.current_user()), "exact",
                     detail, "kommandorad")

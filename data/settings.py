@@ -42,10 +42,11 @@ class Setting:
         if self.kind == "int":
             if self.optional and not raw.strip():
                 return None
-            try:
-                value = int(raw)
-            except ValueError:
-                raise SettingError(self._refusal(raw)) from None
+            # ASCII digits, spaces around allowed (an env file's ' 10 '): Python's int() also
+            # takes '5_0' (50), '+5' and other scripts' digits, none of which anyone means here
+            if not re.fullmatch(r"\s*-?[0-9]+\s*", raw):
+                raise SettingError(self._refusal(raw))
+            value = int(raw)
             if (self.minimum is not None and value < self.minimum) or \
                     (self.maximum is not None and value > self.maximum):
                 raise SettingError(self._refusal(raw))

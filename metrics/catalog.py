@@ -15,6 +15,7 @@ polarity; ``metrics.goals`` validates goal files against it.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -511,8 +512,10 @@ def sql_columns(fragment: str) -> frozenset[str]:
     tree = json.loads(row[0])
     statements = tree.get("statements") or []
     if tree.get("error") or len(statements) != 1 or len(statements[0]["node"].get("select_list", [])) != 1:
-        raise ValueError(f"SQL-uttrycket '{fragment}' kan inte tolkas som ett uttryck"
-                         + (f" ({tree['error_message']})" if tree.get("error_message") else "") + ".")
+        # DuckDB's own message is English and points into the SELECT ( … ) the fragment is parsed
+        # in, not at what the author wrote: the fragment itself says where to look
+        raise ValueError(f"SQL-uttrycket '{fragment}' kan inte tolkas som ett SQL-uttryck "
+                         "(kontrollera operatorer, parenteser och citattecken)")
     found: set[str] = set()
 
     def walk(node: object) -> None:
@@ -628,6 +631,11 @@ def _indicator_problems(ind: Indicator, sources: dict[str, Source]) -> list[str]
         problems.append(f"{where}: okänd typ '{ind.kind}'; kända: {', '.join(SPECS)}")
     if ind.polarity not in POLARITIES:
         problems.append(f"{where}: okänd riktning '{ind.polarity}'; kända: {', '.join(POLARITIES)}")
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", ind.name):
+        problems.append(f"{where}: namnet ska bestå av små bokstäver a–z, siffror och _ (det skrivs på "
+                        "kommandoraden och i målfilen)")
+    if not ind.label.strip():
+        problems.append(f"{where}: saknar label (rubriken som visas för användarna)")
     if ind.format not in FORMATS:
         problems.append(f"{where}: okänt format '{ind.format}'; kända: {', '.join(FORMATS)}")
     for part in ("where", "numerator", "denominator"):
@@ -646,7 +654,7 @@ def _indicator_problems(ind: Indicator, sources: dict[str, Source]) -> list[str]
     # the goal card words the gap in the numerator's units, so such an indicator needs both.
     if ind.goal_capable:
         capable = f"{where}: kan bära ett mål ({POLARITIES[ind.polarity]}) men"
-        if ind.format != "percent":
+        if ind.format in FORMATS and ind.format != "percent":  # an unknown format is named above
             problems.append(f"{capable} visas inte i procent (format '{ind.format}')")
         if ind.numerator_noun == Indicator.numerator_noun:
             problems.append(f"{capable} saknar numerator_noun (vad en enhet i täljaren är, för "
@@ -666,10 +674,11 @@ def validate(indicators: tuple[Indicator, ...] | None = None,
     sources = SOURCES if sources is None else sources
     interventions = sources["interventions_active"].columns if "interventions_active" in sources else ()
     problems = [p for src in sources.values() for p in _source_problems(src, interventions)]
-    seen: set[str] = set()
-    for ind in indicators:
+    seen: dict[str, int] = {}
+    for n, ind in enumerate(indicators, 1):
         if ind.name in seen:
-            problems.append(f"Indikatorn '{ind.name}' finns mer än en gång (namnen ska vara unika)")
-        seen.add(ind.name)
+            problems.append(f"Indikatorn '{ind.name}' finns mer än en gång (namnen ska vara unika): "
+                            f"nummer {seen[ind.name]} och {n} i INDICATORS")
+        seen.setdefault(ind.name, n)
         problems.extend(_indicator_problems(ind, sources))
     return problems

@@ -78,6 +78,28 @@ def test_errors_are_swedish_without_traceback(demo_db, args, message):
     assert message in out.stderr and "Traceback" not in out.stderr
 
 
+def test_a_yes_no_filter_takes_ja_or_nej(demo_db):
+    """with_intervention=ja is the pupils with an intervention (the same figures as the engine's
+    true); a word that is neither is refused in Swedish, not an internal conversion error."""
+    from data.warehouse import Warehouse
+    from metrics import engine
+
+    rows = {}
+    for word in ("ja", "nej"):
+        out = run("metric", "high_absence_share", "--period", "2024/25", "--filter", f"with_intervention={word}",
+                  "--db", str(demo_db), "--format", "json")
+        assert out.returncode == 0, out.stderr
+        rows[word] = json.loads(out.stdout)["rows"][0]
+    wh = Warehouse(demo_db)
+    for word, flag in (("ja", True), ("nej", False)):
+        want = engine.evaluate(wh, "high_absence_share", "2024/25", filters={"with_intervention": flag}).row(0, named=True)
+        assert (rows[word]["numerator"], rows[word]["denominator"]) == (want["numerator"], want["denominator"])
+    assert rows["ja"]["denominator"] < rows["nej"]["denominator"]  # few pupils have an intervention
+    out = run("metric", "high_absence_share", "--filter", "with_intervention=kanske", "--db", str(demo_db))
+    assert out.returncode == 2 and "Filtret 'with_intervention' är ja eller nej" in out.stderr
+    assert "Traceback" not in out.stderr and "Conversion" not in out.stderr
+
+
 def test_missing_database_says_how_to_build_it(tmp_path):
     out = run("status", "--db", str(tmp_path / "none.duckdb"))
     assert out.returncode == 2 and "python cli.py demo" in out.stderr

@@ -38,6 +38,10 @@ def test_the_settings_in_effect_in_the_test_session_are_valid():
     ("SAMVERKAN_IMPORT_MAX_MB", "0", "ett heltal från 1 och uppåt"),
     ("SAMVERKAN_RETENTION_YEARS", "-1", "tomt eller ett heltal från 0 och uppåt"),
     ("SAMVERKAN_DEMO_SEED", "1.5", "ett heltal från 0 och uppåt"),
+    # what Python's int() would take but nobody means: 50, +5, an Arabic-Indic 5
+    ("SAMVERKAN_ROUNDING_BASE", "5_0", "ett heltal från 1 och uppåt"),
+    ("SAMVERKAN_ROUNDING_BASE", "+5", "ett heltal från 1 och uppåt"),
+    ("SAMVERKAN_ROUNDING_BASE", "\u0665", "ett heltal från 1 och uppåt"),
 ])
 def test_an_invalid_setting_is_refused_naming_the_setting_its_value_and_what_is_allowed(monkeypatch, env, raw, allowed):
     monkeypatch.setenv(env, raw)
@@ -177,6 +181,9 @@ def _broken(**changes) -> catalog.Indicator:
     (_broken(name="x", source="pupil"), "Indikatorn 'x': okänd källa 'pupil'"),
     (_broken(name="x", numerator_noun="fall"), "Indikatorn 'x': kan bära ett mål (lägre är bättre) men saknar numerator_noun"),
     (_broken(name="x", format="integer"), "Indikatorn 'x': kan bära ett mål (lägre är bättre) men visas inte i procent"),
+    (_broken(name="absence over 30"), "Indikatorn 'absence over 30': namnet ska bestå av små bokstäver"),
+    (_broken(name="x", label=" "), "Indikatorn 'x': saknar label"),
+    (_broken(name="x", format="procent"), "Indikatorn 'x': okänt format 'procent'"),  # one message, not two
 ])
 def test_a_broken_catalog_entry_is_named(entry, message):
     problems = catalog.validate(catalog.INDICATORS + (entry,))

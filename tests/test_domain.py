@@ -107,3 +107,13 @@ def test_the_scan_finds_what_it_looks_for():
                'return f"{x:.1f}".replace(".", ",")', 'f"{n:,} rader"']
     for (pattern, what), sample in zip(SPELLED, samples, strict=True):
         assert pattern.search(sample), what
+
+
+def test_an_unknown_period_offers_only_what_can_be_asked_for():
+    # '2024/26' is no school year; the message lists the standard periods, never a date range,
+    # which parses but is refused for every published figure (DISCLOSURE.md, rule 4)
+    with pytest.raises(periods.PeriodError) as err:
+        periods.parse("2024/26")
+    message = str(err.value)
+    assert message.startswith("Okänd period '2024/26'.") and "läsår (2024/25)" in message
+    assert "datumintervall" not in message and ".." not in message

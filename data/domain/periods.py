@@ -249,9 +249,11 @@ def parse(code: str | Period) -> Period:
         raise
     except ValueError:
         pass
+    # Date ranges parse (the engine's terms to date are ranges), but no figure is published for
+    # one a user chooses (DISCLOSURE.md, rule 4): the message offers only what can be asked for.
     raise PeriodError(
         f"Okänd period '{text}'. Ange månad (2024-09), termin (HT2024, VT2025), "
-        f"läsår (2024/25), kalenderår (2024) eller datumintervall (2024-01-01..2024-03-31).")
+        f"läsår (2024/25) eller kalenderår (2024).")
 
 
 def month_label(d: date, short: bool = False) -> str:

@@ -138,7 +138,8 @@ _YES, _NO = ("ja", "sant", "true", "1"), ("nej", "falskt", "false", "0")
 
 def _typed_filters(ind: catalog.Indicator, filters: dict[str, list[str]]) -> dict[str, list[str] | bool]:
     """A yes/no filter's word as true or false (with_intervention=ja -> True); other filters
-    as written. A yes/no filter given anything else is refused, naming it."""
+    as written. A yes/no filter given anything else, or a value outside a filter's code list, is
+    refused, naming it."""
     out: dict[str, list[str] | bool] = {}
     for key, values in filters.items():
         spec = ind.filter_spec(key)
@@ -149,7 +150,28 @@ def _typed_filters(ind: catalog.Indicator, filters: dict[str, list[str]]) -> dic
         if len(words) != 1 or not words <= {*_YES, *_NO}:
             raise CliError(f"Filtret '{key}' är ja eller nej, t.ex. {key}=ja (fick '{','.join(values)}').")
         out[key] = words <= set(_YES)
+    # a value outside a closed code list (school_form=grundskolan) matches no rows: the engine
+    # would give an empty row, which reads like a zero; on the command line it is refused instead
+    for problem in catalog.filter_problems(ind, out):
+        if problem.kind == "values":
+            raise CliError(f"Filtret '{problem.key}' har okända värden ({', '.join(problem.bad)}). "
+                           f"Möjliga: {', '.join(problem.allowed)}.")
     return out
+
+
+def _check_places(wh: Warehouse, filters: dict) -> None:
+    """An area or school that is not in the school register (area=norr for Norr) would give an
+    empty row that reads like a zero: refused, with the register's values. Reports and
+    interventions also have the area 'okänt' (neither the report nor the school names one)."""
+    register = wh.sql("SELECT DISTINCT area, school_id FROM schools")
+    known = {"area": sorted({*register["area"].to_list(), "okänt"}), "school": sorted(register["school_id"].to_list())}
+    for key, values in filters.items():
+        if key in known and not isinstance(values, bool):
+            bad = [v for v in values if v not in known[key]]
+            if bad:
+                hint = ", ".join(known[key]) if key == "area" else "skolenhetskoder ur skolregistret (t.ex. " + \
+                    ", ".join(known[key][:3]) + ")"
+                raise CliError(f"Filtret '{key}' har okända värden ({', '.join(bad)}). Möjliga: {hint}.")
 
 
 def _default_period(wh: Warehouse, ind: catalog.Indicator) -> str:
@@ -170,6 +192,7 @@ def cmd_metric(args: argparse.Namespace) -> int:
     wh = _warehouse(args.db)
     period = args.period or _default_period(wh, ind)
     filters = _typed_filters(ind, _parse_filters(args.filter))
+    _check_places(wh, filters)
     view = engine.exact_view() if args.exact else contextlib.nullcontext()
     with view:
         if args.explain:
@@ -205,6 +228,10 @@ def cmd_metric(args: argparse.Namespace) -> int:
             notes = ["'..' = visas inte (för få barn; DISCLOSURE.md)."]
             if settings.rounding_base() > 1:
                 notes.insert(0, f"Antal avrundade till närmaste {settings.rounding_base()}.")
+        if (df["coverage"] == "none").all():  # a period before or after the data: an empty row, not zeros
+            span = engine.data_span(wh, ind.source)
+            notes.insert(0, "Underlaget har inga data för perioden" + (
+                f" (data finns från {span[0].isoformat()} till {span[1].isoformat()})." if span else "."))
         if df["missing"].is_not_null().any():
             notes.append("coverage 'incomplete' = en skolmånad eller månad saknas i underlaget (kolumnen missing).")
         print(" ".join(notes))

@@ -71,6 +71,11 @@ def test_metric_csv_and_filter(demo_db):
     (["metric", "report_count", "--by", "grade"], "kan inte delas upp på grade"),
     (["metric", "report_count", "--period", "hösten"], "Okänd period 'hösten'"),
     (["status", "--goals", "/nonexistent/goals.yaml"], "Målfilen /nonexistent/goals.yaml finns inte"),
+    # a filter value nothing matches would give an empty row that reads like a zero
+    (["metric", "high_absence_share", "--filter", "school_form=grundskolan"],
+     "Filtret 'school_form' har okända värden (grundskolan). Möjliga: forskola, grundskola, gymnasieskola."),
+    (["metric", "high_absence_share", "--filter", "area=norr"], "Filtret 'area' har okända värden (norr)."),
+    (["metric", "report_count", "--filter", "school=X99"], "Filtret 'school' har okända värden (X99)."),
 ])
 def test_errors_are_swedish_without_traceback(demo_db, args, message):
     out = run(*args, "--db", str(demo_db))
@@ -98,6 +103,20 @@ def test_a_yes_no_filter_takes_ja_or_nej(demo_db):
     out = run("metric", "high_absence_share", "--filter", "with_intervention=kanske", "--db", str(demo_db))
     assert out.returncode == 2 and "Filtret 'with_intervention' är ja eller nej" in out.stderr
     assert "Traceback" not in out.stderr and "Conversion" not in out.stderr
+
+
+def test_a_period_outside_the_data_says_so(demo_db):
+    """An empty row is not zeros: the table says the period has no data and where the data lie."""
+    from data.warehouse import Warehouse
+    from metrics import engine
+
+    first, last = engine.data_span(Warehouse(demo_db), "pupils")
+    out = run("metric", "high_absence_share", "--period", "HT2030", "--db", str(demo_db))
+    assert out.returncode == 0, out.stderr
+    assert (f"Underlaget har inga data för perioden (data finns från {first.isoformat()} till "
+            f"{last.isoformat()}).") in out.stdout
+    inside = run("metric", "high_absence_share", "--period", "HT2024", "--db", str(demo_db))
+    assert "inga data för perioden" not in inside.stdout
 
 
 def test_missing_database_says_how_to_build_it(tmp_path):

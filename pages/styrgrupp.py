@@ -28,7 +28,7 @@ page_report.table_with_exports(report, f"mal-{month}", export, display, "Målen"
 st.caption(goal_text.STEERING_LEGEND)
 
 st.subheader("Nyckeltal", anchor=False)
-st.caption(figures.KEY_LEGEND + "'..' = visas inte (för få barn); ”inga data” = inga uppgifter för månaden "
+st.caption(figures.key_legend(rounded=state.rounded()) + "'..' = visas inte (för få barn); ”inga data” = inga uppgifter för månaden "
            "(till exempel frånvaro i juli, då ingen skola pågår).")
 key = state.key_indicators_month(month)
 export, display = figures.key_indicators(key)

@@ -180,3 +180,14 @@ def test_a_part_of_a_year_is_not_drawn_on_the_line_of_whole_years(demo_wh):
         f"Hela år: från {fmt.decimal(rates['2020'])} (2020) till {fmt.decimal(rates['2025'])} (2025); del av år, "
         f"inte jämförbart med hela år: 2019 fr.o.m. augusti: {fmt.decimal(rates['2019'])}, "
         f"2026 t.o.m. oktober: {fmt.decimal(rates['2026'])}.")
+
+
+def test_notes_say_rounded_only_when_the_counts_are():
+    """Under rounding base 1 or an exact view no count is rounded, and the notes must not say so."""
+    from ui import figures as fig
+    from ui import tables as tab
+
+    assert "månadsvärden och avrundade" in fig.key_legend(rounded=True)
+    assert "och avrundade" not in fig.key_legend(rounded=False) and "månadsvärden," in fig.key_legend(rounded=False)
+    assert tab.exact_rows_note(rounded=True).endswith("övriga antal är avrundade.")
+    assert tab.exact_rows_note(rounded=False).endswith("övriga antal är också exakta.")

@@ -201,10 +201,14 @@ def _change_text(v, fmt_name: str, suppressed: bool = False) -> str:
 
 KEY_VALUE_COLUMNS = ("Månaden", "Månaden innan", "Samma månad året innan")
 KEY_CHANGE_COLUMNS = ("Förändring mot månaden innan", "Förändring mot året innan")
-KEY_LEGEND = ("Andelar jämförs i procentenheter (p.e.), antal i antal. Rader märkta ”målets population” räknas "
-              "på samma elever som målet (till exempel bara kommunala skolor, eller bara socialnämndens egna "
-              "insatser); de är månadsvärden och avrundade, till skillnad från målets läsårsvärden. Förändringen "
-              "räknas på de oavrundade värdena och kan skilja en tiondel från skillnaden mellan de visade talen. ")
+def key_legend(rounded: bool) -> str:
+    """The legend of the key figures; ``rounded``: whether their counts are rounded (the published
+    figures with a rounding base above 1, not an exact view)."""
+    values = "månadsvärden och avrundade" if rounded else "månadsvärden"
+    return ("Andelar jämförs i procentenheter (p.e.), antal i antal. Rader märkta ”målets population” räknas "
+            "på samma elever som målet (till exempel bara kommunala skolor, eller bara socialnämndens egna "
+            f"insatser); de är {values}, till skillnad från målets läsårsvärden. Förändringen "
+            "räknas på de oavrundade värdena och kan skilja en tiondel från skillnaden mellan de visade talen. ")
 
 
 def key_indicator_formats(df: pl.DataFrame) -> list[dict[str, str]]:

@@ -173,7 +173,7 @@ def target_notes(targets: dict[str, float], trend: pl.DataFrame) -> tuple[str, .
         return (f"Målnivåerna visas bara när urvalet är målets population{where}.",)
     notes = ("Streckade linjer: målnivån för målets population, från basåret.",)
     if "exact" in trend.columns and trend["exact"].any():
-        notes += (tables.EXACT_ROWS_NOTE,)
+        notes += (tables.exact_rows_note(rounded=state.rounded()),)
     return notes
 
 

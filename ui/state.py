@@ -112,6 +112,12 @@ def exact() -> bool:
     return bool(st.session_state.get(_EXACT))
 
 
+def rounded() -> bool:
+    """Whether the counts this run shows are rounded: the published figures with a rounding base
+    above 1, and not an entitled role's exact view (for notes that say which)."""
+    return settings.rounding_base() > 1 and not exact()
+
+
 def set_exact(on: bool) -> None:
     st.session_state[_EXACT] = bool(on)
 

@@ -189,5 +189,9 @@ def with_goal_figures(df: pl.DataFrame, results, indicator: str, filters: dict, 
         exact=pl.lit(False))
 
 
-EXACT_ROWS_NOTE = ("Rader märkta ”exakt” är målets population och läsår och visas med målets exakta värden, "
-                   "som på målkorten; övriga antal är avrundade.")
+def exact_rows_note(rounded: bool) -> str:
+    """The note under a table with exact goal rows; ``rounded``: whether the other rows' counts
+    are rounded (the published figures with a rounding base above 1, not an exact view)."""
+    rest = "övriga antal är avrundade" if rounded else "övriga antal är också exakta"
+    return ("Rader märkta ”exakt” är målets population och läsår och visas med målets exakta värden, "
+            f"som på målkorten; {rest}.")

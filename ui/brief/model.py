@@ -18,7 +18,7 @@ from datetime import date, datetime
 import plotly.graph_objects as go
 import polars as pl
 
-from data import registers, store
+from data import registers, settings, store
 from data.warehouse import Warehouse
 from metrics import attainment, engine, periods, views
 from metrics.attainment import STATUS_LABELS, GoalResult
@@ -201,7 +201,7 @@ def build(wh: Warehouse, cfg: GoalConfig, store_url: str, committee: str = "all"
         if not brief.changes:
             brief.changes.append("Ingen status, officiell eller preliminär, har ändrats sedan månaden innan.")
         brief.key_indicators = figures.key_indicators(views.key_indicators_month(wh, month, cfg))[1]
-        brief.notes.insert(0, figures.KEY_LEGEND.strip())
+        brief.notes.insert(0, figures.key_legend(rounded=settings.rounding_base() > 1).strip())  # never exact
         now = date.today()  # the registers as they stand today, whatever month the figures are for
         brief.due_as_of = now
         nxt = registers.next_meeting(store_url, now)

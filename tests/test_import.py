@@ -392,3 +392,24 @@ def test_a_wrong_separator_gets_one_plain_sentence(sep, name):
         "med semikolon, komma eller tabb: spara filen som CSV med semikolon och ladda upp den igen."]
     # one column named like nothing known is no separator problem: it is an unknown column
     assert importer.wrong_separator(["anteckningar om eleverna"]) is None
+
+
+def test_the_ledger_table_reads_as_swedish_text():
+    """'..' means a hidden value on every page, so a ledger's month range is written with a dash;
+    counts are grouped, and a missing value is '–'."""
+    from datetime import date, datetime
+
+    import polars as pl
+
+    from ui.import_page import ledger_table
+
+    df = pl.DataFrame({
+        "imported_at": [datetime(2026, 11, 3, 9, 5), datetime(2026, 11, 3, 9, 6)],
+        "imported_by": ["forvaltare", "forvaltare"], "kind": ["absence", "schools"],
+        "file_name": ["franvaro.csv", "skolor.csv"], "period": ["2019-08..2026-10", None],
+        "rows_added": [1695695, 43], "rows_replaced": [0, 0], "rows_rejected": [0, 0],
+        "data_until": [date(2026, 10, 31), None], "file_hash": ["ab" * 32, "cd" * 32]})
+    table = ledger_table(df)
+    assert table["Period"].to_list() == ["2019-08–2026-10", "–"]
+    assert table["Typ"].to_list() == ["frånvaro", "skolenheter"]
+    assert table["Tillagda"].to_list() == ["1\xa0695\xa0695", "43"]

@@ -133,8 +133,9 @@ def import_preview(plan: importer.Plan, user: auth.User) -> None:
             result = importer.apply(plan, settings.db_path(), user=who)
         # The warehouse and the store are two databases: the import's own record is its ledger row,
         # written in the import's swap; the audit line follows, and its failure is shown.
-        if not auth.record(user, "import", f"{plan.kind}: {plan.file_name}, period {plan.period or '–'}, "
-                                           f"{result.rows_added} rader"):
+        rows = f"{fmt.number(result.rows_added)} {'rad' if result.rows_added == 1 else 'rader'}"
+        if not auth.record(user, "import", f"{importer.KIND_LABELS[plan.kind]}: {plan.file_name}, "
+                                           f"period {plan.period or '–'}, {rows}"):
             st.error("Importen är gjord och står i importloggen, men granskningsloggen kunde inte skrivas: "
                      "lagret svarar inte. Meddela systemförvaltaren.")
         st.session_state.pop("_import_plan", None)
@@ -171,7 +172,8 @@ def ledger_table(df: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame({
         "Tid": text(df["imported_at"], lambda t: f"{t:%Y-%m-%d %H:%M}"), "Av": text(df["imported_by"]),
         "Typ": text(df["kind"], lambda k: importer.KIND_LABELS.get(k, k)), "Fil": text(df["file_name"]),
-        "Period": text(df["period"]), "Tillagda": text(df["rows_added"], fmt.number),
+        # '..' means a hidden value everywhere else: a ledger's month range reads '2019-08–2026-10'
+        "Period": text(df["period"], lambda p: p.replace("..", "–")), "Tillagda": text(df["rows_added"], fmt.number),
         "Ersatta": text(df["rows_replaced"], fmt.number), "Avvisade": text(df["rows_rejected"], fmt.number),
         "Data t.o.m.": text(df["data_until"], lambda d: d.isoformat()),
         "Kontrollsumma": text(df["file_hash"], lambda h: h[:12]),

@@ -41,3 +41,11 @@ def test_a_change_short_of_the_target_never_reads_as_the_target():
     assert fmt.distinct_from(-0.021, -0.02, fmt.pp) == "\u22122,1 procentenheter"  # one decimal suffices
     assert fmt.distinct_from(-0.02, -0.02, fmt.pp) == "\u22122,0 procentenheter"  # exactly on target
     assert fmt.distinct_from(-0.1996, -0.2, fmt.signed_pct) == "\u221219,96 %"
+
+
+def test_a_change_that_reads_as_zero_has_no_sign():
+    from ui import format as fmt
+
+    assert fmt.pp(0.0004) == "0,0 procentenheter" and fmt.pp(-0.0004) == "0,0 procentenheter"
+    assert fmt.pp(0.0006) == "+0,1 procentenheter" and fmt.pp(-0.023) == "\u22122,3 procentenheter"
+    assert fmt.signed_pct(-0.0004) == "0,0 %" and fmt.signed_pct(-0.164) == "\u221216,4 %"

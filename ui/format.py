@@ -109,9 +109,12 @@ def chart_number(n: float | int | None) -> str:
 
 
 def pp(x: float | None, decimals: int = 1) -> str:
-    """A difference of two shares in percentage points: -0.023 -> '−2,3 procentenheter'."""
+    """A difference of two shares in percentage points: -0.023 -> '−2,3 procentenheter',
+    0.0004 -> '0,0 procentenheter'."""
     if x is None:
         return NO_DATA
+    if round(x * 100, decimals) == 0:  # no sign on what reads as zero: '0,0', never '+0,0' or '−0,0'
+        return f"{decimal(0, decimals)} procentenheter"
     signed = '+#,##0.' + '0' * decimals + ';-#,##0.' + '0' * decimals
     return f"{_minus(format_decimal(x * 100, signed, locale=LOCALE))} procentenheter"
 
@@ -129,6 +132,8 @@ def signed_pct(x: float | None, decimals: int = 1) -> str:
     """A relative change: -0.164 -> '-16,4 %', 0.05 -> '+5,0 %'."""
     if x is None:
         return NO_DATA
+    if round(x * 100, decimals) == 0:  # no sign on what reads as zero
+        return pct(0.0, decimals)
     pattern = "+#,##0." + "0" * decimals + " %;-#,##0." + "0" * decimals + " %"
     return _minus(format_percent(x, pattern, locale=LOCALE))
 

@@ -191,3 +191,14 @@ def test_notes_say_rounded_only_when_the_counts_are():
     assert "och avrundade" not in fig.key_legend(rounded=False) and "månadsvärden," in fig.key_legend(rounded=False)
     assert tab.exact_rows_note(rounded=True).endswith("övriga antal är avrundade.")
     assert tab.exact_rows_note(rounded=False).endswith("övriga antal är också exakta.")
+
+
+def test_the_report_funnel_leaves_room_for_the_longest_bars_label():
+    """At tablet width the label outside a bar that filled the axis was cut ('8 3…' for 8 314)."""
+    from ui import charts as ch
+
+    fig = ch.report_funnel(["Inkomna anmälningar", "Förhandsbedömda"], [8314, 7427], "Orosanmälningar")
+    low, high = fig.layout.xaxis.range
+    assert low == 0 and high >= 8314 * 1.15
+    empty = ch.report_funnel(["Inkomna anmälningar"], [None], "Orosanmälningar")
+    assert tuple(empty.layout.xaxis.range) == (0, 1)

@@ -430,7 +430,10 @@ def report_funnel(labels: list[str], counts: list[int | None], title: str) -> go
         text=[MISSING_TEXT if c is None else fmt.chart_number(c) for c in counts][::-1],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x}<extra></extra>"))
-    fig.update_xaxes(title="Antal anmälningar", gridcolor="#eeeeee", tickformat=",d")
+    # room to the right of the longest bar for its label: at tablet width the label outside a bar
+    # that filled the axis was cut by the figure's edge ('8 3…' for 8 314)
+    top = max((c for c in counts if c is not None), default=0)
+    fig.update_xaxes(title="Antal anmälningar", gridcolor="#eeeeee", tickformat=",d", range=[0, top * 1.2 or 1])
     fig.update_yaxes(type="category", title=None)
     steps = [f"{label[:1].lower() + label[1:]} {_show(c, False)}" for label, c in zip(labels, counts, strict=True)]
     describe(fig, f"Antal anmälningar i varje steg: {_and(steps)}." if steps else "Inga anmälningar.")

@@ -133,9 +133,6 @@ def _parse_filters(items: list[str]) -> dict[str, list[str]]:
     return out
 
 
-_YES, _NO = ("ja", "sant", "true", "1"), ("nej", "falskt", "false", "0")
-
-
 def _typed_filters(ind: catalog.Indicator, filters: dict[str, list[str]]) -> dict[str, list[str] | bool]:
     """A yes/no filter's word as true or false (with_intervention=ja -> True); other filters
     as written. A yes/no filter given anything else, or a value outside a filter's code list, is
@@ -146,10 +143,11 @@ def _typed_filters(ind: catalog.Indicator, filters: dict[str, list[str]]) -> dic
         if spec is None or spec.values is not None:
             out[key] = values
             continue
-        words = {v.lower() for v in values}
-        if len(words) != 1 or not words <= {*_YES, *_NO}:
+        # the importer's yes/no words (ja, nej, sant, falskt, 1, 0 …): one vocabulary for both
+        words = {v.strip().lower() for v in values}
+        if len(words) != 1 or not words <= importer.TRUE_WORDS | importer.FALSE_WORDS:
             raise CliError(f"Filtret '{key}' är ja eller nej, t.ex. {key}=ja (fick '{','.join(values)}').")
-        out[key] = words <= set(_YES)
+        out[key] = words <= importer.TRUE_WORDS
     # a value outside a closed code list (school_form=grundskolan) matches no rows: the engine
     # would give an empty row, which reads like a zero; on the command line it is refused instead
     for problem in catalog.filter_problems(ind, out):

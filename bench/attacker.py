@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import sys
 import time
 from collections import defaultdict
@@ -471,18 +470,14 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
                     tally.ranges.append(finding)
 
 
-_MORE_THAN = re.compile(r"^absent \* 100 > (\d+) \* scheduled$")
-
-
 def by_definition(ind: catalog.Indicator, dim: str | None, value: str | None, part: str) -> bool:
     """Whether a part of a cell is 0 by the definitions alone, for every reader: a share of pupils
     whose absence is more than T % (``absence.more_than_sql``) broken down by absence band has no
     pupil outside its numerator in a band wholly above T (the complement is 0) and none in it in a
     band wholly at or below T (the numerator is 0). Example: high_absence_share in 'över 50 %'."""
-    m = _MORE_THAN.match(ind.numerator or "")
-    if dim != "absence_band" or m is None:
+    threshold = absence.threshold_of(ind.numerator or "")
+    if dim != "absence_band" or threshold is None:
         return False
-    threshold = int(m[1])
     band = next((b for b in absence.BANDS if b.label == value), None)
     if band is None:
         return False

@@ -52,6 +52,9 @@ def test_band_labels_and_sql_by_hand():
         f"SELECT {absence.band_sql()} FROM (VALUES {', '.join(f'({a}, {s})' for a, s, _ in cases)}) "
         "AS t(absent, scheduled)").fetchall()
     assert [g for (g,) in got] == [band for _, _, band in cases]
+    assert absence.threshold_of(absence.more_than_sql(absence.HIGH)) == 15
+    assert absence.threshold_of(absence.more_than_sql(50, "invalid")) is None  # another column
+    assert absence.threshold_of("scheduled > 0") is None
     high = con.execute(f"SELECT {absence.more_than_sql(absence.HIGH)} "
                        "FROM (VALUES (15, 100), (151, 1000)) AS t(absent, scheduled)").fetchall()
     assert high == [(False,), (True,)]

@@ -9,6 +9,7 @@ them by ``LABELS``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 HIGH = 15  # percent: high absence is more than this share of scheduled time
@@ -39,6 +40,13 @@ def more_than_sql(percent: int, minutes: str = "absent", scheduled: str = "sched
     """The SQL test 'more than ``percent`` % of scheduled time', in integers (no rounding):
     more_than_sql(15) -> 'absent * 100 > 15 * scheduled'."""
     return f"{minutes} * 100 > {percent} * {scheduled}"
+
+
+def threshold_of(sql: str, minutes: str = "absent", scheduled: str = "scheduled") -> int | None:
+    """The percent T of a condition ``more_than_sql`` wrote, else None:
+    threshold_of('absent * 100 > 15 * scheduled') -> 15 (the inverse, beside the format it reads)."""
+    m = re.fullmatch(rf"{re.escape(minutes)} \* 100 > (\d+) \* {re.escape(scheduled)}", sql.strip())
+    return int(m[1]) if m else None
 
 
 def band_sql(minutes: str = "absent", scheduled: str = "scheduled") -> str:

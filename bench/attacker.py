@@ -30,7 +30,7 @@ true value consistent with all of it. The cell is *disclosed* when that range is
 or lies wholly within 1 to ``min_count − 1``. The truth (exact counts) is a feasible point by
 construction, so the search only has to find a second one that leaves the cell ambiguous.
 
-    .venv/bin/python -m bench.attacker [--db PATH] [--indicators a,b] [--years 2024,2025] [--quick]
+    .venv/bin/python -m bench.attacker [--db PATH] [--indicators a,b] [--areas A,B] [--years 2024,2025] [--additive]
 
 runs the full sweep over every indicator, area, breakdown and window (``tests/test_disclosure.py``
 runs a slice of it in CI). What it does not cover is listed in DISCLOSURE.md.
@@ -66,10 +66,22 @@ MODELLED_KINDS = ("share", "count", "mean")
 
 @dataclass(frozen=True)
 class Rules:
-    """What the attacker knows about how figures are published (DISCLOSURE.md)."""
+    """What the attacker knows about how figures are published (DISCLOSURE.md).
+
+    ``additive``: the proposed rule for closing the interval attack (DISCLOSURE.md, Limits), not
+    what the engine does today. Every figure above a school – an area, a school form, an
+    operator, the municipality, a breakdown's total at those levels – would be added up from the
+    published school-level cells (a hidden one counted as a fixed value, never as its truth), so
+    it would tell a reader nothing those cells do not. The attacker then takes only the
+    school-level cells (each school by breakdown value, and each school's total), every school of
+    the municipality as its own unknown, the period relations and the exact goal figures, which
+    is what such a rule would leave it: a measurement of the rule before the engine is changed.
+    Reports and interventions add up over time as well: under the rule a calendar or school year
+    of them is the sum of its two published terms, so the attacker drops the years too."""
     base: int = 5
     min_count: int = 5
     min_denominator: int = 10
+    additive: bool = False
 
 
 @contextlib.contextmanager
@@ -295,21 +307,23 @@ def _place(row: dict, filters: dict) -> dict:
     return where
 
 
-def _atoms(wh: Warehouse, ind: catalog.Indicator, area: str, ps: list[periods.Period], dim: str | None,
+def _atoms(wh: Warehouse, ind: catalog.Indicator, area: str | None, ps: list[periods.Period], dim: str | None,
            times_of: dict[str, list[str]], extra: dict) -> tuple[list[dict], dict[tuple, int]]:
     """The smallest groups of units the published tables tell apart: each (area, school) pair
-    that touches the unit, and outside it one group per area, school form and operator; and the
-    true value of every unknown (for the search's starting point, never as a constraint)."""
+    that touches the unit (``area`` None: every pair in the municipality), and outside it one
+    group per area, school form and operator; and the true value of every unknown (for the
+    search's starting point, never as a constraint)."""
     dims = [d for d in ("area", "school", "school_form", "operator") if d in ind.dims]
     finest = sorted({t for ts in times_of.values() for t in ts})
     df = truth(wh, ind.name, finest, by=[*dims, *([dim] if dim else [])], filters=extra or None)
     df = df.drop_nulls(subset=[*dims, *([dim] if dim else [])])
     df = df.filter(pl.col("numerator").fill_null(0) + pl.col("denominator").fill_null(0) > 0)
-    unit_schools = set(df.filter(pl.col("area") == area)["school"].to_list()) if "school" in dims else set()
+    unit_schools = set(df.filter(pl.col("area") == area)["school"].to_list()) \
+        if "school" in dims and area is not None else set()
     atoms: dict[tuple, dict] = {}
     values: dict[tuple, float] = defaultdict(float)
     for r in df.iter_rows(named=True):
-        if r.get("area") == area or r.get("school") in unit_schools:
+        if area is None or r.get("area") == area or r.get("school") in unit_schools:
             key = tuple(r[d] for d in dims)
             atoms.setdefault(key, {d: r[d] for d in dims})
         else:
@@ -360,8 +374,11 @@ def attack(wh: Warehouse, name: str, area: str, dim: str | None, autumn_year: in
     return tally
 
 
-def _queries(ind: catalog.Indicator, area: str, dim: str | None, place: list[str]) -> list[tuple[list[str], dict]]:
+def _queries(ind: catalog.Indicator, area: str, dim: str | None, place: list[str],
+             additive: bool = False) -> list[tuple[list[str], dict]]:
     d = [dim] if dim else []
+    if additive:  # the school-level cells of the whole municipality (Rules.additive)
+        return [([p for p in ("area", "school") if p in place] + d, {})]
     out = [(["school", *d] if "school" in place else d, {"area": [area]})]
     out.append(([p for p in ("area", "school_form", "operator") if p in place] + d, {}))
     return out
@@ -383,7 +400,7 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
     additive = ind.source in ADDITIVE_SOURCES
     times_of = {p.code: ([m.code for m in _months(p)] if additive else [p.code]) for p in group}
     times = sorted({t for ts in times_of.values() for t in ts})
-    atoms, true_x = _atoms(wh, ind, area, group, dim, times_of, extra)
+    atoms, true_x = _atoms(wh, ind, None if rules.additive else area, group, dim, times_of, extra)
     if not atoms:
         return
     values = sorted({v for (_, _, v, _) in true_x}) if dim else [None]
@@ -396,9 +413,17 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
     targets: dict[tuple, tuple[str, dict, dict]] = {}
     zeros: set[int] = set()  # unknowns inside a published zero
     tally.models += 1
-    for by, filters in _queries(ind, area, dim, place) + _school_queries(wh, ind, area, dim):
+    queries = _queries(ind, area, dim, place, rules.additive)
+    if not rules.additive:
+        queries += _school_queries(wh, ind, area, dim)
+    for by, filters in queries:
         f = {**filters, **extra}
         pub = published(wh, rules, ind.name, group, by=by, filters=f or None)
+        if rules.additive:  # a figure above a school would be a sum of these: it adds nothing
+            pub = pub.filter(pl.all_horizontal([pl.col(p).is_not_null() for p in ("area", "school") if p in by]))
+            if additive:  # and so would a year of reports or interventions: the sum of its two terms
+                years = [p.code for p in group if p.kind in ("year", "school_year")]
+                pub = pub.filter(~pl.col("period").is_in(years))
         tru = truth(wh, ind.name, group, by=by, filters=f or None)
         keys = ["period", *by]
         true_rows = {tuple(r[k] for k in keys): r for r in tru.iter_rows(named=True)}
@@ -539,7 +564,8 @@ def sweep(wh: Warehouse, names: Sequence[str], years: Sequence[int], rules: Rule
                          if g.indicator == name and any(k not in PLACE_DIMS for k, _ in g.filters)]
         for extra in variants:
             for y in years:
-                for area in area_list or areas(wh):
+                # the additive rule's model is the whole municipality at once
+                for area in [None] if rules.additive else area_list or areas(wh):
                     for dim in breakdowns(name):
                         t = attack(wh, name, area, dim, y, rules, goals, extra)
                         total.merge(t)
@@ -558,6 +584,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--years", default="2024,2025", help="autumn years of the windows (default 2024,2025)")
     p.add_argument("--areas", help="comma-separated areas (default: all)")
     p.add_argument("--base", type=int, default=5, help="rounding base the product publishes with (default 5)")
+    p.add_argument("--additive", action="store_true",
+                   help="measure the proposed rule instead: totals above a school added up from the published "
+                        "school-level cells (Rules.additive; the attacker then uses those cells only)")
     args = p.parse_args(argv)
     if args.db:
         wh = Warehouse(Path(args.db))
@@ -568,12 +597,12 @@ def main(argv: list[str] | None = None) -> int:
         wh = Warehouse(path)
     from data import settings
     cfg = goal_config.load(settings.goals_path())
-    rules = Rules(base=args.base)
+    rules = Rules(base=args.base, additive=args.additive)
     names = args.indicators.split(",") if args.indicators else indicators()
     years = [int(y) for y in args.years.split(",")]
 
     def progress(name, extra, y, area, dim, t):
-        print(f"{name:32} {str(extra or ''):36} {y} {area:10} {str(dim):18} cells {t.published_cells:6} "
+        print(f"{name:32} {str(extra or ''):36} {y} {area or 'kommunen':10} {str(dim):18} cells {t.published_cells:6} "
               f"hidden {t.targets:4} (1–4: {t.small_targets:3}) solves {t.solves:4} {t.seconds:6.1f} s "
               f"disclosed {len(t.disclosed)}", flush=True)
         for f in t.disclosed[:5]:

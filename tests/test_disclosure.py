@@ -343,6 +343,20 @@ def test_the_attacker_pins_a_hidden_term_published_exactly_and_not_rounded(autum
     assert autumn and all(f.low <= 0 or f.high >= 5 for f in autumn)
 
 
+def test_the_additive_rules_attacker_keeps_the_school_cells_and_drops_the_sums(autumn_fixture):
+    # bench's measure of the proposed rule (Rules.additive, DISCLOSURE.md): a year of reports is
+    # then the sum of its two published terms and adds nothing, so even with exact counts the
+    # year minus the spring no longer gives the hidden autumn's 3; the school's cells remain
+    args = (autumn_fixture, "report_count", "Norr", None, 2025)
+    now = attacker.attack(*args, attacker.Rules(base=1), only={"school": "G1"}, calendar_only=True)
+    rule = attacker.attack(*args, attacker.Rules(base=1, additive=True), only={"school": "G1"},
+                           calendar_only=True, keep_ranges=True)
+    assert ("HT2025", 3) in {(f.label.split()[1], f.true) for f in now.disclosed}
+    autumn = [f for f in rule.ranges if f.label.split()[1] == "HT2025"]
+    assert autumn and all(f.low == 0 for f in autumn), autumn
+    assert not any(f.label.split()[1] == "2025" for f in rule.ranges)  # no year is attacked
+
+
 @pytest.mark.parametrize("name,band,part,zero", [
     ("high_absence_share", "över 50 %", "complement", True),  # every pupil there has > 15 %
     ("high_absence_share", "över 15–25 %", "complement", True),

@@ -35,6 +35,7 @@ from data import demo, formulas, importer, personnummer, settings, store, wareho
 from data.warehouse import Warehouse, WarehouseMissing
 from metrics import attainment, catalog, docs, engine, goals, periods, precompute
 from ui import format as fmt  # the exact view's marking, the same words as the dashboard's
+from ui import tables  # the metric's text table is the page's table
 
 log = logging.getLogger("samverkan.cli")
 
@@ -200,26 +201,26 @@ def cmd_metric(args: argparse.Namespace) -> int:
         df = engine.evaluate(wh, ind.name, period, by=args.by or [], filters=filters)
     if args.exact:  # the user has the files already; what was taken out is still on record
         _audit_exact(args, ind.name, period, filters)
-    df = df.drop("period")
     if args.format == "json":
+        df = df.drop("period")
         out = {"metric": ind.name, "period": periods.parse(period).code,
                "rounding_base": 1 if args.exact else settings.rounding_base(), "exact": bool(args.exact)}
         if args.exact:
             out["note"] = fmt.EXACT_NOTE
         print(json.dumps({**out, "rows": df.to_dicts()}, ensure_ascii=False, indent=2, default=str))
     elif args.format == "csv":
+        df = df.drop("period")
         buf = io.BytesIO()
         formulas.neutralise(df).write_csv(buf)
         sys.stdout.write(buf.getvalue().decode())
         if args.exact:
             sys.stdout.write(f"\n{fmt.EXACT_NOTE}\n")
     else:
-        dims = [c for c in df.columns if c not in engine.OUTPUT_COLUMNS]
-        df = df.with_columns(pl.col(dims).fill_null("(totalt)"))
-        hidden = ("numerator", "denominator", "value", "ci_low", "ci_high")
-        rows = [[".." if r["suppressed"] and c in hidden else v for c, v in r.items()] for r in df.iter_rows(named=True)]
+        # the text table is for reading: the page's own table ('56,7 %', '1 424', '..', school
+        # names, Swedish headings); the raw numbers are --format json or csv
+        shown = tables.display_frame(df, ind.name)
         print(f"{ind.label} – {periods.parse(period).label}")
-        print(_table(df.columns, rows))
+        print(_table(shown.columns, [list(r) for r in shown.iter_rows()]))
         if args.exact:
             notes = [f"{fmt.EXACT_NOTE}: exakta antal, inget dolt eller avrundat."]
         else:
@@ -230,8 +231,8 @@ def cmd_metric(args: argparse.Namespace) -> int:
             span = engine.data_span(wh, ind.source)
             notes.insert(0, "Underlaget har inga data för perioden" + (
                 f" (data finns från {span[0].isoformat()} till {span[1].isoformat()})." if span else "."))
-        if df["missing"].is_not_null().any():
-            notes.append("coverage 'incomplete' = en skolmånad eller månad saknas i underlaget (kolumnen missing).")
+        if "Underlaget" in shown.columns:
+            notes.append("'ofullständigt' under Underlaget = en skolmånad eller månad saknas i underlaget.")
         print(" ".join(notes))
     return 0
 

@@ -29,10 +29,12 @@ def open_page(path: str, role: str | None = None, **query) -> AppTest:
 
 
 def charts(at: AppTest) -> dict:
+    """The page's charts by title (shown as text above each chart, kept in its meta)."""
     out = {}
     for c in at.get("plotly_chart"):
         fig = pio.from_json(c.proto.spec)
-        out[fig.layout.title.text] = fig
+        meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+        out[meta.get("title") or fig.layout.title.text] = fig
     return out
 
 

@@ -202,3 +202,37 @@ def test_the_report_funnel_leaves_room_for_the_longest_bars_label():
     assert low == 0 and high >= 8314 * 1.15
     empty = ch.report_funnel(["Inkomna anmälningar"], [None], "Orosanmälningar")
     assert tuple(empty.layout.xaxis.range) == (0, 1)
+
+
+def test_a_chart_on_the_page_has_its_title_as_text_that_wraps():
+    """Plotly never wraps a title (at tablet width it ran off the edge): the page shows the title
+    as text above an untitled copy; the figure keeps it for images, the report and the brief."""
+    from ui import charts
+
+    title = "Hög frånvaro per område, läsåret 2025/26 – hela kommunen, kommunala skolor <b>x</b>"
+    fig = charts.grouped_bars(["A", "B"], {"Andel": [0.1, 0.2]}, title, "Andel")
+    text, shown = charts.on_screen(fig)
+    assert text == title  # as written, not as plotly's escaped markup
+    assert not shown.layout.title.text and shown.layout.margin.t == fig.layout.margin.t - 16
+    assert shown.layout.meta["title"] == title and shown.layout.meta["summary"] == charts.summary(fig)
+    # the figure keeps its title, and the chart's accessible name (show_chart gives the
+    # original's) still begins with it
+    assert fig.layout.title.text and charts.alt_text(fig).startswith(title)
+    untitled = charts.grouped_bars(["A"], {"Andel": [0.1]}, "", "Andel")
+    assert charts.on_screen(untitled) == ("", untitled)
+
+
+def test_long_category_names_lie_beside_horizontal_bars():
+    """At tablet width tilted long names under upright bars ran into each other and the legend
+    ('Insatser per typ'): long names get horizontal bars, first at the top; short ones do not."""
+    from ui import charts
+
+    names = ["Skolfam", "Insats utan individuell behovsprövning", "TSI – tidiga samordnade insatser"]
+    fig = charts.grouped_bars(names, {"Barn med aktiv insats": [10, 245, None], "Nya insatser": [5, 120, 3]},
+                              "Insatser per typ", "Antal", percent=False)
+    assert {t.orientation for t in fig.data} == {"h"}
+    assert list(fig.data[0].y) == names and list(fig.data[0].x) == [10, 245, None]
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.xaxis.title.text == "Antal"
+    assert list(fig.data[0].text) == ["", "", ".."]  # the hidden value is still marked
+    short = charts.grouped_bars(["0–15 %", "över 50 %"], {"Grundskola": [0.8, 0.01]}, "Band", "Andel")
+    assert short.data[0].orientation == "v" and list(short.data[0].x) == ["0–15 %", "över 50 %"]

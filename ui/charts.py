@@ -59,6 +59,26 @@ def _base(fig: go.Figure, title: str | None, height: int) -> go.Figure:
     return fig
 
 
+def on_screen(fig: go.Figure) -> tuple[str, go.Figure]:
+    """A chart's title as text and a copy of the chart without it, for the page.
+
+    Plotly never wraps a title: at tablet width a long one ran off the chart's right edge
+    ('… kommunala skolo'). Shown above the chart as text it wraps like any other line. The
+    figure itself keeps its title for the images, the report and the brief (``images.static``
+    wraps it there). Example: a figure titled 'Insatser per typ, 2025' -> ('Insatser per typ,
+    2025', the same figure untitled, with the title in its meta, and its top margin 16 px smaller:
+    what sits above the plot, a reference line's label or a legend, keeps its room)."""
+    title = html.unescape(fig.layout.title.text or "")
+    if not title:
+        return "", fig
+    out = go.Figure(fig)
+    top = out.layout.margin.t if out.layout.margin.t is not None else 40
+    meta = dict(out.layout.meta) if isinstance(out.layout.meta, dict) else {}
+    # the title stays with the chart's data (meta), as its text alternative does
+    out.update_layout(title=None, margin={"t": max(24, top - 16)}, meta={**meta, "title": title})
+    return title, out
+
+
 # --- text alternatives: one Swedish sentence per chart, made from the data the chart is drawn from
 
 def describe(fig: go.Figure, text: str) -> go.Figure:
@@ -388,24 +408,38 @@ def funnel_plot(names: list[str], n: list[int | None], values: list[float | None
     return describe(fig, text + _hidden_note(len(names) - len(drawn)))
 
 
+# A category name longer than this is written beside a horizontal bar instead of under an upright one
+LONG_CATEGORY = 14
+
+
 def grouped_bars(categories: list[str], groups: dict[str, list[float | None]], title: str,
                  y_title: str, percent: bool = True) -> go.Figure:
-    """Bars per category, one colour per group; a missing (suppressed) bar is marked '..'."""
+    """Bars per category, one colour per group; a missing (suppressed) bar is marked '..'.
+
+    Long category names ('Insats utan individuell behovsprövning') lie beside horizontal bars,
+    first at the top: tilted under upright bars they ran into each other and the legend at
+    tablet width."""
     fig = go.Figure()
     scale = 100 if percent else 1
+    across = max((len(c) for c in categories), default=0) > LONG_CATEGORY
     for i, (name, vals) in enumerate(groups.items()):
+        values = [None if v is None else v * scale for v in vals]
         fig.add_trace(go.Bar(
-            x=categories, y=[None if v is None else v * scale for v in vals], name=name,
-            marker_color=PALETTE[i % len(PALETTE)],
+            x=values if across else categories, y=categories if across else values, name=name,
+            orientation="h" if across else "v", marker_color=PALETTE[i % len(PALETTE)],
             text=[MISSING_TEXT if v is None else "" for v in vals], textposition="outside",
-            hovertemplate="%{x}: %{y:.1f}" + (" %" if percent else "") + "<extra>" + name + "</extra>"))
-    fig.update_xaxes(type="category", title=None)
+            hovertemplate=("%{y}: %{x:.1f}" if across else "%{x}: %{y:.1f}") + (" %" if percent else "")
+            + "<extra>" + name + "</extra>"))
+    category_axis, value_axis = ("y", "x") if across else ("x", "y")
+    fig.update_layout({f"{category_axis}axis": {"type": "category", "title": None,
+                                                **({"autorange": "reversed"} if across else {})}})
     if percent:
-        _percent_axis(fig, "y", y_title)
+        _percent_axis(fig, value_axis, y_title)
     else:
-        fig.update_yaxes(title=y_title, gridcolor="#eeeeee", rangemode="tozero")
-    _base(fig, title, 380)
-    fig.update_layout(showlegend=len(groups) > 1, barmode="group", legend={"orientation": "h", "y": -0.15})
+        fig.update_layout({f"{value_axis}axis": {"title": y_title, "gridcolor": "#eeeeee", "rangemode": "tozero"}})
+    _base(fig, title, max(380, 90 + 16 * len(categories) * len(groups)) if across else 380)
+    fig.update_layout(showlegend=len(groups) > 1, barmode="group",
+                      legend={"orientation": "h", "y": -0.25 if across else -0.15})
     parts, hidden = [], 0
     for name, vals in groups.items():
         hidden += sum(v is None for v in vals)

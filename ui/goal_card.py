@@ -120,9 +120,7 @@ def _measure_row(r: GoalResult, report: PageReport | None = None, part: bool = F
     elif r.series:
         fig = charts.goal_trend(r.series, r.target_value, title, current=r.current.period if r.current else None,
                                 baseline=r.baseline.period if r.baseline else None, marks=marks)
-        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"trend-{r.id}",
-                        alt=charts.alt_text(fig))
-        st.caption(fmt.literal(charts.summary(fig)))
+        page_report.show_chart(fig, f"trend-{r.id}")
 
 
 PRELIMINARY_BADGE = ('<span class="preliminary-badge" style="border:1px dashed #555;color:#333;'

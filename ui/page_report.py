@@ -20,6 +20,19 @@ def _slug(text: str) -> str:
     return "-".join(p for p in keep.split("-") if p)
 
 
+def show_chart(fig, key: str) -> None:
+    """A chart on the page: its title as text above it, so that it wraps at tablet width
+    (``charts.on_screen``), the chart itself and its text alternative below it, for everyone."""
+    title, shown = charts.on_screen(fig)
+    if title:
+        st.markdown(f"**{fmt.literal(title)}**")
+    # no plotly toolbar: its texts are English (Streamlit has no public way to load plotly's
+    # Swedish locale); the downloads below the chart replace it
+    st.plotly_chart(shown, width="stretch", config={"displayModeBar": False}, key=key, alt=charts.alt_text(fig))
+    if charts.summary(fig):
+        st.caption(fmt.literal(charts.summary(fig)))
+
+
 @dataclass(frozen=True)
 class About:
     """What an exported chart or table is: for its footnote and its "Om uttaget" sheet."""
@@ -138,12 +151,7 @@ class PageReport:
         about = about or About()
         if not about.title:
             about = About(**{**about.__dict__, "title": fig.layout.title.text or name})
-        # no plotly toolbar: its texts are English (Streamlit has no public way to load plotly's
-        # Swedish locale); the downloads below replace it
-        st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"chart-{slug}",
-                        alt=charts.alt_text(fig))
-        if charts.summary(fig):  # the chart's text alternative, for everyone (its table is below)
-            st.caption(fmt.literal(charts.summary(fig)))
+        show_chart(fig, f"chart-{slug}")
         table = display if display is not None else export
         incomplete = incomplete_text(export)
         note = note_for(about, images.has_hidden(fig) or bool(export.select(pl.any_horizontal(

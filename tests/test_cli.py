@@ -36,6 +36,13 @@ def test_status_table_and_period(demo_db):
     out = run("status", "--db", str(demo_db), "--period", "2023/24")
     assert out.returncode == 0, out.stderr
     assert "bun-hog-franvaro" in out.stdout and "Uppnått" in out.stdout
+    # one block per goal, headed by its title, that reads in a terminal of 100 columns
+    from data import settings as app_settings
+    from metrics import goals as goal_config
+
+    titles = [g.title for g in goal_config.load(app_settings.goals_path()).goals]
+    assert all(f"{t} (" in out.stdout for t in titles), titles
+    assert max(len(line) for line in out.stdout.splitlines()) <= 100
 
 
 def test_metric_list_names_every_indicator():

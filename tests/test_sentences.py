@@ -272,12 +272,20 @@ def test_the_brief_scorecard_steering_table_and_cli_say_the_same(setting, tmp_pa
         title = row["Mål"].removeprefix("– ")
         for k, v in row.items():
             by_title[title].check(v, f"scorecard {title} {k}")
-    # the CLI's table: each line against the goal it names
+    # the CLI's blocks: each line against the goal whose heading ('Title (id, BUN)') it is under
     ids = {r.id: c for r, _p, c in goals_and_parts}
+    current, checked = None, set()
     for line in goal_text.status_table(results, cfg).splitlines():
-        goal_id = line.strip().split(" ")[0]
-        if goal_id in ids:
-            ids[goal_id].check(line, f"cli {goal_id}")
+        heading = re.search(r"\(([\w-]+)(?:, [A-Z, ]+)?\)$", line)
+        if heading and heading.group(1) in ids:
+            current = heading.group(1)
+            continue
+        if not line.strip():
+            current = None
+        elif current is not None:
+            ids[current].check(line, f"cli {current}")
+            checked.add(current)
+    assert checked == set(ids), set(ids) - checked  # every goal and part has its block
     # the steering table of the data's last month: now and the month before
     until = max(r.as_of for r in results if r.as_of)
     month = periods.month(until.year, until.month)

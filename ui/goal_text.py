@@ -16,6 +16,9 @@ that test fail.
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 import math
 from collections.abc import Callable
 
@@ -543,46 +546,83 @@ def _plain_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+STATUS_BLOCK_WIDTH = 26  # the labels' column of cli.py status: '  samma månader basåret' and room
+STATUS_COLUMNS = 100  # cli.py status reads in a terminal this wide
+
+
+def _block(lines: list[tuple[str, str]], indent: str) -> list[str]:
+    """Label and text, one per line, the text wrapped under itself; a blank label (what is
+    incomplete) gives the text alone, at the label's own indent ('' the goal's, '  ' its
+    preliminary result's)."""
+    out = []
+    for label, text in lines:
+        if not text:
+            continue
+        head = f"{indent}  {label.ljust(STATUS_BLOCK_WIDTH)}" if label.strip() else f"{indent}  {label}"
+        out.append(_wrapped(text, head, " " * len(head)))
+    return out
+
+
+def _wrapped(text: str, first: str = "", rest: str = "") -> str:
+    """``text`` wrapped at STATUS_COLUMNS, a number kept with its unit ('95 %', '12 345')."""
+    kept = re.sub(r"(?<=\d) (?=%|\d{3}\b)", "\x1f", text)  # textwrap breaks at ASCII spaces only
+    return textwrap.fill(kept, STATUS_COLUMNS, initial_indent=first, subsequent_indent=rest,
+                         break_on_hyphens=False, break_long_words=False).replace("\x1f", " ")
+
+
 @builder
 def status_table(results: list[GoalResult], cfg) -> str:
-    """``cli.py status`` as text: the scorecard's words (status, values, change in the target's
-    unit, gap in children), the comparison, what is incomplete, and the preliminary results."""
-    rows, pre_rows = [], []
+    """``cli.py status`` as text: one block per goal and part, headed by its title, id and
+    committee, with the scorecard's words (status, values, change in the target's unit, gap in
+    children) one per line, so that it reads in a terminal of 100 columns; the comparison, what
+    is incomplete and the preliminary result of the year in progress in the same block.
+
+    Example::
+
+        Hög frånvaro ska minska (bun-hog-franvaro, BUN)
+          Status                    ✗ Ej uppnått, sedan läsåret 2024/25
+          – Grundskolan (bun-hog-franvaro-grundskola)
+            Status                    ✗ Ej uppnått – osäkert, sedan läsåret 2024/25
+            Basår                     14,0 %
+    """
+    out: list[str] = []
     for r in results:
+        out.append("")
         for g, part in [(r, False), *((p, True) for p in r.parts)]:
             row = scorecard_row(g, part, attainment.status_since(g, cfg))
-            rows.append([("  " if part else "") + g.id, ", ".join(g.committee), row["Status"], row["Basår"], row["Nu"],
-                         row["Målnivå"], row["Förändring (95 %-intervall)"], row["Kvar till målet"],
-                         progress_text(g).rstrip(".") if g.progress is not None and not g.parts else
-                         (fmt.SEE_PARTS if g.parts else fmt.NOT_COMPUTED)])
+            indent = "  " if part else ""
+            name = f"{g.id}" if part else f"{g.id}, {', '.join(g.committee)}"
+            out.append(f"{indent}{'– ' if part else ''}{g.title} ({name})")
+            own = not g.parts and g.indicator
+            lines = [("Status", row["Status"])]
+            if own:
+                lines += [("Basår", row["Basår"]), ("Nu", row["Nu"]), ("Målnivå", row["Målnivå"]),
+                          ("Förändring (intervall)", row["Förändring (95 %-intervall)"]),
+                          ("Kvar till målet", row["Kvar till målet"])]
+                if g.progress is not None:
+                    lines.append(("Framsteg", progress_text(g).rstrip(".")))
+            lines += [("", g.problem or ""), ("", g.incomplete or "")]
             if g.preliminary is not None:
                 p = g.preliminary
-                own = not g.parts and g.indicator
-                pre_rows.append([("  " if part else "") + g.id, status_words(p.status, p.significant),
-                                 fmt.shown(p.baseline.value if p.baseline else None,
-                                           p.baseline is not None and p.baseline.suppressed, fmt.pct)
-                                 if own else fmt.SEE_PARTS,
-                                 fmt.shown(p.current.value if p.current else None,
-                                           p.current is not None and p.current.suppressed, fmt.pct)
-                                 if own else fmt.SEE_PARTS,
-                                 change_words(g.target.kind if g.target else None, p.change, p.difference, short=True)
-                                 if own else fmt.SEE_PARTS,
-                                 (gap_short(p_as_result(g)) if own else fmt.SEE_PARTS)])
-    out = [_plain_table(["mål", "nämnd", "status", "basår", "nu", "målnivå", "förändring (95 %-intervall)",
-                         "kvar till målet", "av förändringen som krävs"], rows)]
-    out.extend(sorted({r.comparison_note for r in results if r.comparison_note}))
-    for r in attainment.flatten(results):
-        out.extend(f"{r.id}: {text}" for text in (r.problem, r.incomplete) if text)
-    if pre_rows:
-        first = next(g.preliminary for g in attainment.flatten(results) if g.preliminary)
-        out.append(f"\nPreliminärt, läsåret {first.period} pågår (ändrar inte den officiella statusen):")
-        out.append(_plain_table(["mål", "status", "samma månader basåret", "hittills", "förändring",
-                                 "kvar till målet"], pre_rows))
-        out.append(first.note)
-        out.extend(f"{g.id} (preliminärt): {g.preliminary.incomplete}" for g in attainment.flatten(results)
-                   if g.preliminary and g.preliminary.incomplete)
-    out.append(UNCERTAIN_NOTE)
-    return "\n".join(out)
+                pre = [("Preliminärt", f"{status_words(p.status, p.significant if own else None)}, {p.label}")]
+                if own:
+                    pre += [("  samma månader basåret", fmt.shown(p.baseline.value if p.baseline else None,
+                                                               p.baseline is not None and p.baseline.suppressed, fmt.pct)),
+                            ("  hittills", fmt.shown(p.current.value if p.current else None,
+                                                     p.current is not None and p.current.suppressed, fmt.pct)),
+                            ("  förändring", change_words(g.target.kind if g.target else None, p.change, p.difference,
+                                                         short=True)),
+                            ("  kvar till målet", gap_short(p_as_result(g)))]
+                pre.append(("  ", p.incomplete or ""))
+                lines += pre
+            out.extend(_block(lines, indent))
+    notes = sorted({r.comparison_note for r in results if r.comparison_note})
+    first = next((g.preliminary for g in attainment.flatten(results) if g.preliminary), None)
+    if first is not None:
+        notes.append(f"Preliminärt: det ändrar inte den officiella statusen. {first.note}")
+    notes.append(UNCERTAIN_NOTE)
+    out += ["", *(_wrapped(n) for n in notes)]
+    return "\n".join(out).lstrip("\n")
 
 
 def p_as_result(r: GoalResult) -> GoalResult:

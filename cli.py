@@ -74,14 +74,12 @@ DEMO_TABLES = {"schools": "skolenheter", "population": "befolkningsrader", "abse
 
 
 def _fmt(value) -> str:
-    if value is None:  # suppressed values are marked '..' by the caller (cmd_metric); else empty
+    """A cell of the command line's tables, whose callers pass text already in Swedish form (the
+    metric's is ``tables.display_frame``); a missing value is empty, a flag 'ja'/'nej'."""
+    if value is None:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nej"
-    if isinstance(value, float):
-        # the engine's raw value (a share as the fraction 0.5684), not a number formatted for
-        # reading: this table is data, the Swedish display formats are ui.format's
-        return f"{value:.4f}"
     return str(value)
 
 

@@ -16,10 +16,9 @@ that test fail.
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
-
-import math
 from collections.abc import Callable
 
 from metrics import attainment, catalog, periods
@@ -537,14 +536,7 @@ def steering_rows(df):
     return export, pl.DataFrame(display_rows, infer_schema_length=None)
 
 
-# --- the command line's table (cli.py status) ---------------------------------------------------
-
-def _plain_table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)), "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(out)
-
+# --- the command line's blocks (cli.py status) --------------------------------------------------
 
 STATUS_BLOCK_WIDTH = 26  # the labels' column of cli.py status: '  samma månader basåret' and room
 STATUS_COLUMNS = 100  # cli.py status reads in a terminal this wide

@@ -5,7 +5,12 @@ attacker asks the engine for every table the product publishes about the unit an
 (the area by school, the municipality by area, school form and operator, each crossed with one
 breakdown such as gender), for every period of the window (months, terms, the school year and the
 calendar year), with the product's own suppression and rounding, plus the exact goal-level
-figures. It then writes down what it knows as linear constraints over unknown true counts:
+figures. Where the engine publishes every figure above a school as a sum of the school cells
+(``metrics.sums``, ``Rules.adds_up``: the default under the base 5), those sums tell nothing the
+cells do not, so it takes the whole municipality's school cells instead, with what a hidden
+cell adds to the sums (``sums.known_parts``), and leaves out the years of reports and
+interventions (sums of their terms). It then writes down what it knows as linear constraints
+over unknown true counts:
 
 * the unknowns are the counts of the smallest groups the tables can tell apart ("atoms": a school,
   or for places outside the unit one area × school form × operator), per breakdown value and per
@@ -30,7 +35,7 @@ true value consistent with all of it. The cell is *disclosed* when that range is
 or lies wholly within 1 to ``min_count − 1``. The truth (exact counts) is a feasible point by
 construction, so the search only has to find a second one that leaves the cell ambiguous.
 
-    .venv/bin/python -m bench.attacker [--db PATH] [--indicators a,b] [--areas A,B] [--years 2024,2025] [--additive]
+    .venv/bin/python -m bench.attacker [--db PATH] [--indicators a,b] [--areas A,B] [--years 2024,2025] [--levels]
 
 runs the full sweep over every indicator, area, breakdown and window (``tests/test_disclosure.py``
 runs a slice of it in CI). What it does not cover is listed in DISCLOSURE.md.
@@ -55,7 +60,7 @@ from scipy.sparse import coo_array
 
 from data.domain import absence
 from data.warehouse import Warehouse
-from metrics import catalog, engine, periods
+from metrics import catalog, engine, periods, sums, suppression
 
 ADDITIVE_SOURCES = ("reports", "interventions_started", "interventions_ended")
 PLACE_DIMS = ("area", "school", "school_form", "operator")
@@ -68,20 +73,27 @@ MODELLED_KINDS = ("share", "count", "mean")
 class Rules:
     """What the attacker knows about how figures are published (DISCLOSURE.md).
 
-    ``additive``: the proposed rule for closing the interval attack (DISCLOSURE.md, Limits), not
-    what the engine does today. Every figure above a school – an area, a school form, an
-    operator, the municipality, a breakdown's total at those levels – would be added up from the
-    published school-level cells (a hidden one counted as a fixed value, never as its truth), so
-    it would tell a reader nothing those cells do not. The attacker then takes only the
-    school-level cells (each school by breakdown value, and each school's total), every school of
-    the municipality as its own unknown, the period relations and the exact goal figures, which
-    is what such a rule would leave it: a measurement of the rule before the engine is changed.
-    Reports and interventions add up over time as well: under the rule a calendar or school year
-    of them is the sum of its two published terms, so the attacker drops the years too."""
+    ``additive``: whether every published figure above a school is a sum of the published
+    school cells (``metrics.sums``; None: what the engine does, ``engine.adds_up``: under a base
+    that protects, every indicator but children with an active intervention). A figure above a
+    school – an area, a school form, an operator, the municipality, a breakdown's total at those
+    levels – then tells a reader nothing those cells do not, and its truth may lie further from
+    it than half the base (stand-ins), so the attacker takes only the school-level cells (each
+    school by breakdown value, and each school's total), every school of the municipality as its
+    own unknown, the period relations and the exact goal figures. A hidden cell's counts that
+    are not small (a school's 300 pupils beside its 3 with high absence) go into the sums
+    rounded, so the attacker knows them as published (``sums.known_parts``). Reports and
+    interventions add up over time as well: a calendar or school year of them is the sum of its
+    two published terms, so the attacker drops the years too."""
     base: int = 5
     min_count: int = 5
     min_denominator: int = 10
-    additive: bool = False
+    additive: bool | None = None
+
+    def adds_up(self, ind: catalog.Indicator) -> bool:
+        if self.additive is not None:
+            return self.additive
+        return engine.adds_up(ind, True, self.base, suppression.Thresholds(self.min_count, self.min_denominator))
 
 
 @contextlib.contextmanager
@@ -377,7 +389,7 @@ def attack(wh: Warehouse, name: str, area: str, dim: str | None, autumn_year: in
 def _queries(ind: catalog.Indicator, area: str, dim: str | None, place: list[str],
              additive: bool = False) -> list[tuple[list[str], dict]]:
     d = [dim] if dim else []
-    if additive:  # the school-level cells of the whole municipality (Rules.additive)
+    if additive:  # the school-level cells of the whole municipality (Rules.adds_up)
         return [([p for p in ("area", "school") if p in place] + d, {})]
     out = [(["school", *d] if "school" in place else d, {"area": [area]})]
     out.append(([p for p in ("area", "school_form", "operator") if p in place] + d, {}))
@@ -395,12 +407,14 @@ def _school_queries(wh, ind, area, dim) -> list[tuple[list[str], dict]]:
 
 def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, keep_ranges, only) -> None:
     kind = ind.kind
+    adds_up = rules.adds_up(ind)
+    thresholds = suppression.Thresholds(rules.min_count, rules.min_denominator)
     parts = {"share": ("numerator", "denominator"), "count": ("numerator",),
              "mean": ("numerator", "denominator")}[kind]
     additive = ind.source in ADDITIVE_SOURCES
     times_of = {p.code: ([m.code for m in _months(p)] if additive else [p.code]) for p in group}
     times = sorted({t for ts in times_of.values() for t in ts})
-    atoms, true_x = _atoms(wh, ind, None if rules.additive else area, group, dim, times_of, extra)
+    atoms, true_x = _atoms(wh, ind, None if adds_up else area, group, dim, times_of, extra)
     if not atoms:
         return
     values = sorted({v for (_, _, v, _) in true_x}) if dim else [None]
@@ -413,13 +427,13 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
     targets: dict[tuple, tuple[str, dict, dict]] = {}
     zeros: set[int] = set()  # unknowns inside a published zero
     tally.models += 1
-    queries = _queries(ind, area, dim, place, rules.additive)
-    if not rules.additive:
+    queries = _queries(ind, area, dim, place, adds_up)
+    if not adds_up:
         queries += _school_queries(wh, ind, area, dim)
     for by, filters in queries:
         f = {**filters, **extra}
         pub = published(wh, rules, ind.name, group, by=by, filters=f or None)
-        if rules.additive:  # a figure above a school would be a sum of these: it adds nothing
+        if adds_up:  # a figure above a school would be a sum of these: it adds nothing
             pub = pub.filter(pl.all_horizontal([pl.col(p).is_not_null() for p in ("area", "school") if p in by]))
             if additive:  # and so would a year of reports or interventions: the sum of its two terms
                 years = [p.code for p in group if p.kind in ("year", "school_year")]
@@ -437,7 +451,15 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
             label = f"{ind.name} {r['period']} {where} {dim}={value}"
             if r["suppressed"]:
                 tr = true_rows.get(tuple(r[k] for k in keys))
-                if tr is None or any(where.get(k) != v for k, v in only.items()):
+                if tr is None:
+                    continue
+                if adds_up:  # what the hidden cell gives the sums above it, rounded
+                    for p, known in sums.known_parts(kind, tr["numerator"], tr["denominator"], thresholds).items():
+                        if known and p in parts and tr[p] is not None:
+                            shown = rules.base * ((2 * int(round(tr[p])) + rules.base) // (2 * rules.base))
+                            # a count of 1-4 would have been a stand-in: at least min_count
+                            model.add(exprs[p], *_interval(shown, rules, False, "count"))
+                if any(where.get(k) != v for k, v in only.items()):
                     continue
                 key = tuple(sorted(exprs[parts[0]]))
                 targets.setdefault(key, (label, exprs, tr))
@@ -565,7 +587,7 @@ def sweep(wh: Warehouse, names: Sequence[str], years: Sequence[int], rules: Rule
         for extra in variants:
             for y in years:
                 # the additive rule's model is the whole municipality at once
-                for area in [None] if rules.additive else area_list or areas(wh):
+                for area in [None] if rules.adds_up(catalog.get(name)) else area_list or areas(wh):
                     for dim in breakdowns(name):
                         t = attack(wh, name, area, dim, y, rules, goals, extra)
                         total.merge(t)
@@ -584,9 +606,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--years", default="2024,2025", help="autumn years of the windows (default 2024,2025)")
     p.add_argument("--areas", help="comma-separated areas (default: all)")
     p.add_argument("--base", type=int, default=5, help="rounding base the product publishes with (default 5)")
-    p.add_argument("--additive", action="store_true",
-                   help="measure the proposed rule instead: totals above a school added up from the published "
-                        "school-level cells (Rules.additive; the attacker then uses those cells only)")
+    p.add_argument("--levels", action="store_true",
+                   help="model every level as rounded on its own (the rule before metrics.sums; wrong for "
+                        "figures that are sums, kept for base 1 and for comparison)")
     args = p.parse_args(argv)
     if args.db:
         wh = Warehouse(Path(args.db))
@@ -597,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
         wh = Warehouse(path)
     from data import settings
     cfg = goal_config.load(settings.goals_path())
-    rules = Rules(base=args.base, additive=args.additive)
+    rules = Rules(base=args.base, additive=False if args.levels else None)
     names = args.indicators.split(",") if args.indicators else indicators()
     years = [int(y) for y in args.years.split(",")]
 

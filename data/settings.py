@@ -134,8 +134,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SAMVERKAN_ROUNDING_BASE", "5",
         "Every published count below goal level (and a mean's sum of days) is rounded to a multiple"
-        " of this base and every share, rate and mean is computed from the rounded figures"
-        " (`DISCLOSURE.md`). A deployment decision: **`1` makes every page exact for everyone,"
+        " of this base and every share, rate and mean is computed from the rounded figures; with 5"
+        " (or any base that protects a line on its own) the rounding is done per school and every"
+        " figure above a school is the sum of the schools' cells (`DISCLOSURE.md`). A deployment decision: **`1` makes every page exact for everyone,"
         " committees and the committee brief included** (small counts are then still hidden, with"
         " secondary suppression, but differences across tables can undo that). Goal statuses are"
         " always exact; analysts, data stewards and the admin can switch to exact figures themselves"

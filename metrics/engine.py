@@ -21,7 +21,7 @@ import polars as pl
 from data import settings
 from data.domain.absence import band_sql
 from data.warehouse import Warehouse, has_term_to_date, pupil_pick, term_to_date_code
-from metrics import catalog, completeness, periods, suppression
+from metrics import catalog, completeness, periods, sums, suppression
 from metrics.catalog import Indicator
 from metrics.periods import Period, school_year_of
 
@@ -302,13 +302,16 @@ def _aggregates(ind: Indicator) -> tuple[str, str]:
 
 
 def _counts_sql(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
-                filters: Filters | None, materialised: bool = True) -> tuple[str, list]:
-    """The one query behind an indicator's counts, and its parameters (the filter values)."""
+                filters: Filters | None, materialised: bool = True, fixed: Sequence[str] = ()) -> tuple[str, list]:
+    """The one query behind an indicator's counts, and its parameters (the filter values).
+
+    ``fixed``: columns grouped without totals before the breakdown's CUBE (the school cells of
+    ``published_sums``: ``GROUP BY period, area, school, …, CUBE(gender)``)."""
     where, params = _filter_sql(ind, filters)
     num_agg, den_agg = _aggregates(ind)
-    dims = ", ".join(by)
-    select_dims = "".join(f"{d}, " for d in by)
-    group = f"GROUP BY period, CUBE({dims})" if by else "GROUP BY period"
+    cubed = [d for d in by if d not in fixed]
+    select_dims = "".join(f"{d}, " for d in [*fixed, *cubed])
+    group = "GROUP BY " + ", ".join(["period", *fixed] + ([f"CUBE({', '.join(cubed)})"] if cubed else []))
     sql = (
         f"WITH {_periods_sql(ps)}, "
         f"{_unit_sql(ind.source, ps, materialised and wh.has_table('pupil_periods'), _interventions_counted(ind, filters), _as_of_sql(wh, ind), _term_to_date(wh, ind), wh.source)}\n"
@@ -330,26 +333,49 @@ def explain(wh: Warehouse, name: str, period: str | Period | Sequence[str | Peri
     counts afterwards (an analyst who can read the query can trust the number)."""
     ind = catalog.get(name)
     ps = [periods.parse(p) for p in ([period] if isinstance(period, str | Period) else period)]
-    sql, params = _counts_sql(wh, ind, ps, list(dict.fromkeys(by)), filters)
+    by = list(dict.fromkeys(by))
+    base = settings.rounding_base()
+    t = suppression.Thresholds(*settings.suppression_thresholds())
+    sums_of_schools = adds_up(ind, not _EXACT_VIEW.get(), base, t)
+    if sums_of_schools:  # the school cells (``_published_sums``), for each term of a year of reports
+        keys = [d for d in PLACES if d in catalog.SOURCES[ind.source].dims]
+        qs = list(dict.fromkeys(q for p in ps for q in _terms_of(ind, p)))
+        sql, params = _counts_sql(wh, ind, qs, [d for d in by if d not in keys], filters, fixed=keys)
+    else:
+        sql, params = _counts_sql(wh, ind, ps, by, filters)
     out = [f"-- {ind.name}: {ind.label}", f"-- parametrar (?): {params}" if params else "-- inga parametrar", sql]
     out.extend(_DENOMINATOR_NOTE.get(ind.spec.denominator_source, []))
     if _EXACT_VIEW.get():
         out.append("-- sedan: inget döljs och inget avrundas (exakta värden – internt underlag, "
                    "röjandekontrollera före publicering)")
+    elif sums_of_schools:
+        out.append(f"-- sedan, för varje skolenhets cell: undertryckning på de exakta antalen "
+                   f"({t.min_count}, {t.min_denominator}), "
+                   f"avrundning till närmaste {base}; varje rad över en skolenhet är summan av skolenheternas "
+                   "publicerade celler (en dold cell med ett fast ersättningsvärde)"
+                   + ("" if ind.source == "pupils" else ", ett år summan av dess två terminer")
+                   + "; värdet ur de avrundade summorna (DISCLOSURE.md)")
     else:
         out.append(f"-- sedan: undertryckning på de exakta antalen ({', '.join(map(str, settings.suppression_thresholds()))}), "
-                   f"avrundning till närmaste {settings.rounding_base()} och värdet ur de avrundade antalen "
+                   f"avrundning till närmaste {base} och värdet ur de avrundade antalen "
                    "(DISCLOSURE.md)")
     return "\n".join(out)
 
 
 def _counts(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
-            filters: Filters | None, materialised: bool = True) -> pl.DataFrame:
-    sql, params = _counts_sql(wh, ind, ps, by, filters, materialised)
+            filters: Filters | None, materialised: bool = True, fixed: Sequence[str] = ()) -> pl.DataFrame:
+    sql, params = _counts_sql(wh, ind, ps, by, filters, materialised, fixed)
     df = wh.sql(sql, params=params or None)
-    schema = {"period": pl.String, **{d: pl.String for d in by},
+    schema = {"period": pl.String, **{d: pl.String for d in [*fixed, *by]},
               "numerator": pl.Float64 if ind.spec.numerator_is_sum else pl.Int64, "denominator": pl.Int64}
     df = df.cast({k: v for k, v in schema.items() if k in df.columns})
+    if fixed:  # school cells: no grand total of their own
+        return df
+    return _with_totals(df, ind, ps, by)
+
+
+def _with_totals(df: pl.DataFrame, ind: Indicator, ps: Sequence[Period], by: Sequence[str]) -> pl.DataFrame:
+    schema = {"numerator": pl.Float64 if ind.spec.numerator_is_sum else pl.Int64}
     # Every requested period gets a grand-total row, also when it has no data (0 / 0).
     totals = pl.DataFrame({"period": [p.code for p in ps]}).with_columns(
         [pl.lit(None, pl.String).alias(d) for d in by])
@@ -408,6 +434,92 @@ def _check_public(ind: Indicator, ps: Sequence[Period], filters: Filters | None)
                 f"att enskilda barn avslöjas.")
 
 
+PLACES = ("area", "school", "school_form", "operator")
+
+
+def adds_up(ind: Indicator, published: bool, base: int, t: suppression.Thresholds) -> bool:
+    """Whether the published figures of ``ind`` are sums of published school cells
+    (``metrics.sums``): published figures under a base that protects a line on its own
+    (``suppression.rounding_protects``), for a source with schools whose units add up across
+    them. Children with an active intervention are counted once across schools, so they do not
+    add up (a child with two schools would count twice): they keep each figure rounded on its own."""
+    return (published and suppression.rounding_protects(base, t) and not ind.distinct_children
+            and "school" in catalog.SOURCES[ind.source].dims)
+
+
+def _published_sums(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
+                    filters: Filters | None, materialised: bool, span, cover, t: suppression.Thresholds,
+                    base: int) -> pl.DataFrame:
+    """The published table as sums of the school cells: each school (with the places it belongs
+    to) by the breakdown's other columns with their totals, protected and rounded on the exact
+    counts, then added up to every row the breakdown asks for (``metrics.sums``)."""
+    keys = [d for d in PLACES if d in catalog.SOURCES[ind.source].dims]
+    cells = [d for d in by if d not in keys]
+    parts = {p.code: _terms_of(ind, p) for p in ps}
+    qs = list(dict.fromkeys(q for p in ps for q in parts[p.code]))
+    span_cover = {**cover, **{q.code: coverage(span, q, ind.source) for q in qs}}
+    atoms = _counts(wh, ind, qs, cells, filters, materialised, fixed=keys)
+    atoms = _denominators(wh, ind, qs, cells, filters, materialised, span, span_cover, atoms, fixed=keys)
+    contributions = sums.school_cells(atoms, ind.kind, keys, cells, t, base)
+    # a year of reports or interventions is the sum of its two terms' published cells
+    contributions = pl.concat([contributions.filter(pl.col("period") == q.code).with_columns(period=pl.lit(p.code))
+                               for p in ps for q in parts[p.code]], how="vertical")
+    df = sums.sums(contributions, ind.kind, [p.code for p in ps], by, cells, t, base)
+    if ind.spec.denominator_source == "population":
+        df = _denominators(wh, ind, ps, by, filters, materialised, span, cover, df)
+    return _whole_years_only(ind, ps, span, cover, df)
+
+
+def _terms_of(ind: Indicator, p: Period) -> list[Period]:
+    """The periods whose school cells add up to ``p``'s: its two terms for a calendar or school
+    year of reports or interventions (dated events: the terms, January-June and July-December,
+    hold every day of the year once), else ``p`` itself (a pupil is counted once a period, so
+    pupils never add up over time). 2024 -> [VT2024, HT2024]; 2024/25 -> [HT2024, VT2025]."""
+    if ind.source == "pupils" or p.only:
+        return [p]
+    if p.kind == "year":
+        return [periods.term("VT", p.start.year), periods.term("HT", p.start.year)]
+    if p.kind == "school_year":
+        return list(periods.school_year_terms(p.start.year))
+    return [p]
+
+
+def _denominators(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
+                  filters: Filters | None, materialised: bool, span, cover, df: pl.DataFrame,
+                  fixed: Sequence[str] = ()) -> pl.DataFrame:
+    """The denominator where it does not come from the query: residents (a rate; not for school
+    cells, ``fixed``, whose sums are divided by them), or the same count a year earlier (a change)."""
+    spec = ind.spec
+    if spec.denominator_source == "population" and not fixed:
+        return df.drop("denominator").join(
+            _population(wh, ps, by, (filters or {}).get("area")).rename({"residents": "denominator"}),
+            on=["period", *by], how="left", nulls_equal=True)
+    if spec.denominator_source != "previous_year":
+        return df
+    # a period the data only partly covers is compared with the same months a year earlier
+    # (2026 to October against January-October 2025), never with the whole earlier period
+    prev = _previous(ps, cover)
+    before = _counts(wh, ind, prev, by, filters, materialised, fixed).select(
+        pl.col("period").replace_strict({q.code: p.code for p, q in zip(ps, prev, strict=True)}),
+        *fixed, *by, pl.col("numerator").alias("denominator"))
+    df = df.drop("denominator").join(before, on=["period", *fixed, *by], how="full",
+                                     nulls_equal=True, coalesce=True)
+    return df.with_columns(pl.col("numerator").fill_null(0), pl.col("denominator").fill_null(0))
+
+
+def _previous(ps: Sequence[Period], cover) -> list[Period]:
+    return [(p.clip(cover[p.code][2]) if cover[p.code][2] else p).shift_years(-1) for p in ps]
+
+
+def _whole_years_only(ind: Indicator, ps: Sequence[Period], span, cover, df: pl.DataFrame) -> pl.DataFrame:
+    """No change against a year the data does not wholly cover (2020 against 2019 from August)."""
+    if ind.spec.denominator_source != "previous_year":
+        return df
+    prev = _previous(ps, cover)
+    whole_before = [p.code for p, q in zip(ps, prev, strict=True) if coverage(span, q, ind.source)[0] == "complete"]
+    return df.with_columns(denominator=pl.when(pl.col("period").is_in(whole_before)).then(pl.col("denominator")))
+
+
 def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Period],
              by: Sequence[str] = (), filters: Filters | None = None, *, suppress: bool = True,
              thresholds: suppression.Thresholds | None = None, materialised: bool = True,
@@ -441,36 +553,27 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
         if each_alone:
             raise MetricError("each_alone gäller bara målnivå (exact=True).")
         _check_public(ind, ps, filters)
-    df = _counts(wh, ind, ps, by, filters, materialised)
     spec = ind.spec
     span = data_span(wh, ind.source)
     cover = {p.code: coverage(span, p, ind.source) for p in ps}
-    if spec.denominator_source == "population":
-        df = df.drop("denominator").join(
-            _population(wh, ps, by, (filters or {}).get("area")).rename({"residents": "denominator"}),
-            on=["period", *by], how="left", nulls_equal=True)
-    elif spec.denominator_source == "previous_year":
-        # a period the data only partly covers is compared with the same months a year earlier
-        # (2026 to October against January-October 2025), never with the whole earlier period
-        prev = [(p.clip(cover[p.code][2]) if cover[p.code][2] else p).shift_years(-1) for p in ps]
-        before = _counts(wh, ind, prev, by, filters, materialised).select(
-            pl.col("period").replace_strict({q.code: p.code for p, q in zip(ps, prev, strict=True)}),
-            *by, pl.col("numerator").alias("denominator"))
-        df = df.drop("denominator").join(before, on=["period", *by], how="full",
-                                         nulls_equal=True, coalesce=True)
-        df = df.with_columns(pl.col("numerator").fill_null(0), pl.col("denominator").fill_null(0))
-        # no change against a year the data does not wholly cover (2020 against 2019 from August)
-        whole_before = [p.code for p, q in zip(ps, prev, strict=True) if coverage(span, q, ind.source)[0] == "complete"]
-        df = df.with_columns(denominator=pl.when(pl.col("period").is_in(whole_before)).then(pl.col("denominator")))
     internal = _EXACT_VIEW.get() and not exact
     base = 1 if exact or internal else settings.rounding_base()
-    hidden = pl.Series("suppressed", [False] * df.height, dtype=pl.Boolean)
-    if suppress and not internal:  # decided on the exact counts
-        t = thresholds or suppression.Thresholds(*settings.suppression_thresholds())
-        hidden = suppression.flags(df, ind.kind, [] if each_alone else by, t, group_cols=["period"], base=base)
-    # every value from the published counts: a value from exact counts beside rounded ones
-    # would give the exact counts back (a mean's sum / mean = its number of cases)
-    df = df.with_columns([suppression.rounded(pl.col(c), base) for c in spec.rounded])
+    t = thresholds or suppression.Thresholds(*settings.suppression_thresholds())
+    if adds_up(ind, suppress and not internal and not exact, base, t):
+        # above a school, every published figure is a sum of the published school cells
+        df = _published_sums(wh, ind, ps, by, filters, materialised, span, cover, t, base)
+        hidden = df["suppressed"]
+        df = df.drop("suppressed")
+    else:
+        df = _counts(wh, ind, ps, by, filters, materialised)
+        df = _denominators(wh, ind, ps, by, filters, materialised, span, cover, df)
+        df = _whole_years_only(ind, ps, span, cover, df)
+        hidden = pl.Series("suppressed", [False] * df.height, dtype=pl.Boolean)
+        if suppress and not internal:  # decided on the exact counts
+            hidden = suppression.flags(df, ind.kind, [] if each_alone else by, t, group_cols=["period"], base=base)
+        # every value from the published counts: a value from exact counts beside rounded ones
+        # would give the exact counts back (a mean's sum / mean = its number of cases)
+        df = df.with_columns([suppression.rounded(pl.col(c), base) for c in spec.rounded])
     df = df.with_columns(spec.value())
     df = suppression.blank(df, hidden)
     # A period without any data has no value ('..'), not 0 or -100 %; a partial one says so.

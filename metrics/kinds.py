@@ -77,6 +77,9 @@ class KindSpec:
     goal_capable: bool  # a goal's target is a share of units: only shares carry goals
     table_counts: bool  # tables show numerator and denominator beside the value
     interval: bool  # a 95 % interval is published
+    # the numerator counts within the denominator's cases (a share's pupils, a mean's days): a
+    # hidden denominator hides the numerator with it in the sums above a school (metrics.sums)
+    numerator_within_denominator: bool = False
 
 
 SPECS: dict[Kind, KindSpec] = {
@@ -88,7 +91,8 @@ SPECS: dict[Kind, KindSpec] = {
         value=_share_value,
         suppress=lambda c, d: small(_NUM, c) | small(_DEN, c) | small(_DEN, d),
         rounded=("numerator", "denominator"), value_from_rounded=True, numerator_is_sum=False,
-        denominator_source="query", goal_capable=True, table_counts=True, interval=True),
+        denominator_source="query", goal_capable=True, table_counts=True, interval=True,
+        numerator_within_denominator=True),
     Kind.COUNT: KindSpec(
         noun="ett antal",
         text="antal (täljaren)",
@@ -119,7 +123,8 @@ SPECS: dict[Kind, KindSpec] = {
         # Both rounded, and the mean computed from them: an exact sum beside an exact mean gives
         # the exact number of cases (sum / mean), and across periods a hidden one (DISCLOSURE.md).
         rounded=("numerator", "denominator"), value_from_rounded=True, numerator_is_sum=True,
-        denominator_source="query", goal_capable=False, table_counts=True, interval=False),
+        denominator_source="query", goal_capable=False, table_counts=True, interval=False,
+        numerator_within_denominator=True),
     Kind.CHANGE: KindSpec(
         noun="en förändring mot året innan",
         text="relativ förändring = täljare / nämnare − 1",

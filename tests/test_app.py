@@ -323,3 +323,14 @@ def test_without_a_browser_for_images_the_pages_say_so_and_keep_the_tables(app_e
     monkeypatch.delenv("BROWSER_PATH")
     at.run()
     assert "Word (.docx)" in [b.label for b in at.get("download_button")]
+
+
+@pytest.mark.parametrize("path", ["pages/overview.py", "pages/bun.py", "pages/sn.py", "pages/styrgrupp.py",
+                                  "pages/jamforelser.py", "pages/uppfoljning.py"])
+def test_every_page_runs_on_the_published_figures(app_env, monkeypatch, path):
+    # the session runs with exact counts (conftest); the product's default base 5 publishes sums
+    # of school cells (DISCLOSURE.md, rule 3): every page must run on them and say so
+    monkeypatch.setenv("SAMVERKAN_ROUNDING_BASE", "5")
+    at = page(path)
+    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "avrundade till närmaste 5" in captions and "summan av skolenheternas avrundade antal" in captions

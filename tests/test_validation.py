@@ -132,9 +132,13 @@ _DEFAULT_NOTES = (
     "nämnaren, visas inte.",
     "Alla antal i tabeller, diagram och nedladdningar är avrundade till närmaste 5 (även summan av "
     "dagar bakom ett medelvärde), och andelar och medelvärden räknas på de avrundade antalen, så "
-    "att ingen summa eller skillnad av siffror kan avslöja enskilda barn. Målens status räknas på "
-    "exakta antal. Analytiker, dataförvaltare och administratörer kan visa exakta värden som "
-    "internt underlag.",
+    "att ingen summa eller skillnad av siffror kan avslöja enskilda barn. Avrundningen görs för varje "
+    "skolenhet: ett område, en skolform och kommunen visar summan av skolenheternas avrundade antal, där "
+    "ett dolt antal räknas med ett fast värde (1–4 som 2,5), och ett kalenderår eller läsår av "
+    "orosanmälningar och insatser är summan av dess två terminer. En summa kan därför avvika några "
+    "enheter mer från det exakta än ett enskilt avrundat tal. Barn med aktiv insats räknas en gång "
+    "oavsett skola och avrundas utan att summeras. Målens status räknas på exakta antal. Analytiker, "
+    "dataförvaltare och administratörer kan visa exakta värden som internt underlag.",
 )
 
 

@@ -7,7 +7,8 @@ import logging
 import streamlit as st
 
 from data import settings
-from metrics import catalog
+from metrics import catalog, suppression
+from ui import format as fmt
 
 log = logging.getLogger("samverkan.app")
 
@@ -54,9 +55,17 @@ def rounding_note(base: int) -> str:
     närmaste 5 …'."""
     if base <= 1:
         return "Antalen i tabeller, diagram och nedladdningar avrundas inte: de är exakta."
-    return (f"Alla antal i tabeller, diagram och nedladdningar är avrundade till närmaste {base} (även "
+    text = (f"Alla antal i tabeller, diagram och nedladdningar är avrundade till närmaste {base} (även "
             "summan av dagar bakom ett medelvärde), och andelar och medelvärden räknas på de avrundade "
             "antalen, så att ingen summa eller skillnad av siffror kan avslöja enskilda barn.")
+    min_count, min_denominator = settings.suppression_thresholds()
+    if not suppression.rounding_protects(base, suppression.Thresholds(min_count, min_denominator)):
+        return text
+    return (text + " Avrundningen görs för varje skolenhet: ett område, en skolform och kommunen visar summan "
+            f"av skolenheternas avrundade antal, där ett dolt antal räknas med ett fast värde (1–{min_count - 1} "
+            f"som {fmt.decimal(min_count / 2)}), och ett kalenderår eller läsår av orosanmälningar och insatser är summan av "
+            "dess två terminer. En summa kan därför avvika några enheter mer från det exakta än ett enskilt "
+            "avrundat tal. Barn med aktiv insats räknas en gång oavsett skola och avrundas utan att summeras.")
 
 
 def method_notes_text() -> list[str]:

@@ -39,11 +39,15 @@ def rounding_note(exact: bool = False) -> str:
 
     if exact:
         return f"{EXACT_NOTE}: antalen är exakta, inget är dolt eller avrundat."
+    from metrics import suppression
+
     base = settings.rounding_base()
     if base <= 1:
         return ""
+    sums = (" Områden, skolformer och kommunen visar summan av skolenheternas avrundade antal."
+            if suppression.rounding_protects(base, suppression.Thresholds(*settings.suppression_thresholds())) else "")
     return (f"Antal är avrundade till närmaste {base} och andelar och medelvärden räknas på de avrundade antalen, så "
-            "att enskilda barn inte kan räknas fram. Målens status räknas på exakta antal.")
+            f"att enskilda barn inte kan räknas fram.{sums} Målens status räknas på exakta antal.")
 
 
 _MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:&=@\"'"})

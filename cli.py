@@ -33,7 +33,7 @@ import polars as pl
 
 from data import demo, formulas, importer, personnummer, settings, store, warehouse
 from data.warehouse import Warehouse, WarehouseMissing
-from metrics import attainment, catalog, docs, engine, goals, periods, precompute
+from metrics import attainment, catalog, docs, engine, goals, periods, precompute, suppression
 from ui import format as fmt  # the exact view's marking, the same words as the dashboard's
 from ui import tables  # the metric's text table is the page's table
 
@@ -179,6 +179,11 @@ def _default_period(wh: Warehouse, ind: catalog.Indicator) -> str:
     return periods.last_complete_school_year(until).code
 
 
+def _sums_of_schools(ind: catalog.Indicator, exact: bool) -> bool:
+    t = suppression.Thresholds(*settings.suppression_thresholds())
+    return engine.adds_up(ind, not exact, settings.rounding_base(), t)
+
+
 def cmd_metric(args: argparse.Namespace) -> int:
     if args.list or not args.name:
         width = max(len(i.name) for i in catalog.INDICATORS)
@@ -202,7 +207,9 @@ def cmd_metric(args: argparse.Namespace) -> int:
     if args.format == "json":
         df = df.drop("period")
         out = {"metric": ind.name, "period": periods.parse(period).code,
-               "rounding_base": 1 if args.exact else settings.rounding_base(), "exact": bool(args.exact)}
+               "rounding_base": 1 if args.exact else settings.rounding_base(), "exact": bool(args.exact),
+               # rows above a school are sums of the published school cells (DISCLOSURE.md, rule 3)
+               "sums_of_school_cells": _sums_of_schools(ind, args.exact)}
         if args.exact:
             out["note"] = fmt.EXACT_NOTE
         print(json.dumps({**out, "rows": df.to_dicts()}, ensure_ascii=False, indent=2, default=str))
@@ -224,7 +231,10 @@ def cmd_metric(args: argparse.Namespace) -> int:
         else:
             notes = ["'..' = visas inte (för få barn; DISCLOSURE.md)."]
             if settings.rounding_base() > 1:
-                notes.insert(0, f"Antal avrundade till närmaste {settings.rounding_base()}.")
+                notes.insert(0, f"Antal avrundade till närmaste {settings.rounding_base()}" + (
+                    "; områden, skolformer och kommunen är summor av skolenheternas avrundade antal, avrundade "
+                    "igen, så delarna kan avvika något från totalen."
+                    if _sums_of_schools(ind, args.exact) else "."))
         if (df["coverage"] == "none").all():  # a period before or after the data: an empty row, not zeros
             span = engine.data_span(wh, ind.source)
             notes.insert(0, "Underlaget har inga data för perioden" + (

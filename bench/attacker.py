@@ -5,11 +5,12 @@ attacker asks the engine for every table the product publishes about the unit an
 (the area by school, the municipality by area, school form and operator, each crossed with one
 breakdown such as gender), for every period of the window (months, terms, the school year and the
 calendar year), with the product's own suppression and rounding, plus the exact goal-level
-figures. Where the engine publishes every figure above a school as a sum of the school cells
-(``metrics.sums``, ``Rules.adds_up``: the default under the base 5), those sums tell nothing the
-cells do not, so it takes the whole municipality's school cells instead, with what a hidden
-cell adds to the sums (``sums.known_parts``), and leaves out the years of reports and
-interventions (sums of their terms). It then writes down what it knows as linear constraints
+figures. Where the engine publishes every figure as a sum of its source's cells (a school for
+pupils, an area for reports and interventions: ``metrics.sums``,
+``Rules.adds_up``, the default under the base 5), those sums tell nothing the cells do not, so
+it takes the whole municipality's cells instead, with what a hidden cell adds to the sums
+(``sums.known_parts``), and leaves out the years of reports and interventions (sums of their
+terms). It then writes down what it knows as linear constraints
 over unknown true counts:
 
 * the unknowns are the counts of the smallest groups the tables can tell apart ("atoms": a school,
@@ -73,18 +74,18 @@ MODELLED_KINDS = ("share", "count", "mean")
 class Rules:
     """What the attacker knows about how figures are published (DISCLOSURE.md).
 
-    ``additive``: whether every published figure above a school is a sum of the published
-    school cells (``metrics.sums``; None: what the engine does, ``engine.adds_up``: under a base
-    that protects, every indicator but children with an active intervention). A figure above a
-    school – an area, a school form, an operator, the municipality, a breakdown's total at those
-    levels – then tells a reader nothing those cells do not, and its truth may lie further from
-    it than half the base (stand-ins), so the attacker takes only the school-level cells (each
-    school by breakdown value, and each school's total), every school of the municipality as its
+    ``additive``: whether every published figure is a sum of the published cells of its source
+    (``metrics.sums``, ``catalog.Source.cells``; None: what the engine does, ``engine.adds_up``:
+    under a base that protects, every indicator but children with an active intervention). A
+    figure above the cells – an area, a school form, an operator, the municipality, a
+    breakdown's total at those levels – then tells a reader nothing the cells do not, and its
+    truth may lie further from it than half the base (stand-ins), so the attacker takes only the
+    cells (each by breakdown value, and each one's total), every cell of the municipality as its
     own unknown, the period relations and the exact goal figures. A hidden cell's counts that
-    are not small (a school's 300 pupils beside its 3 with high absence) go into the sums
-    rounded, so the attacker knows them as published (``sums.known_parts``). Reports and
-    interventions add up over time as well: a calendar or school year of them is the sum of its
-    two published terms, so the attacker drops the years too."""
+    are not 1-4 (a school's 300 pupils beside its 3 with high absence) go into the sums rounded,
+    so the attacker knows them as published (``sums.known_parts``). Reports and interventions
+    add up over time as well: a calendar or school year of them is the sum of its two published
+    terms, so the attacker drops the years too."""
     base: int = 5
     min_count: int = 5
     min_denominator: int = 10
@@ -389,8 +390,8 @@ def attack(wh: Warehouse, name: str, area: str, dim: str | None, autumn_year: in
 def _queries(ind: catalog.Indicator, area: str, dim: str | None, place: list[str],
              additive: bool = False) -> list[tuple[list[str], dict]]:
     d = [dim] if dim else []
-    if additive:  # the school-level cells of the whole municipality (Rules.adds_up)
-        return [([p for p in ("area", "school") if p in place] + d, {})]
+    if additive:  # the cells of the whole municipality (Rules.adds_up: a school, or an area)
+        return [(engine.cell_keys(ind) + d, {})]
     out = [(["school", *d] if "school" in place else d, {"area": [area]})]
     out.append(([p for p in ("area", "school_form", "operator") if p in place] + d, {}))
     return out
@@ -399,7 +400,7 @@ def _queries(ind: catalog.Indicator, area: str, dim: str | None, place: list[str
 def _school_queries(wh, ind, area, dim) -> list[tuple[list[str], dict]]:
     """Reports carry their own area: a school's reports can lie in other areas, so each school
     of the unit is also asked for on its own."""
-    if ind.source != "reports":
+    if ind.source != "reports" or "school" not in ind.dims:
         return []
     schools = wh.sql("SELECT school_id FROM schools WHERE area = ?", params=[area])["school_id"].to_list()
     return [([dim] if dim else [], {"school": [s]}) for s in schools]
@@ -434,7 +435,7 @@ def _attack_group(wh, ind, area, dim, group, rules, goals, extra, place, tally, 
         f = {**filters, **extra}
         pub = published(wh, rules, ind.name, group, by=by, filters=f or None)
         if adds_up:  # a figure above a school would be a sum of these: it adds nothing
-            pub = pub.filter(pl.all_horizontal([pl.col(p).is_not_null() for p in ("area", "school") if p in by]))
+            pub = pub.filter(pl.all_horizontal([pl.col(p).is_not_null() for p in engine.cell_keys(ind)]))
             if additive:  # and so would a year of reports or interventions: the sum of its two terms
                 years = [p.code for p in group if p.kind in ("year", "school_year")]
                 pub = pub.filter(~pl.col("period").is_in(years))

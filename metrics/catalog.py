@@ -79,6 +79,11 @@ class Source:
     # an indicator's SQL may read. ``validate`` checks the indicators against it, and
     # tests/test_validation.py checks it against the engine's query on an empty warehouse.
     columns: tuple[str, ...] = ()
+    # The places of the source's smallest published cells (DISCLOSURE.md, rule 3): every figure
+    # above them is a sum of the cells. A school for pupils; an area for concern reports and
+    # interventions, which are a handful per school and month (sums of many such cells would
+    # rest on stand-ins), so they are not broken down by school, school form or operator.
+    cells: tuple[str, ...] = ()
 
 
 _PUPIL_FILTERS = (
@@ -103,6 +108,7 @@ _INTERVENTION_COLUMNS = ("period", "intervention_id", "child_key", "intervention
 SOURCES: dict[str, Source] = {s.name: s for s in (
     Source(name="pupils", unit="elev under perioden", filters=_PUPIL_FILTERS,
            dims=("school_form", "area", "school", "grade", "gender", "operator", "absence_band"),
+           cells=("area", "school", "school_form", "operator"),
            description="En rad per elev under perioden: schemalagd tid, frånvaro och ogiltig frånvaro summeras "
            "över periodens alla månader, i alla skolor och skolformer, innan något tröskelvärde prövas. "
            "Skola, skolform, årskurs och kön är elevens uppgifter den senaste månaden i perioden; har "
@@ -114,22 +120,23 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
                     "invalid", "n_invalid", "n_months", "area", "operator", "with_intervention",
                     "absence_band")),
     Source(name="reports", unit="orosanmälan som inkom under perioden",
-           dims=("reporter_category", "gender", "area", "school", "school_form", "operator",
-            "age_band", "decision"),
+           dims=("reporter_category", "gender", "area", "age_band", "decision"), cells=("area",),
            description="En rad per orosanmälan med inkomstdatum i perioden. Område är anmälans område, annars "
-           "skolenhetens område; saknas båda redovisas 'okänt'.",
+           "skolenhetens område; saknas båda redovisas 'okänt'. Anmälningarna redovisas per område, inte per "
+           "skolenhet, skolform eller huvudman: de är för få per skola och månad (DISCLOSURE.md).",
            columns=_REPORT_COLUMNS),
     Source(name="interventions_active", unit="barn med aktiv insats under perioden",
-           dims=("intervention_type", "committee", "school", "area", "school_form"),
+           dims=("intervention_type", "committee", "area"), cells=("area",),
            description="Insatser som var aktiva någon gång under perioden (start senast periodens sista dag och "
-           "slut tidigast periodens första dag eller inget slutdatum). Barn räknas unikt per grupp.",
+           "slut tidigast periodens första dag eller inget slutdatum). Barn räknas unikt per grupp. Insatserna "
+           "redovisas per område, inte per skolenhet eller skolform: de är för få per skola och månad.",
            columns=_INTERVENTION_COLUMNS),
     Source(name="interventions_started", unit="insats som startade under perioden",
-           dims=("intervention_type", "committee", "school", "area", "school_form"),
-           description="Insatser med startdatum i perioden.", columns=_INTERVENTION_COLUMNS),
+           dims=("intervention_type", "committee", "area"), cells=("area",),
+           description="Insatser med startdatum i perioden, per område (inte per skolenhet eller skolform).", columns=_INTERVENTION_COLUMNS),
     Source(name="interventions_ended", unit="insats som avslutades under perioden",
-           dims=("intervention_type", "committee", "school", "area", "school_form"),
-           description="Insatser med slutdatum i perioden.", columns=_INTERVENTION_COLUMNS),
+           dims=("intervention_type", "committee", "area"), cells=("area",),
+           description="Insatser med slutdatum i perioden, per område (inte per skolenhet eller skolform).", columns=_INTERVENTION_COLUMNS),
 )}
 
 

@@ -305,8 +305,8 @@ def _counts_sql(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequenc
                 filters: Filters | None, materialised: bool = True, fixed: Sequence[str] = ()) -> tuple[str, list]:
     """The one query behind an indicator's counts, and its parameters (the filter values).
 
-    ``fixed``: columns grouped without totals before the breakdown's CUBE (the school cells of
-    ``published_sums``: ``GROUP BY period, area, school, …, CUBE(gender)``)."""
+    ``fixed``: columns grouped without totals before the breakdown's CUBE (the cells of
+    ``_published_sums``: ``GROUP BY period, area, school, …, CUBE(gender)``)."""
     where, params = _filter_sql(ind, filters)
     num_agg, den_agg = _aggregates(ind)
     cubed = [d for d in by if d not in fixed]
@@ -337,8 +337,8 @@ def explain(wh: Warehouse, name: str, period: str | Period | Sequence[str | Peri
     base = settings.rounding_base()
     t = suppression.Thresholds(*settings.suppression_thresholds())
     sums_of_schools = adds_up(ind, not _EXACT_VIEW.get(), base, t)
-    if sums_of_schools:  # the school cells (``_published_sums``), for each term of a year of reports
-        keys = [d for d in PLACES if d in catalog.SOURCES[ind.source].dims]
+    if sums_of_schools:  # the cells (``_published_sums``), for each term of a year of reports
+        keys = cell_keys(ind)
         qs = list(dict.fromkeys(q for p in ps for q in _terms_of(ind, p)))
         sql, params = _counts_sql(wh, ind, qs, [d for d in by if d not in keys], filters, fixed=keys)
     else:
@@ -349,10 +349,11 @@ def explain(wh: Warehouse, name: str, period: str | Period | Sequence[str | Peri
         out.append("-- sedan: inget döljs och inget avrundas (exakta värden – internt underlag, "
                    "röjandekontrollera före publicering)")
     elif sums_of_schools:
-        out.append(f"-- sedan, för varje skolenhets cell: undertryckning på de exakta antalen "
+        place = "skolenhet" if "school" in cell_keys(ind) else "område"
+        out.append(f"-- sedan, för varje cell (en {place}): undertryckning på de exakta antalen "
                    f"({t.min_count}, {t.min_denominator}), "
-                   f"avrundning till närmaste {base}; varje rad över en skolenhet är summan av skolenheternas "
-                   "publicerade celler (en dold cell med ett fast ersättningsvärde)"
+                   f"avrundning till närmaste {base}; varje rad över cellerna är summan av deras "
+                   "publicerade värden (ett dolt antal med ett fast ersättningsvärde)"
                    + ("" if ind.source == "pupils" else ", ett år summan av dess två terminer")
                    + "; värdet ur de avrundade summorna (DISCLOSURE.md)")
     else:
@@ -369,7 +370,7 @@ def _counts(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[st
     schema = {"period": pl.String, **{d: pl.String for d in [*fixed, *by]},
               "numerator": pl.Float64 if ind.spec.numerator_is_sum else pl.Int64, "denominator": pl.Int64}
     df = df.cast({k: v for k, v in schema.items() if k in df.columns})
-    if fixed:  # school cells: no grand total of their own
+    if fixed:  # cells: no grand total of their own
         return df
     return _with_totals(df, ind, ps, by)
 
@@ -434,33 +435,37 @@ def _check_public(ind: Indicator, ps: Sequence[Period], filters: Filters | None)
                 f"att enskilda barn avslöjas.")
 
 
-PLACES = ("area", "school", "school_form", "operator")
-
-
 def adds_up(ind: Indicator, published: bool, base: int, t: suppression.Thresholds) -> bool:
-    """Whether the published figures of ``ind`` are sums of published school cells
-    (``metrics.sums``): published figures under a base that protects a line on its own
-    (``suppression.rounding_protects``), for a source with schools whose units add up across
-    them. Children with an active intervention are counted once across schools, so they do not
-    add up (a child with two schools would count twice): they keep each figure rounded on its own."""
+    """Whether the published figures of ``ind`` are sums of its source's published cells
+    (``metrics.sums``, ``catalog.Source.cells``): published figures under a base that protects a
+    line on its own (``suppression.rounding_protects``). Children with an active intervention
+    are counted once across places, so they do not add up (a child in two areas would count
+    twice): they keep each figure rounded on its own."""
     return (published and suppression.rounding_protects(base, t) and not ind.distinct_children
-            and "school" in catalog.SOURCES[ind.source].dims)
+            and bool(catalog.SOURCES[ind.source].cells))
+
+
+def cell_keys(ind: Indicator) -> list[str]:
+    """The place columns of the indicator's published cells: ['area', 'school', 'school_form',
+    'operator'] for pupils, ['area', 'school_form', 'operator'] for concern reports."""
+    return list(catalog.SOURCES[ind.source].cells)
 
 
 def _published_sums(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
                     filters: Filters | None, materialised: bool, span, cover, t: suppression.Thresholds,
                     base: int) -> pl.DataFrame:
-    """The published table as sums of the school cells: each school (with the places it belongs
-    to) by the breakdown's other columns with their totals, protected and rounded on the exact
-    counts, then added up to every row the breakdown asks for (``metrics.sums``)."""
-    keys = [d for d in PLACES if d in catalog.SOURCES[ind.source].dims]
+    """The published table as sums of the source's cells (``catalog.Source.cells``): each school
+    for pupils, each area for reports and interventions, by the
+    breakdown's other columns with their totals, protected and rounded on the exact counts, then
+    added up to every row the breakdown asks for (``metrics.sums``)."""
+    keys = cell_keys(ind)
     cells = [d for d in by if d not in keys]
     parts = {p.code: _terms_of(ind, p) for p in ps}
     qs = list(dict.fromkeys(q for p in ps for q in parts[p.code]))
     span_cover = {**cover, **{q.code: coverage(span, q, ind.source) for q in qs}}
     atoms = _counts(wh, ind, qs, cells, filters, materialised, fixed=keys)
     atoms = _denominators(wh, ind, qs, cells, filters, materialised, span, span_cover, atoms, fixed=keys)
-    contributions = sums.school_cells(atoms, ind.kind, keys, cells, t, base)
+    contributions = sums.contributions(atoms, ind.kind, keys, cells, t, base)
     # a year of reports or interventions is the sum of its two terms' published cells
     contributions = pl.concat([contributions.filter(pl.col("period") == q.code).with_columns(period=pl.lit(p.code))
                                for p in ps for q in parts[p.code]], how="vertical")
@@ -471,7 +476,7 @@ def _published_sums(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Seq
 
 
 def _terms_of(ind: Indicator, p: Period) -> list[Period]:
-    """The periods whose school cells add up to ``p``'s: its two terms for a calendar or school
+    """The periods whose cells add up to ``p``'s: its two terms for a calendar or school
     year of reports or interventions (dated events: the terms, January-June and July-December,
     hold every day of the year once), else ``p`` itself (a pupil is counted once a period, so
     pupils never add up over time). 2024 -> [VT2024, HT2024]; 2024/25 -> [HT2024, VT2025]."""
@@ -560,7 +565,7 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     base = 1 if exact or internal else settings.rounding_base()
     t = thresholds or suppression.Thresholds(*settings.suppression_thresholds())
     if adds_up(ind, suppress and not internal and not exact, base, t):
-        # above a school, every published figure is a sum of the published school cells
+        # above the source's cells (a school), every published figure is a sum of the published cells
         df = _published_sums(wh, ind, ps, by, filters, materialised, span, cover, t, base)
         hidden = df["suppressed"]
         df = df.drop("suppressed")

@@ -1,29 +1,27 @@
-"""Published figures above a school are sums of the published school cells (DISCLOSURE.md).
+"""Published figures are sums of published cells (DISCLOSURE.md, rule 3).
 
 With counts rounded on their own, every level of the place hierarchy (a school, an area, a school
 form, an area's municipal schools, the municipality) is an independently rounded sum of the same
 pupils. Chains of seven or eight such figures can leave a hidden group inside 1-4 (the
 integer-programming attacker in ``bench/attacker.py`` found 966 of 49 082 hidden pupil values on
-the demo). Here, instead, only a school's own cells are rounded from the truth – each school by
-breakdown value and its total, the *cells* – and every figure above a school is computed from
-what those cells publish, so it tells a reader nothing the cells do not:
+the demo). Here, instead, only the smallest published places are rounded from the truth – the
+*cells*: each school for pupils, each area for concern reports and interventions (``catalog.Source.cells``), by breakdown value and total – and every figure above
+them is computed from what the cells publish, so it tells a reader nothing the cells do not:
 
-* a shown cell contributes its rounded counts;
-* a hidden cell contributes a fixed *stand-in* for each count its rule hides, never its truth
-  (2.5 for a count of 1-4, 7 for a share's or mean's denominator of 5-9: the middle of the
-  range, so a sum of many is right on average), and its rounded value
-  for a count that is not hidden (a school's 300 pupils beside its 3 with high absence: the 300
-  is no secret, and leaving it out would take 295 pupils from the area);
-* a share's numerator beside a hidden denominator, and a mean's hidden sum of days, count at
-  the ratio of the sum's shown cells (a function of published figures again);
-* only the primary rule hides a school cell: secondary suppression would hide cells that every
-  sum publishes rounded anyway, and rounding protects the line (``metrics.suppression``).
+* every count of a cell goes in rounded to the base, but a count of 1-4, which the cell hides,
+  goes in as a fixed *stand-in*, 2.5 (the middle of 1-4, so a sum of many is right on average),
+  never as its truth. One rule for every count, so a count is the same whichever indicator
+  publishes it (a share's denominator of all reports is the report count);
+* a mean's hidden sum of days, and a share's numerator beside a denominator of 1-4, count at
+  the ratio of the sum's shown cells (0 of 3 pupils says as much about them as 3 of 3);
+* only the primary rule hides a cell: secondary suppression would hide cells that every sum
+  publishes rounded anyway, and rounding protects the line (``metrics.suppression``).
 
-A sum is hidden ('..') when every cell in it is hidden, when more of it is imputed than
-rounded, or when it holds a hidden cell and would show 0 or a count the primary rule hides.
-The sums are rounded again to the base, which adds nothing (a function of published figures).
-The cost: a sum is within half the base of the truth *per school cell*, and a stand-in is off
-by up to 2 (DISCLOSURE.md, rule 3).
+A sum is hidden ('..') when every cell in it is hidden, when more of it is stand-ins than
+rounded counts (its value would rest on them), or when it holds a hidden cell and would show 0
+or a count the primary rule hides. The sums are rounded again to the base, which adds nothing
+(a function of published figures). The cost: a sum is within half the base of the truth *per
+cell*, a stand-in is off by up to 1.5, and the parts of a table need not add up to its total.
 
 Example (base 5): Centrum's schools A (300 pupils, 3 with high absence: hidden), B (120, 14)
 and C (80, 0). A contributes 300 and 2.5, B 120 and 15, C 80 and 0: Centrum is 17.5 -> 20 of
@@ -32,7 +30,6 @@ and C (80, 0). A contributes 300 and 2.5, B 120 and 15, C 80 and 0: Centrum is 1
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from itertools import combinations
 
@@ -41,39 +38,23 @@ import polars as pl
 from metrics import kinds, suppression
 
 
-@functools.cache
-def _hidden_when(kind: str, part: str, t: suppression.Thresholds) -> tuple[int, ...]:
-    """The values of one count the kind's rule hides, the other count out of the way (a
-    numerator beside a huge denominator, a denominator beside a zero numerator). Example
-    (share, 5 and 10): numerator 1-4, denominator 1-9; a mean's numerator (days): none."""
-    rule = kinds.SPECS[kinds.Kind(kind)].suppress(t.min_count, t.min_denominator)
-    top = max(t.min_count, t.min_denominator)
-    values = list(range(top + 1))
-    other = "denominator" if part == "numerator" else "numerator"
-    probe = pl.DataFrame({part: values, other: [10 ** 9 if part == "numerator" else 0] * len(values)},
-                         schema={part: pl.Int64, other: pl.Int64})
-    flags = probe.select(rule.fill_null(False).alias("h"))["h"].to_list()
-    return tuple(v for v, h in zip(values, flags, strict=True) if h)
+def stand_in(t: suppression.Thresholds) -> float:
+    """The fixed value a hidden count of 1 to ``min_count - 1`` contributes: the middle of that
+    range, never anything that depends on where in it the count lies. Example: 1-4 -> 2.5."""
+    return t.min_count / 2
 
 
-def stand_in(value: pl.Expr, t: suppression.Thresholds) -> pl.Expr:
-    """The fixed value a hidden count contributes in place of ``value``: the middle of the range
-    it is hidden in, never anything that depends on where in that range it lies. Example (5 and
-    10): a count of 1-4 -> 2.5; a share's or mean's denominator of 5-9 -> 7."""
-    return pl.when(value < t.min_count).then(pl.lit(t.min_count / 2)) \
-        .otherwise(pl.lit((t.min_count + t.min_denominator - 1) / 2))
+def contributions(atoms: pl.DataFrame, kind: str, keys: Sequence[str], cells: Sequence[str],
+                  t: suppression.Thresholds, base: int) -> pl.DataFrame:
+    """What each cell contributes to the sums above it, from its exact counts.
 
-
-def school_cells(atoms: pl.DataFrame, kind: str, keys: Sequence[str], cells: Sequence[str],
-                 t: suppression.Thresholds, base: int) -> pl.DataFrame:
-    """What each school cell contributes to the sums above it, from its exact counts.
-
-    ``atoms``: one row per period, school (``keys``: the school and the places it belongs to)
-    and breakdown value or total (``cells``, null = total), with exact ``numerator`` and
+    ``atoms``: one row per period, place (``keys``: e.g. the school and the places it belongs
+    to) and breakdown value or total (``cells``, null = total), with exact ``numerator`` and
     ``denominator``. Returns the same rows with the contributions in ``numerator`` and
-    ``denominator`` (rounded, or stand-ins; null for a numerator that counts at the ratio of the
-    shown cells, ``sums``), ``suppressed`` (the primary rule hides it) and ``imputed`` (its
-    cases are stand-ins or its numerator is left to the ratio).
+    ``denominator`` (rounded, or the stand-in; null for a mean's hidden days, which count at the
+    shown cells' mean, ``sums``), ``suppressed`` (the primary rule hides the cell) and
+    ``imputed_numerator`` / ``imputed_denominator`` (that count is a stand-in, or a mean's days
+    are left to the shown cells).
 
     Only the primary rule hides a cell here: a cell that secondary suppression would hide beside
     it has no small count, and every sum it is in, and a filter on its value, publishes it
@@ -81,36 +62,35 @@ def school_cells(atoms: pl.DataFrame, kind: str, keys: Sequence[str], cells: Seq
     spec = kinds.SPECS[kinds.Kind(kind)]
     none = pl.Series([False] * atoms.height, dtype=pl.Boolean)
     parts = [p for p in spec.rounded if p in atoms.columns and atoms[p].dtype != pl.Null]
-    # hidden by the kind's rule: a share's numerator of 1-4, its denominator of 1-9
-    small = {p: atoms[p].is_in(list(_hidden_when(kind, p, t))).fill_null(False) if p in parts else none
-             for p in ("numerator", "denominator")}
-    hidden = (small["numerator"] | small["denominator"]).alias("suppressed")
-    # a share's pupils or a mean's days go with their cases: beside a hidden denominator the
-    # numerator is left to the ratio of the sum's shown cells, so 1-9 pupils of another gender
-    # do not count as 2.5 of 7; a mean's hidden days always are
-    paired = spec.numerator_within_denominator
-    open_numerator = (small["denominator"] if paired else none) | (hidden if spec.numerator_is_sum else none)
-    out = atoms.with_columns(hidden, _open=open_numerator)
+    hidden = suppression.primary(atoms, kind, t).alias("suppressed")
+    # a count of 1-4 (a mean's days are a sum, never a count of children)
+    few = {p: atoms[p].is_between(1, t.min_count - 1).fill_null(False)
+           if p in parts and not (p == "numerator" and spec.numerator_is_sum) else none
+           for p in ("numerator", "denominator")}
+    # a numerator left to the sum's shown cells: a mean's hidden days, and a share's pupils beside
+    # a denominator of 1-4 (0 of 3 pupils of another gender with high absence says as much about
+    # them as 3 of 3; a share's numerator is never more than its denominator)
+    paired = few["denominator"] if spec.numerator_within_denominator else none
+    out = atoms.with_columns(hidden, _open=(hidden if spec.numerator_is_sum else none) | paired)
     for p in parts:
-        rounded = suppression.rounded(pl.col(p), base)
-        value = pl.when(pl.Series(small[p])).then(stand_in(pl.col(p), t)).otherwise(rounded)
+        value = pl.when(pl.Series(few[p])).then(pl.lit(stand_in(t))).otherwise(suppression.rounded(pl.col(p), base))
         if p == "numerator":
             value = pl.when(pl.col("_open")).then(None).otherwise(value)
         out = out.with_columns(value.cast(pl.Float64).alias(p))  # a stand-in of 2.5
-    main = "denominator" if "denominator" in parts else "numerator"
-    return out.with_columns(imputed=pl.Series(small[main]) | pl.col("_open")).drop("_open")
+    return out.with_columns(imputed_numerator=pl.Series(few["numerator"]) | pl.col("_open"),
+                            imputed_denominator=pl.Series(few["denominator"])).drop("_open")
 
 
 def sums(cells_df: pl.DataFrame, kind: str, period_codes: Sequence[str], by: Sequence[str],
          cells: Sequence[str], t: suppression.Thresholds, base: int) -> pl.DataFrame:
     """The published table: ``period``, ``by`` (null = total, every combination as GROUP BY
-    CUBE), ``numerator``, ``denominator`` (rounded sums of the contributions of ``school_cells``)
+    CUBE), ``numerator``, ``denominator`` (rounded sums of the ``contributions``)
     and ``suppressed``. Every period gets a grand total, 0 when it has no cells."""
     spec = kinds.SPECS[kinds.Kind(kind)]
     den = cells_df["denominator"] if "denominator" in cells_df.columns else None
     has_den = den is not None and den.dtype != pl.Null and den.null_count() < cells_df.height
-    main = "denominator" if has_den else "numerator"  # what "how much of the sum" is measured in
-    shown, imputed = ~pl.col("suppressed"), pl.col("imputed")
+    shown = ~pl.col("suppressed")
+    days = "denominator" if spec.numerator_is_sum else "numerator"
 
     def total(col: str, where: pl.Expr | None = None) -> pl.Expr:
         if col == "denominator" and not has_den:
@@ -128,17 +108,21 @@ def sums(cells_df: pl.DataFrame, kind: str, period_codes: Sequence[str], by: Seq
             g = cells_df.filter(keep).group_by(["period", *chosen]).agg(
                 numerator=total("numerator"), denominator=total("denominator"),
                 shown_num=total("numerator", shown), shown_den=total("denominator", shown),
-                # the denominators whose numerator is left to the shown cells' ratio
+                # the cases whose numerator (a mean's days) is left to the shown cells' ratio
                 open_den=total("denominator", pl.col("numerator").is_null()),
-                imputed_part=total(main, imputed), rounded_part=total(main, ~imputed),
+                # how much of each count is stand-ins (a mean's days: measured in its cases)
+                imputed_num=total(days, pl.col("imputed_numerator")), rounded_num=total(days, ~pl.col("imputed_numerator")),
+                imputed_den=total("denominator", pl.col("imputed_denominator")),
+                rounded_den=total("denominator", ~pl.col("imputed_denominator")),
                 n=pl.len(), n_hidden=pl.col("suppressed").sum())
             if spec.numerator_within_denominator:
-                # e.g. shown cells 30 of 200: a stood-in denominator of 7 adds 7 * 0.15 = 1.05
+                # e.g. shown cells 300 days of 25 cases: a hidden cell's 7 cases add 7 * 12 = 84 days
                 ratio = pl.when(pl.col("shown_den") > 0).then(pl.col("shown_num") / pl.col("shown_den"))
                 g = g.with_columns(numerator=pl.col("numerator") + pl.col("open_den") * ratio.fill_null(0))
             frames.append(g.with_columns([pl.lit(None, pl.String).alias(d) for d in by if d not in chosen])
                           .select("period", *by, "numerator", "denominator", "n", "n_hidden",
-                                  mostly_imputed=pl.col("imputed_part") > pl.col("rounded_part")))
+                                  mostly_imputed=(pl.col("imputed_num") > pl.col("rounded_num"))
+                                  | (pl.col("imputed_den") > pl.col("rounded_den"))))
     df = pl.concat(frames, how="vertical")
     totals = pl.DataFrame({"period": list(period_codes)}).with_columns(
         [pl.lit(None, pl.String).alias(d) for d in by])
@@ -166,14 +150,17 @@ def sums(cells_df: pl.DataFrame, kind: str, period_codes: Sequence[str], by: Seq
 
 def known_parts(kind: str, numerator: float | None, denominator: int | None,
                 t: suppression.Thresholds) -> dict[str, bool]:
-    """Which exact counts of a hidden school cell go into the sums above it rounded (``True``),
-    rather than as a stand-in or at the shown cells' ratio: what a reader of the sums can know
-    of the cell (the attacker in ``bench/attacker.py`` models it as published).
+    """Which exact counts of a hidden cell go into the sums above it rounded (``True``), rather
+    than as the stand-in or at the shown cells' mean: what a reader of the sums can know of the
+    cell (the attacker in ``bench/attacker.py`` models it as published).
 
     Example (share, 5 and 10): 3 of 300 -> numerator False, denominator True; 7 of 8 -> both
-    False (the 8 stands in as 7, the 7 at the ratio)."""
+    True (no count of 1-4: the share is hidden, its counts go in as 5 and 10); 0 of 3 -> both
+    False (the 0 goes in at the shown cells' ratio)."""
     spec = kinds.SPECS[kinds.Kind(kind)]
-    small_num = numerator is not None and int(round(numerator)) in _hidden_when(kind, "numerator", t)
-    small_den = denominator is not None and denominator in _hidden_when(kind, "denominator", t)
-    open_num = spec.numerator_is_sum or (spec.numerator_within_denominator and small_den)
-    return {"numerator": not small_num and not open_num, "denominator": not small_den}
+
+    def few(x) -> bool:
+        return x is not None and 1 <= int(round(x)) < t.min_count
+
+    open_numerator = spec.numerator_is_sum or (spec.numerator_within_denominator and few(denominator))
+    return {"numerator": not open_numerator and not few(numerator), "denominator": not few(denominator)}

@@ -136,7 +136,8 @@ _DEFAULT_NOTES = (
     "skolenhet: ett område, en skolform och kommunen visar summan av skolenheternas avrundade antal, där "
     "ett dolt antal räknas med ett fast värde (1–4 som 2,5), och ett kalenderår eller läsår av "
     "orosanmälningar och insatser är summan av dess två terminer. En summa kan därför avvika några "
-    "enheter mer från det exakta än ett enskilt avrundat tal. Barn med aktiv insats räknas en gång "
+    "enheter mer från det exakta än ett enskilt avrundat tal, och delarna i en tabell summerar inte "
+    "alltid exakt till totalen. Barn med aktiv insats räknas en gång "
     "oavsett skola och avrundas utan att summeras. Målens status räknas på exakta antal. Analytiker, "
     "dataförvaltare och administratörer kan visa exakta värden som internt underlag.",
 )

@@ -65,7 +65,7 @@ def rounding_note(base: int) -> str:
             f"av skolenheternas avrundade antal, där ett dolt antal räknas med ett fast värde (1–{min_count - 1} "
             f"som {fmt.decimal(min_count / 2)}), och ett kalenderår eller läsår av orosanmälningar och insatser är summan av "
             "dess två terminer. En summa kan därför avvika några enheter mer från det exakta än ett enskilt "
-            "avrundat tal. Barn med aktiv insats räknas en gång oavsett skola och avrundas utan att summeras.")
+            "avrundat tal, och delarna i en tabell summerar inte alltid exakt till totalen. Barn med aktiv insats räknas en gång oavsett skola och avrundas utan att summeras.")
 
 
 def method_notes_text() -> list[str]:

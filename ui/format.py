@@ -44,7 +44,8 @@ def rounding_note(exact: bool = False) -> str:
     base = settings.rounding_base()
     if base <= 1:
         return ""
-    sums = (" Områden, skolformer och kommunen visar summan av skolenheternas avrundade antal."
+    sums = (" Områden, skolformer och kommunen visar summan av skolenheternas avrundade antal, avrundad igen, så "
+            "delarna kan avvika något från totalen."
             if suppression.rounding_protects(base, suppression.Thresholds(*settings.suppression_thresholds())) else "")
     return (f"Antal är avrundade till närmaste {base} och andelar och medelvärden räknas på de avrundade antalen, så "
             f"att enskilda barn inte kan räknas fram.{sums} Målens status räknas på exakta antal.")

@@ -220,6 +220,8 @@ def cmd_metric(args: argparse.Namespace) -> int:
         sys.stdout.write(buf.getvalue().decode())
         if args.exact:
             sys.stdout.write(f"\n{fmt.EXACT_NOTE}\n")
+        elif note := fmt.rounding_note():  # as the page's CSV download says it
+            sys.stdout.write(f"\n{note}\n")
     else:
         # the text table is for reading: the page's own table ('56,7 %', '1 424', '..', school
         # names, Swedish headings); the raw numbers are --format json or csv
@@ -231,10 +233,10 @@ def cmd_metric(args: argparse.Namespace) -> int:
         else:
             notes = ["'..' = visas inte (för få barn; DISCLOSURE.md)."]
             if settings.rounding_base() > 1:
+                cells = "skolenheternas" if "school" in engine.cell_keys(ind) else "områdenas"
                 notes.insert(0, f"Antal avrundade till närmaste {settings.rounding_base()}" + (
-                    "; områden, skolformer och kommunen är summor av skolenheternas avrundade antal, avrundade "
-                    "igen, så delarna kan avvika något från totalen."
-                    if _sums_of_schools(ind, args.exact) else "."))
+                    f"; större enheter och kommunen är summor av {cells} avrundade antal, avrundade igen, så "
+                    "delarna kan avvika något från totalen." if _sums_of_schools(ind, args.exact) else "."))
         if (df["coverage"] == "none").all():  # a period before or after the data: an empty row, not zeros
             span = engine.data_span(wh, ind.source)
             notes.insert(0, "Underlaget har inga data för perioden" + (

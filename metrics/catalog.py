@@ -128,7 +128,8 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source(name="interventions_active", unit="barn med aktiv insats under perioden",
            dims=("intervention_type", "committee", "area"), cells=("area",),
            description="Insatser som var aktiva någon gång under perioden (start senast periodens sista dag och "
-           "slut tidigast periodens första dag eller inget slutdatum). Barn räknas unikt per grupp. Insatserna "
+           "slut tidigast periodens första dag eller inget slutdatum). Barn räknas unikt per grupp; i de avrundade, "
+           "publicerade siffrorna räknas ett barn med insatser i två områden under perioden i båda. Insatserna "
            "redovisas per område, inte per skolenhet eller skolform: de är för få per skola och månad.",
            columns=_INTERVENTION_COLUMNS),
     Source(name="interventions_started", unit="insats som startade under perioden",

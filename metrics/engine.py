@@ -5,8 +5,9 @@
 ``numerator``, ``denominator``, ``value``, ``ci_low``, ``ci_high`` (95 % Wilson, shares only) and
 ``suppressed``. Several periods can be evaluated in one query (``period`` may be a list).
 
-Every breakdown comes with its totals (GROUP BY CUBE), so a table always carries the margins that
-secondary suppression protects. Only aggregates leave this module.
+Every breakdown comes with its totals (GROUP BY CUBE). Published figures under the base 5 are
+sums of the source's published cells (``_published_sums``, ``metrics.sums``; DISCLOSURE.md, rule
+3). Only aggregates leave this module.
 """
 
 from __future__ import annotations
@@ -339,7 +340,7 @@ def explain(wh: Warehouse, name: str, period: str | Period | Sequence[str | Peri
     sums_of_schools = adds_up(ind, not _EXACT_VIEW.get(), base, t)
     if sums_of_schools:  # the cells (``_published_sums``), for each term of a year of reports
         keys = cell_keys(ind)
-        qs = list(dict.fromkeys(q for p in ps for q in _terms_of(ind, p)))
+        qs = list(dict.fromkeys(q for p in ps for q in terms_of(ind, p)))
         sql, params = _counts_sql(wh, ind, qs, [d for d in by if d not in keys], filters, fixed=keys)
     else:
         sql, params = _counts_sql(wh, ind, ps, by, filters)
@@ -418,9 +419,19 @@ def _population(wh: Warehouse, ps: Sequence[Period], by: Sequence[str],
     return per_period.join(rows, on="year", how="left").drop("year")
 
 
-def _check_public(ind: Indicator, ps: Sequence[Period], filters: Filters | None) -> None:
-    """The query space for figures about children (DISCLOSURE.md): standard periods only, and
-    at most one value per filter (a hierarchy slice, never a free set of schools)."""
+def _check_public(ind: Indicator, ps: Sequence[Period], filters: Filters | None, by: Sequence[str] = ()) -> None:
+    """The query space for figures about children (DISCLOSURE.md): standard periods only, at
+    most one value per filter (a hierarchy slice, never a free set of schools), and a month of
+    reports or interventions only in total, by area (its cells by reporter category and the like
+    are a handful each, and beside the term's they could narrow one down)."""
+    months = [p.code for p in ps if p.kind == "month"]
+    finer = [d for d in [*by, *(filters or {})] if d not in catalog.SOURCES[ind.source].cells]
+    if ind.source != "pupils" and months and finer:
+        raise MetricError(
+            f"En månad ({', '.join(months)}) redovisas för orosanmälningar och insatser bara som total, per område – "
+            f"inte per {', '.join(dict.fromkeys(finer))}: en månads anmälningar i varje grupp är för få och skulle "
+            f"kunna jämföras med terminens så att enskilda barn avslöjas. Välj en termin (HT2024), ett läsår "
+            f"(2024/25) eller ett kalenderår (2024) för uppdelningen.")
     ranges = [p.code for p in ps if p.kind == "range"]
     if ranges:
         raise MetricError(
@@ -439,10 +450,9 @@ def adds_up(ind: Indicator, published: bool, base: int, t: suppression.Threshold
     """Whether the published figures of ``ind`` are sums of its source's published cells
     (``metrics.sums``, ``catalog.Source.cells``): published figures under a base that protects a
     line on its own (``suppression.rounding_protects``). Children with an active intervention
-    are counted once across places, so they do not add up (a child in two areas would count
-    twice): they keep each figure rounded on its own."""
-    return (published and suppression.rounding_protects(base, t) and not ind.distinct_children
-            and bool(catalog.SOURCES[ind.source].cells))
+    are counted once per area and added up over areas too: a child with interventions in two
+    areas in a period counts in both (2 of 1 095 in the demo's spring term 2025)."""
+    return published and suppression.rounding_protects(base, t) and bool(catalog.SOURCES[ind.source].cells)
 
 
 def cell_keys(ind: Indicator) -> list[str]:
@@ -460,12 +470,12 @@ def _published_sums(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Seq
     added up to every row the breakdown asks for (``metrics.sums``)."""
     keys = cell_keys(ind)
     cells = [d for d in by if d not in keys]
-    parts = {p.code: _terms_of(ind, p) for p in ps}
+    parts = {p.code: terms_of(ind, p) for p in ps}
     qs = list(dict.fromkeys(q for p in ps for q in parts[p.code]))
     span_cover = {**cover, **{q.code: coverage(span, q, ind.source) for q in qs}}
     atoms = _counts(wh, ind, qs, cells, filters, materialised, fixed=keys)
     atoms = _denominators(wh, ind, qs, cells, filters, materialised, span, span_cover, atoms, fixed=keys)
-    contributions = sums.contributions(atoms, ind.kind, keys, cells, t, base)
+    contributions = sums.contributions(atoms, ind.kind, t, base)
     # a year of reports or interventions is the sum of its two terms' published cells
     contributions = pl.concat([contributions.filter(pl.col("period") == q.code).with_columns(period=pl.lit(p.code))
                                for p in ps for q in parts[p.code]], how="vertical")
@@ -475,12 +485,13 @@ def _published_sums(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Seq
     return _whole_years_only(ind, ps, span, cover, df)
 
 
-def _terms_of(ind: Indicator, p: Period) -> list[Period]:
+def terms_of(ind: Indicator, p: Period) -> list[Period]:
     """The periods whose cells add up to ``p``'s: its two terms for a calendar or school
     year of reports or interventions (dated events: the terms, January-June and July-December,
-    hold every day of the year once), else ``p`` itself (a pupil is counted once a period, so
-    pupils never add up over time). 2024 -> [VT2024, HT2024]; 2024/25 -> [HT2024, VT2025]."""
-    if ind.source == "pupils" or p.only:
+    hold every day of the year once), else ``p`` itself (a pupil, or a child with an active
+    intervention, is counted once a period, so they never add up over time).
+    2024 -> [VT2024, HT2024]; 2024/25 -> [HT2024, VT2025]."""
+    if ind.source == "pupils" or ind.distinct_children or p.only:
         return [p]
     if p.kind == "year":
         return [periods.term("VT", p.start.year), periods.term("HT", p.start.year)]
@@ -532,10 +543,13 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     """Evaluate indicator ``name`` for one or more periods, broken down by ``by`` with totals.
 
     Published figures (``exact=False``, every page, export and the CLI): standard periods and
-    single-valued filters only, small counts suppressed on the exact counts (secondary
-    suppression only where rounding does not protect, ``suppression.rounding_protects``), then
-    every count – and a mean's sum of days – rounded to ``SAMVERKAN_ROUNDING_BASE`` and every
-    value (share, rate, mean, change, interval) computed from the rounded counts. Inside
+    single-valued filters only, small counts suppressed on the exact counts, then every count –
+    and a mean's sum of days – rounded to ``SAMVERKAN_ROUNDING_BASE`` and every value (share,
+    rate, mean, change, interval) computed from the rounded counts. Where rounding protects a
+    line (``suppression.rounding_protects``: the base 5) that is done to the source's cells (a
+    school, or an area for reports and interventions) and every row above them is the sum of
+    what the cells publish (``adds_up``, ``metrics.sums``); otherwise each row is rounded on its
+    own, with secondary suppression. Inside
     ``exact_view()`` (internal material for entitled roles) the same query space gives exact
     counts with nothing hidden. ``exact=True`` is for goal evaluation only (whole school forms
     and the municipality, as the goal file defines them): exact counts, any period.
@@ -557,7 +571,7 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     if not exact:
         if each_alone:
             raise MetricError("each_alone gäller bara målnivå (exact=True).")
-        _check_public(ind, ps, filters)
+        _check_public(ind, ps, filters, by)
     spec = ind.spec
     span = data_span(wh, ind.source)
     cover = {p.code: coverage(span, p, ind.source) for p in ps}

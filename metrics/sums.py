@@ -12,8 +12,8 @@ them is computed from what the cells publish, so it tells a reader nothing the c
   goes in as a fixed *stand-in*, 2.5 (the middle of 1-4, so a sum of many is right on average),
   never as its truth. One rule for every count, so a count is the same whichever indicator
   publishes it (a share's denominator of all reports is the report count);
-* a mean's hidden sum of days, and a share's numerator beside a denominator of 1-4, count at
-  the ratio of the sum's shown cells (0 of 3 pupils says as much about them as 3 of 3);
+* a mean's hidden sum of days, and a share's numerator beside a denominator under 10, count at
+  the ratio of the sum's shown cells (0 of 7 pupils says as much about them as 7 of 7);
 * only the primary rule hides a cell: secondary suppression would hide cells that every sum
   publishes rounded anyway, and rounding protects the line (``metrics.suppression``).
 
@@ -44,13 +44,11 @@ def stand_in(t: suppression.Thresholds) -> float:
     return t.min_count / 2
 
 
-def contributions(atoms: pl.DataFrame, kind: str, keys: Sequence[str], cells: Sequence[str],
-                  t: suppression.Thresholds, base: int) -> pl.DataFrame:
+def contributions(atoms: pl.DataFrame, kind: str, t: suppression.Thresholds, base: int) -> pl.DataFrame:
     """What each cell contributes to the sums above it, from its exact counts.
 
-    ``atoms``: one row per period, place (``keys``: e.g. the school and the places it belongs
-    to) and breakdown value or total (``cells``, null = total), with exact ``numerator`` and
-    ``denominator``. Returns the same rows with the contributions in ``numerator`` and
+    ``atoms``: one row per period, place (e.g. the school and the places it belongs to) and
+    breakdown value or total, with exact ``numerator`` and ``denominator``. Returns the same rows with the contributions in ``numerator`` and
     ``denominator`` (rounded, or the stand-in; null for a mean's hidden days, which count at the
     shown cells' mean, ``sums``), ``suppressed`` (the primary rule hides the cell) and
     ``imputed_numerator`` / ``imputed_denominator`` (that count is a stand-in, or a mean's days
@@ -68,12 +66,14 @@ def contributions(atoms: pl.DataFrame, kind: str, keys: Sequence[str], cells: Se
            if p in parts and not (p == "numerator" and spec.numerator_is_sum) else none
            for p in ("numerator", "denominator")}
     # a numerator left to the sum's shown cells: a mean's hidden days, and a share's pupils beside
-    # a denominator of 1-4 (0 of 3 pupils of another gender with high absence says as much about
-    # them as 3 of 3; a share's numerator is never more than its denominator)
-    paired = few["denominator"] if spec.numerator_within_denominator else none
+    # a denominator under 10, which the share hides (0 of 7 pupils of another gender with high
+    # absence says as much about them as 7 of 7)
+    paired = hidden & atoms["denominator"].is_between(1, t.min_denominator - 1).fill_null(False) \
+        if spec.numerator_within_denominator and "denominator" in parts else none
     out = atoms.with_columns(hidden, _open=(hidden if spec.numerator_is_sum else none) | paired)
     for p in parts:
-        value = pl.when(pl.Series(few[p])).then(pl.lit(stand_in(t))).otherwise(suppression.rounded(pl.col(p), base))
+        rounded = suppression.rounded(pl.col(p), base)
+        value = pl.when(pl.Series(few[p])).then(pl.lit(stand_in(t))).otherwise(rounded)
         if p == "numerator":
             value = pl.when(pl.col("_open")).then(None).otherwise(value)
         out = out.with_columns(value.cast(pl.Float64).alias(p))  # a stand-in of 2.5
@@ -154,13 +154,13 @@ def known_parts(kind: str, numerator: float | None, denominator: int | None,
     than as the stand-in or at the shown cells' mean: what a reader of the sums can know of the
     cell (the attacker in ``bench/attacker.py`` models it as published).
 
-    Example (share, 5 and 10): 3 of 300 -> numerator False, denominator True; 7 of 8 -> both
-    True (no count of 1-4: the share is hidden, its counts go in as 5 and 10); 0 of 3 -> both
-    False (the 0 goes in at the shown cells' ratio)."""
+    Example (share, 5 and 10): 3 of 300 -> numerator False, denominator True; 7 of 8 -> the
+    numerator False (at the shown cells' ratio), the denominator True (10); 0 of 3 -> both False."""
     spec = kinds.SPECS[kinds.Kind(kind)]
 
     def few(x) -> bool:
         return x is not None and 1 <= int(round(x)) < t.min_count
 
-    open_numerator = spec.numerator_is_sum or (spec.numerator_within_denominator and few(denominator))
+    small_den = denominator is not None and 1 <= denominator < t.min_denominator
+    open_numerator = spec.numerator_is_sum or (spec.numerator_within_denominator and small_den)
     return {"numerator": not open_numerator and not few(numerator), "denominator": not few(denominator)}

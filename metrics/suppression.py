@@ -17,8 +17,12 @@ values around a multiple of 5 (each published count is within 2 of the truth), n
 and never a range inside 1-4 without 0: rounding protects the line, and hiding a large cell
 beside a small one (the whole municipality's girls beside a group of 1-4 of another gender)
 protects nothing more. Near zero the range is clipped and short (0-1), and other tables can pin
-it: such a line still gets a second hidden row (``line_leaves_ambiguous``). ``tests/test_disclosure.py`` checks this against an integer-programming
-attacker over everything published (DISCLOSURE.md).
+it: such a line still gets a second hidden row (``line_leaves_ambiguous``).
+``tests/test_disclosure.py`` checks this against an integer-programming attacker over everything
+published (DISCLOSURE.md). Under such a base most indicators publish sums of their cells instead
+(``metrics.sums``, DISCLOSURE.md rule 3), where only the primary rule hides a cell; the rest of
+this module then serves the indicator that does not add up (children with an active
+intervention) and the base 1.
 """
 
 from __future__ import annotations

@@ -133,13 +133,14 @@ _DEFAULT_NOTES = (
     "Alla antal i tabeller, diagram och nedladdningar är avrundade till närmaste 5 (även summan av "
     "dagar bakom ett medelvärde), och andelar och medelvärden räknas på de avrundade antalen, så "
     "att ingen summa eller skillnad av siffror kan avslöja enskilda barn. Avrundningen görs för varje "
-    "skolenhet: ett område, en skolform och kommunen visar summan av skolenheternas avrundade antal, där "
-    "ett dolt antal räknas med ett fast värde (1–4 som 2,5), och ett kalenderår eller läsår av "
-    "orosanmälningar och insatser är summan av dess två terminer. En summa kan därför avvika några "
-    "enheter mer från det exakta än ett enskilt avrundat tal, och delarna i en tabell summerar inte "
-    "alltid exakt till totalen. Barn med aktiv insats räknas en gång "
-    "oavsett skola och avrundas utan att summeras. Målens status räknas på exakta antal. Analytiker, "
-    "dataförvaltare och administratörer kan visa exakta värden som internt underlag.",
+    "skolenhet, och för orosanmälningar och insatser för varje område: större enheter och kommunen visar "
+    "summan av dessa avrundade antal, där ett dolt antal räknas med ett fast värde (1–4 som 2,5), och ett "
+    "kalenderår eller läsår av orosanmälningar och insatser är summan av dess två terminer. En summa kan "
+    "därför avvika några enheter mer från det exakta än ett enskilt avrundat tal, och delarna i en tabell "
+    "summerar inte alltid exakt till totalen. En summa som mest skulle bestå av dolda värden visas inte "
+    "('..'). Ett barn med aktiv insats i två områden under perioden räknas i båda. Målens "
+    "status räknas på exakta antal. Analytiker, dataförvaltare och administratörer kan visa exakta värden "
+    "som internt underlag.",
 )
 
 

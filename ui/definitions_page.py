@@ -61,11 +61,13 @@ def rounding_note(base: int) -> str:
     min_count, min_denominator = settings.suppression_thresholds()
     if not suppression.rounding_protects(base, suppression.Thresholds(min_count, min_denominator)):
         return text
-    return (text + " Avrundningen görs för varje skolenhet: ett område, en skolform och kommunen visar summan "
-            f"av skolenheternas avrundade antal, där ett dolt antal räknas med ett fast värde (1–{min_count - 1} "
-            f"som {fmt.decimal(min_count / 2)}), och ett kalenderår eller läsår av orosanmälningar och insatser är summan av "
-            "dess två terminer. En summa kan därför avvika några enheter mer från det exakta än ett enskilt "
-            "avrundat tal, och delarna i en tabell summerar inte alltid exakt till totalen. Barn med aktiv insats räknas en gång oavsett skola och avrundas utan att summeras.")
+    return (text + " Avrundningen görs för varje skolenhet, och för orosanmälningar och insatser för varje område: "
+            "större enheter och kommunen visar summan av dessa avrundade antal, där ett dolt antal räknas med ett "
+            f"fast värde (1–{min_count - 1} som {fmt.decimal(min_count / 2)}), och ett kalenderår eller läsår av "
+            "orosanmälningar och insatser är summan av dess två terminer. En summa kan därför avvika några enheter "
+            "mer från det exakta än ett enskilt avrundat tal, och delarna i en tabell summerar inte alltid exakt "
+            "till totalen. En summa som mest skulle bestå av dolda värden visas inte ('..'). Ett barn med aktiv insats "
+            "i två områden under perioden räknas i båda.")
 
 
 def method_notes_text() -> list[str]:

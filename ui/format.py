@@ -23,7 +23,8 @@ NOT_COMPUTED = "beräknas inte"
 SEE_PARTS = "se delmålen"
 NOT_APPLICABLE = "ej aktuellt"
 SUPPRESSED_NOTE = ("'..' betyder att värdet inte visas: för få barn för att visas utan risk att enskilda barn "
-                   "kan identifieras. ”Inga data” betyder att det inte finns uppgifter för perioden.")
+                   "kan identifieras, eller en summa som mest skulle bestå av sådana dolda värden. ”Inga data” "
+                   "betyder att det inte finns uppgifter för perioden.")
 LOCALE = numbers.LOCALE
 
 
@@ -44,8 +45,8 @@ def rounding_note(exact: bool = False) -> str:
     base = settings.rounding_base()
     if base <= 1:
         return ""
-    sums = (" Områden, skolformer och kommunen visar summan av skolenheternas avrundade antal, avrundad igen, så "
-            "delarna kan avvika något från totalen."
+    sums = (" Större enheter och kommunen visar summan av skolenheternas avrundade antal (orosanmälningar och "
+            "insatser: områdenas), avrundad igen, så delarna kan avvika något från totalen."
             if suppression.rounding_protects(base, suppression.Thresholds(*settings.suppression_thresholds())) else "")
     return (f"Antal är avrundade till närmaste {base} och andelar och medelvärden räknas på de avrundade antalen, så "
             f"att enskilda barn inte kan räknas fram.{sums} Målens status räknas på exakta antal.")

@@ -231,7 +231,8 @@ def cmd_metric(args: argparse.Namespace) -> int:
         if args.exact:
             notes = [f"{fmt.EXACT_NOTE}: exakta antal, inget dolt eller avrundat."]
         else:
-            notes = ["'..' = visas inte (för få barn; DISCLOSURE.md)."]
+            notes = ["'..' = visas inte (för få barn, eller en summa som mest skulle bestå av dolda värden; "
+                     "DISCLOSURE.md)."]
             if settings.rounding_base() > 1:
                 cells = "skolenheternas" if "school" in engine.cell_keys(ind) else "områdenas"
                 notes.insert(0, f"Antal avrundade till närmaste {settings.rounding_base()}" + (

@@ -419,6 +419,12 @@ def _population(wh: Warehouse, ps: Sequence[Period], by: Sequence[str],
     return per_period.join(rows, on="year", how="left").drop("year")
 
 
+def _dim_label(name: str) -> str:
+    """A breakdown's or filter's Swedish name for messages: 'reporter_category' -> 'anmälarkategori'."""
+    dim = catalog.DIMENSIONS.get(name)
+    return dim.label.lower() if dim else name
+
+
 def _check_public(ind: Indicator, ps: Sequence[Period], filters: Filters | None, by: Sequence[str] = ()) -> None:
     """The query space for figures about children (DISCLOSURE.md): standard periods only, at
     most one value per filter (a hierarchy slice, never a free set of schools), and a month of
@@ -429,7 +435,8 @@ def _check_public(ind: Indicator, ps: Sequence[Period], filters: Filters | None,
     if ind.source != "pupils" and months and finer:
         raise MetricError(
             f"En månad ({', '.join(months)}) redovisas för orosanmälningar och insatser bara som total, per område – "
-            f"inte per {', '.join(dict.fromkeys(finer))}: en månads anmälningar i varje grupp är för få och skulle "
+            f"inte per {', '.join(dict.fromkeys(_dim_label(d) for d in finer))}: en månads anmälningar i varje grupp "
+            f"är för få och skulle "
             f"kunna jämföras med terminens så att enskilda barn avslöjas. Välj en termin (HT2024), ett läsår "
             f"(2024/25) eller ett kalenderår (2024) för uppdelningen.")
     ranges = [p.code for p in ps if p.kind == "range"]
@@ -457,7 +464,7 @@ def adds_up(ind: Indicator, published: bool, base: int, t: suppression.Threshold
 
 def cell_keys(ind: Indicator) -> list[str]:
     """The place columns of the indicator's published cells: ['area', 'school', 'school_form',
-    'operator'] for pupils, ['area', 'school_form', 'operator'] for concern reports."""
+    'operator'] for pupils, ['area'] for concern reports and interventions."""
     return list(catalog.SOURCES[ind.source].cells)
 
 
@@ -465,9 +472,9 @@ def _published_sums(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Seq
                     filters: Filters | None, materialised: bool, span, cover, t: suppression.Thresholds,
                     base: int) -> pl.DataFrame:
     """The published table as sums of the source's cells (``catalog.Source.cells``): each school
-    for pupils, each area for reports and interventions, by the
-    breakdown's other columns with their totals, protected and rounded on the exact counts, then
-    added up to every row the breakdown asks for (``metrics.sums``)."""
+    for pupils, each area for reports and interventions, by the breakdown's other columns with
+    their totals, protected and rounded on the exact counts, then added up to every row the
+    breakdown asks for (``metrics.sums``)."""
     keys = cell_keys(ind)
     cells = [d for d in by if d not in keys]
     parts = {p.code: terms_of(ind, p) for p in ps}
@@ -503,7 +510,7 @@ def terms_of(ind: Indicator, p: Period) -> list[Period]:
 def _denominators(wh: Warehouse, ind: Indicator, ps: Sequence[Period], by: Sequence[str],
                   filters: Filters | None, materialised: bool, span, cover, df: pl.DataFrame,
                   fixed: Sequence[str] = ()) -> pl.DataFrame:
-    """The denominator where it does not come from the query: residents (a rate; not for school
+    """The denominator where it does not come from the query: residents (a rate; not for the
     cells, ``fixed``, whose sums are divided by them), or the same count a year earlier (a change)."""
     spec = ind.spec
     if spec.denominator_source == "population" and not fixed:
@@ -549,10 +556,10 @@ def evaluate(wh: Warehouse, name: str, period: str | Period | Sequence[str | Per
     line (``suppression.rounding_protects``: the base 5) that is done to the source's cells (a
     school, or an area for reports and interventions) and every row above them is the sum of
     what the cells publish (``adds_up``, ``metrics.sums``); otherwise each row is rounded on its
-    own, with secondary suppression. Inside
-    ``exact_view()`` (internal material for entitled roles) the same query space gives exact
-    counts with nothing hidden. ``exact=True`` is for goal evaluation only (whole school forms
-    and the municipality, as the goal file defines them): exact counts, any period.
+    own, with secondary suppression. Inside ``exact_view()`` (internal material for entitled
+    roles) the same query space gives exact counts with nothing hidden. ``exact=True`` is for goal
+    evaluation only (whole school forms and the municipality, as the goal file defines them):
+    exact counts, any period.
 
     ``materialised=False`` sums the monthly absence rows even for whole terms and school years
     (the reference the stored pupil_periods are tested against).

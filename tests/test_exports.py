@@ -103,6 +103,21 @@ def test_csv_rounds_shares_and_says_where_the_data_comes_from(export):
     assert tail["Andelar"].startswith("decimaltal med 4 decimaler")
 
 
+def test_csv_says_what_an_empty_cell_means_and_how_counts_were_rounded_as_the_excel_file_does(export, monkeypatch):
+    import csv
+
+    monkeypatch.setenv("SAMVERKAN_ROUNDING_BASE", "5")  # the product's default (conftest: 1)
+    about = [("Källa", "Demodata – fiktiv kommun")]
+    rows = list(csv.reader(io.StringIO(exports.csv_bytes(export, about=about, rounded=True).decode("utf-8-sig")),
+                           delimiter=";"))
+    tail = {r[0]: r[1] for r in rows[5:] if r}
+    assert tail["Tomma celler"].startswith("'..' betyder att värdet inte visas")
+    assert "avrundade till närmaste 5" in tail["Avrundning"] and "delarna kan avvika" in tail["Avrundning"]
+    exact = list(csv.reader(io.StringIO(exports.csv_bytes(export, about=about, rounded=True, exact=True)
+                                        .decode("utf-8-sig")), delimiter=";"))
+    assert {r[0] for r in exact[5:] if r} >= {"Exakta värden", "Källa"}
+
+
 def test_a_trend_table_has_its_period_column():
     frame = pl.DataFrame({
         "period": ["2024/25", "2025/26", "2026/27"], "numerator": [10, 12, 11], "denominator": [100, 100, 100],

@@ -136,9 +136,10 @@ _DEFAULT_NOTES = (
     "skolenhet, och för orosanmälningar och insatser för varje område: större enheter och kommunen visar "
     "summan av dessa avrundade antal, där ett dolt antal räknas med ett fast värde (1–4 som 2,5), och ett "
     "kalenderår eller läsår av orosanmälningar och insatser är summan av dess två terminer. En summa kan "
-    "därför avvika några enheter mer från det exakta än ett enskilt avrundat tal, och delarna i en tabell "
-    "summerar inte alltid exakt till totalen. En summa som mest skulle bestå av dolda värden visas inte "
-    "('..'). Ett barn med aktiv insats i två områden under perioden räknas i båda. Målens "
+    "därför avvika några enheter mer från det exakta än ett enskilt avrundat tal – en andel i en liten "
+    "grupp, några få per område och termin, flera procentenheter – och delarna i en tabell summerar inte "
+    "alltid exakt till totalen; totalen minus de visade raderna är alltså inte det dolda värdet. En summa "
+    "som mest skulle bestå av dolda värden visas inte ('..'). Ett barn med aktiv insats i två områden under perioden räknas i båda. Målens "
     "status räknas på exakta antal. Analytiker, dataförvaltare och administratörer kan visa exakta värden "
     "som internt underlag.",
 )

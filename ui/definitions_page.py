@@ -65,8 +65,10 @@ def rounding_note(base: int) -> str:
             "större enheter och kommunen visar summan av dessa avrundade antal, där ett dolt antal räknas med ett "
             f"fast värde (1–{min_count - 1} som {fmt.decimal(min_count / 2)}), och ett kalenderår eller läsår av "
             "orosanmälningar och insatser är summan av dess två terminer. En summa kan därför avvika några enheter "
-            "mer från det exakta än ett enskilt avrundat tal, och delarna i en tabell summerar inte alltid exakt "
-            "till totalen. En summa som mest skulle bestå av dolda värden visas inte ('..'). Ett barn med aktiv insats "
+            "mer från det exakta än ett enskilt avrundat tal – en andel i en liten grupp, några få per område och "
+            "termin, flera procentenheter – och delarna i en tabell summerar inte alltid exakt till totalen; "
+            "totalen minus de visade raderna är alltså inte det dolda värdet. En summa som mest skulle bestå av "
+            "dolda värden visas inte ('..'). Ett barn med aktiv insats "
             "i två områden under perioden räknas i båda.")
 
 

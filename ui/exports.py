@@ -28,13 +28,17 @@ PP_DECIMALS = 2  # changes of shares in CSV, in percentage points: 1.25
 
 
 def csv_bytes(df: pl.DataFrame, percent_columns: tuple[str, ...] = (), about: list[tuple[str, str]] = (),
-              pp_columns: tuple[str, ...] = ()) -> bytes:
+              pp_columns: tuple[str, ...] = (), rounded: bool | None = None, exact: bool = False) -> bytes:
     """Swedish CSV: semicolon separator, decimal comma, UTF-8 with BOM (opens right in Excel).
 
     Shares are rounded to ``SHARE_DECIMALS`` decimals; changes of shares (``pp_columns``,
     fractions in the frame) are written in percentage points with ``PP_DECIMALS`` decimals, as the
     Excel file shows them; no number in scientific notation. After an empty line the file says
-    what it is: the units, then the ``about`` rows (source, data date, suppression) as 'Heading;text'."""
+    what it is: the units, then the ``about`` rows (source, data date, suppression) as 'Heading;text',
+    and – as the Excel file's "Om uttaget" – what an empty cell means and how the counts were
+    rounded (``rounded``, ``exact`` as for ``excel_bytes``; None: the ``about`` rows only)."""
+    if rounded is not None:
+        about = about_rows(about, fmt.SUPPRESSED_NOTE, rounded, exact)
     buf = io.BytesIO()
     rounded = df.with_columns([pl.col(c).round(SHARE_DECIMALS) for c in percent_columns if c in df.columns]
                               + [(pl.col(c) * 100).round(PP_DECIMALS) for c in pp_columns if c in df.columns])
@@ -145,8 +149,7 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         info.set_column(0, 0, 22)
         info.set_column(1, 1, 100)
-        rows = ([("Exakta värden", rounding)] + list(about)) if exact else \
-            list(about) + [("Tomma celler", note)] + ([("Avrundning", rounding)] if rounding else [])
+        rows = about_rows(about, note, rounded, exact)
         for i, (k, v) in enumerate(formulas.neutralise(pl.DataFrame(
                 {"k": [a for a, _ in rows], "v": [b for _, b in rows]}, schema={"k": pl.String, "v": pl.String})).iter_rows()):
             info.write_string(i, 0, k, bold)
@@ -155,6 +158,15 @@ def excel_bytes(df: pl.DataFrame, sheet: str = "Data", percent_columns: tuple[st
 
 
 GOAL_EXACT_NOTE = "Målens egna värden räknas på exakta antal och avrundas inte."
+
+
+def about_rows(about: list[tuple[str, str]], note: str, rounded: bool, exact: bool) -> list[tuple[str, str]]:
+    """An export's "Om uttaget" rows: ``about``, then what an empty cell means and the rounding
+    rule (an exact view: its marking first)."""
+    rounding = fmt.rounding_note(exact=True) if exact else _rounding_text(rounded)
+    if exact:
+        return [("Exakta värden", rounding), *about]
+    return [*about, ("Tomma celler", note), *([("Avrundning", rounding)] if rounding else [])]
 
 
 def _rounding_text(rounded: bool) -> str:

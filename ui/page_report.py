@@ -117,7 +117,8 @@ def data_downloads(container, slug: str, export: pl.DataFrame, percent_columns: 
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     container.download_button(
         "Data (CSV)", data=auth.checked_download(user, f"{slug}.csv",
-                                                 lambda: exports.csv_bytes(export, percent_columns, about, pp_columns),
+                                                 lambda: exports.csv_bytes(export, percent_columns, about, pp_columns,
+                                                                           rounded, exact),
                                                  exact),
         file_name=f"{slug}.csv", key=f"csv-{slug}", on_click="ignore", mime="text/csv", icon=":material/csv:")
 

@@ -5,8 +5,9 @@ form, an area's municipal schools, the municipality) is an independently rounded
 pupils. Chains of seven or eight such figures can leave a hidden group inside 1-4 (the
 integer-programming attacker in ``bench/attacker.py`` found 966 of 49 082 hidden pupil values on
 the demo). Here, instead, only the smallest published places are rounded from the truth – the
-*cells*: each school for pupils, each area for concern reports and interventions (``catalog.Source.cells``), by breakdown value and total – and every figure above
-them is computed from what the cells publish, so it tells a reader nothing the cells do not:
+*cells*: each school for pupils, each area for concern reports and interventions
+(``catalog.Source.cells``), by breakdown value and total – and every figure above them is
+computed from what the cells publish, so it tells a reader nothing the cells do not:
 
 * every count of a cell goes in rounded to the base, but a count of 1-4, which the cell hides,
   goes in as a fixed *stand-in*, 2.5 (the middle of 1-4, so a sum of many is right on average),
@@ -84,8 +85,10 @@ def contributions(atoms: pl.DataFrame, kind: str, t: suppression.Thresholds, bas
 def sums(cells_df: pl.DataFrame, kind: str, period_codes: Sequence[str], by: Sequence[str],
          cells: Sequence[str], t: suppression.Thresholds, base: int) -> pl.DataFrame:
     """The published table: ``period``, ``by`` (null = total, every combination as GROUP BY
-    CUBE), ``numerator``, ``denominator`` (rounded sums of the ``contributions``)
-    and ``suppressed``. Every period gets a grand total, 0 when it has no cells."""
+    CUBE), ``numerator``, ``denominator`` (rounded sums of the ``contributions`` in ``cells_df``)
+    and ``suppressed``. ``cells`` are the breakdown columns of ``cells_df`` (null = the cell's
+    total); the place columns of ``by`` are grouped directly. Every period gets a grand total, 0
+    when it has no cells."""
     spec = kinds.SPECS[kinds.Kind(kind)]
     den = cells_df["denominator"] if "denominator" in cells_df.columns else None
     has_den = den is not None and den.dtype != pl.Null and den.null_count() < cells_df.height
@@ -111,12 +114,14 @@ def sums(cells_df: pl.DataFrame, kind: str, period_codes: Sequence[str], by: Seq
                 # the cases whose numerator (a mean's days) is left to the shown cells' ratio
                 open_den=total("denominator", pl.col("numerator").is_null()),
                 # how much of each count is stand-ins (a mean's days: measured in its cases)
-                imputed_num=total(days, pl.col("imputed_numerator")), rounded_num=total(days, ~pl.col("imputed_numerator")),
+                imputed_num=total(days, pl.col("imputed_numerator")),
+                rounded_num=total(days, ~pl.col("imputed_numerator")),
                 imputed_den=total("denominator", pl.col("imputed_denominator")),
                 rounded_den=total("denominator", ~pl.col("imputed_denominator")),
                 n=pl.len(), n_hidden=pl.col("suppressed").sum())
             if spec.numerator_within_denominator:
-                # e.g. shown cells 300 days of 25 cases: a hidden cell's 7 cases add 7 * 12 = 84 days
+                # e.g. shown cells with 30 of 200 pupils: a hidden cell's 10 pupils add 10 * 0.15 = 1.5;
+                # shown cells with 300 days over 25 cases: a hidden cell's 7 cases add 7 * 12 = 84 days
                 ratio = pl.when(pl.col("shown_den") > 0).then(pl.col("shown_num") / pl.col("shown_den"))
                 g = g.with_columns(numerator=pl.col("numerator") + pl.col("open_den") * ratio.fill_null(0))
             frames.append(g.with_columns([pl.lit(None, pl.String).alias(d) for d in by if d not in chosen])

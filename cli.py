@@ -179,7 +179,7 @@ def _default_period(wh: Warehouse, ind: catalog.Indicator) -> str:
     return periods.last_complete_school_year(until).code
 
 
-def _sums_of_schools(ind: catalog.Indicator, exact: bool) -> bool:
+def _sums_of_cells(ind: catalog.Indicator, exact: bool) -> bool:
     t = suppression.Thresholds(*settings.suppression_thresholds())
     return engine.adds_up(ind, not exact, settings.rounding_base(), t)
 
@@ -208,8 +208,8 @@ def cmd_metric(args: argparse.Namespace) -> int:
         df = df.drop("period")
         out = {"metric": ind.name, "period": periods.parse(period).code,
                "rounding_base": 1 if args.exact else settings.rounding_base(), "exact": bool(args.exact),
-               # rows above a school are sums of the published school cells (DISCLOSURE.md, rule 3)
-               "sums_of_school_cells": _sums_of_schools(ind, args.exact)}
+               # rows above the cells (a school, or an area for reports) are their sums (DISCLOSURE.md, rule 3)
+               "sums_of_cells": _sums_of_cells(ind, args.exact)}
         if args.exact:
             out["note"] = fmt.EXACT_NOTE
         print(json.dumps({**out, "rows": df.to_dicts()}, ensure_ascii=False, indent=2, default=str))
@@ -237,7 +237,7 @@ def cmd_metric(args: argparse.Namespace) -> int:
                 cells = "skolenheternas" if "school" in engine.cell_keys(ind) else "områdenas"
                 notes.insert(0, f"Antal avrundade till närmaste {settings.rounding_base()}" + (
                     f"; större enheter och kommunen är summor av {cells} avrundade antal, avrundade igen, så "
-                    "delarna kan avvika något från totalen." if _sums_of_schools(ind, args.exact) else "."))
+                    "delarna kan avvika något från totalen." if _sums_of_cells(ind, args.exact) else "."))
         if (df["coverage"] == "none").all():  # a period before or after the data: an empty row, not zeros
             span = engine.data_span(wh, ind.source)
             notes.insert(0, "Underlaget har inga data för perioden" + (

@@ -337,8 +337,8 @@ def explain(wh: Warehouse, name: str, period: str | Period | Sequence[str | Peri
     by = list(dict.fromkeys(by))
     base = settings.rounding_base()
     t = suppression.Thresholds(*settings.suppression_thresholds())
-    sums_of_schools = adds_up(ind, not _EXACT_VIEW.get(), base, t)
-    if sums_of_schools:  # the cells (``_published_sums``), for each term of a year of reports
+    sums_of_cells = adds_up(ind, not _EXACT_VIEW.get(), base, t)
+    if sums_of_cells:  # the cells (``_published_sums``), for each term of a year of reports
         keys = cell_keys(ind)
         qs = list(dict.fromkeys(q for p in ps for q in terms_of(ind, p)))
         sql, params = _counts_sql(wh, ind, qs, [d for d in by if d not in keys], filters, fixed=keys)
@@ -349,7 +349,7 @@ def explain(wh: Warehouse, name: str, period: str | Period | Sequence[str | Peri
     if _EXACT_VIEW.get():
         out.append("-- sedan: inget döljs och inget avrundas (exakta värden – internt underlag, "
                    "röjandekontrollera före publicering)")
-    elif sums_of_schools:
+    elif sums_of_cells:
         place = "skolenhet" if "school" in cell_keys(ind) else "område"
         out.append(f"-- sedan, för varje cell (en {place}): undertryckning på de exakta antalen "
                    f"({t.min_count}, {t.min_denominator}), "

@@ -77,8 +77,8 @@ class KindSpec:
     goal_capable: bool  # a goal's target is a share of units: only shares carry goals
     table_counts: bool  # tables show numerator and denominator beside the value
     interval: bool  # a 95 % interval is published
-    # the numerator counts within the denominator's cases (a share's pupils, a mean's days): a
-    # hidden denominator hides the numerator with it in the sums above a school (metrics.sums)
+    # the numerator counts within the denominator's cases (a share's pupils, a mean's days): beside
+    # a denominator under the threshold it counts in sums at the shown cells' ratio (metrics.sums)
     numerator_within_denominator: bool = False
 
 
